@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "Analysis.h"
+
+#include "Dataset.h"
+#include "Error.h"
+#include "Progress.h"
+
+namespace oodlens {
+
+const char* datasetRoleName(DatasetRole role)
+{
+    switch (role) {
+    case DatasetRole::Id:
+        return "id";
+    case DatasetRole::Ood:
+        return "ood";
+    case DatasetRole::Fit:
+        return "fit";
+    }
+    return "";
+}
+
+Analysis::Analysis(AnalysisConfig config) : config_(std::move(config))
+{
+    if (config_.modelPath.empty())
+        throw Error("no model given");
+    int ids = 0;
+    for (const DatasetSpec& d : config_.datasets)
+        ids += d.role == DatasetRole::Id;
+    if (ids != 1)
+        throw Error(ids == 0 ? "no ID test set given" : "more than one ID test set given");
+    std::vector<int> probe;
+    const PreprocessSpec& p = config_.preprocess;
+    if (p.channels > 0 && p.height > 0 && p.width > 0)
+        probe = {p.channels, p.height, p.width};
+    else if (p.channels > 0 && p.crop > 0)
+        probe = {p.channels, p.crop, p.crop};
+    model_ = Classifier::load(config_.modelPath, config_.device, probe);
+    preprocess_ = resolvePreprocess(config_.preprocess, *model_);
+    results_.resize(config_.datasets.size());
+    for (std::size_t i = 0; i < results_.size(); ++i) {
+        results_[i].spec = config_.datasets[i];
+        results_[i].error = "not extracted yet";
+    }
+}
+
+Analysis::~Analysis() = default;
+
+void Analysis::extract(std::size_t i, ProgressSink* sink)
+{
+    DatasetResult& r = results_.at(i);
+    try {
+        std::unique_ptr<Dataset> data = openDataset(r.spec.path);
+        r.kind = data->kind();
+        r.items = data->size();
+        ExtractionOptions options;
+        options.batchSize = config_.batchSize;
+        r.features = extractFeatures(*model_, *data, preprocess_, options, sink);
+        r.error.clear();
+    } catch (const Error& e) {
+        r.features = FeatureSet();
+        r.error = e.what();
+        if (sink)
+            sink->warning(r.spec.name + ": " + r.error);
+    }
+}
+
+void Analysis::extractAll(ProgressSink* sink, const std::function<void(std::size_t)>& onDataset)
+{
+    for (std::size_t i = 0; i < results_.size(); ++i) {
+        if (results_[i].ok())
+            continue;
+        // Fit sets are extracted only when a fitted method asks for them.
+        if (results_[i].spec.role == DatasetRole::Fit) {
+            bool needed = false;
+            for (const std::string& m : methods())
+                if (const MethodInfo* info = findMethod(m); info && info->group == MethodGroup::Fitted)
+                    needed = true;
+            if (!needed) {
+                results_[i].error = "not needed by the chosen methods";
+                continue;
+            }
+        }
+        extract(i, sink);
+        if (onDataset)
+            onDataset(i);
+    }
+}
+
+int Analysis::idIndex() const
+{
+    for (std::size_t i = 0; i < results_.size(); ++i)
+        if (results_[i].spec.role == DatasetRole::Id)
+            return static_cast<int>(i);
+    return -1;
+}
+
+std::vector<std::size_t> Analysis::oodIndices() const
+{
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < results_.size(); ++i)
+        if (results_[i].spec.role == DatasetRole::Ood)
+            out.push_back(i);
+    return out;
+}
+
+std::vector<std::string> Analysis::methods() const
+{
+    return config_.methods.empty() ? parseMethodList("") : config_.methods;
+}
+
+std::vector<double> Analysis::scores(const std::string& method, std::size_t dataset, ProgressSink* sink) const
+{
+    const DatasetResult& r = results_.at(dataset);
+    if (!r.ok())
+        return {};
+    return computeScores(method, r.features, model_->head(), config_.params, sink);
+}
+
+ScoreTable Analysis::scoreTable(const std::vector<std::string>& methods, ProgressSink* sink) const
+{
+    ScoreTable table;
+    for (const std::string& m : methods) {
+        auto& perDataset = table[m];
+        perDataset.resize(results_.size());
+        for (std::size_t i = 0; i < results_.size(); ++i) {
+            throwIfCancelled(sink);
+            if (results_[i].spec.role != DatasetRole::Fit)
+                perDataset[i] = scores(m, i, sink);
+        }
+    }
+    return table;
+}
+
+std::vector<MetricsRow> Analysis::metricsTable(const ScoreTable& table) const
+{
+    std::vector<MetricsRow> rows;
+    const int id = idIndex();
+    if (id < 0 || !results_[id].ok())
+        return rows;
+    for (const std::string& m : methods()) {
+        auto it = table.find(m);
+        if (it == table.end())
+            continue;
+        for (std::size_t o : oodIndices()) {
+            if (!results_[o].ok() || it->second[o].empty())
+                continue;
+            rows.push_back({m, results_[o].spec.name, computeMetrics(it->second[id], it->second[o])});
+        }
+    }
+    return rows;
+}
+
+} // namespace oodlens

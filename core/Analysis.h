@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "Classifier.h"
+#include "Extraction.h"
+#include "FeatureSet.h"
+#include "Metrics.h"
+#include "Preprocess.h"
+#include "Scores.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace oodlens {
+
+class ProgressSink;
+
+enum class DatasetRole { Id, Ood, Fit };
+const char* datasetRoleName(DatasetRole role);
+
+struct DatasetSpec {
+    std::string name; // "id" for the ID test set; the OOD set's display name otherwise
+    std::string path;
+    DatasetRole role = DatasetRole::Ood;
+};
+
+// Everything a run needs; the CLI fills it from arguments, the GUI from its docks.
+struct AnalysisConfig {
+    std::string modelPath;
+    std::vector<DatasetSpec> datasets;
+    std::vector<std::string> methods; // empty = every method that applies
+    ScoreParams params;
+    PreprocessSpec preprocess;        // unset fields come from the model's hint
+    int batchSize = 128;
+    int threads = 0;                  // 0 = all cores
+    std::string device = "cpu";
+};
+
+// The outcome of extracting one dataset: features or an error message, never both.
+struct DatasetResult {
+    DatasetSpec spec;
+    std::string kind;   // dataset format
+    std::size_t items = 0;
+    FeatureSet features;
+    std::string error;  // non-empty when this dataset failed; the others go on
+    bool ok() const { return error.empty(); }
+};
+
+// Scores of every method for every dataset, in DatasetResult order: scores[method][dataset].
+using ScoreTable = std::map<std::string, std::vector<std::vector<double>>>;
+
+struct MetricsRow {
+    std::string method;
+    std::string ood;
+    BinaryMetrics metrics;
+};
+
+// One analysis session: a model, its extracted datasets, and everything derived from them.
+// Extraction is the only expensive step; scores and metrics derive from the kept features.
+class Analysis {
+public:
+    // Loads the model (throws Error naming the file if it cannot be used).
+    explicit Analysis(AnalysisConfig config);
+    ~Analysis();
+
+    const AnalysisConfig& config() const { return config_; }
+    const Classifier& model() const { return *model_; }
+    const PreprocessSpec& preprocess() const { return preprocess_; }
+
+    // Extracts every dataset in turn. A dataset that fails is recorded with its error and the run
+    // goes on; Cancelled propagates (results of finished datasets are kept). `onDataset` is called
+    // after each dataset with its index in results().
+    void extractAll(ProgressSink* sink, const std::function<void(std::size_t)>& onDataset = {});
+    // Extracts dataset i of the config (already-extracted ones are kept).
+    void extract(std::size_t i, ProgressSink* sink);
+
+    const std::vector<DatasetResult>& results() const { return results_; }
+    // Index of the ID test set result, or -1.
+    int idIndex() const;
+    std::vector<std::size_t> oodIndices() const;
+
+    // Methods to compute: the configured list, or every registered method.
+    std::vector<std::string> methods() const;
+
+    // Scores of one method on one extracted dataset (empty when it failed).
+    std::vector<double> scores(const std::string& method, std::size_t dataset, ProgressSink* sink = nullptr) const;
+    ScoreTable scoreTable(const std::vector<std::string>& methods, ProgressSink* sink = nullptr) const;
+    // One row per (method, OOD set) that both succeeded; skips methods whose scores are missing.
+    std::vector<MetricsRow> metricsTable(const ScoreTable& table) const;
+
+private:
+    AnalysisConfig config_;
+    std::unique_ptr<Classifier> model_;
+    PreprocessSpec preprocess_;
+    std::vector<DatasetResult> results_;
+};
+
+} // namespace oodlens

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include <cstddef>
+#include <vector>
+
+namespace oodlens {
+
+// Detection metrics for one ID set against one OOD set, scores oriented higher = more ID.
+// Conventions (shared/reference/ood-methods.md):
+// - auroc: P(score_id > score_ood) + 1/2 P(tie) (Mann-Whitney U / (n_id n_ood)).
+// - fpr95_id: ID positive; the fraction of OOD accepted (score >= t) at the highest threshold t
+//   where at least 95% of ID is accepted. Tied scores form one threshold; no interpolation.
+// - fpr95_ood: OOD positive; the fraction of ID flagged (score <= t) at the lowest threshold t
+//   where at least 95% of OOD is flagged.
+// - aupr_in / aupr_out: average precision (step-wise, as scikit-learn's average_precision_score)
+//   with ID positive on the score / OOD positive on the negated score.
+// - detection_acc: max over thresholds of 1/2 (TPR_id + TNR_ood) (balanced accuracy).
+// - threshold95: the threshold t of fpr95_id.
+// NaN scores cannot be ordered: they are left out of every metric and counted in nonfinite_*.
+// +/-inf are ordered like any other value and kept (and also counted in infinite_*).
+struct BinaryMetrics {
+    double auroc = 0;
+    double fpr95_id = 0;
+    double fpr95_ood = 0;
+    double aupr_in = 0;
+    double aupr_out = 0;
+    double detection_acc = 0;
+    double threshold95 = 0;
+    std::size_t n_id = 0;     // finite-or-inf scores used
+    std::size_t n_ood = 0;
+    std::size_t nan_id = 0;   // NaN scores left out
+    std::size_t nan_ood = 0;
+    std::size_t inf_id = 0;
+    std::size_t inf_ood = 0;
+};
+
+// Throws Error when either side has no usable (non-NaN) score.
+BinaryMetrics computeMetrics(const std::vector<double>& id, const std::vector<double>& ood);
+
+// ROC curve with ID positive: one point per distinct threshold (descending), starting at (0,0)
+// and ending at (1,1). fpr = fraction of OOD with score >= t, tpr = fraction of ID with score >= t.
+struct RocCurve {
+    std::vector<double> fpr;
+    std::vector<double> tpr;
+    std::vector<double> threshold; // threshold[0] = +inf for the (0,0) point
+};
+RocCurve rocCurve(const std::vector<double>& id, const std::vector<double>& ood);
+
+// Precision-recall curve; `idPositive` false scores OOD as positive on the negated score.
+struct PrCurve {
+    std::vector<double> recall;
+    std::vector<double> precision;
+    std::vector<double> threshold;
+};
+PrCurve prCurve(const std::vector<double>& id, const std::vector<double>& ood, bool idPositive);
+
+// Rates at one threshold t (accept as ID when score >= t).
+struct OperatingPoint {
+    double tpr_id = 0;    // fraction of ID accepted
+    double fpr_id = 0;    // fraction of OOD accepted (ID-positive FPR)
+    double tpr_ood = 0;   // fraction of OOD flagged
+    double fpr_ood = 0;   // fraction of ID flagged (OOD-positive FPR)
+};
+OperatingPoint operatingPoint(const std::vector<double>& id, const std::vector<double>& ood, double threshold);
+
+} // namespace oodlens

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "Preprocess.h"
+
+#include "Error.h"
+#include "Json.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace oodlens {
+
+PreprocessSpec PreprocessSpec::preset(const std::string& name)
+{
+    PreprocessSpec s;
+    if (name == "mnist") {
+        s.channels = 1;
+        s.height = s.width = 28;
+        s.mean = {0.1307f};
+        s.stddev = {0.3081f};
+    } else if (name == "cifar") {
+        s.channels = 3;
+        s.height = s.width = 32;
+        s.mean = {0.4914f, 0.4822f, 0.4465f};
+        s.stddev = {0.2470f, 0.2435f, 0.2616f};
+    } else if (name == "imagenet") {
+        s.channels = 3;
+        s.resize = 256;
+        s.crop = 224;
+        s.height = s.width = 224;
+        s.mean = {0.485f, 0.456f, 0.406f};
+        s.stddev = {0.229f, 0.224f, 0.225f};
+    } else {
+        throw Error("unknown preprocessing preset '" + name + "' (expected mnist, cifar or imagenet)");
+    }
+    return s;
+}
+
+PreprocessSpec PreprocessSpec::fromJson(const Json& o, const std::string& source)
+{
+    PreprocessSpec s;
+    if (!o.isObject())
+        throw Error(source + ": \"preprocessing\" must be an object");
+    if (o.get("preset").isString())
+        s = preset(o.get("preset").string());
+    auto positive = [&](const char* key, int& field) {
+        const Json& v = o.get(key);
+        if (v.isNull())
+            return;
+        if (!v.isNumber() || v.number() < 1 || v.number() > 100000)
+            throw Error(source + ": \"" + key + "\" must be a positive integer");
+        field = static_cast<int>(v.number());
+    };
+    positive("resize", s.resize);
+    positive("crop", s.crop);
+    positive("channels", s.channels);
+    positive("height", s.height);
+    positive("width", s.width);
+    if (s.channels != 0 && s.channels != 1 && s.channels != 3)
+        throw Error(source + ": \"channels\" must be 1 or 3");
+    auto floats = [&](const char* key, std::vector<float>& field) {
+        const Json& v = o.get(key);
+        if (v.isNull())
+            return;
+        if (!v.isArray() || v.items().empty())
+            throw Error(source + ": \"" + key + "\" must be a list of numbers");
+        field.clear();
+        for (const Json& x : v.items()) {
+            if (!x.isNumber())
+                throw Error(source + ": \"" + key + "\" must be a list of numbers");
+            field.push_back(static_cast<float>(x.number()));
+        }
+    };
+    floats("mean", s.mean);
+    floats("std", s.stddev);
+    for (float v : s.stddev)
+        if (!(v > 0))
+            throw Error(source + ": every \"std\" value must be positive");
+    return s;
+}
+
+PreprocessSpec PreprocessSpec::withDefaults(const PreprocessSpec& f) const
+{
+    PreprocessSpec s = *this;
+    if (!s.resize)
+        s.resize = f.resize;
+    if (!s.crop)
+        s.crop = f.crop;
+    if (!s.channels)
+        s.channels = f.channels;
+    if (!s.height && !s.width) {
+        s.height = f.height;
+        s.width = f.width;
+    }
+    if (s.mean.empty())
+        s.mean = f.mean;
+    if (s.stddev.empty())
+        s.stddev = f.stddev;
+    return s;
+}
+
+std::string PreprocessSpec::describe() const
+{
+    std::ostringstream out;
+    out << "resize=" << resize << ";crop=" << crop << ";channels=" << channels << ";size=" << height << "x" << width
+        << ";mean=";
+    for (std::size_t i = 0; i < mean.size(); ++i)
+        out << (i ? "," : "") << mean[i];
+    out << ";std=";
+    for (std::size_t i = 0; i < stddev.size(); ++i)
+        out << (i ? "," : "") << stddev[i];
+    return out.str();
+}
+
+void preprocessedSize(const PreprocessSpec& spec, int inHeight, int inWidth, int& outHeight, int& outWidth)
+{
+    if (spec.height > 0 && spec.width > 0) {
+        outHeight = spec.height;
+        outWidth = spec.width;
+        return;
+    }
+    int h = inHeight, w = inWidth;
+    if (spec.resize > 0) {
+        const double scale = double(spec.resize) / std::min(h, w);
+        h = std::max(1, static_cast<int>(std::lround(h * scale)));
+        w = std::max(1, static_cast<int>(std::lround(w * scale)));
+    }
+    if (spec.crop > 0) {
+        h = std::min(h, spec.crop);
+        w = std::min(w, spec.crop);
+    }
+    outHeight = h;
+    outWidth = w;
+}
+
+void preprocessImage(const ImageU8& image, const PreprocessSpec& spec, float* out)
+{
+    if (image.channels != 1 && image.channels != 3)
+        throw Error("unsupported channel count " + std::to_string(image.channels));
+    const int outC = spec.channels > 0 ? spec.channels : image.channels;
+    cv::Mat mat(image.height, image.width, image.channels == 1 ? CV_8UC1 : CV_8UC3,
+                const_cast<std::uint8_t*>(image.pixels.data()));
+
+    // Channel conversion first, on 8-bit data (RGB order throughout).
+    cv::Mat conv;
+    if (image.channels == outC)
+        conv = mat;
+    else if (outC == 1)
+        cv::cvtColor(mat, conv, cv::COLOR_RGB2GRAY);
+    else
+        cv::cvtColor(mat, conv, cv::COLOR_GRAY2RGB);
+
+    if (spec.resize > 0) {
+        const double scale = double(spec.resize) / std::min(conv.rows, conv.cols);
+        const int h = std::max(1, static_cast<int>(std::lround(conv.rows * scale)));
+        const int w = std::max(1, static_cast<int>(std::lround(conv.cols * scale)));
+        if (h != conv.rows || w != conv.cols) {
+            cv::Mat resized;
+            cv::resize(conv, resized, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+            conv = resized;
+        }
+    }
+    if (spec.crop > 0 && (conv.rows > spec.crop || conv.cols > spec.crop)) {
+        const int h = std::min(conv.rows, spec.crop), w = std::min(conv.cols, spec.crop);
+        conv = conv(cv::Rect((conv.cols - w) / 2, (conv.rows - h) / 2, w, h));
+    }
+    int outH = 0, outW = 0;
+    preprocessedSize(spec, image.height, image.width, outH, outW);
+    if (conv.rows != outH || conv.cols != outW) {
+        cv::Mat resized;
+        cv::resize(conv, resized, cv::Size(outW, outH), 0, 0, cv::INTER_LINEAR);
+        conv = resized;
+    }
+
+    const std::size_t plane = static_cast<std::size_t>(outH) * outW;
+    for (int c = 0; c < outC; ++c) {
+        const float m = spec.mean.empty() ? 0.f : spec.mean[std::min<std::size_t>(c, spec.mean.size() - 1)];
+        const float s = spec.stddev.empty() ? 1.f : spec.stddev[std::min<std::size_t>(c, spec.stddev.size() - 1)];
+        float* dst = out + c * plane;
+        for (int y = 0; y < outH; ++y) {
+            const std::uint8_t* row = conv.ptr<std::uint8_t>(y);
+            for (int x = 0; x < outW; ++x)
+                dst[static_cast<std::size_t>(y) * outW + x] = (row[x * outC + c] / 255.f - m) / s;
+        }
+    }
+}
+
+} // namespace oodlens
