@@ -32,6 +32,7 @@ const char* const kUsage =
                     [--methods a,b,...] --out DIR [--batch N] [--threads N] [--device cpu|cuda]
                     [--param [METHOD.]NAME=VALUE]... [--preset mnist|cifar|imagenet]
                     [--resize N] [--crop N] [--channels 1|3] [--mean a,b,c] [--std a,b,c]
+                    [--bootstrap N] [--seed S] [--no-cache] [--cache-dir DIR]
   oodlens-cli info --model FILE [--device cpu|cuda]
   oodlens-cli demo [--out DIR] [--methods a,b,...] [--threads N] [--param ...]
   oodlens-cli methods
@@ -39,7 +40,10 @@ const char* const kUsage =
 
 score  runs the model once per dataset and writes DIR/scores.csv (one row per image, every
        score oriented higher = more in-distribution) and DIR/metrics.csv (one row per method
-       and OOD set, fractions in [0,1]); the metrics table is printed.
+       and OOD set, fractions in [0,1]); the metrics table is printed. Also writes
+       metrics.json / metrics.md / metrics.tex and run.json (what produced the run).
+       Features are cached per (model, dataset content, preprocessing) so a second run
+       does not run the model again; --no-cache bypasses the cache.
 demo   scores the bundled MNIST (ID) vs Fashion-MNIST (OOD) demo and prints the table.
 info   prints what the engine found in a model: classes, features, head.
 methods lists every score id with its group and formula.
@@ -119,6 +123,9 @@ struct Options {
     AnalysisConfig config;
     std::string outDir;
     bool methodsGiven = false;
+    int bootstrap = 0;
+    unsigned long long seed = 0;
+    std::string commandLine;
 };
 
 // Parses the options shared by score / demo / info into `o`. Unknown options are errors.
@@ -152,6 +159,14 @@ void parseOptions(Args& a, Options& o, bool demo)
             o.config.threads = parseInt(opt, a.next(opt), 0);
         else if (opt == "--device")
             o.config.device = a.next(opt);
+        else if (opt == "--no-cache")
+            o.config.cacheDir.clear();
+        else if (opt == "--cache-dir")
+            o.config.cacheDir = a.next(opt);
+        else if (opt == "--bootstrap")
+            o.bootstrap = parseInt(opt, a.next(opt), 0);
+        else if (opt == "--seed")
+            o.seed = static_cast<unsigned long long>(parseInt(opt, a.next(opt), 0));
         else if (opt == "--param")
             o.config.params.parseAssignment(a.next(opt));
         else if (opt == "--preset" && !demo) {
@@ -192,11 +207,11 @@ int runAnalysis(Options& o)
         if (r.ok())
             std::cerr << r.spec.name << ": " << r.features.rows << " images (" << r.kind << ")"
                       << (r.features.skipped.empty() ? "" : ", " + std::to_string(r.features.skipped.size()) + " skipped")
-                      << "\n";
+                      << (r.fromCache ? ", features from the cache" : "") << "\n";
     }
     const std::vector<std::string> methods = analysis.methods();
     const ScoreTable table = analysis.scoreTable(methods, &progress);
-    const std::vector<MetricsRow> rows = analysis.metricsTable(table);
+    const std::vector<MetricsRow> rows = analysis.metricsTable(table, o.bootstrap, o.seed);
     if (rows.empty())
         throw Error("no OOD set could be scored");
     printMetricsTable(std::cout, rows);
@@ -206,8 +221,13 @@ int runAnalysis(Options& o)
         if (ec)
             throw Error("cannot create output folder '" + o.outDir + "': " + ec.message());
         writeScoresCsv((fs::path(o.outDir) / "scores.csv").string(), analysis, methods, table);
-        writeMetricsCsv((fs::path(o.outDir) / "metrics.csv").string(), rows);
-        std::cerr << "wrote " << (fs::path(o.outDir) / "scores.csv").string() << " and metrics.csv\n";
+        const fs::path dir(o.outDir);
+        writeMetricsCsv((dir / "metrics.csv").string(), rows);
+        writeMetricsJson((dir / "metrics.json").string(), rows);
+        writeFileAtomic((dir / "metrics.md").string(), metricsMarkdown(rows));
+        writeFileAtomic((dir / "metrics.tex").string(), metricsLatex(rows));
+        writeRunJson((dir / "run.json").string(), analysis, methods, o.commandLine);
+        std::cerr << "wrote scores.csv, metrics.{csv,json,md,tex} and run.json to " << o.outDir << "\n";
     }
     // A failed OOD set is reported but does not lose the others' results.
     for (const DatasetResult& r : analysis.results())
@@ -218,9 +238,12 @@ int runAnalysis(Options& o)
     return 0;
 }
 
+std::string g_commandLine;
+
 int cmdScore(Args& a)
 {
     Options o;
+    o.commandLine = g_commandLine;
     parseOptions(a, o, false);
     if (o.config.modelPath.empty())
         throw Error("score needs --model FILE");
@@ -232,6 +255,7 @@ int cmdScore(Args& a)
 int cmdDemo(Args& a)
 {
     Options o;
+    o.commandLine = g_commandLine;
     o.config = demoConfig();
     parseOptions(a, o, true);
     if (!o.methodsGiven)
@@ -281,6 +305,8 @@ int main(int argc, char** argv)
     Args a;
     for (int i = 1; i < argc; ++i)
         a.items.emplace_back(argv[i]);
+    for (int i = 0; i < argc; ++i)
+        g_commandLine += (i ? " " : "") + std::string(argv[i]);
     if (!a.more()) {
         std::cerr << kUsage;
         return 2;

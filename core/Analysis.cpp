@@ -53,9 +53,33 @@ void Analysis::extract(std::size_t i, ProgressSink* sink)
         std::unique_ptr<Dataset> data = openDataset(r.spec.path);
         r.kind = data->kind();
         r.items = data->size();
-        ExtractionOptions options;
-        options.batchSize = config_.batchSize;
-        r.features = extractFeatures(*model_, *data, preprocess_, options, sink);
+        r.fingerprint = data->fingerprint();
+        r.fromCache = false;
+        const FeatureCache cache(config_.cacheDir);
+        const std::string key = FeatureCache::key(model_->info().sha256, r.fingerprint,
+                                                  preprocess_.describe() + ";device=" + config_.device);
+        std::string problem;
+        if (auto cached = cache.load(key, &problem)) {
+            r.features = std::move(*cached);
+            r.fromCache = true;
+            if (sink)
+                sink->update("read '" + r.spec.path + "' from the feature cache", r.items, r.items);
+        } else {
+            if (!problem.empty() && sink)
+                sink->warning(problem);
+            ExtractionOptions options;
+            options.batchSize = config_.batchSize;
+            r.features = extractFeatures(*model_, *data, preprocess_, options, sink);
+            try {
+                cache.store(key, r.features, r.spec.path + " | " + model_->info().path + " | " + preprocess_.describe());
+            } catch (const Error& e) {
+                if (sink)
+                    sink->warning(std::string(e.what()) + " (results are kept in memory)");
+            }
+        }
+        for (const std::string& s : r.features.skipped)
+            if (r.fromCache && sink)
+                sink->warning("skipped " + s);
         r.error.clear();
     } catch (const Error& e) {
         r.features = FeatureSet();
@@ -132,7 +156,8 @@ ScoreTable Analysis::scoreTable(const std::vector<std::string>& methods, Progres
     return table;
 }
 
-std::vector<MetricsRow> Analysis::metricsTable(const ScoreTable& table) const
+std::vector<MetricsRow> Analysis::metricsTable(const ScoreTable& table, int bootstrapResamples,
+                                               unsigned long long bootstrapSeed) const
 {
     std::vector<MetricsRow> rows;
     const int id = idIndex();
@@ -145,7 +170,19 @@ std::vector<MetricsRow> Analysis::metricsTable(const ScoreTable& table) const
         for (std::size_t o : oodIndices()) {
             if (!results_[o].ok() || it->second[o].empty())
                 continue;
-            rows.push_back({m, results_[o].spec.name, computeMetrics(it->second[id], it->second[o])});
+            const auto& idScores = it->second[id];
+            const auto& oodScores = it->second[o];
+            MetricsRow row{m, results_[o].spec.name, {}, false, {}};
+            try {
+                row.metrics = computeMetrics(idScores, oodScores);
+                if (bootstrapResamples > 0) {
+                    row.intervals = bootstrapMetrics(idScores, oodScores, bootstrapResamples, bootstrapSeed);
+                    row.hasIntervals = true;
+                }
+            } catch (const Error&) {
+                continue; // every score NaN: nothing to rank; reported by the caller via the score table
+            }
+            rows.push_back(row);
         }
     }
     return rows;

@@ -2,6 +2,7 @@
 #pragma once
 #include "Classifier.h"
 #include "Extraction.h"
+#include "FeatureCache.h"
 #include "FeatureSet.h"
 #include "Metrics.h"
 #include "Preprocess.h"
@@ -36,6 +37,8 @@ struct AnalysisConfig {
     int batchSize = 128;
     int threads = 0;                  // 0 = all cores
     std::string device = "cpu";
+    // Feature cache folder (see FeatureCache.h); empty disables the cache.
+    std::string cacheDir = FeatureCache::defaultDirectory();
 };
 
 // The outcome of extracting one dataset: features or an error message, never both.
@@ -44,6 +47,8 @@ struct DatasetResult {
     std::string kind;   // dataset format
     std::size_t items = 0;
     FeatureSet features;
+    std::string fingerprint; // dataset content fingerprint (cache key input)
+    bool fromCache = false;  // features were read from the feature cache, the model did not run
     std::string error;  // non-empty when this dataset failed; the others go on
     bool ok() const { return error.empty(); }
 };
@@ -55,6 +60,8 @@ struct MetricsRow {
     std::string method;
     std::string ood;
     BinaryMetrics metrics;
+    bool hasIntervals = false; // bootstrap CIs computed
+    BootstrapIntervals intervals;
 };
 
 // One analysis session: a model, its extracted datasets, and everything derived from them.
@@ -88,7 +95,9 @@ public:
     std::vector<double> scores(const std::string& method, std::size_t dataset, ProgressSink* sink = nullptr) const;
     ScoreTable scoreTable(const std::vector<std::string>& methods, ProgressSink* sink = nullptr) const;
     // One row per (method, OOD set) that both succeeded; skips methods whose scores are missing.
-    std::vector<MetricsRow> metricsTable(const ScoreTable& table) const;
+    // With bootstrapResamples > 0, adds seeded 95% bootstrap intervals to every row.
+    std::vector<MetricsRow> metricsTable(const ScoreTable& table, int bootstrapResamples = 0,
+                                         unsigned long long bootstrapSeed = 0) const;
 
 private:
     AnalysisConfig config_;

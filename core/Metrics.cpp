@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
 #include <utility>
 
 namespace oodlens {
@@ -197,6 +198,62 @@ OperatingPoint operatingPoint(const std::vector<double>& id, const std::vector<d
         p.tpr_ood = 1.0 - p.fpr_id;
     }
     return p;
+}
+
+} // namespace oodlens
+
+namespace oodlens {
+
+BootstrapIntervals bootstrapMetrics(const std::vector<double>& id, const std::vector<double>& ood, int resamples,
+                                    unsigned long long seed)
+{
+    BootstrapIntervals out;
+    out.resamples = resamples;
+    out.seed = seed;
+    if (resamples <= 0)
+        return out;
+    std::vector<double> finiteId, finiteOod;
+    for (double v : id)
+        if (!std::isnan(v))
+            finiteId.push_back(v);
+    for (double v : ood)
+        if (!std::isnan(v))
+            finiteOod.push_back(v);
+    if (finiteId.empty() || finiteOod.empty())
+        throw Error("cannot bootstrap metrics: a set has no usable score");
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<std::size_t> pickId(0, finiteId.size() - 1), pickOod(0, finiteOod.size() - 1);
+    std::vector<double> a(finiteId.size()), b(finiteOod.size());
+    std::vector<double> auroc, fprId, fprOod, auprIn, auprOut;
+    for (int r = 0; r < resamples; ++r) {
+        for (double& v : a)
+            v = finiteId[pickId(rng)];
+        for (double& v : b)
+            v = finiteOod[pickOod(rng)];
+        const BinaryMetrics m = computeMetrics(a, b);
+        auroc.push_back(m.auroc);
+        fprId.push_back(m.fpr95_id);
+        fprOod.push_back(m.fpr95_ood);
+        auprIn.push_back(m.aupr_in);
+        auprOut.push_back(m.aupr_out);
+    }
+    // Percentiles by linear interpolation between order statistics (numpy's default).
+    auto interval = [](std::vector<double>& v) {
+        std::sort(v.begin(), v.end());
+        auto q = [&](double p) {
+            const double pos = p * (v.size() - 1);
+            const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
+            const std::size_t hi = std::min(lo + 1, v.size() - 1);
+            return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+        };
+        return Interval{q(0.025), q(0.975)};
+    };
+    out.auroc = interval(auroc);
+    out.fpr95_id = interval(fprId);
+    out.fpr95_ood = interval(fprOod);
+    out.aupr_in = interval(auprIn);
+    out.aupr_out = interval(auprOut);
+    return out;
 }
 
 } // namespace oodlens

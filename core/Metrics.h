@@ -37,6 +37,20 @@ struct BinaryMetrics {
 // Throws Error when either side has no usable (non-NaN) score.
 BinaryMetrics computeMetrics(const std::vector<double>& id, const std::vector<double>& ood);
 
+// Percentile bootstrap 95% confidence intervals: ID and OOD scores are resampled independently
+// with replacement (stratified), `resamples` times, from a seeded generator (same seed, same CI).
+struct Interval {
+    double lo = 0;
+    double hi = 0;
+};
+struct BootstrapIntervals {
+    int resamples = 0;
+    unsigned long long seed = 0;
+    Interval auroc, fpr95_id, fpr95_ood, aupr_in, aupr_out;
+};
+BootstrapIntervals bootstrapMetrics(const std::vector<double>& id, const std::vector<double>& ood, int resamples,
+                                    unsigned long long seed);
+
 // ROC curve with ID positive: one point per distinct threshold (descending), starting at (0,0)
 // and ending at (1,1). fpr = fraction of OOD with score >= t, tpr = fraction of ID with score >= t.
 struct RocCurve {

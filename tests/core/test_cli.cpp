@@ -2,6 +2,9 @@
 // oodlens-cli end to end on the bundled demo, and its error messages.
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -163,6 +166,80 @@ private Q_SLOTS:
         QVERIFY(errorLine(r).contains(QLatin1String("--bogus")));
         r = runCli({QStringLiteral("frobnicate")});
         QCOMPARE(r.exitCode, 2);
+    }
+
+    void secondScoreReadsTheFeatureCache()
+    {
+        const QString cache = tmp.filePath(QStringLiteral("cli-cache"));
+        const QStringList base = {QStringLiteral("score"), QStringLiteral("--model"), kDemo + QStringLiteral("mnist_cnn.pt"),
+                                  QStringLiteral("--id"), kDemo + QStringLiteral("mnist-test-2000-images-idx3-ubyte.gz"),
+                                  QStringLiteral("--ood"), kDemo + QStringLiteral("fashion-mnist-2000-images-idx3-ubyte.gz"),
+                                  QStringLiteral("--methods"), QStringLiteral("msp,gradnorm"), QStringLiteral("--out"),
+                                  tmp.filePath(QStringLiteral("cached"))};
+        const Result first = runCli(base + QStringList{QStringLiteral("--cache-dir"), cache});
+        QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+        QVERIFY(!first.err.contains(QLatin1String("from the cache")));
+        const QStringList firstScores = readLines(tmp.filePath(QStringLiteral("cached/scores.csv")));
+        const Result second = runCli(base + QStringList{QStringLiteral("--cache-dir"), cache});
+        QVERIFY2(second.exitCode == 0, qPrintable(second.err));
+        QCOMPARE(second.err.count(QLatin1String("features from the cache")), 2);
+        QCOMPARE(readLines(tmp.filePath(QStringLiteral("cached/scores.csv"))), firstScores);
+        const Result bypass = runCli(base + QStringList{QStringLiteral("--cache-dir"), cache, QStringLiteral("--no-cache")});
+        QVERIFY(!bypass.err.contains(QLatin1String("from the cache")));
+        // run.json records where features came from.
+        QFile run(tmp.filePath(QStringLiteral("cached/run.json")));
+        QVERIFY(run.open(QIODevice::ReadOnly));
+        const QJsonObject doc = QJsonDocument::fromJson(run.readAll()).object();
+        QCOMPARE(doc.value(QLatin1String("datasets")).toArray().at(0).toObject().value(QLatin1String("from_cache")).toBool(), false);
+    }
+
+    void writesEveryExportFormatAndRunMetadata()
+    {
+        const QString out = tmp.filePath(QStringLiteral("formats"));
+        const Result r = runCli({QStringLiteral("demo"), QStringLiteral("--methods"), QStringLiteral("msp,energy"),
+                                 QStringLiteral("--bootstrap"), QStringLiteral("50"), QStringLiteral("--seed"),
+                                 QStringLiteral("7"), QStringLiteral("--out"), out});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QFile json(out + QStringLiteral("/metrics.json"));
+        QVERIFY(json.open(QIODevice::ReadOnly));
+        QJsonParseError err;
+        const QJsonDocument metrics = QJsonDocument::fromJson(json.readAll(), &err);
+        QVERIFY2(err.error == QJsonParseError::NoError, qPrintable(err.errorString()));
+        const QJsonArray rows = metrics.object().value(QLatin1String("rows")).toArray();
+        QCOMPARE(rows.size(), 2);
+        const QJsonObject row = rows.at(0).toObject();
+        const QJsonArray ci = row.value(QLatin1String("ci95")).toObject().value(QLatin1String("auroc")).toArray();
+        QCOMPARE(ci.size(), 2);
+        const double auroc = row.value(QLatin1String("auroc")).toDouble();
+        QVERIFY(ci.at(0).toDouble() <= auroc && auroc <= ci.at(1).toDouble());
+        QVERIFY(row.contains(QLatin1String("detection_acc")) && row.contains(QLatin1String("threshold95")));
+
+        const QStringList md = readLines(out + QStringLiteral("/metrics.md"));
+        QVERIFY(md[0].contains(QLatin1String("FPR@95 (ID+)")) && md[0].contains(QLatin1String("FPR@95 (OOD+)")));
+        QCOMPARE(md[2].count(QLatin1Char('|')), 8);
+        const QStringList tex = readLines(out + QStringLiteral("/metrics.tex"));
+        QVERIFY(tex.join(QLatin1Char('\n')).contains(QLatin1String("\\begin{tabular}")));
+        QVERIFY(tex.join(QLatin1Char('\n')).contains(QLatin1String("\\bottomrule")));
+
+        QFile runFile(out + QStringLiteral("/run.json"));
+        QVERIFY(runFile.open(QIODevice::ReadOnly));
+        const QJsonObject run = QJsonDocument::fromJson(runFile.readAll()).object();
+        QCOMPARE(run.value(QLatin1String("model")).toObject().value(QLatin1String("sha256")).toString().size(), 64);
+        const QJsonArray sets = run.value(QLatin1String("datasets")).toArray();
+        QCOMPARE(sets.at(0).toObject().value(QLatin1String("kind")).toString(), QStringLiteral("idx"));
+        QCOMPARE(sets.at(0).toObject().value(QLatin1String("scored")).toInt(), 2000);
+        QVERIFY(run.value(QLatin1String("preprocessing")).toObject().value(QLatin1String("spec")).toString().contains(
+            QLatin1String("mean=0.1307")));
+        QVERIFY(run.value(QLatin1String("environment")).toObject().value(QLatin1String("libraries")).toString().contains(
+            QLatin1String("LibTorch")));
+        QCOMPARE(run.value(QLatin1String("methods")).toArray().size(), 2);
+        QVERIFY(!run.value(QLatin1String("date")).toString().isEmpty());
+
+        // Same seed, same intervals.
+        const QString out2 = tmp.filePath(QStringLiteral("formats2"));
+        runCli({QStringLiteral("demo"), QStringLiteral("--methods"), QStringLiteral("msp,energy"), QStringLiteral("--bootstrap"),
+                QStringLiteral("50"), QStringLiteral("--seed"), QStringLiteral("7"), QStringLiteral("--out"), out2});
+        QCOMPARE(readLines(out2 + QStringLiteral("/metrics.md")), md);
     }
 
     void infoDescribesTheDemoModel()
