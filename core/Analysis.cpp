@@ -144,14 +144,14 @@ std::vector<double> Analysis::scores(const std::string& method, std::size_t data
 ScoreTable Analysis::scoreTable(const std::vector<std::string>& methods, ProgressSink* sink) const
 {
     ScoreTable table;
-    for (const std::string& m : methods) {
-        auto& perDataset = table[m];
-        perDataset.resize(results_.size());
-        for (std::size_t i = 0; i < results_.size(); ++i) {
-            throwIfCancelled(sink);
-            if (results_[i].spec.role != DatasetRole::Fit)
-                perDataset[i] = scores(m, i, sink);
-        }
+    for (const std::string& m : methods)
+        table[m].resize(results_.size());
+    for (std::size_t i = 0; i < results_.size(); ++i) {
+        if (results_[i].spec.role == DatasetRole::Fit || !results_[i].ok())
+            continue;
+        auto perMethod = computeScoreSet(methods, results_[i].features, model_->head(), config_.params, sink);
+        for (auto& [m, v] : perMethod)
+            table[m][i] = std::move(v);
     }
     return table;
 }

@@ -235,36 +235,126 @@ double ScoreParams::value(const std::string& method, const ParamSpec& spec) cons
     return value(method, spec.name, spec.defaultValue);
 }
 
+namespace {
+
+// Per-row quantities shared by many methods, computed once per call: feature norms, and for each
+// temperature the softmax statistics. Every closed-form score is then a product of two of them.
+class SharedTerms {
+public:
+    SharedTerms(const FeatureSet& set) : set_(set) {}
+
+    const std::vector<double>& featureNorm(int which)
+    {
+        std::vector<double>& v = which == 1 ? l1_ : l2_;
+        if (v.empty() && set_.rows) {
+            v.resize(set_.rows);
+            for (std::size_t r = 0; r < set_.rows; ++r)
+                v[r] = oodlens::featureNorm(set_.featureRow(r), set_.dim, which == 1);
+        }
+        return v;
+    }
+
+    const std::vector<double>& output(Output kind, double temperature)
+    {
+        if (kind == Output::MaxLogit) {
+            if (maxLogit_.empty() && set_.rows) {
+                maxLogit_.resize(set_.rows);
+                for (std::size_t r = 0; r < set_.rows; ++r) {
+                    const float* z = set_.logitRow(r);
+                    maxLogit_[r] = *std::max_element(z, z + set_.classes);
+                }
+            }
+            return maxLogit_;
+        }
+        if (kind == Output::Msp)
+            temperature = 1.0; // MSP is defined on the plain softmax
+        Stats& st = stats_[temperature];
+        if (st.msp.empty() && set_.rows) {
+            st.msp.resize(set_.rows);
+            st.energy.resize(set_.rows);
+            st.gradterm.resize(set_.rows);
+            st.gini.resize(set_.rows);
+            std::vector<double> p;
+            const double uniform = 1.0 / set_.classes;
+            for (std::size_t r = 0; r < set_.rows; ++r) {
+                double maxScaled, lse;
+                softmax(set_.logitRow(r), set_.classes, temperature, p, maxScaled, lse);
+                double pmax = 0, l1 = 0, sq = 0;
+                for (double v : p) {
+                    pmax = std::max(pmax, v);
+                    l1 += std::fabs(v - uniform);
+                    sq += v * v;
+                }
+                st.msp[r] = pmax;
+                st.energy[r] = temperature * lse;
+                st.gradterm[r] = l1;
+                st.gini[r] = 1.0 - sq;
+            }
+        }
+        switch (kind) {
+        case Output::Msp: return st.msp;
+        case Output::Energy: return st.energy;
+        case Output::GradTerm: return st.gradterm;
+        default: return st.gini;
+        }
+    }
+
+private:
+    struct Stats {
+        std::vector<double> msp, energy, gradterm, gini;
+    };
+    const FeatureSet& set_;
+    std::vector<double> l1_, l2_, maxLogit_;
+    std::map<double, Stats> stats_;
+};
+
+} // namespace
+
+std::map<std::string, std::vector<double>> computeScoreSet(const std::vector<std::string>& methods, const FeatureSet& set,
+                                                          const Head& head, const ScoreParams& params, ProgressSink* sink)
+{
+    std::map<std::string, std::vector<double>> out;
+    SharedTerms shared(set);
+    for (const std::string& method : methods) {
+        throwIfCancelled(sink);
+        if (!findMethod(method))
+            throw Error("unknown method '" + method + "'");
+        const double temperature = params.value(method, "T", 1.0);
+        if (!(temperature > 0))
+            throw Error("method '" + method + "': temperature T must be positive");
+        if (method == "gradnorm_autograd") {
+            out[method] = gradnormAutograd(set, head, temperature, sink);
+            continue;
+        }
+        if (method == "exgrad_autograd") {
+            out[method] = exgradAutograd(set, head, temperature, sink);
+            continue;
+        }
+        int feature = 0;
+        const OutputTerm* output = nullptr;
+        double factor = 1;
+        if (!parseProduct(method, feature, output, factor, temperature))
+            throw Error("method '" + method + "' has no implementation");
+        std::vector<double> v(set.rows, factor);
+        if (feature) {
+            const std::vector<double>& f = shared.featureNorm(feature);
+            for (std::size_t r = 0; r < set.rows; ++r)
+                v[r] *= f[r];
+        }
+        if (output) {
+            const std::vector<double>& o = shared.output(output->kind, temperature);
+            for (std::size_t r = 0; r < set.rows; ++r)
+                v[r] *= o[r];
+        }
+        out[method] = std::move(v);
+    }
+    return out;
+}
+
 std::vector<double> computeScores(const std::string& method, const FeatureSet& set, const Head& head,
                                   const ScoreParams& params, ProgressSink* sink)
 {
-    const MethodInfo* info = findMethod(method);
-    if (!info)
-        throw Error("unknown method '" + method + "'");
-    const double temperature = params.value(method, "T", 1.0);
-    if (!(temperature > 0))
-        throw Error("method '" + method + "': temperature T must be positive");
-    if (method == "gradnorm_autograd")
-        return gradnormAutograd(set, head, temperature, sink);
-    if (method == "exgrad_autograd")
-        return exgradAutograd(set, head, temperature, sink);
-
-    int feature = 0;
-    const OutputTerm* output = nullptr;
-    double factor = 1;
-    if (!parseProduct(method, feature, output, factor, temperature))
-        throw Error("method '" + method + "' has no implementation");
-    std::vector<double> out(set.rows);
-    std::vector<double> p;
-    for (std::size_t r = 0; r < set.rows; ++r) {
-        double v = factor;
-        if (feature)
-            v *= featureNorm(set.featureRow(r), set.dim, feature == 1);
-        if (output)
-            v *= outputTerm(output->kind, set.logitRow(r), set.classes, temperature, p);
-        out[r] = v;
-    }
-    return out;
+    return std::move(computeScoreSet({method}, set, head, params, sink)[method]);
 }
 
 Decomposition decompose(const std::string& method, const FeatureSet& set, const Head& head, const ScoreParams& params,

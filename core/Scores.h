@@ -60,6 +60,13 @@ private:
 std::vector<double> computeScores(const std::string& method, const FeatureSet& set, const Head& head,
                                   const ScoreParams& params, ProgressSink* sink = nullptr);
 
+// Several methods at once on one feature set: shared terms (feature norms, softmax statistics per
+// temperature) are computed once, so scoring the whole closed-form panel costs little more than
+// one method. Returns method id -> scores.
+std::map<std::string, std::vector<double>> computeScoreSet(const std::vector<std::string>& methods, const FeatureSet& set,
+                                                          const Head& head, const ScoreParams& params,
+                                                          ProgressSink* sink = nullptr);
+
 // The two factors of a family or gradient score for one row: score = featureTerm * outputTerm
 // (with GradNorm's 1/T and ExGrad's 2/T folded into the output term). Used by the inspector.
 struct Decomposition {
