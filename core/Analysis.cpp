@@ -3,6 +3,7 @@
 
 #include "Dataset.h"
 #include "Error.h"
+#include "Fitted.h"
 #include "Progress.h"
 
 namespace oodlens {
@@ -35,6 +36,12 @@ Analysis::Analysis(AnalysisConfig config) : config_(std::move(config))
         probe = {p.channels, p.height, p.width};
     else if (p.channels > 0 && p.crop > 0)
         probe = {p.channels, p.crop, p.crop};
+    bool haveFit = false;
+    for (const DatasetSpec& d : config_.datasets)
+        haveFit = haveFit || d.role == DatasetRole::Fit;
+    for (const std::string& m : config_.methods)
+        if (const MethodInfo* info = findMethod(m); info && info->needsFitSet && !haveFit)
+            throw Error("method '" + m + "' needs a fit set (an ID training set: --fit DATASET)");
     model_ = Classifier::load(config_.modelPath, config_.device, probe);
     preprocess_ = resolvePreprocess(config_.preprocess, *model_);
     results_.resize(config_.datasets.size());
@@ -49,6 +56,10 @@ Analysis::~Analysis() = default;
 void Analysis::extract(std::size_t i, ProgressSink* sink)
 {
     DatasetResult& r = results_.at(i);
+    if (r.spec.role == DatasetRole::Fit) {
+        std::lock_guard<std::mutex> lock(fittedMutex_);
+        fitted_.clear(); // statistics of the previous fit set no longer apply
+    }
     try {
         std::unique_ptr<Dataset> data = openDataset(r.spec.path);
         r.kind = data->kind();
@@ -98,7 +109,7 @@ void Analysis::extractAll(ProgressSink* sink, const std::function<void(std::size
         if (results_[i].spec.role == DatasetRole::Fit) {
             bool needed = false;
             for (const std::string& m : methods())
-                if (const MethodInfo* info = findMethod(m); info && info->group == MethodGroup::Fitted)
+                if (const MethodInfo* info = findMethod(m); info && info->needsFitSet)
                     needed = true;
             if (!needed) {
                 results_[i].error = "not needed by the chosen methods";
@@ -130,7 +141,47 @@ std::vector<std::size_t> Analysis::oodIndices() const
 
 std::vector<std::string> Analysis::methods() const
 {
-    return config_.methods.empty() ? parseMethodList("") : config_.methods;
+    if (!config_.methods.empty())
+        return config_.methods;
+    const bool haveFit = fitIndex() >= 0;
+    std::vector<std::string> out;
+    for (const MethodInfo& m : methodRegistry())
+        if (haveFit || !m.needsFitSet)
+            out.push_back(m.id);
+    return out;
+}
+
+int Analysis::fitIndex() const
+{
+    for (std::size_t i = 0; i < results_.size(); ++i)
+        if (results_[i].spec.role == DatasetRole::Fit)
+            return static_cast<int>(i);
+    return -1;
+}
+
+std::shared_ptr<const FittedScorer> Analysis::fitted(const std::string& method, ProgressSink* sink) const
+{
+    const MethodInfo* info = findMethod(method);
+    if (!info || !isFittedMethod(method))
+        throw Error("'" + method + "' is not a fitted method");
+    std::string key = method;
+    for (const ParamSpec& p : info->params)
+        key += "|" + p.name + "=" + std::to_string(config_.params.value(method, p));
+    std::lock_guard<std::mutex> lock(fittedMutex_);
+    if (auto it = fitted_.find(key); it != fitted_.end())
+        return it->second;
+    const FeatureSet* fit = nullptr;
+    if (info->needsFitSet) {
+        const int f = fitIndex();
+        if (f < 0)
+            throw Error(method + " needs a fit set (an ID training set: --fit DATASET)");
+        if (!results_[f].ok())
+            throw Error(method + ": the fit set could not be used: " + results_[f].error);
+        fit = &results_[f].features;
+    }
+    std::shared_ptr<const FittedScorer> scorer = fitScorer(method, fit, model_->head(), config_.params, sink);
+    fitted_[key] = scorer;
+    return scorer;
 }
 
 std::vector<double> Analysis::scores(const std::string& method, std::size_t dataset, ProgressSink* sink) const
@@ -138,20 +189,27 @@ std::vector<double> Analysis::scores(const std::string& method, std::size_t data
     const DatasetResult& r = results_.at(dataset);
     if (!r.ok())
         return {};
+    if (isFittedMethod(method))
+        return fitted(method, sink)->score(r.features, sink);
     return computeScores(method, r.features, model_->head(), config_.params, sink);
 }
 
 ScoreTable Analysis::scoreTable(const std::vector<std::string>& methods, ProgressSink* sink) const
 {
     ScoreTable table;
-    for (const std::string& m : methods)
+    std::vector<std::string> plain, fittedMethods;
+    for (const std::string& m : methods) {
         table[m].resize(results_.size());
+        (isFittedMethod(m) ? fittedMethods : plain).push_back(m);
+    }
     for (std::size_t i = 0; i < results_.size(); ++i) {
         if (results_[i].spec.role == DatasetRole::Fit || !results_[i].ok())
             continue;
-        auto perMethod = computeScoreSet(methods, results_[i].features, model_->head(), config_.params, sink);
+        auto perMethod = computeScoreSet(plain, results_[i].features, model_->head(), config_.params, sink);
         for (auto& [m, v] : perMethod)
             table[m][i] = std::move(v);
+        for (const std::string& m : fittedMethods)
+            table[m][i] = fitted(m, sink)->score(results_[i].features, sink);
     }
     return table;
 }

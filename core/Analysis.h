@@ -9,6 +9,7 @@
 #include "Scores.h"
 
 #include <functional>
+#include <mutex>
 #include <map>
 #include <memory>
 #include <string>
@@ -88,8 +89,14 @@ public:
     int idIndex() const;
     std::vector<std::size_t> oodIndices() const;
 
-    // Methods to compute: the configured list, or every registered method.
+    // Methods to compute: the configured list, or every registered method that applies (the
+    // fitted baselines only when a fit set is configured).
     std::vector<std::string> methods() const;
+    // Index of the fit set result, or -1.
+    int fitIndex() const;
+    // The fitted statistics of a baseline (fitted on first use, then reused until the fit set or
+    // the method's parameters change). Throws Error when there is no usable fit set.
+    std::shared_ptr<const class FittedScorer> fitted(const std::string& method, ProgressSink* sink = nullptr) const;
 
     // Scores of one method on one extracted dataset (empty when it failed).
     std::vector<double> scores(const std::string& method, std::size_t dataset, ProgressSink* sink = nullptr) const;
@@ -104,6 +111,8 @@ private:
     std::unique_ptr<Classifier> model_;
     PreprocessSpec preprocess_;
     std::vector<DatasetResult> results_;
+    mutable std::mutex fittedMutex_;
+    mutable std::map<std::string, std::shared_ptr<const class FittedScorer>> fitted_;
 };
 
 } // namespace oodlens

@@ -39,8 +39,8 @@ PreprocessSpec resolvePreprocess(PreprocessSpec spec, const Classifier& model)
     return spec;
 }
 
-FeatureSet extractFeatures(const Classifier& model, const Dataset& data, const PreprocessSpec& specIn,
-                           const ExtractionOptions& options, ProgressSink* sink)
+void forEachBatch(const Dataset& data, const PreprocessSpec& specIn, const ExtractionOptions& options, ProgressSink* sink,
+                  const std::string& stage, const BatchFn& fn)
 {
     const std::size_t n = data.size();
     if (n == 0)
@@ -49,9 +49,9 @@ FeatureSet extractFeatures(const Classifier& model, const Dataset& data, const P
     const int channels = spec.channels > 0 ? spec.channels : 3;
     spec.channels = channels;
     const std::size_t batchSize = static_cast<std::size_t>(std::max(1, options.batchSize));
-    const std::string stage = "extracting '" + data.source() + "'";
 
-    // The output size of the first readable image fixes the batch shape when the spec leaves it open.
+    // The output size of the first readable image fixes the batch shape when the spec leaves it
+    // open; it is settled by the first prepared batch, before any later batch is started.
     int height = spec.height, width = spec.width;
     auto prepare = [&](std::size_t begin) {
         Batch b;
@@ -76,12 +76,10 @@ FeatureSet extractFeatures(const Classifier& model, const Dataset& data, const P
         return b;
     };
 
-    FeatureSet out;
-    out.dim = model.info().featureDim;
-    out.classes = model.info().classes;
     if (sink)
         sink->update(stage, 0, n);
-    // Decode the next batch on another thread while the model runs on the current one.
+    // Decode the next batch on another thread while the model runs on the current one; at most two
+    // batches of decoded images exist at any time, whatever the dataset size.
     std::future<Batch> next = std::async(std::launch::async, prepare, std::size_t(0));
     for (std::size_t begin = 0; begin < n; begin += batchSize) {
         Batch batch = next.get();
@@ -92,23 +90,35 @@ FeatureSet extractFeatures(const Classifier& model, const Dataset& data, const P
                 next.wait();
             throw Cancelled();
         }
-        for (const std::string& s : batch.skipped) {
-            out.skipped.push_back(s);
-            if (sink)
-                sink->warning("skipped " + s);
-        }
-        if (!batch.items.empty()) {
-            model.forward(batch.input.data(), static_cast<int>(batch.items.size()), channels, height, width, out.logits,
-                          out.features);
-            for (std::size_t i : batch.items) {
-                out.index.push_back(i);
-                out.labels.push_back(data.label(i));
-                out.paths.push_back(data.itemPath(i));
-            }
-        }
+        fn(batch.input.data(), batch.items, batch.skipped, channels, height, width);
         if (sink)
             sink->update(stage, batch.end, n);
     }
+}
+
+FeatureSet extractFeatures(const Classifier& model, const Dataset& data, const PreprocessSpec& spec,
+                           const ExtractionOptions& options, ProgressSink* sink)
+{
+    FeatureSet out;
+    out.dim = model.info().featureDim;
+    out.classes = model.info().classes;
+    forEachBatch(data, spec, options, sink, "extracting '" + data.source() + "'",
+                 [&](const float* input, const std::vector<std::size_t>& items, const std::vector<std::string>& skipped,
+                     int c, int h, int w) {
+                     for (const std::string& s : skipped) {
+                         out.skipped.push_back(s);
+                         if (sink)
+                             sink->warning("skipped " + s);
+                     }
+                     if (items.empty())
+                         return;
+                     model.forward(input, static_cast<int>(items.size()), c, h, w, out.logits, out.features);
+                     for (std::size_t i : items) {
+                         out.index.push_back(i);
+                         out.labels.push_back(data.label(i));
+                         out.paths.push_back(data.itemPath(i));
+                     }
+                 });
     out.rows = out.index.size();
     if (out.rows == 0)
         throw Error("dataset '" + data.source() + "' has no readable image (" + std::to_string(out.skipped.size()) +

@@ -3,6 +3,7 @@
 
 #include "Autograd.h"
 #include "Error.h"
+#include "Fitted.h"
 #include "Progress.h"
 
 #include <algorithm>
@@ -50,6 +51,16 @@ std::vector<MethodInfo> buildRegistry()
         for (const OutputTerm& o : kOutputs)
             r.push_back({std::string(f) + "_x_" + o.id, std::string("||h||_") + (f[1]) + " x " + o.label, MethodGroup::NonGradient,
                          o.usesTemperature ? t : std::vector<ParamSpec>{}, std::string("||h||_") + f[1] + " * " + o.formula});
+    r.push_back({"mahalanobis", "Mahalanobis", MethodGroup::Fitted, {},
+                 "max_c -(h - mu_c)^T S^-1 (h - mu_c), tied covariance from the fit set", false, true});
+    r.push_back({"knn", "KNN", MethodGroup::Fitted, {{"k", 50, "neighbour rank"}},
+                 "-(distance of h/||h|| to its k-th neighbour in the normalised fit bank)", false, true});
+    r.push_back({"react", "ReAct", MethodGroup::Fitted, {{"p", 90, "clip percentile of fit activations"}},
+                 "energy of W min(h, c) + b, c = p-th percentile of fit activations", false, true});
+    r.push_back({"ash", "ASH-S", MethodGroup::Fitted, {{"p", 90, "pruning percentile"}},
+                 "energy after keeping the top (100-p)% of h, rescaled by exp(s1/s2)", false, false});
+    r.push_back({"vim", "ViM", MethodGroup::Fitted, {{"k", 0, "principal dimensions (0: D/2, or 1000 when D >= 1500)"}},
+                 "energy - alpha ||(h - o) outside the top-k principal subspace||", false, true});
     return r;
 }
 
@@ -161,7 +172,7 @@ const char* methodGroupName(MethodGroup group)
     case MethodGroup::NonGradient:
         return "non-gradient";
     case MethodGroup::Fitted:
-        return "fitted";
+        return "baseline";
     }
     return "";
 }
@@ -328,6 +339,12 @@ std::map<std::string, std::vector<double>> computeScoreSet(const std::vector<std
         }
         if (method == "exgrad_autograd") {
             out[method] = exgradAutograd(set, head, temperature, sink);
+            continue;
+        }
+        if (isFittedMethod(method)) {
+            if (needsFitSet(method))
+                throw Error(method + " needs a fit set (an ID training set: --fit DATASET)");
+            out[method] = fitScorer(method, nullptr, head, params, sink)->score(set, sink);
             continue;
         }
         int feature = 0;

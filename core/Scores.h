@@ -29,6 +29,8 @@ struct MethodInfo {
     std::vector<ParamSpec> params;
     std::string formula;  // one line, for tooltips and docs
     bool perSampleGradient = false; // autograd variants: slow by design
+    bool needsFitSet = false;       // fitted on an ID training set (--fit)
+    bool needsImages = false;       // needs the images again, not only cached features (ODIN)
 };
 
 // Every method the engine computes, in display order.
@@ -54,7 +56,8 @@ private:
     std::map<std::string, double> entries_;
 };
 
-// Computes one method for every row of a feature set. Throws Error for an unknown id.
+// Computes one method for every row of a feature set. Throws Error for an unknown id, and for
+// the fitted baselines, which need a fit (see Fitted.h; Analysis does this for its datasets).
 // Closed forms take microseconds per row; the *_autograd ids run LibTorch autograd per sample
 // and report progress / honour cancellation through `sink`.
 std::vector<double> computeScores(const std::string& method, const FeatureSet& set, const Head& head,
