@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The only place (with Autograd.cpp and Runtime.cpp) where LibTorch is included.
+// The only place (with ModelDiscovery.cpp, Autograd.cpp and Runtime.cpp) where LibTorch is included.
 #include "Classifier.h"
 
 #include "Error.h"
 #include "Hash.h"
 #include "Json.h"
+#include "internal/TorchModel.h"
 
 #include <torch/cuda.h>
 #include <torch/script.h>
@@ -45,14 +46,23 @@ struct Classifier::Impl {
     Head head;
     at::Tensor weight; // on device
     at::Tensor bias;
-    enum class Style { TupleOutput, ForwardFeatures } style = Style::ForwardFeatures;
+    internal::LinearTap tap; // Style::GraphTap
+    enum class Style { TupleOutput, GraphTap, ForwardFeatures } style = Style::GraphTap;
 
-    // Runs the model, returning (logits, features), both 2-D float tensors on the device.
+    // Runs the model once, returning (logits, features), both 2-D tensors on the device.
     std::pair<at::Tensor, at::Tensor> run(const at::Tensor& x)
     {
-        if (style == Style::TupleOutput) {
+        switch (style) {
+        case Style::TupleOutput: {
             auto out = module.forward({x}).toTuple();
             return {out->elements()[0].toTensor(), out->elements()[1].toTensor()};
+        }
+        case Style::GraphTap: {
+            internal::TapResult r = internal::runTap(tap, module, x);
+            return {r.output, r.features};
+        }
+        case Style::ForwardFeatures:
+            break;
         }
         at::Tensor h = module.get_method("forward_features")({x}).toTensor();
         if (h.dim() > 2)
@@ -61,6 +71,194 @@ struct Classifier::Impl {
         return {at::linear(h.to(weight.dtype()), weight, bias), h};
     }
 };
+
+namespace {
+
+// max |W h + b - logits| over the batch.
+double headError(const at::Tensor& features, const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& logits)
+{
+    at::Tensor reproduced = at::linear(features.to(torch::kFloat), weight.to(torch::kFloat),
+                                       bias.defined() ? bias.to(torch::kFloat) : at::Tensor());
+    return (reproduced - logits.to(torch::kFloat)).abs().max().item<double>();
+}
+
+bool headReproduces(double err, const at::Tensor& logits)
+{
+    return std::isfinite(err) && err <= 1e-3 * (1.0 + logits.abs().max().item<double>());
+}
+
+std::string number(double v)
+{
+    std::ostringstream out;
+    out.precision(4);
+    out << v;
+    return out.str();
+}
+
+// A head found by name (fc, head, classifier, ...) or, failing that, the last module whose weight is [C, D].
+bool findHeadModule(const torch::jit::Module& module, int64_t classes, int64_t dim, std::string& name,
+                    at::Tensor& weight, at::Tensor& bias)
+{
+    auto weightOf = [&](const torch::jit::Module& mod, at::Tensor& w, at::Tensor& b) {
+        if (!mod.hasattr("weight") || !mod.attr("weight").isTensor())
+            return false;
+        at::Tensor t = mod.attr("weight").toTensor();
+        if (t.dim() != 2 || t.size(0) != classes || t.size(1) != dim)
+            return false;
+        w = t;
+        b = mod.hasattr("bias") && mod.attr("bias").isTensor() ? mod.attr("bias").toTensor() : at::Tensor();
+        return true;
+    };
+    for (const char* candidate : kHeadNames) {
+        if (module.hasattr(candidate) && module.attr(candidate).isModule() &&
+            weightOf(module.attr(candidate).toModule(), weight, bias)) {
+            name = candidate;
+            return true;
+        }
+    }
+    name.clear();
+    for (const auto& child : module.named_modules()) {
+        at::Tensor w, b;
+        if (!child.name.empty() && weightOf(child.value, w, b)) {
+            name = child.name;
+            weight = w;
+            bias = b;
+        }
+    }
+    return !name.empty();
+}
+
+// The name of the head for `info`: the weight's attribute path without ".weight", else the parameter
+// that shares the weight's storage.
+std::string headNameOf(const internal::LinearTap& tap, const torch::jit::Module& module, const at::Tensor& weight)
+{
+    const std::string suffix = ".weight";
+    if (tap.weightPath.size() > suffix.size() &&
+        tap.weightPath.compare(tap.weightPath.size() - suffix.size(), suffix.size(), suffix) == 0)
+        return tap.weightPath.substr(0, tap.weightPath.size() - suffix.size());
+    if (!tap.weightPath.empty())
+        return tap.weightPath;
+    for (const auto& p : module.named_parameters(true))
+        if (p.value.data_ptr() == weight.data_ptr() && p.value.numel() == weight.numel())
+            return p.name;
+    return tap.weightConstant ? "(frozen constant)" : "(computed in forward)";
+}
+
+struct Found {
+    at::Tensor logits, features, weight, bias;
+    std::string headName, featureSource;
+    double headError = 0;
+    internal::LinearTap tap; // set by the graph route
+};
+
+// Route 1: the input of the last linear op that feeds forward's output, tapped in the TorchScript graph.
+bool fromGraph(const torch::jit::Module& module, const at::Tensor& probe, Found& f, std::string& why)
+{
+    internal::LinearTap tap;
+    if (!internal::tapLastLinear(module, tap, why))
+        return false;
+    internal::TapResult r;
+    try {
+        r = internal::runTap(tap, module, probe);
+    } catch (const std::exception& e) {
+        why = "forward rewritten to return the head's input failed on the probe batch: " + firstLine(e.what());
+        return false;
+    }
+    const std::string name = headNameOf(tap, module, r.weight);
+    const bool named = name.front() != '(';
+    const std::string op =
+        "the last linear op in forward (" +
+        (named ? name + (tap.op == "aten::linear" ? "" : ", " + tap.op)
+               : tap.op + ", weight " + (tap.weightConstant ? "a frozen constant" : "computed in forward")) +
+        ")";
+    const at::Tensor& z = r.output;
+    if (z.dim() != 2 || z.size(0) != probe.size(0)) {
+        why = "forward returns " + shapeText(z) + " through the rewritten graph";
+        return false;
+    }
+    if (r.features.dim() != 2 || r.features.size(0) != probe.size(0)) {
+        why = "the head's input is not a [N, D] tensor: " + op + " takes " + shapeText(r.features);
+        return false;
+    }
+    const int64_t classes = z.size(1), dim = r.features.size(1);
+    if (r.weight.dim() != 2 || r.weight.size(0) != classes || r.weight.size(1) != dim) {
+        why = op + " has a weight of shape " + shapeText(r.weight) + " where [C, D] = [" + std::to_string(classes) +
+              ", " + std::to_string(dim) + "] was expected";
+        return false;
+    }
+    at::Tensor bias = r.bias;
+    if (bias.defined()) {
+        if (bias.numel() != classes) {
+            why = op + " adds a bias of shape " + shapeText(bias) + ", expected [" + std::to_string(classes) + "]";
+            return false;
+        }
+        bias = bias.reshape({classes});
+    }
+    const double err = headError(r.features, r.weight, bias, z);
+    if (!headReproduces(err, z)) {
+        why = "head(features) differs from the logits by " + number(err) + " (max abs, logits up to " +
+              number(z.abs().max().item<double>()) + "): forward changes the logits after " + op +
+              ", e.g. with a temperature or a softmax";
+        return false;
+    }
+    f.logits = z;
+    f.features = r.features;
+    f.weight = r.weight;
+    f.bias = bias;
+    f.headName = name;
+    f.headError = err;
+    f.featureSource = "input of " + op + ", found in the TorchScript graph";
+    if (module.find_method("forward_features")) {
+        // Say whether the model's own forward_features agrees (timm's returns the unpooled map).
+        try {
+            const at::Tensor ff = module.get_method("forward_features")({probe}).toTensor();
+            if (ff.sizes() == r.features.sizes() && ff.to(torch::kFloat).allclose(r.features.to(torch::kFloat)))
+                f.featureSource += "; equals forward_features(x)";
+            else
+                f.featureSource += "; forward_features(x) returns " + shapeText(ff) + ", not used";
+        } catch (const std::exception&) {
+        }
+    }
+    f.tap = tap;
+    return true;
+}
+
+// Route 2 (models the graph route cannot read): forward_features(x) -> [N, D] and a linear head module.
+bool fromForwardFeatures(const torch::jit::Module& module, const at::Tensor& probe, const at::Tensor& logits, Found& f,
+                         std::string& why)
+{
+    at::Tensor h;
+    try {
+        h = module.get_method("forward_features")({probe}).toTensor();
+    } catch (const std::exception& e) {
+        why = "forward_features(x) failed: " + firstLine(e.what());
+        return false;
+    }
+    if (h.dim() > 2)
+        h = h.flatten(1);
+    if (h.dim() != 2 || h.size(0) != probe.size(0)) {
+        why = "forward_features(x) returns " + shapeText(h) + ", not [N, D]";
+        return false;
+    }
+    const int64_t classes = logits.size(1), dim = h.size(1);
+    if (!findHeadModule(module, classes, dim, f.headName, f.weight, f.bias)) {
+        why = "forward_features(x) gives " + shapeText(h) + " but no linear layer has a weight of shape [" +
+              std::to_string(classes) + ", " + std::to_string(dim) + "]";
+        return false;
+    }
+    const double err = headError(h, f.weight, f.bias, logits);
+    if (!headReproduces(err, logits)) {
+        why = "head '" + f.headName + "' applied to forward_features(x) differs from the logits by " + number(err);
+        return false;
+    }
+    f.logits = logits;
+    f.features = h;
+    f.headError = err;
+    f.featureSource = "forward_features(x), head '" + f.headName + "' found by name";
+    return true;
+}
+
+} // namespace
 
 Classifier::Classifier() : d(std::make_unique<Impl>()) {}
 Classifier::~Classifier() = default;
@@ -93,7 +291,8 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
             const Json sidecar = Json::parseFile(candidate.string());
             m.info.sidecarPath = candidate.string();
             if (sidecar.has("preprocessing"))
-                m.info.defaultPreprocess = PreprocessSpec::fromJson(sidecar.get("preprocessing"), "'" + candidate.string() + "'");
+                m.info.defaultPreprocess =
+                    PreprocessSpec::fromJson(sidecar.get("preprocessing"), "'" + candidate.string() + "'");
             const Json& input = sidecar.get("input");
             if (input.isArray() && input.items().size() == 3)
                 for (const Json& v : input.items())
@@ -104,12 +303,14 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
     try {
         m.module = torch::jit::load(path, m.device);
     } catch (const c10::Error& e) {
-        throw Error("cannot load model '" + path + "': not a TorchScript file (" + firstLine(e.what_without_backtrace()) + ")");
+        throw Error("cannot load model '" + path + "': not a TorchScript file (" +
+                    firstLine(e.what_without_backtrace()) + ")");
     } catch (const std::exception& e) {
         throw Error("cannot load model '" + path + "': " + firstLine(e.what()));
     }
     m.module.eval();
     torch::NoGradGuard noGrad;
+    const std::string hint = internal::compatibilityHint();
 
     // Probe forward: find an input shape the model accepts and what its forward returns.
     std::vector<std::vector<int64_t>> shapes;
@@ -122,8 +323,10 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
     torch::manual_seed(0);
     c10::IValue out;
     at::Tensor probe;
-    std::string lastError;
+    std::string lastError, tried;
     for (const auto& shape : shapes) {
+        tried += (tried.empty() ? "" : ", ") + std::to_string(shape[1]) + "x" + std::to_string(shape[2]) + "x" +
+                 std::to_string(shape[3]);
         try {
             probe = torch::randn(shape).to(m.device);
             out = m.module.forward({probe});
@@ -135,85 +338,65 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
         }
     }
     if (!lastError.empty())
-        throw Error("cannot run model '" + path + "' on a probe image (tried 1x28x28, 3x32x32, 3x224x224): " + lastError);
+        throw Error("cannot run model '" + path + "' on a probe image (tried " + tried + "): " + lastError);
 
-    at::Tensor logits, features;
-    const bool hasForwardFeatures = m.module.find_method("forward_features").has_value();
+    Found f;
     if (out.isTuple() && out.toTuple()->elements().size() >= 2 && out.toTuple()->elements()[0].isTensor() &&
         out.toTuple()->elements()[1].isTensor()) {
         m.style = Impl::Style::TupleOutput;
-        logits = out.toTuple()->elements()[0].toTensor();
-        features = out.toTuple()->elements()[1].toTensor();
-        m.info.featureSource = "second output of forward(x) -> (logits, features)";
-    } else if (out.isTensor() && hasForwardFeatures) {
-        m.style = Impl::Style::ForwardFeatures;
-        logits = out.toTensor();
-        features = m.module.get_method("forward_features")({probe}).toTensor();
-        if (features.dim() > 2)
-            features = features.flatten(1);
-        m.info.featureSource = "forward_features(x)";
+        f.logits = out.toTuple()->elements()[0].toTensor();
+        f.features = out.toTuple()->elements()[1].toTensor();
+        f.featureSource = "second output of forward(x) -> (logits, features)";
+        if (f.logits.dim() != 2 || f.logits.size(0) != probe.size(0))
+            throw Error("model '" + path + "' is not a classifier: expected logits of shape [N, C], got " +
+                        shapeText(f.logits) + " (" + hint + ")");
+        if (f.features.dim() != 2 || f.features.size(0) != probe.size(0))
+            throw Error("model '" + path +
+                        "': expected penultimate features of shape [N, D] as forward's second output, got " +
+                        shapeText(f.features) + " (" + hint + ")");
+        const int64_t classes = f.logits.size(1), dim = f.features.size(1);
+        if (!findHeadModule(m.module, classes, dim, f.headName, f.weight, f.bias))
+            throw Error("cannot find the classifier head of model '" + path +
+                        "': no linear layer with a weight of shape [" + std::to_string(classes) + ", " +
+                        std::to_string(dim) + "] (" + hint + ")");
+        // The head must reproduce the model's logits from the features, or the gradient factorisation
+        // (and every feature-based score) would describe a different function.
+        f.headError = headError(f.features, f.weight, f.bias, f.logits);
+        if (!headReproduces(f.headError, f.logits))
+            throw Error(
+                "model '" + path + "': head '" + f.headName +
+                "' applied to the features does not reproduce the logits: head(features) differs from the logits by " +
+                number(f.headError) + "; the features are not the head's input (" + hint + ")");
     } else if (out.isTensor()) {
-        throw Error("cannot find penultimate features in model '" + path +
-                    "': forward(x) returns one tensor and the model exports no forward_features(x); export it with "
-                    "forward returning (logits, features) or add @torch.jit.export forward_features (see README)");
+        const at::Tensor logits = out.toTensor();
+        if (logits.dim() != 2 || logits.size(0) != probe.size(0))
+            throw Error("model '" + path + "' is not a classifier: forward(x) returns a tensor of shape " +
+                        shapeText(logits) + " where logits [N, C] were expected (" + hint + ")");
+        std::string graphWhy, featuresWhy;
+        const bool hasForwardFeatures = m.module.find_method("forward_features").has_value();
+        if (fromGraph(m.module, probe, f, graphWhy)) {
+            m.style = Impl::Style::GraphTap;
+            m.tap = f.tap;
+        } else if (hasForwardFeatures && fromForwardFeatures(m.module, probe, logits, f, featuresWhy)) {
+            m.style = Impl::Style::ForwardFeatures;
+        } else {
+            throw Error("cannot find the penultimate features of model '" + path + "': " + graphWhy +
+                        (hasForwardFeatures ? "; and " + featuresWhy : std::string()) + " (" + hint + ")");
+        }
     } else {
-        throw Error("model '" + path + "' is not a classifier: forward(x) returns neither a tensor nor (logits, features)");
+        throw Error("model '" + path +
+                    "' is not a classifier: forward(x) returns neither a tensor nor (logits, features) (" + hint + ")");
     }
-    if (logits.dim() != 2 || logits.size(0) != probe.size(0))
-        throw Error("model '" + path + "' is not a classifier: expected logits of shape [N, C], got " + shapeText(logits));
-    if (features.dim() != 2 || features.size(0) != probe.size(0))
-        throw Error("model '" + path + "': expected penultimate features of shape [N, D], got " + shapeText(features));
-    const int64_t classes = logits.size(1), dim = features.size(1);
 
-    // Find the head: a named linear layer first, else the last module with a [C, D] weight.
-    std::string headName;
-    at::Tensor weight, bias;
-    auto weightOf = [&](const torch::jit::Module& mod, at::Tensor& w, at::Tensor& b) {
-        if (!mod.hasattr("weight") || !mod.attr("weight").isTensor())
-            return false;
-        at::Tensor t = mod.attr("weight").toTensor();
-        if (t.dim() != 2 || t.size(0) != classes || t.size(1) != dim)
-            return false;
-        w = t;
-        b = mod.hasattr("bias") && mod.attr("bias").isTensor() ? mod.attr("bias").toTensor() : at::Tensor();
-        return true;
-    };
-    for (const char* name : kHeadNames) {
-        if (m.module.hasattr(name) && m.module.attr(name).isModule() &&
-            weightOf(m.module.attr(name).toModule(), weight, bias)) {
-            headName = name;
-            break;
-        }
-    }
-    if (headName.empty()) {
-        for (const auto& child : m.module.named_modules()) {
-            at::Tensor w, b;
-            if (!child.name.empty() && weightOf(child.value, w, b)) {
-                headName = child.name;
-                weight = w;
-                bias = b;
-            }
-        }
-    }
-    if (headName.empty())
-        throw Error("cannot find the classifier head of model '" + path + "': no linear layer with a weight of shape [" +
-                    std::to_string(classes) + ", " + std::to_string(dim) + "]");
-    m.weight = weight.detach().to(m.device, torch::kFloat);
-    m.bias = bias.defined() ? bias.detach().to(m.device, torch::kFloat) : torch::zeros({classes}, m.weight.options());
-
-    // The head must reproduce the model's logits from the features, or the gradient factorisation
-    // (and every feature-based score) would describe a different function.
-    at::Tensor reproduced = at::linear(features.to(torch::kFloat), m.weight, m.bias);
-    const double err = (reproduced - logits.to(torch::kFloat)).abs().max().item<double>();
-    const double scale = 1.0 + logits.abs().max().item<double>();
-    m.info.headCheckMaxError = err;
-    if (!std::isfinite(err) || err > 1e-3 * scale)
-        throw Error("model '" + path + "': head '" + headName + "' applied to the features does not reproduce the logits (max error " +
-                    std::to_string(err) + "); the features are not the head's input");
-
+    const int64_t classes = f.logits.size(1), dim = f.features.size(1);
+    m.weight = f.weight.detach().to(m.device, torch::kFloat).contiguous();
+    m.bias = f.bias.defined() ? f.bias.detach().to(m.device, torch::kFloat).reshape({classes})
+                              : torch::zeros({classes}, m.weight.options());
     m.info.classes = static_cast<int>(classes);
     m.info.featureDim = static_cast<int>(dim);
-    m.info.headName = headName;
+    m.info.headName = f.headName;
+    m.info.featureSource = f.featureSource;
+    m.info.headCheckMaxError = f.headError;
     at::Tensor wCpu = m.weight.to(torch::kCPU).contiguous(), bCpu = m.bias.to(torch::kCPU).contiguous();
     m.head.classes = static_cast<int>(classes);
     m.head.dim = static_cast<int>(dim);
@@ -232,7 +415,8 @@ void Classifier::forward(const float* input, int n, int c, int h, int w, std::ve
         out = d->run(x);
     } catch (const std::exception& e) {
         throw Error("model '" + d->info.path + "' rejected an input batch of shape [" + std::to_string(n) + ", " +
-                    std::to_string(c) + ", " + std::to_string(h) + ", " + std::to_string(w) + "]: " + firstLine(e.what()));
+                    std::to_string(c) + ", " + std::to_string(h) + ", " + std::to_string(w) +
+                    "]: " + firstLine(e.what()));
     }
     at::Tensor z = out.first.to(torch::kCPU, torch::kFloat).contiguous();
     at::Tensor f = out.second.to(torch::kCPU, torch::kFloat).contiguous();

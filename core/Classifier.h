@@ -35,10 +35,13 @@ struct ModelInfo {
 // A TorchScript image classifier with access to its penultimate features.
 //
 // Supported conventions (checked in this order):
-//  1. `forward(x)` returns a tuple `(logits, features)`;
-//  2. the module exports `forward_features(x) -> [N, D]` and has a linear head submodule
-//     (`fc`, `head`, `classifier`, or the last module with a 2-D `weight` of shape [C, D]);
-//     logits come from `forward(x)`.
+//  1. `forward(x)` returns a tuple `(logits, features)` (the head: `fc`, `head`, `classifier`, or the
+//     last module with a 2-D `weight` of shape [C, D]);
+//  2. `forward(x)` returns logits [N, C] computed by a final linear operation: the features are that
+//     operation's input, found in the TorchScript graph (scripted, traced or frozen; torchvision's
+//     `fc` / `classifier` / `classifier[3]`, timm's forward_features + forward_head, hand-written
+//     addmm / matmul heads), and the head is its weight and bias. One forward pass per batch;
+//  3. failing that, `forward_features(x) -> [N, D]` plus a linear head submodule as in 1.
 // A sidecar JSON file next to the model (`model.json` for `model.pt`, or `model.pt.json`) may carry
 // default preprocessing ({"preprocessing": {...}}, see PreprocessSpec::fromJson) and the input
 // shape ({"input": [C, H, W]}); explicit options win over it.

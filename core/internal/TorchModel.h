@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Internal to core: includes LibTorch. Only core's .cpp files may include it; never a public header
+// and never Qt code (Qt and torch headers clash).
+#pragma once
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/script.h>
+
+#include <memory>
+#include <string>
+
+namespace oodlens::internal {
+
+// `forward` rewritten to also hand back the input of its last linear operation: the penultimate
+// features h of any model whose logits are W h + b, whatever the head is called and however the
+// model was exported (scripted or traced), without running the network twice.
+struct LinearTap {
+    // (self, x) -> (forward's output, h, weight operand[, bias]); a rewritten copy of forward's graph.
+    std::shared_ptr<torch::jit::GraphFunction> function;
+    std::string op;                // "aten::linear", "aten::addmm", "aten::matmul + aten::add", ...
+    std::string weightPath;        // dotted attribute path of the weight ("classifier.3.weight"), empty when the
+                                   // weight is not read from a module attribute
+    bool weightConstant = false;   // the weight is a graph constant (torch.jit.freeze; saved files keep no name)
+    bool weightTransposed = false; // the operand is W^T ([D, C]), as for addmm(b, h, W.t()) and h @ W^T
+    bool hasBias = false;
+};
+
+// Finds the last linear operation (aten::linear, aten::addmm, aten::mm / aten::matmul optionally
+// followed by aten::add of a bias) that feeds the output of `module.forward`, after inlining every
+// call and folding what eval mode makes constant (`self.training`, default arguments such as timm's
+// pre_logits=False). Returns false with the reason in `why` when there is none it can use.
+bool tapLastLinear(const torch::jit::Module& module, LinearTap& tap, std::string& why);
+
+struct TapResult {
+    at::Tensor output;   // what forward returns
+    at::Tensor features; // the linear op's input
+    at::Tensor weight;   // [C, D] (transposed back when the op used W^T)
+    at::Tensor bias;     // [C], undefined when the op has none
+};
+TapResult runTap(const LinearTap& tap, const torch::jit::Module& module, const at::Tensor& x);
+
+// The README section every discovery error points to.
+inline const char* compatibilityHint()
+{
+    return "see the README section \"Making any model compatible\"";
+}
+
+} // namespace oodlens::internal
