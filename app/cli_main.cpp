@@ -259,7 +259,8 @@ int cmdDemo(Args& a)
     o.config = demoConfig();
     parseOptions(a, o, true);
     if (!o.methodsGiven)
-        o.config.methods = parseMethodList("msp,maxlogit,energy,gradnorm,exgrad,feature_l1,gradterm,l1_x_msp");
+        o.config.methods = parseMethodList(
+            "msp,maxlogit,energy,gradnorm,exgrad,feature_l1,gradterm,l1_x_msp,mahalanobis,knn,react,ash,vim,odin");
     return runAnalysis(o);
 }
 

@@ -189,6 +189,8 @@ std::vector<double> Analysis::scores(const std::string& method, std::size_t data
     const DatasetResult& r = results_.at(dataset);
     if (!r.ok())
         return {};
+    if (method == "odin")
+        return odinScores(dataset, sink);
     if (isFittedMethod(method))
         return fitted(method, sink)->score(r.features, sink);
     return computeScores(method, r.features, model_->head(), config_.params, sink);
@@ -200,7 +202,7 @@ ScoreTable Analysis::scoreTable(const std::vector<std::string>& methods, Progres
     std::vector<std::string> plain, fittedMethods;
     for (const std::string& m : methods) {
         table[m].resize(results_.size());
-        (isFittedMethod(m) ? fittedMethods : plain).push_back(m);
+        (isFittedMethod(m) || m == "odin" ? fittedMethods : plain).push_back(m);
     }
     for (std::size_t i = 0; i < results_.size(); ++i) {
         if (results_[i].spec.role == DatasetRole::Fit || !results_[i].ok())
@@ -209,7 +211,7 @@ ScoreTable Analysis::scoreTable(const std::vector<std::string>& methods, Progres
         for (auto& [m, v] : perMethod)
             table[m][i] = std::move(v);
         for (const std::string& m : fittedMethods)
-            table[m][i] = fitted(m, sink)->score(results_[i].features, sink);
+            table[m][i] = m == "odin" ? odinScores(i, sink) : fitted(m, sink)->score(results_[i].features, sink);
     }
     return table;
 }
@@ -244,6 +246,63 @@ std::vector<MetricsRow> Analysis::metricsTable(const ScoreTable& table, int boot
         }
     }
     return rows;
+}
+
+std::vector<double> Analysis::odinScores(std::size_t dataset, ProgressSink* sink) const
+{
+    const DatasetResult& r = results_.at(dataset);
+    if (!r.ok())
+        return {};
+    const double temperature = config_.params.value("odin", "T", 1000);
+    const double epsilon = config_.params.value("odin", "eps", 0.0014);
+    if (!(temperature > 0))
+        throw Error("odin: temperature T must be positive");
+    char params[64];
+    std::snprintf(params, sizeof params, ";odin;T=%.17g;eps=%.17g", temperature, epsilon);
+    const std::string key = FeatureCache::key(model_->info().sha256, r.fingerprint,
+                                              preprocess_.describe() + ";device=" + config_.device + params);
+    {
+        std::lock_guard<std::mutex> lock(fittedMutex_);
+        if (auto it = odin_.find(key); it != odin_.end())
+            return it->second;
+    }
+    const FeatureCache cache(config_.cacheDir);
+    std::vector<double> scores;
+    if (auto cached = cache.load(key); cached && cached->rows == r.features.rows) {
+        scores.assign(cached->features.begin(), cached->features.end());
+    } else {
+        std::unique_ptr<Dataset> data = openDataset(r.spec.path);
+        ExtractionOptions options;
+        options.batchSize = config_.batchSize;
+        forEachBatch(*data, preprocess_, options, sink, "ODIN '" + r.spec.path + "'",
+                     [&](const float* input, const std::vector<std::size_t>& items, const std::vector<std::string>&,
+                         int c, int h, int w) {
+                         if (items.empty())
+                             return;
+                         const auto s = model_->odinScores(input, static_cast<int>(items.size()), c, h, w, temperature,
+                                                           epsilon, preprocess_.stddev);
+                         scores.insert(scores.end(), s.begin(), s.end());
+                     });
+        if (scores.size() != r.features.rows)
+            throw Error("odin: '" + r.spec.path + "' changed since its features were extracted");
+        FeatureSet stored; // one column: the scores (as float, like every cached feature)
+        stored.rows = scores.size();
+        stored.dim = 1;
+        stored.features.assign(scores.begin(), scores.end());
+        stored.labels.assign(stored.rows, -1);
+        stored.index.assign(stored.rows, 0);
+        stored.paths.assign(stored.rows, std::string());
+        try {
+            cache.store(key, stored, "odin scores of " + r.spec.path);
+        } catch (const Error& e) {
+            if (sink)
+                sink->warning(e.what());
+        }
+        scores.assign(stored.features.begin(), stored.features.end()); // same precision cached or not
+    }
+    std::lock_guard<std::mutex> lock(fittedMutex_);
+    odin_[key] = scores;
+    return scores;
 }
 
 } // namespace oodlens

@@ -106,6 +106,10 @@ public:
     std::vector<MetricsRow> metricsTable(const ScoreTable& table, int bootstrapResamples = 0,
                                          unsigned long long bootstrapSeed = 0) const;
 
+    // ODIN scores of dataset i at the configured T and eps: a pass over the images with one input
+    // backward per batch, kept in memory and in the feature cache like the features.
+    std::vector<double> odinScores(std::size_t dataset, ProgressSink* sink = nullptr) const;
+
 private:
     AnalysisConfig config_;
     std::unique_ptr<Classifier> model_;
@@ -113,6 +117,7 @@ private:
     std::vector<DatasetResult> results_;
     mutable std::mutex fittedMutex_;
     mutable std::map<std::string, std::shared_ptr<const class FittedScorer>> fitted_;
+    mutable std::map<std::string, std::vector<double>> odin_; // cache key -> scores
 };
 
 } // namespace oodlens

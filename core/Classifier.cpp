@@ -7,6 +7,7 @@
 #include "Json.h"
 #include "internal/TorchModel.h"
 
+#include <torch/autograd.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 
@@ -424,6 +425,39 @@ void Classifier::forward(const float* input, int n, int c, int h, int w, std::ve
         throw Error("model '" + d->info.path + "' returned outputs of an unexpected shape");
     logits.insert(logits.end(), z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
     features.insert(features.end(), f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+}
+
+std::vector<double> Classifier::odinScores(const float* input, int n, int c, int h, int w, double temperature,
+                                           double epsilon, const std::vector<float>& stddev) const
+{
+    torch::AutoGradMode enable(true);
+    at::Tensor x = torch::from_blob(const_cast<float*>(input), {n, c, h, w}, torch::kFloat)
+                       .to(d->device)
+                       .clone()
+                       .requires_grad_(true);
+    std::vector<double> out;
+    try {
+        const at::Tensor logits = d->run(x).first;
+        // Cross-entropy with the predicted label = -log max softmax; the perturbation descends it.
+        const at::Tensor loss = -std::get<0>(torch::log_softmax(logits / temperature, 1).max(1)).sum();
+        const at::Tensor grad = torch::autograd::grad({loss}, {x})[0];
+        at::Tensor step = grad.sign();
+        if (!stddev.empty()) {
+            std::vector<float> perChannel(c);
+            for (int k = 0; k < c; ++k)
+                perChannel[k] = stddev[std::min<std::size_t>(k, stddev.size() - 1)];
+            step = step / torch::tensor(perChannel, torch::kFloat).to(d->device).view({1, c, 1, 1});
+        }
+        const at::Tensor perturbed = (x.detach() - epsilon * step).detach();
+        torch::NoGradGuard noGrad;
+        const at::Tensor p = torch::softmax(d->run(perturbed).first.to(torch::kDouble) / temperature, 1);
+        const at::Tensor best = std::get<0>(p.max(1)).to(torch::kCPU).contiguous();
+        out.assign(best.data_ptr<double>(), best.data_ptr<double>() + best.numel());
+    } catch (const c10::Error& e) {
+        throw Error("model '" + d->info.path + "': ODIN needs the input gradient, which failed: " +
+                    firstLine(e.what_without_backtrace()));
+    }
+    return out;
 }
 
 } // namespace oodlens

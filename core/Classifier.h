@@ -67,6 +67,14 @@ public:
     void forward(const float* input, int n, int c, int h, int w, std::vector<float>& logits,
                  std::vector<float>& features) const;
 
+    // ODIN (Liang et al., ICLR 2018) for a batch of n preprocessed images: perturb the input against
+    // the gradient of the predicted class's log-softmax at temperature T,
+    //   x' = x - eps * sign(-d log max_c softmax(z(x)/T)_c / dx) / std_channel,
+    // then return max_c softmax(z(x')/T)_c per image. `stddev` is the per-channel normalisation std
+    // (so eps is measured in [0,1] pixel units, as in the reference code); one backward per batch.
+    std::vector<double> odinScores(const float* input, int n, int c, int h, int w, double temperature, double epsilon,
+                                   const std::vector<float>& stddev) const;
+
 private:
     Classifier();
     struct Impl;

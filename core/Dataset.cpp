@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+// Kind detection: which reader of DatasetKinds.h opens a path.
 #include "Dataset.h"
 
+#include "DatasetKinds.h"
 #include "Error.h"
-#include "Hash.h"
 #include "Idx.h"
+#include "ImageDecode.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -17,94 +21,54 @@ bool endsWith(const std::string& s, const std::string& suffix)
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// IDX images: [N, H, W] (gray) or [N, H, W, C] with C = 1 or 3, unsigned bytes.
-class IdxDataset final : public Dataset {
-public:
-    explicit IdxDataset(const std::string& path) : path_(path)
-    {
-        images_ = readIdx(path);
-        const auto& d = images_.dims;
-        if (d.size() != 3 && !(d.size() == 4 && (d[3] == 1 || d[3] == 3)))
-            throw Error("cannot read IDX file '" + path + "': expected images of shape N x H x W or N x H x W x C (C = 1 or 3), found " +
-                        std::to_string(d.size()) + " dimensions");
-        height_ = static_cast<int>(d[1]);
-        width_ = static_cast<int>(d[2]);
-        channels_ = d.size() == 4 ? static_cast<int>(d[3]) : 1;
-        if (height_ == 0 || width_ == 0)
-            throw Error("cannot read IDX file '" + path + "': images have zero size");
-
-        const std::string labelPath = siblingLabels(path);
-        if (!labelPath.empty()) {
-            IdxArray labels = readIdx(labelPath);
-            if (labels.dims.size() != 1 || labels.dims[0] != images_.dims[0])
-                throw Error("cannot use labels '" + labelPath + "': expected " + std::to_string(images_.dims[0]) +
-                            " labels to match '" + path + "'");
-            labels_ = std::move(labels.data);
-            labelPath_ = labelPath;
-        }
-        Sha256 h;
-        h.update(images_.data.data(), images_.data.size());
-        h.update(labels_.data(), labels_.size());
-        fingerprint_ = "idx:" + h.hexDigest();
-    }
-
-    std::string kind() const override { return "idx"; }
-    std::string source() const override { return path_; }
-    std::size_t size() const override { return images_.count(); }
-    int label(std::size_t i) const override { return labels_.empty() ? -1 : labels_[i]; }
-    std::string itemPath(std::size_t i) const override { return path_ + "#" + std::to_string(i); }
-    std::string fingerprint() const override { return fingerprint_; }
-
-    ImageU8 image(std::size_t i) const override
-    {
-        ImageU8 img;
-        img.width = width_;
-        img.height = height_;
-        img.channels = channels_;
-        const std::size_t bytes = static_cast<std::size_t>(width_) * height_ * channels_;
-        const auto* begin = images_.data.data() + i * bytes;
-        img.pixels.assign(begin, begin + bytes);
-        return img;
-    }
-
-    static std::string siblingLabels(const std::string& path)
-    {
-        const fs::path p(path);
-        std::string name = p.filename().string();
-        const auto pos = name.find("images-idx3");
-        if (pos == std::string::npos)
-            return {};
-        name.replace(pos, 11, "labels-idx1");
-        const fs::path candidate = p.parent_path() / name;
-        std::error_code ec;
-        return fs::is_regular_file(candidate, ec) ? candidate.string() : std::string();
-    }
-
-private:
-    std::string path_;
-    std::string labelPath_;
-    IdxArray images_;
-    std::vector<std::uint8_t> labels_;
-    int width_ = 0, height_ = 0, channels_ = 1;
-    std::string fingerprint_;
-};
+std::string lowerCase(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
 
 bool looksLikeIdx(const std::string& path)
 {
     const std::string name = fs::path(path).filename().string();
-    return name.find("idx") != std::string::npos || name.find("ubyte") != std::string::npos;
+    if (name.find("idx") != std::string::npos || name.find("ubyte") != std::string::npos)
+        return true;
+    // Any other name: an IDX header (raw or gzip) at the start of the file.
+    try {
+        readIdxHeader(path);
+        return true;
+    } catch (const Error&) {
+        return false;
+    }
 }
+
+const char* const kExpected =
+    "expected a folder of class subfolders of images (ImageFolder), a folder of images, a .csv list of "
+    "path[,label] lines, an IDX file such as *-images-idx3-ubyte[.gz], or a CIFAR-10/100 .bin batch or folder";
 
 } // namespace
 
 std::unique_ptr<Dataset> openDataset(const std::string& path)
 {
     std::error_code ec;
-    if (!fs::exists(path, ec))
+    const fs::file_status status = fs::status(path, ec);
+    if (ec || !fs::exists(status))
         throw Error("dataset '" + path + "' does not exist");
-    if (fs::is_regular_file(path, ec) && looksLikeIdx(path))
-        return std::make_unique<IdxDataset>(path);
-    throw Error("dataset '" + path + "': unrecognised kind (expected an IDX file such as *-images-idx3-ubyte[.gz])");
+    if (fs::is_directory(status))
+        return isCifarFolder(path) ? openCifarDataset(path) : openImageFolderDataset(path);
+    if (!fs::is_regular_file(status))
+        throw Error("dataset '" + path + "' is neither a file nor a folder");
+
+    const std::string name = lowerCase(fs::path(path).filename().string());
+    if (endsWith(name, ".csv"))
+        return openCsvDataset(path);
+    if (endsWith(name, ".bin"))
+        return openCifarDataset(path);
+    if (looksLikeIdx(path))
+        return openIdxDataset(path);
+    if (hasImageExtension(path))
+        throw Error("dataset '" + path + "' is a single image, not a dataset: give the folder that holds it (" +
+                    kExpected + ")");
+    throw Error("dataset '" + path + "': unrecognised kind (" + kExpected + ")");
 }
 
 std::string datasetDisplayName(const std::string& path)
@@ -112,7 +76,7 @@ std::string datasetDisplayName(const std::string& path)
     std::string name = fs::path(path).filename().string();
     if (name.empty())
         name = fs::path(path).parent_path().filename().string();
-    for (const char* suffix : {".gz", "-ubyte", "-images-idx3", "_images-idx3", "-idx3", ".idx3"})
+    for (const char* suffix : {".csv", ".bin", ".gz", "-ubyte", "-images-idx3", "_images-idx3", "-idx3", ".idx3"})
         if (endsWith(name, suffix))
             name.resize(name.size() - std::string(suffix).size());
     return name.empty() ? "ood" : name;

@@ -61,6 +61,9 @@ std::vector<MethodInfo> buildRegistry()
                  "energy after keeping the top (100-p)% of h, rescaled by exp(s1/s2)", false, false});
     r.push_back({"vim", "ViM", MethodGroup::Fitted, {{"k", 0, "principal dimensions (0: D/2, or 1000 when D >= 1500)"}},
                  "energy - alpha ||(h - o) outside the top-k principal subspace||", false, true});
+    r.push_back({"odin", "ODIN", MethodGroup::Fitted,
+                 {{"T", 1000, "softmax temperature"}, {"eps", 0.0014, "input perturbation (pixel units)"}},
+                 "max softmax(z(x')/T), x' = x - eps sign(-grad_x log max softmax(z/T)) / std", false, false, true});
     return r;
 }
 
@@ -341,6 +344,9 @@ std::map<std::string, std::vector<double>> computeScoreSet(const std::vector<std
             out[method] = exgradAutograd(set, head, temperature, sink);
             continue;
         }
+        if (method == "odin")
+            throw Error("odin needs the images (an input gradient through the model), not only features: "
+                        "score it through an analysis run");
         if (isFittedMethod(method)) {
             if (needsFitSet(method))
                 throw Error(method + " needs a fit set (an ID training set: --fit DATASET)");

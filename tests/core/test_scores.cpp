@@ -136,7 +136,7 @@ private Q_SLOTS:
     {
         ScoreParams p;
         for (const MethodInfo& m : methodRegistry()) {
-            if (m.perSampleGradient || m.needsFitSet)
+            if (m.perSampleGradient || m.needsFitSet || m.needsImages)
                 continue; // covered above and slow / need a fit (test_fitted, crosscheck_fitted)
             const auto s = computeScores(m.id, set(0), head(), p);
             QCOMPARE(s.size(), set(0).rows);

@@ -106,6 +106,18 @@ def vim(fit_h, fit_z, h, z, w, b, k):
     return energy - penalty, np.abs(energy) + np.abs(penalty)
 
 
+def odin(model, x, temperature, eps):
+    """ODIN as the reference code: cross-entropy against the predicted label at temperature T,
+    sign of the input gradient divided by the normalisation std, one step, then the softmax max."""
+    x = x.clone().requires_grad_(True)
+    out = model(x)
+    loss = torch.nn.functional.cross_entropy(out / temperature, out.argmax(1), reduction="sum")
+    loss.backward()
+    x2 = x.detach() - eps * torch.sign(x.grad) / STD
+    with torch.no_grad():
+        return torch.softmax(model(x2).double() / temperature, 1).max(1).values.numpy()
+
+
 def run(cli, args):
     return subprocess.run([cli] + args, capture_output=True, text=True)
 
@@ -146,6 +158,19 @@ def main():
             check(f"{name} ash p={p['ash.p']}", ours["ash"], ash_s(h, w, b, float(p["ash.p"])))
             ref_vim, terms = vim(fit_h, fit_z, h, z, w, b, int(p.get("vim.k", 64)))
             check(f"{name} vim k={p.get('vim.k', 64)}", ours["vim"], ref_vim, scale=terms)
+
+    for temperature, eps in ((1000, 0.0014), (10, 0.005)):
+        out = os.path.join(a.work, f"odin{temperature}")
+        r = run(a.cli, base + ["--methods", "odin", "--param", f"odin.T={temperature}", "--param", f"odin.eps={eps}",
+                               "--out", out])
+        if r.returncode != 0:
+            print(r.stderr)
+            return 1
+        with open(os.path.join(out, "scores.csv")) as f:
+            rows = list(csv.DictReader(f))
+        for name, file in sets.items():
+            ours = np.array([float(r["odin"]) for r in rows if r["dataset"] == name])
+            check(f"{name} odin T={temperature} eps={eps}", ours, odin(model, images(file), temperature, eps))
 
     # Degenerate cases: clear errors naming the problem.
     cases = [
