@@ -22,7 +22,8 @@ namespace {
 
 constexpr char kMagic[8] = {'O', 'O', 'D', 'L', 'F', 'C', '0', '2'};
 constexpr char kEndMagic[8] = {'O', 'O', 'D', 'L', 'E', 'N', 'D', '!'};
-constexpr const char* kFormat = "oodlens-feature-cache-2";
+// Part of every key: bump it when the layout or the meaning of cached features (e.g. preprocessing) changes.
+constexpr const char* kFormat = "oodlens-feature-cache-3";
 
 // A fast 64-bit checksum (not cryptographic): catches truncation and bit rot in large files
 // at memory speed, where SHA-256 would dominate the load time.

@@ -115,6 +115,25 @@ std::string PreprocessSpec::describe() const
     return out.str();
 }
 
+namespace {
+
+// torchvision's Resize(int): the shorter side becomes n, the longer int(n * long / short) (truncated).
+void shorterSideTo(int n, int inH, int inW, int& h, int& w)
+{
+    if (inH <= inW) {
+        h = n;
+        w = std::max(1, static_cast<int>(static_cast<long long>(n) * inW / inH));
+    } else {
+        w = n;
+        h = std::max(1, static_cast<int>(static_cast<long long>(n) * inH / inW));
+    }
+}
+
+// torchvision's CenterCrop offset: int(round((size - crop) / 2.0)), rounding half to even.
+int centreOffset(int size, int crop) { return static_cast<int>(std::nearbyint((size - crop) / 2.0)); }
+
+} // namespace
+
 void preprocessedSize(const PreprocessSpec& spec, int inHeight, int inWidth, int& outHeight, int& outWidth)
 {
     if (spec.height > 0 && spec.width > 0) {
@@ -123,11 +142,8 @@ void preprocessedSize(const PreprocessSpec& spec, int inHeight, int inWidth, int
         return;
     }
     int h = inHeight, w = inWidth;
-    if (spec.resize > 0) {
-        const double scale = double(spec.resize) / std::min(h, w);
-        h = std::max(1, static_cast<int>(std::lround(h * scale)));
-        w = std::max(1, static_cast<int>(std::lround(w * scale)));
-    }
+    if (spec.resize > 0)
+        shorterSideTo(spec.resize, inHeight, inWidth, h, w);
     if (spec.crop > 0) {
         h = std::min(h, spec.crop);
         w = std::min(w, spec.crop);
@@ -153,26 +169,29 @@ void preprocessImage(const ImageU8& image, const PreprocessSpec& spec, float* ou
     else
         cv::cvtColor(mat, conv, cv::COLOR_GRAY2RGB);
 
+    // Geometry on float pixels (0..255): bilinear with half-pixel centres and no antialiasing, i.e.
+    // torch.nn.functional.interpolate(mode="bilinear", align_corners=False), and no 8-bit rounding.
+    cv::Mat img;
+    conv.convertTo(img, CV_32F);
     if (spec.resize > 0) {
-        const double scale = double(spec.resize) / std::min(conv.rows, conv.cols);
-        const int h = std::max(1, static_cast<int>(std::lround(conv.rows * scale)));
-        const int w = std::max(1, static_cast<int>(std::lround(conv.cols * scale)));
-        if (h != conv.rows || w != conv.cols) {
+        int h = 0, w = 0;
+        shorterSideTo(spec.resize, img.rows, img.cols, h, w);
+        if (h != img.rows || w != img.cols) {
             cv::Mat resized;
-            cv::resize(conv, resized, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-            conv = resized;
+            cv::resize(img, resized, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+            img = resized;
         }
     }
-    if (spec.crop > 0 && (conv.rows > spec.crop || conv.cols > spec.crop)) {
-        const int h = std::min(conv.rows, spec.crop), w = std::min(conv.cols, spec.crop);
-        conv = conv(cv::Rect((conv.cols - w) / 2, (conv.rows - h) / 2, w, h));
+    if (spec.crop > 0 && (img.rows > spec.crop || img.cols > spec.crop)) {
+        const int h = std::min(img.rows, spec.crop), w = std::min(img.cols, spec.crop);
+        img = img(cv::Rect(centreOffset(img.cols, w), centreOffset(img.rows, h), w, h));
     }
     int outH = 0, outW = 0;
     preprocessedSize(spec, image.height, image.width, outH, outW);
-    if (conv.rows != outH || conv.cols != outW) {
+    if (img.rows != outH || img.cols != outW) {
         cv::Mat resized;
-        cv::resize(conv, resized, cv::Size(outW, outH), 0, 0, cv::INTER_LINEAR);
-        conv = resized;
+        cv::resize(img, resized, cv::Size(outW, outH), 0, 0, cv::INTER_LINEAR);
+        img = resized;
     }
 
     const std::size_t plane = static_cast<std::size_t>(outH) * outW;
@@ -181,7 +200,7 @@ void preprocessImage(const ImageU8& image, const PreprocessSpec& spec, float* ou
         const float s = spec.stddev.empty() ? 1.f : spec.stddev[std::min<std::size_t>(c, spec.stddev.size() - 1)];
         float* dst = out + c * plane;
         for (int y = 0; y < outH; ++y) {
-            const std::uint8_t* row = conv.ptr<std::uint8_t>(y);
+            const float* row = img.ptr<float>(y);
             for (int x = 0; x < outW; ++x)
                 dst[static_cast<std::size_t>(y) * outW + x] = (row[x * outC + c] / 255.f - m) / s;
         }

@@ -9,8 +9,12 @@ namespace oodlens {
 
 class Json;
 
-// How images become model input: optional resize of the shorter side, optional centre crop,
-// channel conversion, scaling to [0,1], then per-channel (x - mean) / std.
+// How images become model input: channel conversion, optional resize of the shorter side (the
+// longer side truncated as torchvision's Resize(int) does), optional centre crop (torchvision's
+// offsets), scaling to [0,1], then per-channel (x - mean) / std. Resizing is bilinear on float
+// pixels with half-pixel centres and no antialiasing: torch.nn.functional.interpolate(
+// mode="bilinear", align_corners=False). PIL's antialiased Resize differs when downscaling a lot;
+// images prepared at the model's size are unaffected.
 struct PreprocessSpec {
     int resize = 0;   // shorter side to this many pixels (bilinear); 0 keeps the size
     int crop = 0;     // centre crop to crop x crop; 0 keeps the size

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The oodlens executable as a user meets it: no display, --help/--version, bad options, and a
+// full --screenshot run offscreen.
+#include <QImage>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QTemporaryDir>
+#include <QtTest>
+
+class TestGuiMain : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void withoutDisplayExitsWithOneLine_data();
+    void withoutDisplayExitsWithOneLine();
+    void helpAndVersionNeedNoDisplay();
+    void unknownOptionIsRefused();
+    void screenshotRunsTheDemoAndWritesPng();
+
+private:
+    // Runs oodlens with `env`; returns false when it did not exit within `timeoutMs`.
+    bool run(const QStringList& args, const QProcessEnvironment& env, int timeoutMs, int& exitCode, QString& out,
+             QString& err);
+    QProcessEnvironment cleanEnvironment() const;
+
+    QTemporaryDir home_;
+};
+
+void TestGuiMain::initTestCase()
+{
+    QVERIFY(home_.isValid());
+    QVERIFY(QFileInfo::exists(QStringLiteral(OODLENS_GUI)));
+}
+
+QProcessEnvironment TestGuiMain::cleanEnvironment() const
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        env.remove(QString::fromLatin1(name));
+    // Keep the user's settings out of reach.
+    env.insert(QStringLiteral("HOME"), home_.path());
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home_.path());
+    env.insert(QStringLiteral("XDG_CACHE_HOME"), home_.filePath(QStringLiteral("cache")));
+    env.insert(QStringLiteral("OODLENS_CACHE_DIR"), home_.filePath(QStringLiteral("cache/features")));
+    return env;
+}
+
+bool TestGuiMain::run(const QStringList& args, const QProcessEnvironment& env, int timeoutMs, int& exitCode,
+                      QString& out, QString& err)
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(OODLENS_GUI), args);
+    if (!p.waitForStarted(10000))
+        return false;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished(5000);
+        return false;
+    }
+    exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    out = QString::fromLocal8Bit(p.readAllStandardOutput());
+    err = QString::fromLocal8Bit(p.readAllStandardError());
+    return true;
+}
+
+void TestGuiMain::withoutDisplayExitsWithOneLine_data()
+{
+    QTest::addColumn<QString>("platform");
+    QTest::addColumn<QString>("display");
+    QTest::newRow("nothing set") << QString() << QString();
+    QTest::newRow("xcb") << QStringLiteral("xcb") << QString();
+    QTest::newRow("empty DISPLAY") << QString() << QStringLiteral("");
+    QTest::newRow("wayland") << QStringLiteral("wayland") << QString();
+}
+
+void TestGuiMain::withoutDisplayExitsWithOneLine()
+{
+    QFETCH(QString, platform);
+    QFETCH(QString, display);
+    QProcessEnvironment env = cleanEnvironment();
+    if (!platform.isEmpty())
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), platform);
+    if (!display.isNull())
+        env.insert(QStringLiteral("DISPLAY"), display);
+    int code = 0;
+    QString out, err;
+    QVERIFY2(run({}, env, 20000, code, out, err), "oodlens hung or crashed without a display");
+    QCOMPARE(code, 2);
+    QCOMPARE(err.count(QLatin1Char('\n')), 1);
+    QVERIFY2(err.startsWith(QStringLiteral("oodlens: no display found (")), qPrintable(err));
+    QVERIFY(err.contains(QStringLiteral("xvfb-run -a oodlens")));
+    QVERIFY(err.contains(QStringLiteral("oodlens-cli demo")));
+}
+
+void TestGuiMain::helpAndVersionNeedNoDisplay()
+{
+    int code = -1;
+    QString out, err;
+    QVERIFY(run({QStringLiteral("--help")}, cleanEnvironment(), 20000, code, out, err));
+    QCOMPARE(code, 0);
+    QVERIFY(out.contains(QStringLiteral("Usage: oodlens")));
+    QVERIFY(out.contains(QStringLiteral("--screenshot")));
+    QVERIFY(run({QStringLiteral("--version")}, cleanEnvironment(), 20000, code, out, err));
+    QCOMPARE(code, 0);
+    QVERIFY(out.startsWith(QStringLiteral("oodlens ")));
+}
+
+void TestGuiMain::unknownOptionIsRefused()
+{
+    QProcessEnvironment env = cleanEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    int code = -1;
+    QString out, err;
+    QVERIFY(run({QStringLiteral("--no-such-option")}, env, 30000, code, out, err));
+    QCOMPARE(code, 2);
+    QVERIFY(err.contains(QStringLiteral("unknown option '--no-such-option'")));
+    QVERIFY(run({QStringLiteral("--methods"), QStringLiteral("msp,nonsense")}, env, 30000, code, out, err));
+    QCOMPARE(code, 2);
+    QVERIFY(err.contains(QStringLiteral("nonsense")));
+}
+
+void TestGuiMain::screenshotRunsTheDemoAndWritesPng()
+{
+    QProcessEnvironment env = cleanEnvironment();
+    env.insert(QStringLiteral("OPENBLAS_NUM_THREADS"), QStringLiteral("1"));
+    const QString png = home_.filePath(QStringLiteral("shot.png"));
+    int code = -1;
+    QString out, err;
+    // -platform is Qt's own option: it must get past the display check and the option parser.
+    QVERIFY2(run({QStringLiteral("-platform"), QStringLiteral("offscreen"), QStringLiteral("--methods"),
+                  QStringLiteral("msp,gradnorm,energy"), QStringLiteral("--screenshot"), png},
+                 env, 120000, code, out, err),
+             "oodlens --screenshot did not finish");
+    QVERIFY2(code == 0, qPrintable(err));
+    const QImage image(png);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() >= 800);
+    QVERIFY(image.height() >= 500);
+}
+
+QTEST_GUILESS_MAIN(TestGuiMain)
+#include "test_guimain.moc"
