@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "AnalysisResult.h"
+
+#include <QObject>
+#include <QString>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+
+namespace oodlens::ui {
+
+class AnalysisWorker;
+
+// The GUI thread's handle on the analysis thread: owns the QThread and its AnalysisWorker, starts
+// runs, cancels them through an atomic flag the engine polls, and re-emits the current run's
+// reports on the GUI thread. Reports of an older run are dropped.
+class AnalysisRunner : public QObject {
+    Q_OBJECT
+
+public:
+    explicit AnalysisRunner(QObject* parent = nullptr);
+    // Cancels a run in progress and waits for the thread (the engine stops at its next batch).
+    ~AnalysisRunner() override;
+
+    // Starts a run on the analysis thread; false (and nothing happens) while one is going on.
+    bool start(oodlens::AnalysisConfig config);
+    // Asks the run to stop; `cancelled` follows once the engine has noticed. No-op when idle.
+    void cancel();
+    bool isRunning() const { return running_; }
+    bool isCancelRequested() const;
+
+signals:
+    void progress(const QString& stage, qulonglong done, qulonglong total);
+    void finished(oodlens::ui::AnalysisResultPtr result);
+    void failed(const QString& message);
+    void cancelled();
+
+private:
+    bool isCurrent(quint64 runId) const { return running_ && runId == runId_; }
+
+    QThread thread_;
+    AnalysisWorker* worker_ = nullptr;
+    quint64 runId_ = 0;
+    bool running_ = false;
+    std::shared_ptr<std::atomic<bool>> cancel_;
+};
+
+} // namespace oodlens::ui

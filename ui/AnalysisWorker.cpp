@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "AnalysisWorker.h"
+
+#include "CancellableProgressSink.h"
+#include "Dataset.h"
+#include "Error.h"
+
+#include <chrono>
+#include <exception>
+#include <map>
+#include <string>
+
+namespace oodlens::ui {
+
+namespace {
+
+// The ID set is called "id" in a config; its file name says more on a plot.
+std::string displayName(const DatasetSpec& spec)
+{
+    if (spec.role == DatasetRole::Id && (spec.name.empty() || spec.name == "id"))
+        return datasetDisplayName(spec.path);
+    return spec.name;
+}
+
+// Metrics of every (method, OOD set) pair. Analysis::metricsTable throws when one pair has no
+// usable score (all NaN); the other pairs still deserve a row, so that case goes pair by pair.
+std::vector<MetricsRow> computeMetricsRows(const Analysis& analysis, const ScoreTable& table,
+                                           std::vector<std::string>& warnings)
+{
+    try {
+        return analysis.metricsTable(table);
+    } catch (const Error&) {
+    }
+    std::vector<MetricsRow> rows;
+    const int id = analysis.idIndex();
+    for (const std::string& method : analysis.methods()) {
+        const auto it = table.find(method);
+        if (it == table.end())
+            continue;
+        for (std::size_t ood : analysis.oodIndices()) {
+            const DatasetResult& r = analysis.results()[ood];
+            if (!r.ok() || it->second[ood].empty())
+                continue;
+            try {
+                MetricsRow row;
+                row.method = method;
+                row.ood = r.spec.name;
+                row.metrics = computeMetrics(it->second[id], it->second[ood]);
+                rows.push_back(std::move(row));
+            } catch (const Error& e) {
+                warnings.push_back(method + " on " + r.spec.name + ": no metrics (" + e.what() + ")");
+            }
+        }
+    }
+    return rows;
+}
+
+} // namespace
+
+void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::shared_ptr<const std::atomic<bool>> cancel)
+{
+    const auto start = std::chrono::steady_clock::now();
+    CancellableProgressSink sink(std::move(cancel),
+                                 [this, runId](const std::string& stage, std::size_t done, std::size_t total) {
+                                     emit progress(runId, QString::fromStdString(stage), done, total);
+                                 });
+    std::map<std::string, std::string> names;
+    for (const DatasetSpec& spec : config.datasets)
+        names[spec.path] = displayName(spec);
+    sink.setPathNames(names);
+
+    try {
+        throwIfCancelled(&sink);
+        emit progress(runId, tr("loading the model"), 0, 0);
+        Analysis analysis(config);
+        throwIfCancelled(&sink);
+        analysis.extractAll(&sink);
+
+        const int id = analysis.idIndex();
+        if (id < 0 || !analysis.results()[static_cast<std::size_t>(id)].ok())
+            throw Error("ID test set: " + (id < 0 ? std::string("none given") : analysis.results()[id].error));
+        std::vector<std::size_t> oods;
+        std::string oodErrors;
+        for (std::size_t i : analysis.oodIndices()) {
+            if (analysis.results()[i].ok())
+                oods.push_back(i);
+            else
+                oodErrors += (oodErrors.empty() ? "" : "; ") + analysis.results()[i].spec.name + ": " +
+                             analysis.results()[i].error;
+        }
+        if (oods.empty())
+            throw Error(oodErrors.empty() ? std::string("no OOD set given") : "no OOD set could be read: " + oodErrors);
+
+        emit progress(runId, tr("scoring"), 0, 0);
+        auto result = std::make_shared<AnalysisResult>();
+        result->methods = analysis.methods();
+        result->scores = analysis.scoreTable(result->methods, &sink);
+        throwIfCancelled(&sink);
+        result->warnings = sink.warnings();
+        result->metrics = computeMetricsRows(analysis, result->scores, result->warnings);
+
+        result->idIndex = id;
+        result->oodIndices = oods;
+        for (const DatasetResult& r : analysis.results()) {
+            DatasetSummary d;
+            d.name = displayName(r.spec);
+            d.role = r.spec.role;
+            d.kind = r.kind;
+            d.items = r.items;
+            d.rows = r.ok() ? r.features.rows : 0;
+            d.skipped = r.features.skipped.size();
+            d.error = r.error;
+            d.fromCache = r.fromCache;
+            result->datasets.push_back(std::move(d));
+        }
+        result->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        emit finished(runId, std::move(result));
+    } catch (const Cancelled&) {
+        emit cancelled(runId);
+    } catch (const Error& e) {
+        emit failed(runId, QString::fromStdString(e.what()));
+    } catch (const std::exception& e) {
+        // Anything else is a bug, but the GUI must survive it and say what happened.
+        emit failed(runId, tr("internal error: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+} // namespace oodlens::ui

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "Settings.h"
+
+namespace oodlens::ui {
+
+namespace {
+const QString kGeometry = QStringLiteral("mainWindow/geometry");
+const QString kState = QStringLiteral("mainWindow/state");
+const QString kPlotSplitter = QStringLiteral("mainWindow/plotSplitter");
+const QString kCurrentMethod = QStringLiteral("view/currentMethod");
+const QString kLogCounts = QStringLiteral("view/logHistogramCounts");
+} // namespace
+
+Settings::Settings() : settings_(QStringLiteral("OODLens"), QStringLiteral("oodlens")) {}
+
+QByteArray Settings::windowGeometry() const
+{
+    return settings_.value(kGeometry).toByteArray();
+}
+
+void Settings::setWindowGeometry(const QByteArray& geometry)
+{
+    settings_.setValue(kGeometry, geometry);
+}
+
+QByteArray Settings::windowState() const
+{
+    return settings_.value(kState).toByteArray();
+}
+
+void Settings::setWindowState(const QByteArray& state)
+{
+    settings_.setValue(kState, state);
+}
+
+QByteArray Settings::plotSplitterState() const
+{
+    return settings_.value(kPlotSplitter).toByteArray();
+}
+
+void Settings::setPlotSplitterState(const QByteArray& state)
+{
+    settings_.setValue(kPlotSplitter, state);
+}
+
+bool Settings::logHistogramCounts() const
+{
+    return settings_.value(kLogCounts, false).toBool();
+}
+
+void Settings::setLogHistogramCounts(bool log)
+{
+    settings_.setValue(kLogCounts, log);
+}
+
+QString Settings::currentMethod() const
+{
+    return settings_.value(kCurrentMethod).toString();
+}
+
+void Settings::setCurrentMethod(const QString& id)
+{
+    settings_.setValue(kCurrentMethod, id);
+}
+
+} // namespace oodlens::ui
