@@ -205,8 +205,8 @@ int runAnalysis(Options& o)
         if (!r.ok() && r.spec.role == DatasetRole::Id)
             throw Error("ID test set: " + r.error);
         if (r.ok())
-            std::cerr << r.spec.name << ": " << r.features.rows << " images (" << r.kind << ")"
-                      << (r.features.skipped.empty() ? "" : ", " + std::to_string(r.features.skipped.size()) + " skipped")
+            std::cerr << r.spec.name << ": " << r.features().rows << " images (" << r.kind << ")"
+                      << (r.features().skipped.empty() ? "" : ", " + std::to_string(r.features().skipped.size()) + " skipped")
                       << (r.fromCache ? ", features from the cache" : "") << "\n";
     }
     const std::vector<std::string> methods = analysis.methods();

@@ -131,7 +131,7 @@ int main(int argc, char** argv)
 
         // (c) closed-form GradNorm vs per-sample autograd, same features.
         analysis.extractAll(nullptr);
-        const FeatureSet& feats = analysis.results()[1].features;
+        const FeatureSet& feats = analysis.results()[1].features();
         const Head& head = analysis.model().head();
         ScoreParams params;
         const double tClosed = timeBest(repeat, [&] { computeScores("gradnorm", feats, head, params); });

@@ -71,7 +71,7 @@ void Analysis::extract(std::size_t i, ProgressSink* sink)
                                                   preprocess_.describe() + ";device=" + config_.device);
         std::string problem;
         if (auto cached = cache.load(key, &problem)) {
-            r.features = std::move(*cached);
+            r.featureSet = std::make_shared<const FeatureSet>(std::move(*cached));
             r.fromCache = true;
             if (sink)
                 sink->update("read '" + r.spec.path + "' from the feature cache", r.items, r.items);
@@ -80,20 +80,20 @@ void Analysis::extract(std::size_t i, ProgressSink* sink)
                 sink->warning(problem);
             ExtractionOptions options;
             options.batchSize = config_.batchSize;
-            r.features = extractFeatures(*model_, *data, preprocess_, options, sink);
+            r.featureSet = std::make_shared<const FeatureSet>(extractFeatures(*model_, *data, preprocess_, options, sink));
             try {
-                cache.store(key, r.features, r.spec.path + " | " + model_->info().path + " | " + preprocess_.describe());
+                cache.store(key, r.features(), r.spec.path + " | " + model_->info().path + " | " + preprocess_.describe());
             } catch (const Error& e) {
                 if (sink)
                     sink->warning(std::string(e.what()) + " (results are kept in memory)");
             }
         }
-        for (const std::string& s : r.features.skipped)
+        for (const std::string& s : r.features().skipped)
             if (r.fromCache && sink)
                 sink->warning("skipped " + s);
         r.error.clear();
     } catch (const Error& e) {
-        r.features = FeatureSet();
+        r.featureSet = std::make_shared<const FeatureSet>();
         r.error = e.what();
         if (sink)
             sink->warning(r.spec.name + ": " + r.error);
@@ -120,6 +120,40 @@ void Analysis::extractAll(ProgressSink* sink, const std::function<void(std::size
         if (onDataset)
             onDataset(i);
     }
+}
+
+void Analysis::setParams(const ScoreParams& params) { config_.params = params; }
+
+void Analysis::setMethods(const std::vector<std::string>& methods)
+{
+    for (const std::string& m : methods)
+        if (!findMethod(m))
+            throw Error("unknown method '" + m + "'");
+    config_.methods = methods;
+}
+
+std::size_t Analysis::addDataset(const DatasetSpec& spec)
+{
+    if (spec.role == DatasetRole::Id && idIndex() >= 0)
+        throw Error("there is already an ID test set");
+    config_.datasets.push_back(spec);
+    DatasetResult r;
+    r.spec = spec;
+    r.error = "not extracted yet";
+    results_.push_back(std::move(r));
+    return results_.size() - 1;
+}
+
+void Analysis::removeDataset(std::size_t index)
+{
+    if (index >= results_.size())
+        return;
+    if (results_[index].spec.role == DatasetRole::Fit) {
+        std::lock_guard<std::mutex> lock(fittedMutex_);
+        fitted_.clear();
+    }
+    config_.datasets.erase(config_.datasets.begin() + static_cast<long>(index));
+    results_.erase(results_.begin() + static_cast<long>(index));
 }
 
 int Analysis::idIndex() const
@@ -177,7 +211,7 @@ std::shared_ptr<const FittedScorer> Analysis::fitted(const std::string& method, 
             throw Error(method + " needs a fit set (an ID training set: --fit DATASET)");
         if (!results_[f].ok())
             throw Error(method + ": the fit set could not be used: " + results_[f].error);
-        fit = &results_[f].features;
+        fit = &results_[f].features();
     }
     std::shared_ptr<const FittedScorer> scorer = fitScorer(method, fit, model_->head(), config_.params, sink);
     fitted_[key] = scorer;
@@ -192,8 +226,8 @@ std::vector<double> Analysis::scores(const std::string& method, std::size_t data
     if (method == "odin")
         return odinScores(dataset, sink);
     if (isFittedMethod(method))
-        return fitted(method, sink)->score(r.features, sink);
-    return computeScores(method, r.features, model_->head(), config_.params, sink);
+        return fitted(method, sink)->score(r.features(), sink);
+    return computeScores(method, r.features(), model_->head(), config_.params, sink);
 }
 
 ScoreTable Analysis::scoreTable(const std::vector<std::string>& methods, ProgressSink* sink) const
@@ -207,11 +241,11 @@ ScoreTable Analysis::scoreTable(const std::vector<std::string>& methods, Progres
     for (std::size_t i = 0; i < results_.size(); ++i) {
         if (results_[i].spec.role == DatasetRole::Fit || !results_[i].ok())
             continue;
-        auto perMethod = computeScoreSet(plain, results_[i].features, model_->head(), config_.params, sink);
+        auto perMethod = computeScoreSet(plain, results_[i].features(), model_->head(), config_.params, sink);
         for (auto& [m, v] : perMethod)
             table[m][i] = std::move(v);
         for (const std::string& m : fittedMethods)
-            table[m][i] = m == "odin" ? odinScores(i, sink) : fitted(m, sink)->score(results_[i].features, sink);
+            table[m][i] = m == "odin" ? odinScores(i, sink) : fitted(m, sink)->score(results_[i].features(), sink);
     }
     return table;
 }
@@ -268,7 +302,7 @@ std::vector<double> Analysis::odinScores(std::size_t dataset, ProgressSink* sink
     }
     const FeatureCache cache(config_.cacheDir);
     std::vector<double> scores;
-    if (auto cached = cache.load(key); cached && cached->rows == r.features.rows) {
+    if (auto cached = cache.load(key); cached && cached->rows == r.features().rows) {
         scores.assign(cached->features.begin(), cached->features.end());
     } else {
         std::unique_ptr<Dataset> data = openDataset(r.spec.path);
@@ -283,7 +317,7 @@ std::vector<double> Analysis::odinScores(std::size_t dataset, ProgressSink* sink
                                                            epsilon, preprocess_.stddev);
                          scores.insert(scores.end(), s.begin(), s.end());
                      });
-        if (scores.size() != r.features.rows)
+        if (scores.size() != r.features().rows)
             throw Error("odin: '" + r.spec.path + "' changed since its features were extracted");
         FeatureSet stored; // one column: the scores (as float, like every cached feature)
         stored.rows = scores.size();

@@ -47,7 +47,10 @@ struct DatasetResult {
     DatasetSpec spec;
     std::string kind;   // dataset format
     std::size_t items = 0;
-    FeatureSet features;
+    // Shared and immutable once extracted, so views on other threads can keep it while the
+    // analysis goes on (a re-extraction replaces the pointer, never the data behind it).
+    std::shared_ptr<const FeatureSet> featureSet = std::make_shared<FeatureSet>();
+    const FeatureSet& features() const { return *featureSet; }
     std::string fingerprint; // dataset content fingerprint (cache key input)
     bool fromCache = false;  // features were read from the feature cache, the model did not run
     std::string error;  // non-empty when this dataset failed; the others go on
@@ -83,6 +86,14 @@ public:
     void extractAll(ProgressSink* sink, const std::function<void(std::size_t)>& onDataset = {});
     // Extracts dataset i of the config (already-extracted ones are kept).
     void extract(std::size_t i, ProgressSink* sink);
+
+    // Editing a session without reloading the model. Scores derive from the kept features, so
+    // changing parameters or methods never runs the model again.
+    void setParams(const ScoreParams& params);
+    void setMethods(const std::vector<std::string>& methods);
+    // Adds a dataset (not yet extracted; call extract()) and returns its index.
+    std::size_t addDataset(const DatasetSpec& spec);
+    void removeDataset(std::size_t index);
 
     const std::vector<DatasetResult>& results() const { return results_; }
     // Index of the ID test set result, or -1.

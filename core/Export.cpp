@@ -86,7 +86,7 @@ void writeScoresCsv(const std::string& file, const Analysis& analysis, const std
         const DatasetResult& r = analysis.results()[d];
         if (!r.ok())
             continue;
-        const FeatureSet& f = r.features;
+        const FeatureSet& f = r.features();
         for (std::size_t row = 0; row < f.rows; ++row) {
             out << csvField(r.spec.name) << ',' << f.index[row] << ',' << csvField(f.paths[row]) << ',' << f.labels[row] << ','
                 << f.prediction(row);
@@ -338,11 +338,11 @@ void writeRunJson(const std::string& file, const Analysis& analysis, const std::
         d.set("path", r.spec.path);
         d.set("kind", r.kind);
         d.set("items", static_cast<unsigned long long>(r.items));
-        d.set("scored", static_cast<unsigned long long>(r.features.rows));
+        d.set("scored", static_cast<unsigned long long>(r.features().rows));
         d.set("fingerprint", r.fingerprint);
         d.set("from_cache", r.fromCache);
         Json skipped = Json::array();
-        for (const std::string& s : r.features.skipped)
+        for (const std::string& s : r.features().skipped)
             skipped.push(s);
         d.set("skipped", skipped);
         if (!r.ok())

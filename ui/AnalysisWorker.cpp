@@ -107,8 +107,8 @@ void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::share
             d.role = r.spec.role;
             d.kind = r.kind;
             d.items = r.items;
-            d.rows = r.ok() ? r.features.rows : 0;
-            d.skipped = r.features.skipped.size();
+            d.rows = r.ok() ? r.features().rows : 0;
+            d.skipped = r.features().skipped.size();
             d.error = r.error;
             d.fromCache = r.fromCache;
             result->datasets.push_back(std::move(d));

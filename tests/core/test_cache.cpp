@@ -157,8 +157,8 @@ private Q_SLOTS:
         second.extractAll(nullptr);
         QVERIFY(second.results()[0].fromCache);
         QVERIFY(second.results()[1].fromCache);
-        QCOMPARE(second.results()[0].features.features, first.results()[0].features.features);
-        QCOMPARE(second.results()[1].features.logits, first.results()[1].features.logits);
+        QCOMPARE(second.results()[0].features().features, first.results()[0].features().features);
+        QCOMPARE(second.results()[1].features().logits, first.results()[1].features().logits);
         QCOMPARE(second.scores("msp", 1), first.scores("msp", 1));
     }
 
@@ -171,7 +171,7 @@ private Q_SLOTS:
         Analysis b(c);
         b.extractAll(nullptr);
         QVERIFY(!b.results()[0].fromCache);
-        QVERIFY(b.results()[0].features.features != a.results()[0].features.features);
+        QVERIFY(b.results()[0].features().features != a.results()[0].features().features);
     }
 
     void changedDatasetInvalidates()

@@ -30,7 +30,7 @@ class TestScores : public QObject {
 private:
     std::unique_ptr<Analysis> demo;
 
-    const FeatureSet& set(std::size_t i) const { return demo->results()[i].features; }
+    const FeatureSet& set(std::size_t i) const { return demo->results()[i].features(); }
     const Head& head() const { return demo->model().head(); }
 
 private Q_SLOTS:
