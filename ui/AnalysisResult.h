@@ -14,6 +14,7 @@ namespace oodlens::ui {
 // What the GUI keeps of one extracted dataset: enough to label plots and explain failures.
 struct DatasetSummary {
     std::string name; // display name ("mnist-test-2000", "fashion-mnist")
+    std::string path; // what the user gave (file or folder)
     DatasetRole role = DatasetRole::Ood;
     std::string kind;        // dataset format, empty when it failed to open
     std::size_t items = 0;   // items in the dataset
@@ -34,6 +35,12 @@ struct AnalysisResult {
     std::vector<MetricsRow> metrics;     // one row per (method, OOD set)
     std::vector<std::string> warnings;   // skipped images, failed OOD sets, metrics left out
     double seconds = 0;                  // wall time of the run
+    // Per-image data of every dataset (same order as `datasets`; empty sets for failed ones):
+    // paths, labels, dataset indices, logits and penultimate features. Shared, immutable.
+    std::vector<std::shared_ptr<const FeatureSet>> features;
+    Head head;                           // the model's final linear layer (for decompositions)
+    ModelInfo model;                     // what discovery found
+    ScoreParams params;                  // the parameters the scores were computed with
 
     // Scores of `method` on dataset `index`; empty when either is unknown.
     const std::vector<double>& scoresOf(const std::string& method, std::size_t index) const

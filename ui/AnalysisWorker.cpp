@@ -104,6 +104,7 @@ void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::share
         for (const DatasetResult& r : analysis.results()) {
             DatasetSummary d;
             d.name = displayName(r.spec);
+            d.path = r.spec.path;
             d.role = r.spec.role;
             d.kind = r.kind;
             d.items = r.items;
@@ -112,7 +113,11 @@ void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::share
             d.error = r.error;
             d.fromCache = r.fromCache;
             result->datasets.push_back(std::move(d));
+            result->features.push_back(r.featureSet);
         }
+        result->head = analysis.model().head();
+        result->model = analysis.model().info();
+        result->params = analysis.config().params;
         result->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         emit finished(runId, std::move(result));
     } catch (const Cancelled&) {
