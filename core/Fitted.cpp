@@ -7,6 +7,7 @@
 #include "Progress.h"
 #include "Scores.h"
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -177,18 +178,24 @@ public:
     std::vector<double> score(const FeatureSet& set, ProgressSink* sink) const override
     {
         at::Tensor q = normalised(featuresOf(set, torch::kFloat));
-        std::vector<double> out;
-        out.reserve(set.rows);
+        std::vector<double> out(set.rows);
         // Exact search by blocked matrix products: similarity of unit vectors, k-th largest per row.
-        const int64_t block = 1024;
-        for (int64_t start = 0; start < q.size(0); start += block) {
-            throwIfCancelled(sink);
-            at::Tensor sim = q.slice(0, start, std::min<int64_t>(q.size(0), start + block)).mm(bank_.t());
-            at::Tensor kth = std::get<0>(sim.topk(k_, 1, /*largest=*/true, /*sorted=*/true)).select(1, k_ - 1);
-            at::Tensor dist = (2.0 - 2.0 * kth.to(torch::kDouble)).clamp_min(0).sqrt();
-            auto s = toVector(-dist);
-            out.insert(out.end(), s.begin(), s.end());
-        }
+        // Blocks run in parallel (OpenBLAS itself is pinned to one thread), each writing its own rows.
+        const int64_t block = 512;
+        const int64_t blocks = (q.size(0) + block - 1) / block;
+        at::parallel_for(0, blocks, 1, [&](int64_t first, int64_t last) {
+            for (int64_t b = first; b < last; ++b) {
+                if (sink && sink->isCancelRequested())
+                    return;
+                const int64_t start = b * block, end = std::min<int64_t>(q.size(0), start + block);
+                at::Tensor sim = q.slice(0, start, end).mm(bank_.t());
+                at::Tensor kth = std::get<0>(sim.topk(k_, 1, /*largest=*/true, /*sorted=*/true)).select(1, k_ - 1);
+                at::Tensor dist = (2.0 - 2.0 * kth.to(torch::kDouble)).clamp_min(0).sqrt().contiguous();
+                for (int64_t i = 0; i < end - start; ++i)
+                    out[static_cast<std::size_t>(start + i)] = -dist.data_ptr<double>()[i];
+            }
+        });
+        throwIfCancelled(sink);
         return out;
     }
 
