@@ -4,6 +4,7 @@
 #include "Dataset.h"
 #include "Demo.h"
 #include "Error.h"
+#include "Fitted.h"
 #include "Export.h"
 #include "Progress.h"
 #include "Runtime.h"
@@ -211,6 +212,9 @@ int runAnalysis(Options& o)
     }
     const std::vector<std::string> methods = analysis.methods();
     const ScoreTable table = analysis.scoreTable(methods, &progress);
+    for (const std::string& m : methods)
+        if (isFittedMethod(m))
+            std::cerr << m << ": " << analysis.fitted(m)->note() << "\n";
     const std::vector<MetricsRow> rows = analysis.metricsTable(table, o.bootstrap, o.seed);
     if (rows.empty())
         throw Error("no OOD set could be scored");

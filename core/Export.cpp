@@ -2,6 +2,7 @@
 #include "Export.h"
 
 #include "Error.h"
+#include "Fitted.h"
 #include "Json.h"
 #include "Runtime.h"
 
@@ -361,6 +362,13 @@ void writeRunJson(const std::string& file, const Analysis& analysis, const std::
             for (const ParamSpec& ps : info->params)
                 params.set(ps.name, analysis.config().params.value(id, ps));
             j.set("params", params);
+            if (isFittedMethod(id)) {
+                try {
+                    j.set("fit", analysis.fitted(id)->note()); // already fitted: memoised
+                } catch (const Error& e) {
+                    j.set("fit_error", e.what());
+                }
+            }
         }
         ms.push(j);
     }

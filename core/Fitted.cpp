@@ -235,7 +235,9 @@ public:
     {
         if (!(p >= 0 && p < 100))
             throw Error("ash: percentile p must be in [0, 100)");
-        note_ = "ASH-S, keeps the top " + std::to_string(100 - p) + "% activations per image";
+        std::ostringstream n;
+        n << "ASH-S, keeps the top " << 100 - p << "% of activations per image";
+        note_ = n.str();
     }
     std::vector<double> score(const FeatureSet& set, ProgressSink*) const override
     {
