@@ -8,6 +8,9 @@
 #include "Export.h"
 #include "Progress.h"
 #include "Runtime.h"
+#ifdef OODLENS_HAVE_FIGURES
+#include "FiguresCommand.h"
+#endif
 
 #include <atomic>
 #include <chrono>
@@ -334,6 +337,10 @@ int main(int argc, char** argv)
             return cmdInfo(a);
         if (cmd == "methods")
             return cmdMethods();
+#ifdef OODLENS_HAVE_FIGURES
+        if (cmd == "figures")
+            return runFiguresCommand(argc - 1, argv + 1);
+#endif
         std::cerr << "oodlens-cli: error: unknown command '" << cmd << "' (expected score, info, demo or methods)\n";
         return 2;
     } catch (const Cancelled&) {

@@ -66,3 +66,4 @@ using AnalysisResultPtr = std::shared_ptr<const AnalysisResult>;
 } // namespace oodlens::ui
 
 Q_DECLARE_METATYPE(oodlens::ui::AnalysisResultPtr)
+Q_DECLARE_METATYPE(oodlens::ui::DatasetSummary)

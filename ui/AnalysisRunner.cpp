@@ -8,6 +8,7 @@ namespace oodlens::ui {
 AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), worker_(new AnalysisWorker)
 {
     qRegisterMetaType<AnalysisResultPtr>("oodlens::ui::AnalysisResultPtr");
+    qRegisterMetaType<DatasetSummary>("oodlens::ui::DatasetSummary");
     thread_.setObjectName(QStringLiteral("oodlens-analysis"));
     worker_->moveToThread(&thread_);
 
@@ -16,6 +17,13 @@ AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), worker_(new A
         [this](quint64 id, const QString& stage, qulonglong done, qulonglong total) {
             if (isCurrent(id))
                 emit progress(stage, done, total);
+        },
+        Qt::QueuedConnection);
+    connect(
+        worker_, &AnalysisWorker::datasetFinished, this,
+        [this](quint64 id, const DatasetSummary& summary) {
+            if (isCurrent(id))
+                emit datasetFinished(summary);
         },
         Qt::QueuedConnection);
     connect(
@@ -58,7 +66,7 @@ AnalysisRunner::~AnalysisRunner()
     delete worker_;
 }
 
-bool AnalysisRunner::start(AnalysisConfig config)
+bool AnalysisRunner::start(AnalysisConfig config, int bootstrapResamples)
 {
     if (running_)
         return false;
@@ -68,7 +76,10 @@ bool AnalysisRunner::start(AnalysisConfig config)
     std::shared_ptr<const std::atomic<bool>> token = cancel_;
     AnalysisWorker* worker = worker_;
     QMetaObject::invokeMethod(
-        worker_, [worker, id, config = std::move(config), token]() { worker->run(id, config, token); },
+        worker_,
+        [worker, id, config = std::move(config), token, bootstrapResamples]() {
+            worker->run(id, config, token, bootstrapResamples);
+        },
         Qt::QueuedConnection);
     return true;
 }
@@ -77,6 +88,21 @@ void AnalysisRunner::cancel()
 {
     if (running_ && cancel_)
         cancel_->store(true);
+}
+
+int AnalysisRunner::modelLoads() const
+{
+    return worker_->modelLoads();
+}
+
+int AnalysisRunner::extractions() const
+{
+    return worker_->extractions();
+}
+
+int AnalysisRunner::modelPasses() const
+{
+    return worker_->modelPasses();
 }
 
 bool AnalysisRunner::isCancelRequested() const

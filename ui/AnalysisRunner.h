@@ -25,14 +25,22 @@ public:
     ~AnalysisRunner() override;
 
     // Starts a run on the analysis thread; false (and nothing happens) while one is going on.
-    bool start(oodlens::AnalysisConfig config);
+    // The worker keeps what it extracted: a run that only changes methods, parameters or adds
+    // datasets to the same model rescores from kept features (see AnalysisWorker).
+    bool start(oodlens::AnalysisConfig config, int bootstrapResamples = 0);
     // Asks the run to stop; `cancelled` follows once the engine has noticed. No-op when idle.
     void cancel();
     bool isRunning() const { return running_; }
     bool isCancelRequested() const;
+    // Counters of the worker (see AnalysisWorker): the model loads, dataset extractions and
+    // model passes over a dataset since the runner was made.
+    int modelLoads() const;
+    int extractions() const;
+    int modelPasses() const;
 
 signals:
     void progress(const QString& stage, qulonglong done, qulonglong total);
+    void datasetFinished(const oodlens::ui::DatasetSummary& summary);
     void finished(oodlens::ui::AnalysisResultPtr result);
     void failed(const QString& message);
     void cancelled();

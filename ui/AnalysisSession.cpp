@@ -27,9 +27,21 @@ bool AnalysisSession::isFlagged(const ImageRef& image) const
     return std::isnan(v) || v < threshold_;
 }
 
+const ThresholdIndex& AnalysisSession::thresholdIndex(const QString& method) const
+{
+    static const ThresholdIndex none;
+    if (!result_)
+        return none;
+    auto it = indices_.find(method);
+    if (it == indices_.end())
+        it = indices_.emplace(method, std::make_shared<const ThresholdIndex>(*result_, method.toStdString())).first;
+    return *it->second;
+}
+
 void AnalysisSession::setResult(AnalysisResultPtr result)
 {
     result_ = std::move(result);
+    indices_.clear();
     // An image reference into the old result may point nowhere now.
     current_ = ImageRef();
     selection_.clear();

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "AnalysisResult.h"
+#include "ThresholdIndex.h"
 
 #include <QObject>
 #include <QString>
 #include <QVector>
 
 #include <cstddef>
+#include <map>
+#include <memory>
 
 namespace oodlens::ui {
 
@@ -41,6 +44,10 @@ public:
     const std::vector<double>& currentScores(std::size_t dataset) const;
     // Whether an image is flagged as OOD at the current threshold (score < threshold; NaN is flagged).
     bool isFlagged(const ImageRef& image) const;
+    // `method`'s scores of the current result sorted once (built on first use, dropped with the
+    // result), so that every view answers a threshold move with binary searches.
+    const ThresholdIndex& thresholdIndex(const QString& method) const;
+    const ThresholdIndex& currentThresholdIndex() const { return thresholdIndex(method_); }
 
 public Q_SLOTS:
     void setResult(AnalysisResultPtr result);
@@ -62,6 +69,7 @@ private:
     double threshold_ = 0;
     ImageRef current_;
     QVector<ImageRef> selection_;
+    mutable std::map<QString, std::shared_ptr<const ThresholdIndex>> indices_;
 };
 
 } // namespace oodlens::ui

@@ -22,13 +22,42 @@ std::string displayName(const DatasetSpec& spec)
     return spec.name;
 }
 
+bool sameSpec(const DatasetSpec& a, const DatasetSpec& b)
+{
+    return a.name == b.name && a.path == b.path && a.role == b.role;
+}
+
+// What the model side of an analysis depends on: when these match, loaded model and extracted
+// features stay valid.
+bool sameModelSide(const AnalysisConfig& a, const AnalysisConfig& b)
+{
+    return a.modelPath == b.modelPath && a.device == b.device && a.batchSize == b.batchSize &&
+           a.cacheDir == b.cacheDir && a.preprocess.describe() == b.preprocess.describe();
+}
+
+DatasetSummary summaryOf(const DatasetResult& r)
+{
+    DatasetSummary d;
+    d.name = displayName(r.spec);
+    d.path = r.spec.path;
+    d.role = r.spec.role;
+    d.kind = r.kind;
+    d.items = r.items;
+    d.rows = r.ok() ? r.features().rows : 0;
+    d.skipped = r.features().skipped.size();
+    d.error = r.error;
+    d.fromCache = r.fromCache;
+    return d;
+}
+
 // Metrics of every (method, OOD set) pair. Analysis::metricsTable throws when one pair has no
 // usable score (all NaN); the other pairs still deserve a row, so that case goes pair by pair.
-std::vector<MetricsRow> computeMetricsRows(const Analysis& analysis, const ScoreTable& table,
+std::vector<MetricsRow> computeMetricsRows(const Analysis& analysis, const ScoreTable& table, int bootstrap,
                                            std::vector<std::string>& warnings)
 {
+    constexpr unsigned long long kSeed = 0;
     try {
-        return analysis.metricsTable(table);
+        return analysis.metricsTable(table, bootstrap, kSeed);
     } catch (const Error&) {
     }
     std::vector<MetricsRow> rows;
@@ -46,6 +75,10 @@ std::vector<MetricsRow> computeMetricsRows(const Analysis& analysis, const Score
                 row.method = method;
                 row.ood = r.spec.name;
                 row.metrics = computeMetrics(it->second[id], it->second[ood]);
+                if (bootstrap > 0) {
+                    row.intervals = bootstrapMetrics(it->second[id], it->second[ood], bootstrap, kSeed);
+                    row.hasIntervals = true;
+                }
                 rows.push_back(std::move(row));
             } catch (const Error& e) {
                 warnings.push_back(method + " on " + r.spec.name + ": no metrics (" + e.what() + ")");
@@ -57,7 +90,38 @@ std::vector<MetricsRow> computeMetricsRows(const Analysis& analysis, const Score
 
 } // namespace
 
-void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::shared_ptr<const std::atomic<bool>> cancel)
+AnalysisWorker::~AnalysisWorker() = default;
+
+void AnalysisWorker::prepare(const AnalysisConfig& config)
+{
+    if (analysis_ && sameModelSide(analysis_->config(), config)) {
+        // Drop the datasets the new config no longer has, add the ones it gained; the rest keep
+        // their features.
+        for (std::size_t i = analysis_->results().size(); i-- > 0;) {
+            bool kept = false;
+            for (const DatasetSpec& spec : config.datasets)
+                kept = kept || sameSpec(spec, analysis_->results()[i].spec);
+            if (!kept)
+                analysis_->removeDataset(i);
+        }
+        for (const DatasetSpec& spec : config.datasets) {
+            bool present = false;
+            for (const DatasetResult& r : analysis_->results())
+                present = present || sameSpec(spec, r.spec);
+            if (!present)
+                analysis_->addDataset(spec);
+        }
+        analysis_->setParams(config.params);
+        analysis_->setMethods(config.methods);
+        return;
+    }
+    analysis_.reset();
+    analysis_ = std::make_unique<Analysis>(config);
+    ++modelLoads_;
+}
+
+void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::shared_ptr<const std::atomic<bool>> cancel,
+                         int bootstrapResamples)
 {
     const auto start = std::chrono::steady_clock::now();
     CancellableProgressSink sink(std::move(cancel),
@@ -71,10 +135,18 @@ void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::share
 
     try {
         throwIfCancelled(&sink);
-        emit progress(runId, tr("loading the model"), 0, 0);
-        Analysis analysis(config);
+        if (!analysis_ || !sameModelSide(analysis_->config(), config))
+            emit progress(runId, tr("loading the model"), 0, 0);
+        prepare(config);
+        Analysis& analysis = *analysis_;
         throwIfCancelled(&sink);
-        analysis.extractAll(&sink);
+        analysis.extractAll(&sink, [this, runId, &analysis](std::size_t i) {
+            const DatasetResult& r = analysis.results()[i];
+            ++extractions_;
+            if (r.ok() && !r.fromCache)
+                ++modelPasses_;
+            emit datasetFinished(runId, summaryOf(r));
+        });
 
         const int id = analysis.idIndex();
         if (id < 0 || !analysis.results()[static_cast<std::size_t>(id)].ok())
@@ -97,22 +169,15 @@ void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::share
         result->scores = analysis.scoreTable(result->methods, &sink);
         throwIfCancelled(&sink);
         result->warnings = sink.warnings();
-        result->metrics = computeMetricsRows(analysis, result->scores, result->warnings);
+        if (bootstrapResamples > 0)
+            emit progress(runId, tr("bootstrap intervals"), 0, 0);
+        result->metrics = computeMetricsRows(analysis, result->scores, bootstrapResamples, result->warnings);
+        throwIfCancelled(&sink);
 
         result->idIndex = id;
         result->oodIndices = oods;
         for (const DatasetResult& r : analysis.results()) {
-            DatasetSummary d;
-            d.name = displayName(r.spec);
-            d.path = r.spec.path;
-            d.role = r.spec.role;
-            d.kind = r.kind;
-            d.items = r.items;
-            d.rows = r.ok() ? r.features().rows : 0;
-            d.skipped = r.features().skipped.size();
-            d.error = r.error;
-            d.fromCache = r.fromCache;
-            result->datasets.push_back(std::move(d));
+            result->datasets.push_back(summaryOf(r));
             result->features.push_back(r.featureSet);
         }
         result->head = analysis.model().head();

@@ -7,6 +7,8 @@
 #include <QFont>
 #include <QSignalBlocker>
 
+#include <algorithm>
+
 namespace oodlens::ui {
 
 namespace {
@@ -19,15 +21,22 @@ QString groupHelp(MethodGroup group)
     case MethodGroup::NonGradient:
         return MethodListWidget::tr("Scores computed from the logits and/or the penultimate features alone");
     case MethodGroup::Fitted:
-        return MethodListWidget::tr("Scores with statistics fitted on the training (fit) set");
+        return MethodListWidget::tr("Baselines with statistics fitted on the training (fit) set, and ODIN");
     }
     return {};
+}
+
+bool needsFit(const QString& id)
+{
+    const MethodInfo* info = findMethod(id.toStdString());
+    return info && info->needsFitSet;
 }
 
 } // namespace
 
 MethodListWidget::MethodListWidget(QWidget* parent) : QListWidget(parent)
 {
+    setObjectName(QStringLiteral("methodList"));
     setSelectionMode(QAbstractItemView::SingleSelection);
     setUniformItemSizes(false);
     connect(this, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* current) {
@@ -37,59 +46,116 @@ MethodListWidget::MethodListWidget(QWidget* parent) : QListWidget(parent)
         lastEmitted_ = id;
         emit currentMethodChanged(id);
     });
-}
+    connect(this, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
+        if (!item->data(MethodIdRole).toString().isEmpty())
+            emit checkedMethodsChanged();
+    });
 
-void MethodListWidget::setMethods(const std::vector<std::string>& ids)
-{
-    const QString keep = currentMethod();
-    {
-        const QSignalBlocker block(this);
-        clear();
-        for (MethodGroup group : {MethodGroup::Gradient, MethodGroup::NonGradient, MethodGroup::Fitted}) {
-            bool headerAdded = false;
-            for (const MethodInfo& info : methodRegistry()) {
-                if (info.group != group)
-                    continue;
-                bool wanted = false;
-                for (const std::string& id : ids)
-                    wanted = wanted || id == info.id;
-                if (!wanted)
-                    continue;
-                if (!headerAdded) {
-                    auto* header = new QListWidgetItem(methodGroupTitle(group), this);
-                    header->setFlags(Qt::NoItemFlags);
-                    QFont font = header->font();
-                    font.setBold(true);
-                    header->setFont(font);
-                    // Not selectable, but not greyed out either: it is a heading, not a disabled choice.
-                    header->setForeground(palette().brush(QPalette::WindowText));
-                    header->setToolTip(groupHelp(group));
-                    headerAdded = true;
-                }
-                auto* item = new QListWidgetItem(QStringLiteral("    ") + methodDisplayLabel(info.id), this);
-                item->setData(MethodIdRole, QString::fromStdString(info.id));
-                QString tip = QStringLiteral("<b>%1</b> (<code>%2</code>)<br>%3")
-                                  .arg(QString::fromStdString(info.label).toHtmlEscaped(),
-                                       QString::fromStdString(info.id).toHtmlEscaped(),
-                                       QString::fromStdString(info.formula).toHtmlEscaped());
-                if (info.perSampleGradient)
-                    tip += tr("<br><i>Per-sample autograd: slow by design, kept to check the closed form.</i>");
-                item->setToolTip(tip);
-            }
+    const QSignalBlocker block(this);
+    for (MethodGroup group : {MethodGroup::Gradient, MethodGroup::NonGradient, MethodGroup::Fitted}) {
+        auto* header = new QListWidgetItem(methodGroupTitle(group), this);
+        header->setFlags(Qt::NoItemFlags);
+        QFont font = header->font();
+        font.setBold(true);
+        header->setFont(font);
+        // Not selectable, but not greyed out either: it is a heading, not a disabled choice.
+        header->setForeground(palette().brush(QPalette::WindowText));
+        header->setToolTip(groupHelp(group));
+        for (const MethodInfo& info : methodRegistry()) {
+            if (info.group != group)
+                continue;
+            auto* item = new QListWidgetItem(methodDisplayLabel(info.id), this);
+            item->setData(MethodIdRole, QString::fromStdString(info.id));
+            item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+            item->setCheckState(Qt::Unchecked);
+            QString tip = QStringLiteral("<b>%1</b> (<code>%2</code>)<br>%3")
+                              .arg(QString::fromStdString(info.label).toHtmlEscaped(),
+                                   QString::fromStdString(info.id).toHtmlEscaped(),
+                                   QString::fromStdString(info.formula).toHtmlEscaped());
+            if (info.perSampleGradient)
+                tip += tr("<br><i>Per-sample autograd: slow by design, kept to check the closed form.</i>");
+            if (info.needsFitSet)
+                tip += tr("<br><i>Needs a fit set (an ID training set): add one in the Datasets dock.</i>");
+            if (info.needsImages)
+                tip += tr("<br><i>Runs the model again on every image (input perturbation).</i>");
+            item->setToolTip(tip);
         }
     }
-    lastEmitted_.clear();
-    if (!setCurrentMethod(keep)) {
+}
+
+void MethodListWidget::setCheckedMethods(const std::vector<std::string>& ids)
+{
+    {
+        const QSignalBlocker block(this);
+        for (int i = 0; i < count(); ++i) {
+            const std::string id = item(i)->data(MethodIdRole).toString().toStdString();
+            if (id.empty())
+                continue;
+            const bool on = std::find(ids.begin(), ids.end(), id) != ids.end();
+            item(i)->setCheckState(on ? Qt::Checked : Qt::Unchecked);
+        }
+    }
+    if (currentMethod().isEmpty() || !isChecked(currentMethod())) {
+        const std::vector<std::string> checked = checkedMethods();
+        if (!checked.empty())
+            setCurrentMethod(QString::fromStdString(checked.front()));
+    }
+    emit checkedMethodsChanged();
+}
+
+std::vector<std::string> MethodListWidget::checkedMethods() const
+{
+    std::vector<std::string> out;
+    for (int i = 0; i < count(); ++i) {
+        const QListWidgetItem* it = item(i);
+        const QString id = it->data(MethodIdRole).toString();
+        if (!id.isEmpty() && it->checkState() == Qt::Checked && (it->flags() & Qt::ItemIsEnabled))
+            out.push_back(id.toStdString());
+    }
+    return out;
+}
+
+bool MethodListWidget::isChecked(const QString& id) const
+{
+    const QListWidgetItem* it = itemFor(id);
+    return it && it->checkState() == Qt::Checked && (it->flags() & Qt::ItemIsEnabled);
+}
+
+void MethodListWidget::setChecked(const QString& id, bool checked)
+{
+    if (QListWidgetItem* it = itemFor(id))
+        it->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
+}
+
+void MethodListWidget::setFitSetAvailable(bool available)
+{
+    if (available == fitAvailable_)
+        return;
+    fitAvailable_ = available;
+    {
+        const QSignalBlocker block(this);
         for (int i = 0; i < count(); ++i)
-            if (!item(i)->data(MethodIdRole).toString().isEmpty()) {
-                setCurrentRow(i);
-                break;
+            if (needsFit(item(i)->data(MethodIdRole).toString())) {
+                const Qt::ItemFlags base = Qt::ItemIsSelectable | Qt::ItemIsUserCheckable;
+                item(i)->setFlags(available ? base | Qt::ItemIsEnabled : base);
             }
     }
-    // The list was rebuilt under a signal blocker: announce the current method even if unchanged.
-    if (!currentMethod().isEmpty() && lastEmitted_.isEmpty()) {
-        lastEmitted_ = currentMethod();
-        emit currentMethodChanged(lastEmitted_);
+    emit checkedMethodsChanged();
+}
+
+void MethodListWidget::setScoredMethods(const std::vector<std::string>& ids)
+{
+    const QSignalBlocker block(this);
+    for (int i = 0; i < count(); ++i) {
+        QListWidgetItem* it = item(i);
+        const QString id = it->data(MethodIdRole).toString();
+        if (id.isEmpty())
+            continue;
+        const bool scored = std::find(ids.begin(), ids.end(), id.toStdString()) != ids.end();
+        QFont font = it->font();
+        font.setItalic(!scored);
+        it->setFont(font);
+        it->setForeground(scored ? palette().brush(QPalette::Text) : palette().brush(QPalette::PlaceholderText));
     }
 }
 

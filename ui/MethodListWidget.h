@@ -9,8 +9,10 @@
 
 namespace oodlens::ui {
 
-// The methods of a run, grouped under "Gradient-based" / "Non-gradient" headers in the order of
-// oodlens::methodRegistry(). Headers cannot be selected; each method item carries its id.
+// Every method of oodlens::methodRegistry(), grouped under "Gradient-based" / "Non-gradient" /
+// "Fitted" headers. Headers cannot be selected; each method item carries its id and a checkbox:
+// checked methods are scored and can be overlaid on the curves; the current item is the one the
+// histogram shows. Methods that need a fit set are disabled while the analysis has none.
 class MethodListWidget : public QListWidget {
     Q_OBJECT
 
@@ -19,8 +21,19 @@ public:
 
     explicit MethodListWidget(QWidget* parent = nullptr);
 
-    // Rebuilds the list; keeps the current method when it is still listed, else picks the first.
-    void setMethods(const std::vector<std::string>& ids);
+    // Checks exactly `ids` (unknown ids are ignored); keeps the current method, else picks the
+    // first checked one.
+    void setCheckedMethods(const std::vector<std::string>& ids);
+    // Checked and enabled methods, in list order.
+    std::vector<std::string> checkedMethods() const;
+    bool isChecked(const QString& id) const;
+    void setChecked(const QString& id, bool checked);
+    // Enables the methods that need a fit set (disabled ones are never reported as checked).
+    void setFitSetAvailable(bool available);
+    // Marks methods the shown result has no scores for (greyed, with a tooltip).
+    void setScoredMethods(const std::vector<std::string>& ids);
+
+    // Every listed method id, in list order.
     QStringList methods() const;
     QString currentMethod() const;
     // False when `id` is not listed.
@@ -28,10 +41,12 @@ public:
 
 signals:
     void currentMethodChanged(const QString& id);
+    void checkedMethodsChanged();
 
 private:
     QListWidgetItem* itemFor(const QString& id) const;
     QString lastEmitted_;
+    bool fitAvailable_ = true;
 };
 
 } // namespace oodlens::ui

@@ -42,6 +42,29 @@ QString groupLabel(const std::string& method)
     return info ? methodGroupShort(info->group) : QString();
 }
 
+Interval intervalOf(const BootstrapIntervals& b, int column)
+{
+    switch (column) {
+    case MetricsTableModel::AurocColumn:
+        return b.auroc;
+    case MetricsTableModel::Fpr95IdColumn:
+        return b.fpr95_id;
+    case MetricsTableModel::Fpr95OodColumn:
+        return b.fpr95_ood;
+    case MetricsTableModel::AuprInColumn:
+        return b.aupr_in;
+    case MetricsTableModel::AuprOutColumn:
+        return b.aupr_out;
+    default:
+        return {};
+    }
+}
+
+bool lowerIsBetter(int column)
+{
+    return column == MetricsTableModel::Fpr95IdColumn || column == MetricsTableModel::Fpr95OodColumn;
+}
+
 bool isReversed(const BinaryMetrics& m)
 {
     return m.auroc < 0.5;
@@ -60,6 +83,19 @@ void MetricsTableModel::setRows(std::vector<MetricsRow> rows)
 {
     beginResetModel();
     rows_ = std::move(rows);
+    best_.assign(rows_.size(), std::vector<bool>(ColumnCount, false));
+    for (int column = AurocColumn; column < ColumnCount; ++column)
+        for (std::size_t i = 0; i < rows_.size(); ++i) {
+            const double v = metricValue(rows_[i].metrics, column);
+            bool best = std::isfinite(v);
+            for (std::size_t j = 0; j < rows_.size() && best; ++j) {
+                if (rows_[j].ood != rows_[i].ood)
+                    continue;
+                const double w = metricValue(rows_[j].metrics, column);
+                best = !(lowerIsBetter(column) ? w < v : w > v);
+            }
+            best_[i][std::size_t(column)] = best && rows_.size() > 1;
+        }
     endResetModel();
 }
 
@@ -70,6 +106,12 @@ int MetricsTableModel::firstRowOf(const QString& method) const
         if (rows_[i].method == id)
             return static_cast<int>(i);
     return -1;
+}
+
+bool MetricsTableModel::isBest(int row, int column) const
+{
+    return row >= 0 && std::size_t(row) < best_.size() && column >= 0 && column < ColumnCount &&
+           best_[std::size_t(row)][std::size_t(column)];
 }
 
 int MetricsTableModel::rowCount(const QModelIndex& parent) const
@@ -102,6 +144,10 @@ QVariant MetricsTableModel::data(const QModelIndex& index, int role) const
         case OodColumn:
             return QString::fromStdString(row.ood);
         default:
+            if (row.hasIntervals) {
+                const Interval ci = intervalOf(row.intervals, column);
+                return QStringLiteral("%1 [%2, %3]").arg(percent(metricValue(m, column)), percent(ci.lo), percent(ci.hi));
+            }
             return percent(metricValue(m, column));
         }
     case SortRole:
@@ -121,7 +167,7 @@ QVariant MetricsTableModel::data(const QModelIndex& index, int role) const
             return QColor(Qt::black); // readable on the light red in dark themes too
         return {};
     case Qt::FontRole:
-        if (reversedCell) {
+        if (reversedCell || isBest(index.row(), column)) {
             QFont font;
             font.setBold(true);
             return font;
@@ -137,6 +183,12 @@ QVariant MetricsTableModel::data(const QModelIndex& index, int role) const
         if (!numeric)
             return {};
         QString tip = tr("%1 ID and %2 OOD scores").arg(m.n_id).arg(m.n_ood);
+        if (isBest(index.row(), column))
+            tip += tr("; best on %1 (bold)").arg(QString::fromStdString(row.ood));
+        if (row.hasIntervals)
+            tip += tr("; 95% bootstrap interval from %1 resamples (seed %2)")
+                       .arg(row.intervals.resamples)
+                       .arg(row.intervals.seed);
         if (m.nan_id + m.nan_ood > 0)
             tip += tr("; NaN scores left out: %1 ID, %2 OOD").arg(m.nan_id).arg(m.nan_ood);
         if (reversedCell)

@@ -36,6 +36,9 @@ public:
     const std::vector<MetricsRow>& rows() const { return rows_; }
     // First row of `method`, or -1.
     int firstRowOf(const QString& method) const;
+    // Whether the cell holds the best value of its column among the rows of the same OOD set
+    // (highest AUROC / AUPR, lowest FPR); shown in bold, as in the exported tables.
+    bool isBest(int row, int column) const;
 
     int rowCount(const QModelIndex& parent = QModelIndex()) const override;
     int columnCount(const QModelIndex& parent = QModelIndex()) const override;
@@ -44,6 +47,7 @@ public:
 
 private:
     std::vector<MetricsRow> rows_;
+    std::vector<std::vector<bool>> best_; // best_[row][column]
 };
 
 } // namespace oodlens::ui

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "OkabeIto.h"
 
+#include <algorithm>
 #include <array>
 
 namespace oodlens::ui {
@@ -38,6 +39,20 @@ QColor datasetColor(int slot)
     // Past the palette, OOD colours repeat (skipping the ID blue).
     const int i = slot < n ? slot : 1 + (slot - 1) % (n - 1);
     return okabeItoColor(kDatasetOrder[static_cast<std::size_t>(i)]);
+}
+
+QColor methodColor(int slot)
+{
+    // Black first (the current method stands out), yellow last (faint on white).
+    constexpr std::array<int, 8> kMethodOrder = {0, 6, 5, 3, 7, 1, 2, 4};
+    const int n = static_cast<int>(kMethodOrder.size());
+    return okabeItoColor(kMethodOrder[static_cast<std::size_t>(((slot % n) + n) % n)]);
+}
+
+Qt::PenStyle oodLineStyle(int oodSlot)
+{
+    constexpr std::array<Qt::PenStyle, 4> kStyles = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine};
+    return kStyles[static_cast<std::size_t>(std::max(0, oodSlot)) % kStyles.size()];
 }
 
 } // namespace oodlens::ui

@@ -12,4 +12,11 @@ QColor okabeItoColor(int index);
 // sets in order (vermillion, orange, bluish green, ...).
 QColor datasetColor(int slot);
 
+// A method's colour when several methods share a plot (slot = its place among the overlaid
+// methods, the same in every plot); ID and OOD are then told apart by line style instead.
+QColor methodColor(int slot);
+
+// Line styles for the OOD sets when colours stand for methods: solid, dashed, dotted, ...
+Qt::PenStyle oodLineStyle(int oodSlot);
+
 } // namespace oodlens::ui

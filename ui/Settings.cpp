@@ -9,6 +9,10 @@ const QString kState = QStringLiteral("mainWindow/state");
 const QString kPlotSplitter = QStringLiteral("mainWindow/plotSplitter");
 const QString kCurrentMethod = QStringLiteral("view/currentMethod");
 const QString kLogCounts = QStringLiteral("view/logHistogramCounts");
+const QString kDensity = QStringLiteral("view/histogramDensity");
+const QString kBins = QStringLiteral("view/histogramBins");
+const QString kOverlay = QStringLiteral("view/overlayMethods");
+const QString kRecent = QStringLiteral("files/recent");
 } // namespace
 
 Settings::Settings() : settings_(QStringLiteral("OODLens"), QStringLiteral("oodlens")) {}
@@ -51,6 +55,51 @@ bool Settings::logHistogramCounts() const
 void Settings::setLogHistogramCounts(bool log)
 {
     settings_.setValue(kLogCounts, log);
+}
+
+bool Settings::histogramDensity() const
+{
+    return settings_.value(kDensity, false).toBool();
+}
+
+void Settings::setHistogramDensity(bool density)
+{
+    settings_.setValue(kDensity, density);
+}
+
+int Settings::histogramBins() const
+{
+    return settings_.value(kBins, 0).toInt();
+}
+
+void Settings::setHistogramBins(int bins)
+{
+    settings_.setValue(kBins, bins);
+}
+
+bool Settings::overlayMethods() const
+{
+    return settings_.value(kOverlay, false).toBool();
+}
+
+void Settings::setOverlayMethods(bool overlay)
+{
+    settings_.setValue(kOverlay, overlay);
+}
+
+QStringList Settings::recentFiles() const
+{
+    return settings_.value(kRecent).toStringList();
+}
+
+void Settings::addRecentFile(const QString& path)
+{
+    QStringList files = recentFiles();
+    files.removeAll(path);
+    files.prepend(path);
+    while (files.size() > kMaxRecentFiles)
+        files.removeLast();
+    settings_.setValue(kRecent, files);
 }
 
 QString Settings::currentMethod() const

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QSettings>
 #include <QString>
+#include <QStringList>
 
 namespace oodlens::ui {
 
@@ -20,6 +21,16 @@ public:
     void setPlotSplitterState(const QByteArray& state);
     bool logHistogramCounts() const;
     void setLogHistogramCounts(bool log);
+    bool histogramDensity() const;
+    void setHistogramDensity(bool density);
+    int histogramBins() const; // 0 = automatic
+    void setHistogramBins(int bins);
+    bool overlayMethods() const;
+    void setOverlayMethods(bool overlay);
+    // Sessions and models opened lately, most recent first (at most kMaxRecentFiles).
+    static constexpr int kMaxRecentFiles = 8;
+    QStringList recentFiles() const;
+    void addRecentFile(const QString& path);
     // Id of the method shown last ("gradnorm"), empty when none.
     QString currentMethod() const;
     void setCurrentMethod(const QString& id);

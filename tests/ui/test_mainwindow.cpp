@@ -10,6 +10,7 @@
 #include "RocView.h"
 #include "RunProgressWidget.h"
 #include "Runtime.h"
+#include "Scores.h"
 
 #include <QAction>
 #include <QSignalSpy>
@@ -18,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace oodlens;
@@ -99,16 +101,22 @@ void TestMainWindow::opensIdleWithGroupedMethods()
     QVERIFY(window.rocPlot()->curves().empty());
     QCOMPARE(window.metricsModel()->rowCount(), 0);
 
-    // Every default method is listed, under a "Gradient-based" and a "Non-gradient" header.
+    // Every method is listed under "Gradient-based", "Non-gradient" and "Fitted" headers; the
+    // default methods are the checked ones.
     const MethodListWidget* list = window.methodList();
-    QCOMPARE(list->methods().size(), int(MainWindow::defaultMethods().size()));
+    QCOMPARE(list->methods().size(), int(methodRegistry().size()));
+    std::vector<std::string> checked = list->checkedMethods(), defaults = MainWindow::defaultMethods();
+    std::sort(checked.begin(), checked.end());
+    std::sort(defaults.begin(), defaults.end());
+    QVERIFY(checked == defaults);
     QStringList headers;
     for (int i = 0; i < list->count(); ++i)
         if (list->item(i)->data(MethodListWidget::MethodIdRole).toString().isEmpty()) {
             headers << list->item(i)->text();
             QVERIFY(!(list->item(i)->flags() & Qt::ItemIsSelectable));
         }
-    QCOMPARE(headers, QStringList({QStringLiteral("Gradient-based"), QStringLiteral("Non-gradient")}));
+    QCOMPARE(headers, QStringList({QStringLiteral("Gradient-based"), QStringLiteral("Non-gradient"),
+                                   QStringLiteral("Fitted (uses the fit set)")}));
     QVERIFY(!window.windowIcon().isNull());
 }
 

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include <QImage>
+#include <QSize>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+class QPainter;
+
+namespace oodlens::ui {
+
+// One image of a contact sheet and the lines printed under it (rank, dataset, scores).
+struct ContactTile {
+    QImage image;
+    QStringList caption;
+};
+
+// A grid of tiles: `columns` per row, each image fitted into tile x tile pixels (small images are
+// enlarged without blur), `captionLines` lines of text under each, an optional title on top.
+struct ContactSheetLayout {
+    int columns = 8;
+    int tile = 128;
+    int captionLines = 3;
+    int margin = 8;
+    int fontPixels = 11;
+    QString title;
+
+    int captionHeight() const { return captionLines * (fontPixels + 3); }
+    int titleHeight() const { return title.isEmpty() ? 0 : 2 * fontPixels + margin; }
+    // The size of the sheet for n tiles, in pixels.
+    QSize sheetSize(int tiles) const;
+};
+
+// Paints the sheet with its top-left corner at (0, 0) in a sheetSize() area.
+void paintContactSheet(QPainter& painter, const QVector<ContactTile>& tiles, const ContactSheetLayout& layout);
+QImage renderContactSheet(const QVector<ContactTile>& tiles, const ContactSheetLayout& layout);
+// Writes a .pdf (one page of the sheet's size, text as text) or any raster format Qt knows by the
+// file's suffix (PNG by default). Safe on a worker thread. Returns an error message, empty on success.
+QString writeContactSheet(const QString& file, const QVector<ContactTile>& tiles, const ContactSheetLayout& layout);
+
+} // namespace oodlens::ui

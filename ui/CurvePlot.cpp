@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "CurvePlot.h"
+
+#include "CurveDecimation.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace oodlens::ui {
+
+CurvePlot::CurvePlot(QWidget* parent) : QCustomPlot(parent)
+{
+    setMinimumSize(220, 150);
+    plotLayout()->insertRow(0);
+    title_ = new QCPTextElement(this, QString(), QFont(font().family(), 10, QFont::Bold));
+    plotLayout()->addElement(0, 0, title_);
+    plotLayout()->insertRow(1);
+    auto* legendRow = new QCPLayoutGrid;
+    plotLayout()->addElement(1, 0, legendRow);
+    legendRow->setMargins(QMargins(6, 0, 6, 0));
+    legendRow->addElement(0, 0, legend);
+    legend->setVisible(true);
+    legend->setFillOrder(QCPLegend::foColumnsFirst);
+    legend->setWrap(2);
+    legend->setBorderPen(Qt::NoPen);
+    legend->setBrush(Qt::NoBrush);
+    plotLayout()->setRowStretchFactor(0, 0.001);
+    plotLayout()->setRowStretchFactor(1, 0.001);
+    for (QCPAxis* axis : {xAxis, yAxis}) {
+        axis->setRange(-0.01, 1.01);
+        axis->ticker()->setTickCount(5);
+    }
+
+    addLayer(QStringLiteral("operatingPoints"), layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    pointLayer_ = layer(QStringLiteral("operatingPoints"));
+    pointLayer_->setMode(QCPLayer::lmBuffered);
+
+    placeholder_ = new QCPItemText(this);
+    placeholder_->position->setType(QCPItemPosition::ptAxisRectRatio);
+    placeholder_->position->setCoords(0.5, 0.5);
+    placeholder_->setColor(Qt::gray);
+
+    note_ = new QCPItemText(this);
+    note_->position->setType(QCPItemPosition::ptAxisRectRatio);
+    note_->position->setCoords(0.99, 0.99);
+    note_->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+    note_->setColor(QColor(0x60, 0x60, 0x60));
+    note_->setBrush(QBrush(QColor(255, 255, 255, 210)));
+    note_->setPadding(QMargins(4, 2, 4, 2));
+    QFont small = font();
+    small.setPointSizeF(std::max(6.0, small.pointSizeF() - 1.5));
+    note_->setFont(small);
+    note_->setVisible(false);
+}
+
+QString CurvePlot::title() const
+{
+    return title_->text();
+}
+
+bool CurvePlot::isDecimated() const
+{
+    for (std::size_t i = 0; i < curves_.size(); ++i)
+        if (std::size_t(curves_[i]->data()->size()) < totals_[i])
+            return true;
+    return false;
+}
+
+QString CurvePlot::note() const
+{
+    return note_->visible() ? note_->text() : QString();
+}
+
+void CurvePlot::removeCurves()
+{
+    for (QCPItemTracer* tracer : tracers_)
+        removeItem(tracer);
+    tracers_.clear();
+    for (QCPCurve* curve : curves_)
+        removePlottable(curve);
+    curves_.clear();
+    totals_.clear();
+}
+
+void CurvePlot::clearAll(const QString& title, const QString& message)
+{
+    removeCurves();
+    title_->setText(title);
+    placeholder_->setText(message);
+    placeholder_->setVisible(true);
+    note_->setVisible(false);
+    replot();
+}
+
+void CurvePlot::setCurves(const QString& title, const std::vector<CurveSeries>& series, const QString& emptyMessage)
+{
+    removeCurves();
+    placeholder_->setVisible(series.empty());
+    placeholder_->setText(emptyMessage);
+    std::size_t largest = 0;
+    for (const CurveSeries& s : series) {
+        // A curve, not a graph: these curves have vertical runs, which a graph would reorder.
+        auto* curve = new QCPCurve(xAxis, yAxis);
+        curve->setPen(QPen(s.color, 2.0, s.style));
+        const DrawnCurve drawn = decimateCurve(s.x, s.y, kMaxDrawnPoints);
+        QVector<double> t(drawn.x.size());
+        for (int i = 0; i < t.size(); ++i)
+            t[i] = i;
+        curve->setData(t, drawn.x, drawn.y, true);
+        curve->setName(s.name);
+        curves_.push_back(curve);
+        totals_.push_back(drawn.total);
+        largest = std::max(largest, drawn.total);
+
+        auto* tracer = new QCPItemTracer(this);
+        tracer->setLayer(pointLayer_);
+        tracer->setStyle(QCPItemTracer::tsCircle);
+        tracer->setSize(10);
+        tracer->setPen(QPen(s.color.darker(130), 2.0));
+        tracer->setBrush(Qt::white);
+        tracer->position->setType(QCPItemPosition::ptPlotCoords);
+        tracer->setVisible(false);
+        tracers_.push_back(tracer);
+    }
+    const bool decimated = isDecimated();
+    note_->setText(tr("drawn: \u2264 %1 of %2 points\n(metrics use all)").arg(kMaxDrawnPoints).arg(largest));
+    note_->setVisible(decimated);
+    title_->setText(title);
+    replot();
+}
+
+void CurvePlot::setOperatingPoints(const std::vector<QPointF>& points)
+{
+    for (std::size_t i = 0; i < tracers_.size(); ++i) {
+        const bool show = i < points.size() && std::isfinite(points[i].x()) && std::isfinite(points[i].y());
+        tracers_[i]->setVisible(show);
+        if (show)
+            tracers_[i]->position->setCoords(points[i]);
+    }
+}
+
+void CurvePlot::replotOperatingPoints()
+{
+    // A buffered layer repaints alone, without redrawing the curves below it.
+    pointLayer_->replot();
+}
+
+} // namespace oodlens::ui

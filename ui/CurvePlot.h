@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include <QColor>
+#include <QPointF>
+#include <QString>
+#include <qcustomplot.h>
+
+#include <cstddef>
+#include <vector>
+
+namespace oodlens::ui {
+
+// One curve to draw: every point of it (metrics come from all points; only drawing is thinned).
+struct CurveSeries {
+    QString name;
+    QColor color;
+    Qt::PenStyle style = Qt::SolidLine;
+    std::vector<double> x, y;
+};
+
+// The common frame of the ROC and precision-recall plots: title and legend above the axes,
+// curves thinned to at most kMaxDrawnPoints for drawing (a note says so), a placeholder when
+// empty, and one operating-point tracer per curve on a buffered layer of its own so that moving
+// the threshold repaints only that layer.
+class CurvePlot : public QCustomPlot {
+    Q_OBJECT
+
+public:
+    static constexpr std::size_t kMaxDrawnPoints = 2500;
+
+    explicit CurvePlot(QWidget* parent = nullptr);
+
+    QString title() const;
+    // The drawn curves, in series order.
+    const std::vector<QCPCurve*>& curves() const { return curves_; }
+    // Points of curve i before thinning.
+    std::size_t totalPoints(std::size_t i) const { return i < totals_.size() ? totals_[i] : 0; }
+    bool isDecimated() const;
+    // The note under the legend ("drawn with at most 2500 of 4001 points ..."), empty when none.
+    QString note() const;
+
+    // One point per curve, in curve order (data coordinates); a NaN coordinate hides that tracer.
+    void setOperatingPoints(const std::vector<QPointF>& points);
+    const std::vector<QCPItemTracer*>& operatingPoints() const { return tracers_; }
+    // Repaints only the operating-point layer (cheap: for each threshold move).
+    void replotOperatingPoints();
+
+protected:
+    void setCurves(const QString& title, const std::vector<CurveSeries>& series, const QString& emptyMessage);
+    void clearAll(const QString& title, const QString& message);
+
+private:
+    void removeCurves();
+
+    QCPTextElement* title_;
+    QCPItemText* placeholder_;
+    QCPItemText* note_;
+    QCPLayer* pointLayer_;
+    std::vector<QCPCurve*> curves_;
+    std::vector<std::size_t> totals_;
+    std::vector<QCPItemTracer*> tracers_;
+};
+
+} // namespace oodlens::ui

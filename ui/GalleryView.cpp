@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "GalleryView.h"
+
+#include "GalleryModel.h"
+#include "MethodLabels.h"
+#include "ThumbnailLoader.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListView>
+#include <QPainter>
+#include <QSpinBox>
+#include <QStyledItemDelegate>
+#include <QVBoxLayout>
+
+namespace oodlens::ui {
+namespace {
+
+// Fixed-size tiles: thumbnail on top, "#rank  score" below. A fixed sizeHint keeps the view's
+// layout O(1) per item, which is what lets it hold 100,000 rows.
+class TileDelegate : public QStyledItemDelegate {
+public:
+    TileDelegate(int thumb, QObject* parent) : QStyledItemDelegate(parent), thumb_(thumb) {}
+
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const override
+    {
+        return {thumb_ + 8, thumb_ + option.fontMetrics.height() + 10};
+    }
+
+    void paint(QPainter* p, const QStyleOptionViewItem& option, const QModelIndex& index) const override
+    {
+        const QRect r = option.rect.adjusted(2, 2, -2, -2);
+        p->save();
+        if (option.state & QStyle::State_Selected)
+            p->fillRect(r, option.palette.highlight().color().lighter(160));
+        const QRect imageRect(r.left() + 2, r.top() + 2, thumb_, thumb_);
+        const QImage img = index.data(Qt::DecorationRole).value<QImage>();
+        if (img.isNull()) {
+            p->fillRect(imageRect, QColor(225, 225, 225));
+        } else {
+            QRect target(QPoint(), img.size());
+            target.moveCenter(imageRect.center());
+            p->drawImage(target, img);
+        }
+        if (index.data(GalleryModel::FlaggedRole).toBool())
+            p->fillRect(QRect(imageRect.left(), imageRect.bottom() - 3, imageRect.width(), 4), QColor(213, 94, 0));
+        const QRect text(r.left(), imageRect.bottom() + 3, r.width(), option.fontMetrics.height() + 2);
+        p->setPen(option.palette.text().color());
+        p->drawText(text, Qt::AlignHCenter | Qt::AlignVCenter,
+                    option.fontMetrics.elidedText(index.data(Qt::DisplayRole).toString(), Qt::ElideRight, r.width()));
+        if (index.data(GalleryModel::CurrentRole).toBool()) {
+            p->setPen(QPen(QColor(0, 114, 178), 3));
+            p->drawRect(r.adjusted(1, 1, -1, -1));
+        }
+        p->restore();
+    }
+
+private:
+    int thumb_;
+};
+
+} // namespace
+
+GalleryView::GalleryView(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent)
+    : QWidget(parent), session_(session)
+{
+    model_ = new GalleryModel(session, loader, this);
+
+    method_ = new QComboBox(this);
+    method_->setToolTip(tr("Score the gallery is sorted by"));
+    order_ = new QComboBox(this);
+    order_->addItem(tr("most OOD first"), true);
+    order_->addItem(tr("most ID first"), false);
+    dataset_ = new QComboBox(this);
+    trueClass_ = new QSpinBox(this);
+    trueClass_->setRange(-1, 100000);
+    trueClass_->setSpecialValueText(tr("any"));
+    trueClass_->setPrefix(tr("true "));
+    predicted_ = new QSpinBox(this);
+    predicted_->setRange(-1, 100000);
+    predicted_->setSpecialValueText(tr("any"));
+    predicted_->setPrefix(tr("pred "));
+    flag_ = new QComboBox(this);
+    flag_->addItem(tr("all"), static_cast<int>(FlagFilter::Any));
+    flag_->addItem(tr("flagged"), static_cast<int>(FlagFilter::Flagged));
+    flag_->addItem(tr("accepted"), static_cast<int>(FlagFilter::Accepted));
+    flag_->setToolTip(tr("At the current threshold of the current method"));
+    selectionOnly_ = new QCheckBox(tr("selection only"), this);
+    count_ = new QLabel(this);
+
+    auto* controls = new QHBoxLayout;
+    for (QWidget* w : std::initializer_list<QWidget*>{method_, order_, dataset_, trueClass_, predicted_, flag_,
+                                                      selectionOnly_})
+        controls->addWidget(w);
+    controls->addStretch(1);
+    controls->addWidget(count_);
+
+    list_ = new QListView(this);
+    list_->setViewMode(QListView::IconMode);
+    list_->setMovement(QListView::Static);
+    list_->setResizeMode(QListView::Adjust);
+    list_->setUniformItemSizes(true);
+    list_->setWrapping(true);
+    list_->setSelectionMode(QAbstractItemView::SingleSelection);
+    list_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    list_->setItemDelegate(new TileDelegate(loader ? loader->thumbnailSize() : 96, list_));
+    list_->setModel(model_);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(list_, 1);
+
+    connect(method_, &QComboBox::currentIndexChanged, this,
+            [this] { model_->setSortMethod(method_->currentData().toString()); });
+    connect(order_, &QComboBox::currentIndexChanged, this, [this] { model_->setAscending(order_->currentData().toBool()); });
+    connect(dataset_, &QComboBox::currentIndexChanged, this, [this] {
+        model_->setDatasetFilter(dataset_->currentData().isValid() ? dataset_->currentData().toInt() : -1);
+    });
+    connect(trueClass_, &QSpinBox::valueChanged, model_, &GalleryModel::setTrueClassFilter);
+    connect(predicted_, &QSpinBox::valueChanged, model_, &GalleryModel::setPredictedClassFilter);
+    connect(flag_, &QComboBox::currentIndexChanged, this,
+            [this] { model_->setFlagFilter(static_cast<FlagFilter>(flag_->currentData().toInt())); });
+    connect(selectionOnly_, &QCheckBox::toggled, model_, &GalleryModel::setSelectionOnly);
+    connect(list_, &QListView::clicked, this, [this](const QModelIndex& index) {
+        if (session_)
+            session_->setCurrentImage(model_->imageAt(index.row()));
+    });
+    connect(model_, &QAbstractItemModel::modelReset, this, [this] {
+        count_->setText(tr("%n image(s)", nullptr, model_->rowCount()));
+        scrollToCurrent();
+    });
+    connect(session, &AnalysisSession::resultChanged, this, &GalleryView::rebuildControls);
+    connect(session, &AnalysisSession::currentImageChanged, this, &GalleryView::scrollToCurrent);
+    model_->setAscending(true);
+    rebuildControls();
+}
+
+void GalleryView::setSelectionOnly(bool on)
+{
+    selectionOnly_->setChecked(on);
+}
+
+void GalleryView::rebuildControls()
+{
+    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const QSignalBlocker b1(method_), b2(dataset_);
+    method_->clear();
+    method_->addItem(tr("current method"), QString());
+    dataset_->clear();
+    dataset_->addItem(tr("all datasets"));
+    if (r) {
+        for (const std::string& m : r->methods)
+            method_->addItem(methodDisplayLabel(m), QString::fromStdString(m));
+        for (std::size_t d = 0; d < r->datasets.size(); ++d)
+            if (r->datasets[d].rows > 0)
+                dataset_->addItem(QString::fromStdString(r->datasets[d].name), static_cast<int>(d));
+    }
+    model_->setSortMethod(QString());
+    model_->setDatasetFilter(-1);
+}
+
+void GalleryView::scrollToCurrent()
+{
+    const int row = session_ ? model_->rowOf(session_->currentImage()) : -1;
+    if (row < 0)
+        return;
+    const QModelIndex index = model_->index(row);
+    if (list_->currentIndex() != index)
+        list_->setCurrentIndex(index);
+    list_->scrollTo(index);
+}
+
+} // namespace oodlens::ui
