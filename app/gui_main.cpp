@@ -8,9 +8,11 @@
 #include "Runtime.h"
 #include "Scores.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QPixmap>
 #include <QStringList>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -24,19 +26,24 @@
 namespace {
 
 const char* const kUsage =
-    R"(Usage: oodlens [--no-autorun] [--methods a,b,...] [--method ID] [--screenshot FILE.png] [Qt options]
+    R"(Usage: oodlens [SESSION.oodlens] [--no-autorun] [--methods a,b,...] [--method ID] [--overlay]
+               [--tab analysis|explore] [--screenshot FILE.png [--size WxH]] [Qt options]
        oodlens --help | --version
 
-Opens the OOD Lens window and runs the bundled demo analysis (MNIST as the in-distribution set,
-Fashion-MNIST as the OOD set) on a worker thread; pick a method on the left to see its score
-histogram, ROC curve and metrics.
+Opens the OOD Lens window. With no session it runs the bundled demo analysis (MNIST as the
+in-distribution set, Fashion-MNIST as the OOD set) on a worker thread; pick a method on the left
+to see its score histogram with the threshold, ROC and precision-recall curves and metrics.
 
   --no-autorun        do not start the demo run at startup (F5 / Ctrl+R starts it)
   --methods a,b,...   methods to score (see 'oodlens-cli methods'); default: a gradient and
                       non-gradient selection
   --method ID         method to show first (default: the one shown last time)
+  --overlay           overlay every checked method on the ROC and PR curves
+  --tab NAME          show the 'analysis' (default) or 'explore' tab
+  SESSION.oodlens     open a saved session (File > Save session) instead of the demo
   --screenshot FILE   wait for the run to finish, save the window as a PNG and exit
                       (exit code 1 when the run fails); settings are neither read nor saved
+  --size WxH          window size for --screenshot (default 1600x1000)
   --help, --version   print this text / the version and exit
 
 Without a display, run it under a virtual one ('xvfb-run -a oodlens'), use
@@ -82,12 +89,33 @@ int main(int argc, char** argv)
     // Qt has taken its own options (-platform, -style, ...) out of arguments() by now.
     oodlens::ui::MainWindowOptions options;
     QString screenshot;
+    QString tab;
+    QSize size(1600, 1000);
+    bool overlay = false;
     const QStringList args = QApplication::arguments();
     try {
         for (int i = 1; i < args.size(); ++i) {
             const QString& a = args[i];
             if (a == QLatin1String("--no-autorun")) {
                 options.autorun = false;
+            } else if (a == QLatin1String("--overlay")) {
+                overlay = true;
+            } else if (a == QLatin1String("--tab") || a == QLatin1String("--size")) {
+                if (i + 1 >= args.size())
+                    throw oodlens::Error("option " + a.toStdString() + " needs a value");
+                const QString value = args[++i];
+                if (a == QLatin1String("--tab")) {
+                    if (value != QLatin1String("analysis") && value != QLatin1String("explore"))
+                        throw oodlens::Error("--tab takes 'analysis' or 'explore'");
+                    tab = value;
+                } else {
+                    const QStringList wh = value.split(QLatin1Char('x'));
+                    if (wh.size() != 2 || wh[0].toInt() < 400 || wh[1].toInt() < 300)
+                        throw oodlens::Error("--size takes WIDTHxHEIGHT, e.g. 1600x1000");
+                    size = QSize(wh[0].toInt(), wh[1].toInt());
+                }
+            } else if (a.endsWith(QLatin1String(".oodlens")) && !a.startsWith(QLatin1Char('-'))) {
+                options.sessionFile = a;
             } else if (a == QLatin1String("--screenshot") || a == QLatin1String("--methods") ||
                        a == QLatin1String("--method")) {
                 if (i + 1 >= args.size())
@@ -115,6 +143,12 @@ int main(int argc, char** argv)
         options.persistSettings = false;
     }
     oodlens::ui::MainWindow window(options);
+    if (overlay)
+        window.overlayAction()->setChecked(true);
+    if (tab == QLatin1String("explore"))
+        window.centralTabs()->setCurrentIndex(1);
+    if (!screenshot.isEmpty())
+        window.resize(size);
     window.show();
 
     if (!screenshot.isEmpty()) {

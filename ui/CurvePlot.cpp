@@ -24,6 +24,10 @@ CurvePlot::CurvePlot(QWidget* parent) : QCustomPlot(parent)
     legend->setWrap(2);
     legend->setBorderPen(Qt::NoPen);
     legend->setBrush(Qt::NoBrush);
+    QFont legendFont = font();
+    legendFont.setPointSizeF(std::max(6.0, legendFont.pointSizeF() - 1));
+    legend->setFont(legendFont);
+    legend->setRowSpacing(0);
     plotLayout()->setRowStretchFactor(0, 0.001);
     plotLayout()->setRowStretchFactor(1, 0.001);
     for (QCPAxis* axis : {xAxis, yAxis}) {

@@ -112,7 +112,8 @@ void DatasetsPanel::updateRow(int row)
     set(ImagesColumn, known ? QLocale().toString(qulonglong(st.summary.items)) : QString(), right);
     QTableWidgetItem* skipped =
         set(SkippedColumn, known ? QLocale().toString(qulonglong(st.summary.skipped)) : QString(), right);
-    skipped->setForeground(known && st.summary.skipped > 0 ? QColor(0xB3, 0x26, 0x1E) : palette().color(QPalette::Text));
+    skipped->setForeground(known && st.summary.skipped > 0 ? QColor(0xB3, 0x26, 0x1E)
+                                                           : palette().color(QPalette::Text));
     QTableWidgetItem* status = set(StatusColumn, st.status);
     status->setToolTip(st.status);
     status->setForeground(st.error ? QColor(0xB3, 0x26, 0x1E) : palette().color(QPalette::Text));

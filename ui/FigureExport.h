@@ -25,8 +25,8 @@ struct FigureSize {
 
 struct FigureOptions {
     FigureSize size = FigureSize::oneColumn();
-    int dpi = 300;             // PNG only; PDF and SVG are vector
-    double fontPoints = 0;     // base font size; 0 picks 8 pt (one column) to 9 pt (wider)
+    int dpi = 300;         // PNG only; PDF and SVG are vector
+    double fontPoints = 0; // base font size; 0 picks 8 pt (one column) to 9 pt (wider)
 };
 
 // The format of a file name's extension (.pdf, .svg, .png); false when none of these.

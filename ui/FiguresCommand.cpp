@@ -164,8 +164,7 @@ AnalysisResultPtr analyse(const AnalysisConfig& config)
     QObject::connect(&worker, &AnalysisWorker::failed, [&](quint64, const QString& m) { error = m.toStdString(); });
     QObject::connect(&worker, &AnalysisWorker::datasetFinished, [](quint64, const DatasetSummary& d) {
         std::cerr << "  " << d.name << ": "
-                  << (d.error.empty() ? std::to_string(d.rows) + " images" + (d.fromCache ? " (cache)" : "")
-                                      : d.error)
+                  << (d.error.empty() ? std::to_string(d.rows) + " images" + (d.fromCache ? " (cache)" : "") : d.error)
                   << "\n";
     });
     worker.run(1, config, std::make_shared<std::atomic<bool>>(false));
@@ -233,8 +232,7 @@ int runFiguresCommand(int argc, char** argv)
             roc.showCurves(label, curves.roc);
             std::vector<QPointF> points;
             for (const auto& [m, ood] : curves.keys) {
-                const OperatingPoint p =
-                    operatingPoint(result->scoresOf(m, id), result->scoresOf(m, ood), threshold);
+                const OperatingPoint p = operatingPoint(result->scoresOf(m, id), result->scoresOf(m, ood), threshold);
                 points.emplace_back(p.fpr_id, p.tpr_id);
             }
             roc.setOperatingPoints(points);
@@ -242,8 +240,8 @@ int runFiguresCommand(int argc, char** argv)
             for (const std::string& format : args.formats) {
                 for (auto [plot, kind] : {std::pair<QCustomPlot*, const char*>{&histogram, "histogram"},
                                           std::pair<QCustomPlot*, const char*>{&roc, "roc"}}) {
-                    const QString file = QDir(outDir).filePath(
-                        QString::fromStdString(fileSafe(method) + "-" + kind + "." + format));
+                    const QString file =
+                        QDir(outDir).filePath(QString::fromStdString(fileSafe(method) + "-" + kind + "." + format));
                     QString error;
                     if (!exportFigure(plot, file, args.options, &error))
                         throw Error(error.toStdString());

@@ -8,6 +8,7 @@
 #include "DatasetsPanel.h"
 #include "Demo.h"
 #include "Error.h"
+#include "ExplorePanel.h"
 #include "Export.h"
 #include "FigureExportDialog.h"
 #include "HistogramView.h"
@@ -44,6 +45,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScrollArea>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
@@ -164,7 +166,8 @@ void MainWindow::buildActions()
     openModelAction_ = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open model\u2026"), this);
     openModelAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
     connect(openModelAction_, &QAction::triggered, this, &MainWindow::openModelDialog);
-    addDatasetAction_ = new QAction(style()->standardIcon(QStyle::SP_FileDialogNewFolder), tr("Add &dataset\u2026"), this);
+    addDatasetAction_ =
+        new QAction(style()->standardIcon(QStyle::SP_FileDialogNewFolder), tr("Add &dataset\u2026"), this);
     addDatasetAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     connect(addDatasetAction_, &QAction::triggered, this, &MainWindow::addDatasetDialog);
     openSessionAction_ = new QAction(tr("Open &session\u2026"), this);
@@ -269,6 +272,14 @@ void MainWindow::buildLayout()
     centralTabs_->setObjectName(QStringLiteral("centralTabs"));
     centralTabs_->setDocumentMode(true);
     centralTabs_->addTab(plotSplitter_, tr("Analysis"));
+    explorePanel_ = new ExplorePanel(session_, this);
+    // In a scroll area, so that the explorer's minimum size never forces the window's.
+    auto* exploreScroll = new QScrollArea(this);
+    exploreScroll->setWidgetResizable(true);
+    exploreScroll->setFrameShape(QFrame::NoFrame);
+    exploreScroll->setWidget(explorePanel_);
+    centralTabs_->addTab(exploreScroll, tr("Explore"));
+    centralTabs_->setTabToolTip(1, tr("Every image: gallery, score-vs-score scatter, disagreements, inspector"));
     setCentralWidget(centralTabs_);
     for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{histogram_, roc_, pr_})
         connect(plot, &QCustomPlot::mousePress, this, [this, plot]() { lastPlot_ = plot; });
@@ -808,8 +819,9 @@ void MainWindow::redrawCurrent(double carryAcceptance)
     const std::string method = id.toStdString();
     const QString label = methodDisplayLabel(method);
     if (result_->scores.find(method) == result_->scores.end()) {
-        const QString why = methodList_->isChecked(id) ? tr("%1 is being scored\u2026").arg(label)
-                                                       : tr("%1 is not scored: check it in the Methods list").arg(label);
+        const QString why = methodList_->isChecked(id)
+                                ? tr("%1 is being scored\u2026").arg(label)
+                                : tr("%1 is not scored: check it in the Methods list").arg(label);
         histogram_->clearScores(why);
         roc_->clearCurves(why);
         pr_->clearCurves(why);
@@ -847,9 +859,9 @@ void MainWindow::drawCurves()
     const bool several = methods.size() > 1;
     CurveSet curves = curveSeriesOf(*result_, methods);
     curveKeys_ = std::move(curves.keys);
-    const QString label = several ? tr("%1 and %n other method(s)", nullptr, int(methods.size() - 1))
-                                        .arg(methodDisplayLabel(current))
-                                  : methodDisplayLabel(current);
+    const QString label = several
+                              ? tr("%1 + %n more", nullptr, int(methods.size() - 1)).arg(methodDisplayLabel(current))
+                              : methodDisplayLabel(current);
     roc_->showCurves(label, curves.roc);
     pr_->showCurves(label, curves.pr);
 }
@@ -962,7 +974,8 @@ bool MainWindow::openSession(const QString& path)
     configReady_ = true;
     sessionPath_ = path;
     rememberRecent(path);
-    methodList_->setCheckedMethods(p.config.methods);
+    // A session without methods (hand-written) scores the default panel.
+    methodList_->setCheckedMethods(p.config.methods.empty() ? options_.methods : p.config.methods);
     if (!p.currentMethod.isEmpty())
         methodList_->setCurrentMethod(p.currentMethod);
     logCountsAction_->setChecked(p.logCounts);
@@ -975,15 +988,14 @@ bool MainWindow::openSession(const QString& path)
     metricsModel_->setRows({});
     redrawCurrent(kNaN);
     configChanged();
-    if (!missing.isEmpty()) {
+    const bool modelMissing = missing.contains(QString::fromStdString(config_.modelPath));
+    // Nothing to run without the model; missing datasets fail beside their row, the others run.
+    if (!modelMissing)
+        startRun();
+    if (!missing.isEmpty())
         setStatus(tr("Opened %1, but these files are missing: %2")
                       .arg(QFileInfo(path).fileName(), missing.join(QStringLiteral(", "))),
                   true);
-        // Nothing to run without the model; datasets that are missing fail beside their row.
-        if (missing.contains(QString::fromStdString(config_.modelPath)))
-            return true;
-    }
-    startRun();
     return true;
 }
 
@@ -1020,12 +1032,15 @@ void MainWindow::rebuildRecentMenu()
     recentMenu_->clear();
     const QStringList files = options_.persistSettings ? Settings().recentFiles() : QStringList();
     for (const QString& f : files)
-        recentMenu_->addAction(QFileInfo(f).fileName(), this, [this, f]() {
-            if (isSessionFile(f))
-                openSession(f);
-            else
-                setModelPath(f);
-        })->setToolTip(f);
+        recentMenu_
+            ->addAction(QFileInfo(f).fileName(), this,
+                        [this, f]() {
+                            if (isSessionFile(f))
+                                openSession(f);
+                            else
+                                setModelPath(f);
+                        })
+            ->setToolTip(f);
     recentMenu_->setEnabled(!files.isEmpty());
 }
 
@@ -1052,8 +1067,8 @@ void MainWindow::exportFigureDialog()
     FigureExportDialog dialog({tr("Histogram"), tr("ROC curve"), tr("Precision-recall curve")}, current, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    QString path = QFileDialog::getSaveFileName(this, tr("Export figure"), QString(),
-                                                tr("PDF (*.pdf);;SVG (*.svg);;PNG (*.png)"));
+    QString path =
+        QFileDialog::getSaveFileName(this, tr("Export figure"), QString(), tr("PDF (*.pdf);;SVG (*.svg);;PNG (*.png)"));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())

@@ -26,6 +26,7 @@ namespace oodlens::ui {
 class AnalysisRunner;
 class AnalysisSession;
 class DatasetsPanel;
+class ExplorePanel;
 class HistogramView;
 class MethodListWidget;
 class MethodParamsEditor;
@@ -86,6 +87,8 @@ public:
     MethodParamsEditor* paramsEditor() const { return paramsEditor_; }
     DatasetsPanel* datasetsPanel() const { return datasetsPanel_; }
     ModelPanel* modelPanel() const { return modelPanel_; }
+    ExplorePanel* explorePanel() const { return explorePanel_; }
+    QTabWidget* centralTabs() const { return centralTabs_; }
     RunProgressWidget* progressWidget() const { return progress_; }
     AnalysisRunner* runner() const { return runner_; }
     QAction* runAction() const { return runAction_; }
@@ -200,6 +203,7 @@ private:
     ThresholdPanel* thresholdPanel_ = nullptr;
     DatasetsPanel* datasetsPanel_ = nullptr;
     ModelPanel* modelPanel_ = nullptr;
+    ExplorePanel* explorePanel_ = nullptr;
     MetricsTableModel* metricsModel_ = nullptr;
     QSortFilterProxyModel* metricsProxy_ = nullptr;
     QTableView* metricsView_ = nullptr;

@@ -72,10 +72,8 @@ void MethodParamsEditor::setMethod(const QString& method, const ScoreParams& par
         box->setValue(params.value(info->id, spec));
         const QString key = method + QLatin1Char('.') + QString::fromStdString(spec.name);
         box->setObjectName(QStringLiteral("param_") + key);
-        box->setToolTip(tr("%1 (default %2); key %3")
-                            .arg(QString::fromStdString(spec.help))
-                            .arg(spec.defaultValue)
-                            .arg(key));
+        box->setToolTip(
+            tr("%1 (default %2); key %3").arg(QString::fromStdString(spec.help)).arg(spec.defaultValue).arg(key));
         connect(box, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
                 [this, key](double value) { emit paramChanged(key, value); });
         form_->addRow(QString::fromStdString(spec.name) + QLatin1Char(':'), box);

@@ -146,7 +146,8 @@ QVariant MetricsTableModel::data(const QModelIndex& index, int role) const
         default:
             if (row.hasIntervals) {
                 const Interval ci = intervalOf(row.intervals, column);
-                return QStringLiteral("%1 [%2, %3]").arg(percent(metricValue(m, column)), percent(ci.lo), percent(ci.hi));
+                return QStringLiteral("%1 [%2, %3]")
+                    .arg(percent(metricValue(m, column)), percent(ci.lo), percent(ci.hi));
             }
             return percent(metricValue(m, column));
         }

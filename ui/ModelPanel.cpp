@@ -54,7 +54,8 @@ QString ModelPanel::field(const QString& name) const
 
 void ModelPanel::setModelPath(const QString& path)
 {
-    path_->setText(path.isEmpty() ? tr("No model") : QStringLiteral("<b>%1</b>").arg(QFileInfo(path).fileName().toHtmlEscaped()));
+    path_->setText(path.isEmpty() ? tr("No model")
+                                  : QStringLiteral("<b>%1</b>").arg(QFileInfo(path).fileName().toHtmlEscaped()));
     path_->setToolTip(path);
     for (const char* name : kFields)
         setField(QString::fromLatin1(name), name == kFields[0] ? tr("(loaded at the next run)") : QString());

@@ -65,11 +65,11 @@ QByteArray projectToJson(const Project& project)
                 a.append(double(x));
             return a;
         };
-        root[QStringLiteral("preprocessing")] = QJsonObject{
-            {QStringLiteral("resize"), pre.resize},     {QStringLiteral("crop"), pre.crop},
-            {QStringLiteral("channels"), pre.channels}, {QStringLiteral("height"), pre.height},
-            {QStringLiteral("width"), pre.width},       {QStringLiteral("mean"), floats(pre.mean)},
-            {QStringLiteral("std"), floats(pre.stddev)}};
+        root[QStringLiteral("preprocessing")] =
+            QJsonObject{{QStringLiteral("resize"), pre.resize},     {QStringLiteral("crop"), pre.crop},
+                        {QStringLiteral("channels"), pre.channels}, {QStringLiteral("height"), pre.height},
+                        {QStringLiteral("width"), pre.width},       {QStringLiteral("mean"), floats(pre.mean)},
+                        {QStringLiteral("std"), floats(pre.stddev)}};
     }
     root[QStringLiteral("batch")] = c.batchSize;
     root[QStringLiteral("device")] = fromStd(c.device);

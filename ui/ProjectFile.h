@@ -13,12 +13,12 @@ namespace oodlens::ui {
 // methods and their parameters, the threshold and the view settings. Reopening it with the
 // feature cache in place shows everything without running the model again.
 struct Project {
-    AnalysisConfig config;          // model, datasets, methods, params, preprocessing overrides
+    AnalysisConfig config; // model, datasets, methods, params, preprocessing overrides
     QString currentMethod;
     std::optional<double> threshold; // in currentMethod's units
     bool logCounts = false;
     bool density = false;
-    int bins = 0;                    // 0 = automatic
+    int bins = 0; // 0 = automatic
     bool overlayMethods = false;
 };
 

@@ -129,8 +129,7 @@ void ThresholdPanel::rebuildTable()
     for (int r = 0; r < int(rows.size()); ++r) {
         const DatasetSummary& d = result->datasets[rows[std::size_t(r)]];
         const bool isId = int(rows[std::size_t(r)]) == result->idIndex;
-        auto* name = new QTableWidgetItem(
-            (isId ? tr("ID: %1") : tr("OOD: %1")).arg(QString::fromStdString(d.name)));
+        auto* name = new QTableWidgetItem((isId ? tr("ID: %1") : tr("OOD: %1")).arg(QString::fromStdString(d.name)));
         name->setData(Qt::UserRole, qulonglong(rows[std::size_t(r)]));
         name->setForeground(datasetColor(r).darker(115));
         counts_->setItem(r, 0, name);
@@ -171,8 +170,8 @@ void ThresholdPanel::refresh()
     }
     ratesLabel_->setText(html);
     ratesLabel_->setToolTip(tr("ID+ (ID positive): TPR = ID accepted, FPR = OOD accepted.\n"
-                                "OOD+ (OOD positive): TPR = OOD flagged, FPR = ID flagged.\n"
-                                "NaN scores are left out of the rates and counted as flagged below."));
+                               "OOD+ (OOD positive): TPR = OOD flagged, FPR = ID flagged.\n"
+                               "NaN scores are left out of the rates and counted as flagged below."));
 
     for (int r = 0; r < counts_->rowCount(); ++r) {
         const auto d = static_cast<std::size_t>(counts_->item(r, 0)->data(Qt::UserRole).toULongLong());
