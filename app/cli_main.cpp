@@ -39,6 +39,8 @@ const char* const kUsage =
                     [--bootstrap N] [--seed S] [--no-cache] [--cache-dir DIR]
   oodlens-cli info --model FILE [--device cpu|cuda]
   oodlens-cli demo [--out DIR] [--methods a,b,...] [--threads N] [--param ...]
+  oodlens-cli figures --model FILE --id DATASET [--ood [NAME=]DATASET]... [--methods a,b,...] --out DIR
+                      (or figures --demo --out DIR; builds with the GUI only)
   oodlens-cli methods
   oodlens-cli --help | --version
 
@@ -50,6 +52,7 @@ score  runs the model once per dataset and writes DIR/scores.csv (one row per im
        does not run the model again; --no-cache bypasses the cache.
 demo   scores the bundled MNIST (ID) vs Fashion-MNIST (OOD) demo and prints the table.
 info   prints what the engine found in a model: classes, features, head.
+figures writes the score histogram and ROC curve of each method as PDF, SVG and PNG, headless.
 methods lists every score id with its group and formula.
 )";
 
@@ -337,10 +340,15 @@ int main(int argc, char** argv)
             return cmdInfo(a);
         if (cmd == "methods")
             return cmdMethods();
+        if (cmd == "figures") {
 #ifdef OODLENS_HAVE_FIGURES
-        if (cmd == "figures")
             return runFiguresCommand(argc - 1, argv + 1);
+#else
+            std::cerr << "oodlens-cli: error: this build has no GUI (OODLENS_BUILD_GUI=OFF), and figures needs its "
+                         "plotting code; use scores.csv, or a build with the GUI\n";
+            return 2;
 #endif
+        }
         std::cerr << "oodlens-cli: error: unknown command '" << cmd << "' (expected score, info, demo or methods)\n";
         return 2;
     } catch (const Cancelled&) {
