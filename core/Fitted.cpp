@@ -11,6 +11,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cmath>
 #include <sstream>
 
@@ -183,8 +185,14 @@ public:
         // Blocks run in parallel (OpenBLAS itself is pinned to one thread), each writing its own rows.
         const int64_t block = 512;
         const int64_t blocks = (q.size(0) + block - 1) / block;
-        at::parallel_for(0, blocks, 1, [&](int64_t first, int64_t last) {
-            for (int64_t b = first; b < last; ++b) {
+        // Query blocks are split over one thread per core (BLAS is pinned to one thread, so the
+        // parallelism has to come from here); each thread writes its own rows of `out`.
+        const int threads = std::max(1, std::min<int>(at::get_num_threads(), static_cast<int>(blocks)));
+        std::vector<std::thread> pool;
+        std::atomic<int64_t> next{0};
+        auto work = [&] {
+            at::init_num_threads();
+            for (int64_t b = next++; b < blocks; b = next++) {
                 if (sink && sink->isCancelRequested())
                     return;
                 const int64_t start = b * block, end = std::min<int64_t>(q.size(0), start + block);
@@ -194,7 +202,12 @@ public:
                 for (int64_t i = 0; i < end - start; ++i)
                     out[static_cast<std::size_t>(start + i)] = -dist.data_ptr<double>()[i];
             }
-        });
+        };
+        for (int t = 1; t < threads; ++t)
+            pool.emplace_back(work);
+        work();
+        for (std::thread& t : pool)
+            t.join();
         throwIfCancelled(sink);
         return out;
     }
