@@ -87,6 +87,8 @@ int main(int argc, char** argv)
         AnalysisConfig config = demoConfig();
         config.datasets = {{"id", test, DatasetRole::Id}, {"fashion", fashionSet, DatasetRole::Ood}, {"fit", train, DatasetRole::Fit}};
         config.methods = {"mahalanobis", "knn", "react", "ash", "vim", "odin"};
+        // A fresh cache per run: features are then cached for the fits, but ODIN really runs.
+        fs::remove_all(work / "cache");
         config.cacheDir = (work / "cache").string();
         Analysis analysis(config);
         const double tExtract = seconds([&] { analysis.extractAll(nullptr); });
