@@ -24,9 +24,13 @@ struct DatasetSummary {
     bool fromCache = false;  // features came from the feature cache; the model did not run
 };
 
-// Everything one finished run hands to the GUI. Immutable once built: the worker thread creates
-// it and the GUI thread reads it through a shared_ptr<const>, so no locking is needed.
+// Everything one run hands to the GUI. Immutable once built: the worker thread creates it and the
+// GUI thread reads it through a shared_ptr<const>, so no locking is needed. A run hands over a
+// partial result after each OOD set it extracts (the ID set and the OOD sets done so far, scored
+// with the closed-form methods only, no bootstrap) and one final result at its end. Dataset
+// indices are the same in both: a set not extracted yet has an error and empty scores.
 struct AnalysisResult {
+    bool partial = false;                 // more datasets or methods follow in this run
     std::vector<DatasetSummary> datasets; // same order as the inner vectors of `scores`
     int idIndex = -1;
     std::vector<std::size_t> oodIndices; // datasets that are OOD sets and were extracted

@@ -27,6 +27,13 @@ AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), worker_(new A
         },
         Qt::QueuedConnection);
     connect(
+        worker_, &AnalysisWorker::partialResult, this,
+        [this](quint64 id, AnalysisResultPtr result) {
+            if (isCurrent(id))
+                emit partialResult(std::move(result));
+        },
+        Qt::QueuedConnection);
+    connect(
         worker_, &AnalysisWorker::finished, this,
         [this](quint64 id, AnalysisResultPtr result) {
             if (!isCurrent(id))

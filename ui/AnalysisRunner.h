@@ -41,6 +41,8 @@ public:
 signals:
     void progress(const QString& stage, qulonglong done, qulonglong total);
     void datasetFinished(const oodlens::ui::DatasetSummary& summary);
+    // After each OOD set of the current run (result->partial); `finished` follows with the whole.
+    void partialResult(oodlens::ui::AnalysisResultPtr result);
     void finished(oodlens::ui::AnalysisResultPtr result);
     void failed(const QString& message);
     void cancelled();

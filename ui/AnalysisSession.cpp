@@ -38,13 +38,35 @@ const ThresholdIndex& AnalysisSession::thresholdIndex(const QString& method) con
     return *it->second;
 }
 
+namespace {
+
+// Whether an image of `from` is the same image in `to`: its dataset kept its index and features
+// (a run's partial results and its final one share them; a rescore keeps them).
+bool sameImage(const AnalysisResult* from, const AnalysisResult* to, const ImageRef& image)
+{
+    if (!from || !to || !image.isValid())
+        return false;
+    const auto d = static_cast<std::size_t>(image.dataset);
+    return d < from->features.size() && d < to->features.size() && from->features[d] &&
+           from->features[d] == to->features[d] && static_cast<std::size_t>(image.row) < to->features[d]->rows;
+}
+
+} // namespace
+
 void AnalysisSession::setResult(AnalysisResultPtr result)
 {
+    const AnalysisResultPtr old = std::move(result_);
     result_ = std::move(result);
     indices_.clear();
-    // An image reference into the old result may point nowhere now.
-    current_ = ImageRef();
-    selection_.clear();
+    // Image references stay when they point at the same images (a partial result followed by the
+    // rest of the run, a rescore); references into other data may point nowhere now.
+    if (!sameImage(old.get(), result_.get(), current_))
+        current_ = ImageRef();
+    for (const ImageRef& s : selection_)
+        if (!sameImage(old.get(), result_.get(), s)) {
+            selection_.clear();
+            break;
+        }
     emit resultChanged();
     emit currentImageChanged(current_);
     emit selectionChanged();

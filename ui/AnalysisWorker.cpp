@@ -88,6 +88,58 @@ std::vector<MetricsRow> computeMetricsRows(const Analysis& analysis, const Score
     return rows;
 }
 
+// Methods cheap enough to score after every dataset: neither per-sample autograd, nor a fit, nor
+// another pass over the images. Scoring these from the kept features takes milliseconds.
+bool isClosedForm(const std::string& method)
+{
+    const MethodInfo* info = findMethod(method);
+    return info && !info->perSampleGradient && !info->needsFitSet && !info->needsImages;
+}
+
+// Everything but scores, metrics and warnings: the datasets (all of them, so that indices match
+// the final result), the usable OOD sets and the model.
+std::shared_ptr<AnalysisResult> resultShell(const Analysis& analysis, std::vector<std::size_t> oods)
+{
+    auto result = std::make_shared<AnalysisResult>();
+    result->idIndex = analysis.idIndex();
+    result->oodIndices = std::move(oods);
+    for (const DatasetResult& r : analysis.results()) {
+        result->datasets.push_back(summaryOf(r));
+        result->features.push_back(r.featureSet);
+    }
+    result->head = analysis.model().head();
+    result->model = analysis.model().info();
+    result->params = analysis.config().params;
+    return result;
+}
+
+// The partial result after an OOD set: ID and the OOD sets extracted so far, closed-form methods
+// only, no bootstrap. Null when there is nothing to show yet (ID set not extracted, no OOD set ok).
+AnalysisResultPtr partialResultOf(const Analysis& analysis, CancellableProgressSink* sink, double seconds)
+{
+    const int id = analysis.idIndex();
+    if (id < 0 || !analysis.results()[static_cast<std::size_t>(id)].ok())
+        return nullptr;
+    std::vector<std::size_t> oods;
+    for (std::size_t i : analysis.oodIndices())
+        if (analysis.results()[i].ok())
+            oods.push_back(i);
+    std::vector<std::string> methods;
+    for (const std::string& m : analysis.methods())
+        if (isClosedForm(m))
+            methods.push_back(m);
+    if (oods.empty() || methods.empty())
+        return nullptr;
+    auto result = resultShell(analysis, std::move(oods));
+    result->partial = true;
+    result->methods = std::move(methods);
+    result->scores = analysis.scoreTable(result->methods, sink);
+    result->warnings = sink->warnings();
+    result->metrics = computeMetricsRows(analysis, result->scores, 0, result->warnings);
+    result->seconds = seconds;
+    return result;
+}
+
 } // namespace
 
 AnalysisWorker::~AnalysisWorker() = default;
@@ -140,12 +192,20 @@ void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::share
         prepare(config);
         Analysis& analysis = *analysis_;
         throwIfCancelled(&sink);
-        analysis.extractAll(&sink, [this, runId, &analysis](std::size_t i) {
+        const auto elapsed = [start] {
+            return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        };
+        analysis.extractAll(&sink, [this, runId, &analysis, &sink, &elapsed](std::size_t i) {
             const DatasetResult& r = analysis.results()[i];
             ++extractions_;
             if (r.ok() && !r.fromCache)
                 ++modelPasses_;
             emit datasetFinished(runId, summaryOf(r));
+            // Results appear as each OOD set finishes; the final result replaces them at the end.
+            throwIfCancelled(&sink);
+            if (r.ok() && r.spec.role == DatasetRole::Ood)
+                if (AnalysisResultPtr partial = partialResultOf(analysis, &sink, elapsed()))
+                    emit partialResult(runId, std::move(partial));
         });
 
         const int id = analysis.idIndex();
@@ -164,7 +224,7 @@ void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::share
             throw Error(oodErrors.empty() ? std::string("no OOD set given") : "no OOD set could be read: " + oodErrors);
 
         emit progress(runId, tr("scoring"), 0, 0);
-        auto result = std::make_shared<AnalysisResult>();
+        auto result = resultShell(analysis, oods);
         result->methods = analysis.methods();
         result->scores = analysis.scoreTable(result->methods, &sink);
         throwIfCancelled(&sink);
@@ -174,16 +234,7 @@ void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::share
         result->metrics = computeMetricsRows(analysis, result->scores, bootstrapResamples, result->warnings);
         throwIfCancelled(&sink);
 
-        result->idIndex = id;
-        result->oodIndices = oods;
-        for (const DatasetResult& r : analysis.results()) {
-            result->datasets.push_back(summaryOf(r));
-            result->features.push_back(r.featureSet);
-        }
-        result->head = analysis.model().head();
-        result->model = analysis.model().info();
-        result->params = analysis.config().params;
-        result->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        result->seconds = elapsed();
         emit finished(runId, std::move(result));
     } catch (const Cancelled&) {
         emit cancelled(runId);

@@ -23,7 +23,8 @@ public:
     using QObject::QObject;
     ~AnalysisWorker() override;
 
-    // Runs on the calling thread until done; emits exactly one of finished / failed / cancelled.
+    // Runs on the calling thread until done; emits exactly one of finished / failed / cancelled,
+    // preceded by a `partialResult` after each OOD set extracted in this run (see AnalysisResult).
     // `cancel` is polled by the engine; setting it from any thread stops the run at the next batch.
     // `bootstrapResamples` > 0 adds seeded bootstrap intervals to every metrics row.
     void run(quint64 runId, const oodlens::AnalysisConfig& config, std::shared_ptr<const std::atomic<bool>> cancel,
@@ -40,6 +41,8 @@ signals:
     void progress(quint64 runId, const QString& stage, qulonglong done, qulonglong total);
     // One dataset is extracted (or failed: summary.error says why); the run goes on.
     void datasetFinished(quint64 runId, oodlens::ui::DatasetSummary summary);
+    // The ID set and the OOD sets extracted so far, scored with the closed-form methods (partial set).
+    void partialResult(quint64 runId, oodlens::ui::AnalysisResultPtr result);
     void finished(quint64 runId, oodlens::ui::AnalysisResultPtr result);
     void failed(quint64 runId, const QString& message);
     void cancelled(quint64 runId);

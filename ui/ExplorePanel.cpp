@@ -77,9 +77,12 @@ ExplorePanel::ExplorePanel(AnalysisSession* session, QWidget* parent) : QWidget(
 
     connect(csv, &QPushButton::clicked, this, &ExplorePanel::chooseCsv);
     connect(figure, &QPushButton::clicked, this, &ExplorePanel::chooseInspectorFigure);
-    // A lasso or rectangle in the scatter shows up in the gallery as a filter.
-    connect(session, &AnalysisSession::selectionChanged, this,
-            [this] { gallery_->setSelectionOnly(session_ && !session_->selection().isEmpty()); });
+    // A lasso or rectangle in the scatter shows up in the gallery as a filter; tiles picked in the
+    // gallery itself stay among the others.
+    connect(session, &AnalysisSession::selectionChanged, this, [this] {
+        if (!gallery_->isFeedingSelection() || !session_ || session_->selection().isEmpty())
+            gallery_->setSelectionOnly(session_ && !session_->selection().isEmpty());
+    });
 }
 
 ExplorePanel::~ExplorePanel() = default;

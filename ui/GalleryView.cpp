@@ -8,12 +8,16 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QInputEvent>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QListView>
 #include <QPainter>
 #include <QSpinBox>
 #include <QStyledItemDelegate>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace oodlens::ui {
 namespace {
@@ -103,7 +107,7 @@ GalleryView::GalleryView(AnalysisSession* session, ThumbnailLoader* loader, QWid
     list_->setResizeMode(QListView::Adjust);
     list_->setUniformItemSizes(true);
     list_->setWrapping(true);
-    list_->setSelectionMode(QAbstractItemView::SingleSelection);
+    list_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     list_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     list_->setItemDelegate(new TileDelegate(loader ? loader->thumbnailSize() : 96, list_));
     list_->setModel(model_);
@@ -128,9 +132,18 @@ GalleryView::GalleryView(AnalysisSession* session, ThumbnailLoader* loader, QWid
         if (session_)
             session_->setCurrentImage(model_->imageAt(index.row()));
     });
+    list_->installEventFilter(this);
+    list_->viewport()->installEventFilter(this);
+    connect(list_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &GalleryView::onViewSelectionChanged);
     connect(model_, &QAbstractItemModel::modelReset, this, [this] {
         count_->setText(tr("%n image(s)", nullptr, model_->rowCount()));
+        showSessionSelection();
         scrollToCurrent();
+    });
+    connect(session, &AnalysisSession::selectionChanged, this, [this] {
+        if (!feeding_)
+            showSessionSelection();
     });
     connect(session, &AnalysisSession::resultChanged, this, &GalleryView::rebuildControls);
     connect(session, &AnalysisSession::currentImageChanged, this, &GalleryView::scrollToCurrent);
@@ -168,9 +181,58 @@ void GalleryView::scrollToCurrent()
     if (row < 0)
         return;
     const QModelIndex index = model_->index(row);
+    // Moves the view's current tile without touching its selection (the session's selection).
     if (list_->currentIndex() != index)
-        list_->setCurrentIndex(index);
+        list_->selectionModel()->setCurrentIndex(index, QItemSelectionModel::NoUpdate);
     list_->scrollTo(index);
+}
+
+bool GalleryView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::MouseButtonPress || event->type() == QEvent::KeyPress)
+        pressModifiers_ = static_cast<QInputEvent*>(event)->modifiers();
+    return QWidget::eventFilter(watched, event);
+}
+
+void GalleryView::onViewSelectionChanged()
+{
+    if (showing_ || !session_)
+        return;
+    QVector<ImageRef> picked;
+    const QModelIndexList rows = list_->selectionModel()->selectedIndexes();
+    picked.reserve(rows.size());
+    for (const QModelIndex& index : rows)
+        picked.push_back(model_->imageAt(index.row()));
+    std::sort(picked.begin(), picked.end(), [](const ImageRef& a, const ImageRef& b) {
+        return a.dataset != b.dataset ? a.dataset < b.dataset : a.row < b.row;
+    });
+    const bool multi = pressModifiers_ & (Qt::ControlModifier | Qt::ShiftModifier | Qt::MetaModifier);
+    if (!multi && picked.size() <= 1) {
+        // A plain click picks the current image (see `clicked`); it ends a selection the gallery
+        // made, but a lasso from the scatter stays until the scatter clears it.
+        if (session_->selection().isEmpty() || session_->selection() != ownSelection_)
+            return;
+        picked.clear();
+    }
+    ownSelection_ = picked;
+    feeding_ = true;
+    session_->setSelection(picked);
+    feeding_ = false;
+}
+
+void GalleryView::showSessionSelection()
+{
+    if (!session_)
+        return;
+    QItemSelection selection;
+    for (const ImageRef& image : session_->selection()) {
+        const int row = model_->rowOf(image);
+        if (row >= 0)
+            selection.select(model_->index(row), model_->index(row));
+    }
+    showing_ = true;
+    list_->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    showing_ = false;
 }
 
 } // namespace oodlens::ui

@@ -20,7 +20,10 @@ class ThumbnailLoader;
 // the thumbnail, its rank and score, a red edge when flagged at the current threshold and a frame
 // when it is the session's current image. Above it: the sort key and order, and the filters
 // (dataset, true class, predicted class, flagged/accepted, the session's selection).
-// Clicking a tile makes it the session's current image.
+// Clicking a tile makes it the session's current image. Ctrl+click (toggle) and Shift+click
+// (range) select several tiles: that set becomes the session's selection, and the session's
+// selection (a lasso in the scatter) shows as selected tiles. A plain click clears a selection the
+// gallery made, and leaves one made elsewhere alone.
 class GalleryView : public QWidget {
     Q_OBJECT
 
@@ -31,10 +34,17 @@ public:
     QListView* listView() const { return list_; }
     // Turns the "selection only" filter on or off (the scatter's lasso turns it on).
     void setSelectionOnly(bool on);
+    // True while the gallery hands its own selection to the session.
+    bool isFeedingSelection() const { return feeding_; }
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void rebuildControls();
     void scrollToCurrent();
+    void onViewSelectionChanged();
+    void showSessionSelection();
 
     QPointer<AnalysisSession> session_;
     GalleryModel* model_ = nullptr;
@@ -47,6 +57,10 @@ private:
     QComboBox* flag_ = nullptr;
     QCheckBox* selectionOnly_ = nullptr;
     QLabel* count_ = nullptr;
+    Qt::KeyboardModifiers pressModifiers_; // of the last mouse press or key press in the grid
+    QVector<ImageRef> ownSelection_;       // what the gallery last made the session's selection
+    bool feeding_ = false;                 // handing the view's selection to the session
+    bool showing_ = false;                 // mirroring the session's selection in the view
 };
 
 } // namespace oodlens::ui

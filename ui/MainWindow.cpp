@@ -90,6 +90,15 @@ QDockWidget* makeDock(const QString& title, const QString& name, QWidget* conten
     return dock;
 }
 
+// "1 of 2 OOD sets, closed-form methods": how much of the run a partial result covers.
+QString partialExtent(const AnalysisResult& r)
+{
+    int oodSets = 0;
+    for (const DatasetSummary& d : r.datasets)
+        oodSets += d.role == DatasetRole::Ood;
+    return MainWindow::tr("%1 of %2 OOD sets, closed-form methods").arg(r.oodIndices.size()).arg(oodSets);
+}
+
 } // namespace
 
 MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
@@ -111,6 +120,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     connect(runner_, &AnalysisRunner::progress, datasetsPanel_, &DatasetsPanel::setProgress);
     connect(runner_, &AnalysisRunner::progress, this, &MainWindow::runProgress);
     connect(runner_, &AnalysisRunner::datasetFinished, datasetsPanel_, &DatasetsPanel::setSummary);
+    connect(runner_, &AnalysisRunner::partialResult, this, &MainWindow::setResult);
     connect(runner_, &AnalysisRunner::finished, this, &MainWindow::onFinished);
     connect(runner_, &AnalysisRunner::failed, this, &MainWindow::onFailed);
     connect(runner_, &AnalysisRunner::cancelled, this, &MainWindow::onCancelled);
@@ -713,10 +723,19 @@ void MainWindow::setResult(AnalysisResultPtr result)
     if (!result)
         return;
     const double carry = currentIdAcceptance();
+    // The same ID scores of the current method (the rest of a run after a partial result, a rescore
+    // that did not touch it): the threshold stays exactly where the user put it.
+    const std::string shown = currentMethod().toStdString();
+    const bool sameIdScores = result_ && result->idIndex == result_->idIndex && result_->idIndex >= 0 &&
+                              !result_->scoresOf(shown, result_->idIndex).empty() &&
+                              result->scoresOf(shown, result->idIndex) == result_->scoresOf(shown, result_->idIndex);
+    const double keep = sameIdScores ? session_->threshold() : kNaN;
     result_ = std::move(result);
     metricsModel_->setRows(result_->metrics);
-    for (const DatasetSummary& d : result_->datasets)
-        datasetsPanel_->setSummary(d);
+    // A partial result's pending sets say "not extracted yet"; their rows keep the run's progress.
+    if (!result_->partial)
+        for (const DatasetSummary& d : result_->datasets)
+            datasetsPanel_->setSummary(d);
     modelPanel_->setInfo(result_->model);
     methodList_->setScoredMethods(result_->methods);
 
@@ -737,7 +756,9 @@ void MainWindow::setResult(AnalysisResultPtr result)
     bool fromCache = id.fromCache;
     for (std::size_t i : result_->oodIndices)
         fromCache = fromCache && result_->datasets[i].fromCache;
-    if (fromCache)
+    if (result_->partial)
+        text = tr("%1 so far (%2); the run goes on\u2026").arg(text, partialExtent(*result_));
+    else if (fromCache)
         text += tr(" (features from the cache)");
     setStatus(text);
     if (!result_->warnings.empty()) {
@@ -756,7 +777,7 @@ void MainWindow::setResult(AnalysisResultPtr result)
         methodList_->setCurrentMethod(QString::fromStdString(result_->methods.front()));
     session_->setCurrentMethod(currentMethod());
     paramsEditor_->setMethod(currentMethod(), config_.params);
-    redrawCurrent(carry);
+    redrawCurrent(carry, keep);
     if (std::isfinite(pendingThreshold_)) {
         session_->setThreshold(pendingThreshold_);
         pendingThreshold_ = kNaN;
@@ -770,7 +791,10 @@ void MainWindow::onFailed(const QString& message)
     setRunning(false);
     rerunPending_ = false;
     datasetsPanel_->endRun(tr("not extracted (the run failed)"));
-    setStatus(tr("Run failed: %1").arg(message), true);
+    if (result_ && result_->partial)
+        setStatus(tr("Run failed: %1 (showing the partial results: %2)").arg(message, partialExtent(*result_)), true);
+    else
+        setStatus(tr("Run failed: %1").arg(message), true);
     emit runFailed(message);
 }
 
@@ -780,7 +804,11 @@ void MainWindow::onCancelled()
     setRunning(false);
     rerunPending_ = false;
     datasetsPanel_->endRun(tr("not extracted (cancelled)"));
-    setStatus(result_ ? tr("Run cancelled; showing the previous results") : tr("Run cancelled"));
+    // What the run already scored stays: a partial result of this run, else the previous one.
+    if (result_ && result_->partial)
+        setStatus(tr("Run cancelled; showing the partial results (%1)").arg(partialExtent(*result_)));
+    else
+        setStatus(result_ ? tr("Run cancelled; showing the previous results") : tr("Run cancelled"));
     emit runCancelled();
 }
 
@@ -807,7 +835,7 @@ void MainWindow::showMethod(const QString& id)
     redrawCurrent(carry);
 }
 
-void MainWindow::redrawCurrent(double carryAcceptance)
+void MainWindow::redrawCurrent(double carryAcceptance, double keepThreshold)
 {
     const QString id = currentMethod();
     if (!result_) {
@@ -834,7 +862,9 @@ void MainWindow::redrawCurrent(double carryAcceptance)
 
     // Keep the operating point when the scores change: the same share of ID images accepted.
     const ThresholdIndex& index = session_->currentThresholdIndex();
-    double t = std::isfinite(carryAcceptance) ? index.thresholdForAcceptance(idIndex, carryAcceptance) : kNaN;
+    double t = keepThreshold;
+    if (!std::isfinite(t) && std::isfinite(carryAcceptance))
+        t = index.thresholdForAcceptance(idIndex, carryAcceptance);
     if (!std::isfinite(t))
         t = thresholdAtIdTpr95(*result_, method);
     if (std::isfinite(t) && t != session_->threshold())

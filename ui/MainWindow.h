@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -158,7 +159,9 @@ private:
     void setRunning(bool running);
     void setStatus(const QString& text, bool error = false);
     void showMethod(const QString& id);
-    void redrawCurrent(double carryAcceptance);
+    // Redraws the current method; the threshold becomes `keepThreshold` when finite, else the one
+    // accepting `carryAcceptance` of the ID set, else the one at 95% ID TPR.
+    void redrawCurrent(double carryAcceptance, double keepThreshold = std::numeric_limits<double>::quiet_NaN());
     void drawCurves();
     void applyThreshold(double threshold);
     double currentIdAcceptance() const;

@@ -150,6 +150,65 @@ private slots:
         QVERIFY(view.model()->data(index, GalleryModel::CurrentRole).toBool());
     }
 
+    void ctrlAndShiftClicksFeedTheSelection()
+    {
+        session_.setSelection({});
+        GalleryView view(&session_, &loader_);
+        view.resize(800, 600);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QListView* list = view.listView();
+        const auto click = [&](int row, Qt::KeyboardModifiers modifiers) {
+            QTest::mouseClick(list->viewport(), Qt::LeftButton, modifiers,
+                              list->visualRect(view.model()->index(row)).center());
+        };
+        const auto sorted = [](QVector<ImageRef> v) {
+            std::sort(v.begin(), v.end(), [](const ImageRef& a, const ImageRef& b) {
+                return a.dataset != b.dataset ? a.dataset < b.dataset : a.row < b.row;
+            });
+            return v;
+        };
+        const ImageRef r1 = view.model()->imageAt(1), r3 = view.model()->imageAt(3), r4 = view.model()->imageAt(4);
+
+        // A plain click sets the current image and leaves the (empty) selection alone.
+        QSignalSpy selectionChanged(&session_, &AnalysisSession::selectionChanged);
+        click(1, {});
+        QCOMPARE(session_.currentImage(), r1);
+        QVERIFY(session_.selection().isEmpty());
+        QCOMPARE(selectionChanged.count(), 0);
+
+        // Ctrl adds a tile, Shift extends to a range; each becomes the session's selection.
+        click(3, Qt::ControlModifier);
+        QCOMPARE(session_.selection(), sorted({r1, r3}));
+        click(4, Qt::ShiftModifier);
+        // Shift extends the block begun by the last Ctrl+click (3..4); earlier Ctrl picks stay.
+        QCOMPARE(session_.selection(), sorted({r1, r3, r4}));
+        click(1, Qt::ShiftModifier);
+        QCOMPARE(session_.selection(), sorted({r1, view.model()->imageAt(2), r3}));
+        // Ctrl toggles a tile off again.
+        click(2, Qt::ControlModifier);
+        QCOMPARE(session_.selection(), sorted({r1, r3}));
+        // The gallery's own picks do not turn it into a "selection only" filter.
+        QVERIFY(view.model()->rowCount() > 10);
+
+        // A plain click ends the gallery's selection and sets the current image.
+        click(5, {});
+        QVERIFY(session_.selection().isEmpty());
+        QCOMPARE(session_.currentImage(), view.model()->imageAt(5));
+
+        // A selection made elsewhere (the scatter's lasso) shows as selected tiles and survives
+        // a plain click.
+        const QVector<ImageRef> lasso = sorted({view.model()->imageAt(6), view.model()->imageAt(8)});
+        session_.setSelection(lasso);
+        QVERIFY(list->selectionModel()->isSelected(view.model()->index(6)));
+        QVERIFY(list->selectionModel()->isSelected(view.model()->index(8)));
+        QVERIFY(!list->selectionModel()->isSelected(view.model()->index(7)));
+        click(2, {});
+        QCOMPARE(session_.selection(), lasso);
+        QCOMPARE(session_.currentImage(), view.model()->imageAt(2));
+        session_.setSelection({});
+    }
+
 private:
     AnalysisResultPtr result_;
     AnalysisSession session_;
