@@ -42,10 +42,12 @@ DisagreementView::DisagreementView(AnalysisSession* session, ThumbnailLoader* lo
     controls->addWidget(b_);
     controls->addWidget(criterion_);
     controls->addStretch(1);
-    controls->addWidget(info_);
+    // The summary on its own wrapped line, so that the view fits beside the inspector.
+    info_->setWordWrap(true);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
+    layout->addWidget(info_);
     layout->addWidget(table_, 1);
 
     for (QComboBox* c : {a_, b_, criterion_})

@@ -13,6 +13,7 @@
 #include "SelectionCsv.h"
 #include "ThumbnailLoader.h"
 
+#include <QComboBox>
 #include <QCoreApplication>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -53,8 +54,20 @@ ExplorePanel::ExplorePanel(AnalysisSession* session, QWidget* parent) : QWidget(
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(tabs_);
     splitter->addWidget(inspectorScroll);
+    splitter->setObjectName(QStringLiteral("exploreSplitter"));
+    splitter->setChildrenCollapsible(false);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
+    // Stretch factors only share out extra space; without sizes the inspector starts as a sliver.
+    // Start at about 65 / 35 and keep at least a usable inspector column.
+    inspectorScroll->setMinimumWidth(280);
+    // Combo boxes listing method labels would otherwise be as wide as the longest label and push
+    // the inspector off screen; their popups still show the whole labels.
+    for (QComboBox* combo : tabs_->findChildren<QComboBox*>()) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(10);
+    }
+    splitter->setSizes({650, 350});
 
     auto* csv = new QPushButton(tr("Export selection…"), this);
     csv->setToolTip(tr("Scores of the selected images (or of the current image) as CSV"));

@@ -78,14 +78,19 @@ GalleryView::GalleryView(AnalysisSession* session, ThumbnailLoader* loader, QWid
     order_->addItem(tr("most OOD first"), true);
     order_->addItem(tr("most ID first"), false);
     dataset_ = new QComboBox(this);
+    // -1 is "no filter", shown as "any class" (a plain 0 would read like a filter for class 0).
     trueClass_ = new QSpinBox(this);
     trueClass_->setRange(-1, 100000);
-    trueClass_->setSpecialValueText(tr("any"));
-    trueClass_->setPrefix(tr("true "));
+    trueClass_->setValue(-1);
+    trueClass_->setSpecialValueText(tr("true: any class"));
+    trueClass_->setPrefix(tr("true: "));
+    trueClass_->setToolTip(tr("Only images whose label is this class (ID images only; OOD images have no class)"));
     predicted_ = new QSpinBox(this);
     predicted_->setRange(-1, 100000);
-    predicted_->setSpecialValueText(tr("any"));
-    predicted_->setPrefix(tr("pred "));
+    predicted_->setValue(-1);
+    predicted_->setSpecialValueText(tr("pred: any class"));
+    predicted_->setPrefix(tr("pred: "));
+    predicted_->setToolTip(tr("Only images the model predicts as this class"));
     flag_ = new QComboBox(this);
     flag_->addItem(tr("all"), static_cast<int>(FlagFilter::Any));
     flag_->addItem(tr("flagged"), static_cast<int>(FlagFilter::Flagged));
@@ -94,12 +99,19 @@ GalleryView::GalleryView(AnalysisSession* session, ThumbnailLoader* loader, QWid
     selectionOnly_ = new QCheckBox(tr("selection only"), this);
     count_ = new QLabel(this);
 
-    auto* controls = new QHBoxLayout;
-    for (QWidget* w : std::initializer_list<QWidget*>{method_, order_, dataset_, trueClass_, predicted_, flag_,
-                                                      selectionOnly_})
-        controls->addWidget(w);
-    controls->addStretch(1);
-    controls->addWidget(count_);
+    // Two rows (sort, then filters), so that the gallery fits beside the inspector.
+    auto* sortRow = new QHBoxLayout;
+    for (QWidget* w : std::initializer_list<QWidget*>{method_, order_, dataset_})
+        sortRow->addWidget(w);
+    sortRow->addStretch(1);
+    sortRow->addWidget(count_);
+    auto* filterRow = new QHBoxLayout;
+    for (QWidget* w : std::initializer_list<QWidget*>{trueClass_, predicted_, flag_, selectionOnly_})
+        filterRow->addWidget(w);
+    filterRow->addStretch(1);
+    auto* controls = new QVBoxLayout;
+    controls->addLayout(sortRow);
+    controls->addLayout(filterRow);
 
     list_ = new QListView(this);
     list_->setViewMode(QListView::IconMode);
@@ -139,6 +151,10 @@ GalleryView::GalleryView(AnalysisSession* session, ThumbnailLoader* loader, QWid
     connect(model_, &QAbstractItemModel::modelReset, this, [this] {
         count_->setText(tr("%n image(s)", nullptr, model_->rowCount()));
         showSessionSelection();
+        // With no image picked yet, the first tile is the current one, so that the inspector
+        // beside the gallery shows something from the start.
+        if (session_ && session_->result() && !session_->currentImage().isValid() && model_->rowCount() > 0)
+            session_->setCurrentImage(model_->imageAt(0));
         scrollToCurrent();
     });
     connect(session, &AnalysisSession::selectionChanged, this, [this] {

@@ -47,8 +47,10 @@ MethodListWidget::MethodListWidget(QWidget* parent) : QListWidget(parent)
         emit currentMethodChanged(id);
     });
     connect(this, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
-        if (!item->data(MethodIdRole).toString().isEmpty())
-            emit checkedMethodsChanged();
+        if (item->data(MethodIdRole).toString().isEmpty())
+            return;
+        restyle();
+        emit checkedMethodsChanged();
     });
 
     const QSignalBlocker block(this);
@@ -79,6 +81,7 @@ MethodListWidget::MethodListWidget(QWidget* parent) : QListWidget(parent)
             if (info.needsImages)
                 tip += tr("<br><i>Runs the model again on every image (input perturbation).</i>");
             item->setToolTip(tip);
+            item->setData(BaseToolTipRole, tip);
         }
     }
 }
@@ -95,6 +98,7 @@ void MethodListWidget::setCheckedMethods(const std::vector<std::string>& ids)
             item(i)->setCheckState(on ? Qt::Checked : Qt::Unchecked);
         }
     }
+    restyle();
     if (currentMethod().isEmpty() || !isChecked(currentMethod())) {
         const std::vector<std::string> checked = checkedMethods();
         if (!checked.empty())
@@ -145,17 +149,32 @@ void MethodListWidget::setFitSetAvailable(bool available)
 
 void MethodListWidget::setScoredMethods(const std::vector<std::string>& ids)
 {
+    scored_ = ids;
+    haveScored_ = true;
+    restyle();
+}
+
+void MethodListWidget::restyle()
+{
+    // Only a checked method the shown result has no scores for is marked (it is being scored, or
+    // its scoring failed); an unchecked method is simply not chosen and must not look disabled.
     const QSignalBlocker block(this);
     for (int i = 0; i < count(); ++i) {
         QListWidgetItem* it = item(i);
         const QString id = it->data(MethodIdRole).toString();
         if (id.isEmpty())
             continue;
-        const bool scored = std::find(ids.begin(), ids.end(), id.toStdString()) != ids.end();
+        const bool scored = std::find(scored_.begin(), scored_.end(), id.toStdString()) != scored_.end();
+        const bool pending = haveScored_ && !scored && it->checkState() == Qt::Checked;
         QFont font = it->font();
-        font.setItalic(!scored);
+        font.setItalic(pending);
         it->setFont(font);
-        it->setForeground(scored ? palette().brush(QPalette::Text) : palette().brush(QPalette::PlaceholderText));
+        // No explicit colour otherwise: a disabled item (no fit set) then keeps the disabled look.
+        it->setData(Qt::ForegroundRole, pending ? QVariant(palette().brush(QPalette::PlaceholderText)) : QVariant());
+        QString tip = it->data(BaseToolTipRole).toString();
+        if (pending)
+            tip += tr("<br><i>Not scored in the shown result yet.</i>");
+        it->setToolTip(tip);
     }
 }
 

@@ -18,6 +18,8 @@ class MethodListWidget : public QListWidget {
 
 public:
     static constexpr int MethodIdRole = Qt::UserRole;
+    // The method's description, without the state notes appended to the tooltip.
+    static constexpr int BaseToolTipRole = Qt::UserRole + 1;
 
     explicit MethodListWidget(QWidget* parent = nullptr);
 
@@ -30,7 +32,8 @@ public:
     void setChecked(const QString& id, bool checked);
     // Enables the methods that need a fit set (disabled ones are never reported as checked).
     void setFitSetAvailable(bool available);
-    // Marks methods the shown result has no scores for (greyed, with a tooltip).
+    // Marks the checked methods the shown result has no scores for (italic, with a tooltip); unchecked
+    // methods keep the normal look, so that only disabled ones (no fit set) look disabled.
     void setScoredMethods(const std::vector<std::string>& ids);
 
     // Every listed method id, in list order.
@@ -45,6 +48,9 @@ signals:
 
 private:
     QListWidgetItem* itemFor(const QString& id) const;
+    void restyle();
+    std::vector<std::string> scored_;
+    bool haveScored_ = false;
     QString lastEmitted_;
     bool fitAvailable_ = true;
 };

@@ -69,14 +69,18 @@ ScatterView::ScatterView(AnalysisSession* session, ThumbnailLoader* loader, QWid
     controls->addWidget(x_);
     controls->addWidget(new QLabel(tr("y"), this));
     controls->addWidget(y_);
-    controls->addWidget(logX_);
-    controls->addWidget(logY_);
-    controls->addWidget(mode_);
-    controls->addWidget(clear);
     controls->addStretch(1);
+    // Axes on the first row, options on the second, so that the view fits beside the inspector.
+    auto* options = new QHBoxLayout;
+    options->addWidget(logX_);
+    options->addWidget(logY_);
+    options->addWidget(mode_);
+    options->addWidget(clear);
+    options->addStretch(1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
+    layout->addLayout(options);
     layout->addWidget(plot_, 1);
     layout->addWidget(info_);
 

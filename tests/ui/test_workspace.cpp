@@ -8,6 +8,7 @@
 #include "DatasetsPanel.h"
 #include "Demo.h"
 #include "Error.h"
+#include "Fitted.h"
 #include "HistogramView.h"
 #include "MainWindow.h"
 #include "MethodListWidget.h"
@@ -79,6 +80,7 @@ private slots:
     void draggingTheLineMovesTheThreshold();
     void presetsSetTheThreshold();
     void parameterChangeRescoresWithoutRunningTheModel();
+    void fittedBaselinesUseTheFitSetAndKeepTheModelIdle();
     void overlayDrawsEveryCheckedMethod();
     void droppingAFolderAddsADataset();
     void badDatasetIsReportedBesideItAndTheRunGoesOn();
@@ -250,6 +252,107 @@ void TestWorkspace::parameterChangeRescoresWithoutRunningTheModel()
     window.methodList()->setChecked(QStringLiteral("maxlogit"), true);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, kRunTimeoutMs);
     QVERIFY(!window.result()->scoresOf("maxlogit", id).empty());
+    QCOMPARE(runner->modelPasses(), passes);
+}
+
+void TestWorkspace::fittedBaselinesUseTheFitSetAndKeepTheModelIdle()
+{
+    MainWindow window(options());
+    // The demo configures a fit set: every fitted baseline can be checked before any run; ASH and
+    // ODIN need none and are always enabled.
+    bool hasFit = false;
+    for (const DatasetSpec& d : window.config().datasets)
+        hasFit = hasFit || d.role == DatasetRole::Fit;
+    QVERIFY(hasFit);
+    for (const char* id : {"mahalanobis", "knn", "react", "ash", "vim", "odin"}) {
+        const QList<QListWidgetItem*> items = window.methodList()->findItems(QStringLiteral("*"), Qt::MatchWildcard);
+        bool found = false;
+        for (QListWidgetItem* item : items)
+            if (item->data(MethodListWidget::MethodIdRole).toString() == QLatin1String(id)) {
+                found = true;
+                QVERIFY2(item->flags() & Qt::ItemIsEnabled, id);
+                QVERIFY2(item->flags() & Qt::ItemIsUserCheckable, id);
+                // Unchecked is not disabled: no greyed-out colour.
+                QVERIFY2(!item->data(Qt::ForegroundRole).isValid(), id);
+            }
+        QVERIFY2(found, id);
+    }
+    QVERIFY(runToEnd(window));
+    for (QListWidgetItem* item : window.methodList()->findItems(QStringLiteral("*"), Qt::MatchWildcard))
+        if (item->data(MethodListWidget::MethodIdRole).toString() == QLatin1String("knn"))
+            QVERIFY(!item->data(Qt::ForegroundRole).isValid());
+    // Without a fit set only the baselines that need one are disabled.
+    {
+        MethodListWidget list;
+        list.setFitSetAvailable(false);
+        list.setChecked(QStringLiteral("knn"), true);
+        list.setChecked(QStringLiteral("ash"), true);
+        list.setChecked(QStringLiteral("odin"), true);
+        QCOMPARE(list.checkedMethods(), (std::vector<std::string>{"ash", "odin"}));
+        list.setFitSetAvailable(true);
+        QVERIFY(list.isChecked(QStringLiteral("knn")));
+    }
+    AnalysisRunner* runner = window.runner();
+    const int passesBefore = runner->modelPasses();
+
+    // Checking KNN extracts the fit set (on the worker) and scores it.
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    window.methodList()->setChecked(QStringLiteral("knn"), true);
+    QVERIFY(window.methodList()->isChecked(QStringLiteral("knn")));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);
+    AnalysisResultPtr result = window.result();
+    const std::size_t id = std::size_t(result->idIndex);
+    QVERIFY(!result->scoresOf("knn", id).empty());
+    const int passes = runner->modelPasses();
+    QVERIFY(passes >= passesBefore); // the fit set may have come from the cache
+
+    // Its parameters are in the Methods dock; k 50 -> 5 rescores without the model.
+    QVERIFY(window.setCurrentMethod(QStringLiteral("knn")));
+    QDoubleSpinBox* k = window.paramsEditor()->editorFor(QStringLiteral("k"));
+    QVERIFY(k);
+    QCOMPARE(k->value(), 50.0);
+    k->setValue(5.0);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, kRunTimeoutMs);
+    result = window.result();
+    QCOMPARE(runner->modelPasses(), passes);
+    QCOMPARE(result->params.value("knn", "k", 50.0), 5.0);
+
+    // The scores equal core's fitted KNN at k = 5 on the same features.
+    int fit = -1;
+    for (std::size_t i = 0; i < result->datasets.size(); ++i)
+        if (result->datasets[i].role == DatasetRole::Fit)
+            fit = int(i);
+    QVERIFY(fit >= 0);
+    QVERIFY(result->features[std::size_t(fit)]->rows > 0);
+    ScoreParams params;
+    params.set("knn.k", 5.0);
+    const std::unique_ptr<FittedScorer> scorer =
+        fitScorer("knn", result->features[std::size_t(fit)].get(), result->head, params);
+    for (std::size_t d : {id, result->oodIndices.front()}) {
+        const std::vector<double> expected = scorer->score(*result->features[d], nullptr);
+        const std::vector<double>& got = result->scoresOf("knn", d);
+        QCOMPARE(got.size(), expected.size());
+        for (std::size_t i = 0; i < got.size(); ++i)
+            QVERIFY(std::abs(got[i] - expected[i]) <= 1e-9 * (1 + std::abs(expected[i])));
+    }
+    // The table shows the new KNN row.
+    const MetricsRow* row = result->metricsOf("knn", result->datasets[result->oodIndices.front()].name);
+    QVERIFY(row);
+    bool shown = false;
+    for (const MetricsRow& r : window.metricsModel()->rows())
+        shown = shown || (r.method == "knn" && r.metrics.auroc == row->metrics.auroc);
+    QVERIFY(shown);
+
+    // ReAct's percentile: also a rescore from kept features.
+    window.methodList()->setChecked(QStringLiteral("react"), true);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kRunTimeoutMs);
+    QVERIFY(window.setCurrentMethod(QStringLiteral("react")));
+    QDoubleSpinBox* p = window.paramsEditor()->editorFor(QStringLiteral("p"));
+    QVERIFY(p);
+    p->setValue(80.0);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 4, kRunTimeoutMs);
+    QCOMPARE(window.result()->params.value("react", "p", 90.0), 80.0);
+    QVERIFY(!window.result()->scoresOf("react", id).empty());
     QCOMPARE(runner->modelPasses(), passes);
 }
 
