@@ -4,6 +4,7 @@
 // DIR holds the full MNIST test set and Fashion-MNIST as written by tools/fetch-datasets.sh
 // (default: ./data). Prints one table of times and ratios, all measured in this run.
 #include "Analysis.h"
+#include "BenchData.h"
 #include "Dataset.h"
 #include "Demo.h"
 #include "Error.h"
@@ -77,13 +78,7 @@ int main(int argc, char** argv)
         }
         const fs::path work = fs::temp_directory_path() / "oodlens-bench";
         fs::create_directories(work);
-        // Fashion-MNIST is stored class by class: take every 7th image for a 10,000-image mix.
-        IdxArray f = readIdx(fashion);
-        std::vector<std::uint8_t> mix;
-        for (std::size_t i = 0; i < f.count() && mix.size() < 10000u * 784; i += 7)
-            mix.insert(mix.end(), f.data.begin() + i * 784, f.data.begin() + (i + 1) * 784);
-        const std::string fashionSet = (work / "fashion-10000-images-idx3-ubyte").string();
-        writeIdx(fashionSet, {10000, 28, 28}, mix);
+        const std::string fashionSet = bench::writeFashionMix(fashion, work);
         const std::string mnistSet = subset(mnist, 10000, work, "mnist-10000");
 
         AnalysisConfig config = demoConfig();

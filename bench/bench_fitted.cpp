@@ -5,6 +5,7 @@
 // and MNIST test + 10,000 Fashion-MNIST as queries, then KNN exact search on a synthetic
 // N x D bank (default 50,000 x 2,048) with Q (10,000) queries. All figures from one run.
 #include "Analysis.h"
+#include "BenchData.h"
 #include "Demo.h"
 #include "Error.h"
 #include "Fitted.h"
@@ -77,12 +78,7 @@ int main(int argc, char** argv)
             std::cerr << "bench_fitted: run tools/fetch-datasets.sh first (or pass --data DIR)\n";
             return 2;
         }
-        IdxArray f = readIdx(fashion);
-        std::vector<std::uint8_t> mix;
-        for (std::size_t i = 0; i < f.count() && mix.size() < 10000u * 784; i += 7)
-            mix.insert(mix.end(), f.data.begin() + i * 784, f.data.begin() + (i + 1) * 784);
-        const std::string fashionSet = (work / "fashion-10000-images-idx3-ubyte").string();
-        writeIdx(fashionSet, {10000, 28, 28}, mix);
+        const std::string fashionSet = bench::writeFashionMix(fashion, work);
 
         AnalysisConfig config = demoConfig();
         config.datasets = {{"id", test, DatasetRole::Id}, {"fashion", fashionSet, DatasetRole::Ood}, {"fit", train, DatasetRole::Fit}};
@@ -96,14 +92,14 @@ int main(int argc, char** argv)
                     analysis.results()[2].features().rows, analysis.results()[0].features().rows,
                     analysis.results()[1].features().rows, tExtract);
         std::printf("%-12s %12s %14s %16s\n", "method", "fit", "score 20,000", "per 100k images");
-        for (const std::string& m : {"mahalanobis", "knn", "react", "ash", "vim"}) {
+        for (const char* m : {"mahalanobis", "knn", "react", "ash", "vim"}) {
             std::shared_ptr<const FittedScorer> scorer;
             const double tFit = seconds([&] { scorer = analysis.fitted(m); });
             const double tScore = seconds([&] {
                 scorer->score(analysis.results()[0].features(), nullptr);
                 scorer->score(analysis.results()[1].features(), nullptr);
             });
-            std::printf("%-12s %9.1f ms %11.1f ms %13.1f ms\n", m.c_str(), 1e3 * tFit, 1e3 * tScore, 1e3 * tScore * 5);
+            std::printf("%-12s %9.1f ms %11.1f ms %13.1f ms\n", m, 1e3 * tFit, 1e3 * tScore, 1e3 * tScore * 5);
         }
         const double tOdin = seconds([&] {
             analysis.odinScores(0);

@@ -2,6 +2,7 @@
 #include "CurvePlot.h"
 
 #include "CurveDecimation.h"
+#include "PlotDecor.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,25 +12,12 @@ namespace oodlens::ui {
 CurvePlot::CurvePlot(QWidget* parent) : QCustomPlot(parent)
 {
     setMinimumSize(220, 150);
-    plotLayout()->insertRow(0);
-    title_ = new QCPTextElement(this, QString(), QFont(font().family(), 10, QFont::Bold));
-    plotLayout()->addElement(0, 0, title_);
-    plotLayout()->insertRow(1);
-    auto* legendRow = new QCPLayoutGrid;
-    plotLayout()->addElement(1, 0, legendRow);
-    legendRow->setMargins(QMargins(6, 0, 6, 0));
-    legendRow->addElement(0, 0, legend);
-    legend->setVisible(true);
-    legend->setFillOrder(QCPLegend::foColumnsFirst);
+    title_ = addTitleAndLegendRows(this, 10);
     legend->setWrap(2);
-    legend->setBorderPen(Qt::NoPen);
-    legend->setBrush(Qt::NoBrush);
     QFont legendFont = font();
     legendFont.setPointSizeF(std::max(6.0, legendFont.pointSizeF() - 1));
     legend->setFont(legendFont);
     legend->setRowSpacing(0);
-    plotLayout()->setRowStretchFactor(0, 0.001);
-    plotLayout()->setRowStretchFactor(1, 0.001);
     for (QCPAxis* axis : {xAxis, yAxis}) {
         axis->setRange(-0.01, 1.01);
         axis->ticker()->setTickCount(5);
@@ -39,18 +27,8 @@ CurvePlot::CurvePlot(QWidget* parent) : QCustomPlot(parent)
     pointLayer_ = layer(QStringLiteral("operatingPoints"));
     pointLayer_->setMode(QCPLayer::lmBuffered);
 
-    placeholder_ = new QCPItemText(this);
-    placeholder_->position->setType(QCPItemPosition::ptAxisRectRatio);
-    placeholder_->position->setCoords(0.5, 0.5);
-    placeholder_->setColor(Qt::gray);
-
-    note_ = new QCPItemText(this);
-    note_->position->setType(QCPItemPosition::ptAxisRectRatio);
-    note_->position->setCoords(0.99, 0.99);
-    note_->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
-    note_->setColor(QColor(0x60, 0x60, 0x60));
-    note_->setBrush(QBrush(QColor(255, 255, 255, 210)));
-    note_->setPadding(QMargins(4, 2, 4, 2));
+    placeholder_ = addPlaceholderText(this);
+    note_ = addCornerNote(this, Qt::AlignBottom);
     QFont small = font();
     small.setPointSizeF(std::max(6.0, small.pointSizeF() - 1.5));
     note_->setFont(small);

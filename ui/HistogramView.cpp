@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "HistogramView.h"
 
+#include "PlotDecor.h"
+
 #include <QMouseEvent>
 
 #include <algorithm>
@@ -12,26 +14,6 @@ namespace {
 
 // How close (pixels) the mouse must come to the threshold line to grab it.
 constexpr int kGrabDistance = 6;
-
-// Legend and title above the axis rect, so that they never hide a peak.
-QCPTextElement* setUpTitleAndLegend(QCustomPlot* plot)
-{
-    plot->plotLayout()->insertRow(0);
-    auto* title = new QCPTextElement(plot, QString(), QFont(plot->font().family(), 11, QFont::Bold));
-    plot->plotLayout()->addElement(0, 0, title);
-    plot->plotLayout()->insertRow(1);
-    auto* legendRow = new QCPLayoutGrid;
-    plot->plotLayout()->addElement(1, 0, legendRow);
-    legendRow->setMargins(QMargins(6, 0, 6, 0));
-    legendRow->addElement(0, 0, plot->legend);
-    plot->legend->setVisible(true);
-    plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
-    plot->legend->setBorderPen(Qt::NoPen);
-    plot->legend->setBrush(Qt::NoBrush);
-    plot->plotLayout()->setRowStretchFactor(0, 0.001);
-    plot->plotLayout()->setRowStretchFactor(1, 0.001);
-    return title;
-}
 
 QString pluralScores(std::size_t n, const char* what)
 {
@@ -47,21 +29,11 @@ HistogramView::HistogramView(QWidget* parent) : QCustomPlot(parent)
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     axisRect()->setRangeDrag(Qt::Horizontal);
     axisRect()->setRangeZoom(Qt::Horizontal);
-    title_ = setUpTitleAndLegend(this);
+    title_ = addTitleAndLegendRows(this, 11);
     threshold_ = std::nan("");
 
-    placeholder_ = new QCPItemText(this);
-    placeholder_->position->setType(QCPItemPosition::ptAxisRectRatio);
-    placeholder_->position->setCoords(0.5, 0.5);
-    placeholder_->setColor(Qt::gray);
-
-    note_ = new QCPItemText(this);
-    note_->position->setType(QCPItemPosition::ptAxisRectRatio);
-    note_->position->setCoords(0.99, 0.02);
-    note_->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
-    note_->setColor(QColor(0x60, 0x60, 0x60));
-    note_->setBrush(QBrush(QColor(255, 255, 255, 210)));
-    note_->setPadding(QMargins(4, 2, 4, 2));
+    placeholder_ = addPlaceholderText(this);
+    note_ = addCornerNote(this, Qt::AlignTop);
 
     // The threshold lives on a buffered layer above everything: a move repaints that layer only.
     addLayer(QStringLiteral("threshold"), layer(QStringLiteral("legend")), QCustomPlot::limAbove);
