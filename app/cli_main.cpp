@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // oodlens-cli: the headless face of the engine. Parses arguments, runs the core, writes files.
-#include "Analysis.h"
-#include "Dataset.h"
-#include "Demo.h"
-#include "Error.h"
-#include "Fitted.h"
-#include "Export.h"
-#include "Progress.h"
-#include "Runtime.h"
+#include "run/Analysis.h"
+#include "datasets/Dataset.h"
+#include "run/Demo.h"
+#include "common/Error.h"
+#include "methods/Fitted.h"
+#include "io/Export.h"
+#include "common/Progress.h"
+#include "common/Runtime.h"
 #ifdef OODLENS_HAVE_FIGURES
-#include "FiguresCommand.h"
+#include "app/FiguresCommand.h"
 #endif
 
 #include <atomic>

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // oodlens: the GUI face of the engine. Checks for a display before Qt can abort without one,
 // sets the engine's threads, and opens the main window, which starts the demo analysis.
-#include "DisplayCheck.h"
-#include "Error.h"
-#include "MainWindow.h"
-#include "Resources.h"
-#include "Runtime.h"
-#include "Scores.h"
+#include "app/DisplayCheck.h"
+#include "common/Error.h"
+#include "app/MainWindow.h"
+#include "app/Resources.h"
+#include "common/Runtime.h"
+#include "methods/Scores.h"
 
 #include <QAction>
 #include <QApplication>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Data preparation shared by the benchmarks.
 #pragma once
-#include "Idx.h"
+#include "datasets/Idx.h"
 
 #include <filesystem>
 #include <string>

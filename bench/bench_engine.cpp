@@ -3,16 +3,16 @@
 //   bench_engine [--data DIR] [--repeat N]
 // DIR holds the full MNIST test set and Fashion-MNIST as written by tools/fetch-datasets.sh
 // (default: ./data). Prints one table of times and ratios, all measured in this run.
-#include "Analysis.h"
+#include "run/Analysis.h"
 #include "BenchData.h"
-#include "Dataset.h"
-#include "Demo.h"
-#include "Error.h"
-#include "Extraction.h"
-#include "Idx.h"
-#include "Metrics.h"
-#include "Runtime.h"
-#include "Scores.h"
+#include "datasets/Dataset.h"
+#include "run/Demo.h"
+#include "common/Error.h"
+#include "features/Extraction.h"
+#include "datasets/Idx.h"
+#include "metrics/Metrics.h"
+#include "common/Runtime.h"
+#include "methods/Scores.h"
 
 #include <torch/script.h>
 

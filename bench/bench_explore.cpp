@@ -2,12 +2,12 @@
 // Exploration views at scale (Qt offscreen): a synthetic run of 100,000 images (two sets of 50,000
 // MNIST-sized images in an IDX file) through the gallery (sorting, scrolling page by page with
 // thumbnails uncached then cached) and the scatter plot (rebuild, redraw, lasso).
-#include "AnalysisSession.h"
-#include "GalleryModel.h"
-#include "GalleryView.h"
-#include "ScatterView.h"
-#include "Scores.h"
-#include "ThumbnailLoader.h"
+#include "workspace/AnalysisSession.h"
+#include "explore/GalleryModel.h"
+#include "explore/GalleryView.h"
+#include "explore/ScatterView.h"
+#include "methods/Scores.h"
+#include "explore/ThumbnailLoader.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

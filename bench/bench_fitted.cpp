@@ -4,14 +4,14 @@
 // Fit and score times of every baseline with the full MNIST training set (60,000) as the fit set
 // and MNIST test + 10,000 Fashion-MNIST as queries, then KNN exact search on a synthetic
 // N x D bank (default 50,000 x 2,048) with Q (10,000) queries. All figures from one run.
-#include "Analysis.h"
+#include "run/Analysis.h"
 #include "BenchData.h"
-#include "Demo.h"
-#include "Error.h"
-#include "Fitted.h"
-#include "Idx.h"
-#include "Runtime.h"
-#include "Scores.h"
+#include "run/Demo.h"
+#include "common/Error.h"
+#include "methods/Fitted.h"
+#include "datasets/Idx.h"
+#include "common/Runtime.h"
+#include "methods/Scores.h"
 
 #include <chrono>
 #include <cstdio>

@@ -3,13 +3,13 @@
 // 100,000 images (50,000 ID + 50,000 OOD, synthetic scores), each move updating the histogram
 // line, the ROC and PR operating points, the readouts, and repainting. Target: >= 30 per second.
 // Runs offscreen unless a platform is set. Usage: bench_threshold [--images N] [--moves M]
-#include "AnalysisSession.h"
-#include "HistogramView.h"
-#include "MainWindow.h"
-#include "Metrics.h"
-#include "PrView.h"
-#include "RocView.h"
-#include "Runtime.h"
+#include "workspace/AnalysisSession.h"
+#include "plots/HistogramView.h"
+#include "app/MainWindow.h"
+#include "metrics/Metrics.h"
+#include "plots/PrView.h"
+#include "plots/RocView.h"
+#include "common/Runtime.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

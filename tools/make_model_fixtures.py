@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright (C) OOD Lens contributors
-"""Write the small TorchScript model fixtures used by tests/core/test_models.cpp.
+"""Write the small TorchScript model fixtures used by tests/core/model/test_models.cpp.
 
 Usage (from the repository root, with Debian's python3-torch and python3-torchvision):
 

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "datasets/Idx.h"
+
+#include "common/Error.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <memory>
+
+namespace oodlens {
+namespace {
+
+constexpr std::uint8_t kTypeUnsignedByte = 0x08;
+constexpr int kMaxDims = 8;
+
+[[noreturn]] void fail(const std::string& path, const std::string& problem)
+{
+    throw Error("cannot read IDX file '" + path + "': " + problem);
+}
+
+std::uint32_t bigEndian32(const std::uint8_t* p)
+{
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
+}
+
+// A byte source over a raw or gzip file that knows the total (uncompressed) size up front, so the
+// header can be checked before the body is allocated.
+class ByteSource {
+public:
+    explicit ByteSource(const std::string& path) : path_(path)
+    {
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        if (!f)
+            fail(path, std::strerror(errno));
+        std::uint8_t magic[2] = {0, 0};
+        const std::size_t got = std::fread(magic, 1, 2, f);
+        std::fseek(f, 0, SEEK_END);
+        const long fileSize = std::ftell(f);
+        gzip_ = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        if (gzip_) {
+            // The gzip trailer's ISIZE is the uncompressed size modulo 2^32: exact for every IDX
+            // file below 4 GiB, and a sanity bound for larger ones.
+            if (fileSize < 18) {
+                std::fclose(f);
+                fail(path, "truncated gzip stream");
+            }
+            std::uint8_t trailer[4];
+            std::fseek(f, fileSize - 4, SEEK_SET);
+            if (std::fread(trailer, 1, 4, f) != 4) {
+                std::fclose(f);
+                fail(path, "cannot read gzip trailer");
+            }
+            std::fclose(f);
+            compressed_ = static_cast<std::uint64_t>(fileSize);
+            size_ = std::uint64_t(trailer[0]) | (std::uint64_t(trailer[1]) << 8) | (std::uint64_t(trailer[2]) << 16) |
+                    (std::uint64_t(trailer[3]) << 24);
+            gz_ = gzopen(path.c_str(), "rb");
+            if (!gz_)
+                fail(path, "cannot open gzip stream");
+            gzbuffer(gz_, 1 << 17);
+        } else {
+            std::fseek(f, 0, SEEK_SET);
+            file_ = f;
+            size_ = static_cast<std::uint64_t>(fileSize);
+        }
+    }
+    ~ByteSource()
+    {
+        if (gz_)
+            gzclose(gz_);
+        if (file_)
+            std::fclose(file_);
+    }
+    ByteSource(const ByteSource&) = delete;
+    ByteSource& operator=(const ByteSource&) = delete;
+
+    bool gzip() const { return gzip_; }
+    // Total bytes (uncompressed size modulo 2^32 for gzip).
+    std::uint64_t size() const { return size_; }
+    std::uint64_t compressedSize() const { return compressed_; }
+
+    // Reads up to n bytes; returns how many were read. Throws on a corrupt gzip stream.
+    std::size_t read(std::uint8_t* out, std::size_t n)
+    {
+        std::size_t total = 0;
+        while (total < n) {
+            std::size_t got = 0;
+            if (gz_) {
+                const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - total, 1u << 30));
+                const int r = gzread(gz_, out + total, chunk);
+                if (r < 0) {
+                    int code = 0;
+                    const char* msg = gzerror(gz_, &code);
+                    fail(path_, std::string("corrupt gzip stream (") + (msg ? msg : "unknown error") + ")");
+                }
+                got = static_cast<std::size_t>(r);
+            } else {
+                got = std::fread(out + total, 1, n - total, file_);
+            }
+            if (got == 0)
+                break;
+            total += got;
+        }
+        return total;
+    }
+
+private:
+    std::string path_;
+    bool gzip_ = false;
+    std::uint64_t size_ = 0;
+    std::uint64_t compressed_ = 0;
+    gzFile gz_ = nullptr;
+    std::FILE* file_ = nullptr;
+};
+
+struct Header {
+    std::vector<std::uint32_t> dims;
+    std::uint64_t bodyBytes = 0;
+    std::size_t headerBytes = 0;
+};
+
+Header readHeader(ByteSource& src, const std::string& path)
+{
+    std::uint8_t magic[4];
+    if (src.read(magic, 4) != 4)
+        fail(path, "file too short for an IDX header");
+    if (magic[0] != 0 || magic[1] != 0)
+        fail(path, "wrong magic number (not an IDX file)");
+    if (magic[2] != kTypeUnsignedByte)
+        fail(path, "unsupported IDX data type 0x" + [&] {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "%02x", magic[2]);
+            return std::string(buf);
+        }() + " (only unsigned bytes, 0x08, are supported)");
+    const int ndims = magic[3];
+    if (ndims < 1 || ndims > kMaxDims)
+        fail(path, "wrong magic number: " + std::to_string(ndims) + " dimensions");
+    Header h;
+    h.headerBytes = 4 + 4 * static_cast<std::size_t>(ndims);
+    std::uint8_t buf[4 * kMaxDims];
+    if (src.read(buf, 4 * ndims) != static_cast<std::size_t>(4 * ndims))
+        fail(path, "truncated header");
+    std::uint64_t body = 1;
+    for (int i = 0; i < ndims; ++i) {
+        const std::uint32_t d = bigEndian32(buf + 4 * i);
+        if (d > static_cast<std::uint32_t>(std::numeric_limits<std::int32_t>::max()))
+            fail(path, "dimension " + std::to_string(i) + " is negative or too large");
+        h.dims.push_back(d);
+        if (d != 0 && body > std::numeric_limits<std::uint64_t>::max() / d)
+            fail(path, "header dimensions overflow");
+        body *= d;
+    }
+    h.bodyBytes = body;
+    return h;
+}
+
+std::string describeCount(const Header& h)
+{
+    return std::to_string(h.dims[0]) + (h.dims.size() >= 3 ? " images" : " items");
+}
+
+} // namespace
+
+IdxArray readIdx(const std::string& path)
+{
+    ByteSource src(path);
+    const Header h = readHeader(src, path);
+    const std::uint64_t expected = h.headerBytes + h.bodyBytes;
+    // Check the claim against what the file holds before allocating the body.
+    const std::uint64_t available = src.size();
+    const bool exact = !src.gzip() || expected < (1ull << 32);
+    if (exact && expected > available)
+        fail(path, "header claims " + describeCount(h) + " (" + std::to_string(h.bodyBytes) + " bytes) but the " +
+                       (src.gzip() ? "gzip stream" : "file") + " holds only " +
+                       std::to_string(available > h.headerBytes ? available - h.headerBytes : 0) + " bytes of data");
+    if (exact && expected < available)
+        fail(path, std::to_string(available - expected) + " unexpected trailing bytes after the data");
+    if (!exact && h.bodyBytes / 1032 > src.compressedSize())
+        // deflate cannot compress better than about 1032:1, so the claim is impossible.
+        fail(path, "header claims " + describeCount(h) + ", more than the gzip stream can hold");
+
+    IdxArray out;
+    out.dims = h.dims;
+    out.data.resize(static_cast<std::size_t>(h.bodyBytes));
+    const std::size_t got = src.read(out.data.data(), out.data.size());
+    if (got != out.data.size())
+        fail(path, "truncated: header claims " + describeCount(h) + " but the data ends after " + std::to_string(got) +
+                       " of " + std::to_string(h.bodyBytes) + " bytes");
+    std::uint8_t extra;
+    if (src.read(&extra, 1) != 0)
+        fail(path, "unexpected trailing bytes after the data");
+    return out;
+}
+
+std::vector<std::uint32_t> readIdxHeader(const std::string& path)
+{
+    ByteSource src(path);
+    return readHeader(src, path).dims;
+}
+
+void writeIdx(const std::string& path, const std::vector<std::uint32_t>& dims, const std::vector<std::uint8_t>& data)
+{
+    std::ofstream out(path, std::ios::binary);
+    if (!out)
+        throw Error("cannot write '" + path + "'");
+    const std::uint8_t magic[4] = {0, 0, kTypeUnsignedByte, static_cast<std::uint8_t>(dims.size())};
+    out.write(reinterpret_cast<const char*>(magic), 4);
+    for (std::uint32_t d : dims) {
+        const std::uint8_t be[4] = {std::uint8_t(d >> 24), std::uint8_t(d >> 16), std::uint8_t(d >> 8), std::uint8_t(d)};
+        out.write(reinterpret_cast<const char*>(be), 4);
+    }
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    if (!out)
+        throw Error("cannot write '" + path + "'");
+}
+
+} // namespace oodlens

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "features/Extraction.h"
+
+#include "model/Classifier.h"
+#include "datasets/Dataset.h"
+#include "common/Error.h"
+#include "common/Progress.h"
+
+#include <algorithm>
+#include <future>
+
+namespace oodlens {
+namespace {
+
+// One batch of preprocessed images ready for the model.
+struct Batch {
+    std::size_t begin = 0, end = 0; // dataset item range
+    std::vector<float> input;       // rows x C x H x W
+    std::vector<std::size_t> items; // dataset indices of the rows that decoded
+    std::vector<std::string> skipped;
+};
+
+} // namespace
+
+PreprocessSpec resolvePreprocess(PreprocessSpec spec, const Classifier& model)
+{
+    spec = spec.withDefaults(model.info().defaultPreprocess);
+    const auto& hint = model.info().inputHint;
+    if (spec.channels == 0)
+        spec.channels = hint.size() == 3 ? hint[0] : 3;
+    if (spec.height == 0 && spec.width == 0) {
+        if (spec.crop > 0)
+            spec.height = spec.width = spec.crop;
+        else if (hint.size() == 3 && spec.resize == 0) {
+            spec.height = hint[1];
+            spec.width = hint[2];
+        }
+    }
+    return spec;
+}
+
+void forEachBatch(const Dataset& data, const PreprocessSpec& specIn, const ExtractionOptions& options, ProgressSink* sink,
+                  const std::string& stage, const BatchFn& fn)
+{
+    const std::size_t n = data.size();
+    if (n == 0)
+        throw Error("dataset '" + data.source() + "' is empty");
+    PreprocessSpec spec = specIn;
+    const int channels = spec.channels > 0 ? spec.channels : 3;
+    spec.channels = channels;
+    const std::size_t batchSize = static_cast<std::size_t>(std::max(1, options.batchSize));
+
+    // The output size of the first readable image fixes the batch shape when the spec leaves it
+    // open; it is settled by the first prepared batch, before any later batch is started.
+    int height = spec.height, width = spec.width;
+    auto prepare = [&](std::size_t begin) {
+        Batch b;
+        b.begin = begin;
+        b.end = std::min(n, begin + batchSize);
+        for (std::size_t i = b.begin; i < b.end; ++i) {
+            try {
+                const ImageU8 img = data.image(i);
+                if (height == 0 || width == 0) {
+                    preprocessedSize(spec, img.height, img.width, height, width);
+                    spec.height = height;
+                    spec.width = width;
+                }
+                const std::size_t block = static_cast<std::size_t>(channels) * height * width;
+                b.input.resize(b.input.size() + block);
+                preprocessImage(img, spec, b.input.data() + b.input.size() - block);
+                b.items.push_back(i);
+            } catch (const std::exception& e) {
+                b.skipped.push_back(data.itemPath(i) + ": " + e.what());
+            }
+        }
+        return b;
+    };
+
+    if (sink)
+        sink->update(stage, 0, n);
+    // Decode the next batch on another thread while the model runs on the current one; at most two
+    // batches of decoded images exist at any time, whatever the dataset size.
+    std::future<Batch> next = std::async(std::launch::async, prepare, std::size_t(0));
+    for (std::size_t begin = 0; begin < n; begin += batchSize) {
+        Batch batch = next.get();
+        if (batch.end < n)
+            next = std::async(std::launch::async, prepare, batch.end);
+        if (sink && sink->isCancelRequested()) {
+            if (next.valid())
+                next.wait();
+            throw Cancelled();
+        }
+        fn(batch.input.data(), batch.items, batch.skipped, channels, height, width);
+        if (sink)
+            sink->update(stage, batch.end, n);
+    }
+}
+
+FeatureSet extractFeatures(const Classifier& model, const Dataset& data, const PreprocessSpec& spec,
+                           const ExtractionOptions& options, ProgressSink* sink)
+{
+    FeatureSet out;
+    out.dim = model.info().featureDim;
+    out.classes = model.info().classes;
+    forEachBatch(data, spec, options, sink, "extracting '" + data.source() + "'",
+                 [&](const float* input, const std::vector<std::size_t>& items, const std::vector<std::string>& skipped,
+                     int c, int h, int w) {
+                     for (const std::string& s : skipped) {
+                         out.skipped.push_back(s);
+                         if (sink)
+                             sink->warning("skipped " + s);
+                     }
+                     if (items.empty())
+                         return;
+                     model.forward(input, static_cast<int>(items.size()), c, h, w, out.logits, out.features);
+                     for (std::size_t i : items) {
+                         out.index.push_back(i);
+                         out.labels.push_back(data.label(i));
+                         out.paths.push_back(data.itemPath(i));
+                     }
+                 });
+    out.rows = out.index.size();
+    if (out.rows == 0)
+        throw Error("dataset '" + data.source() + "' has no readable image (" + std::to_string(out.skipped.size()) +
+                    " skipped; first: " + out.skipped.front() + ")");
+    return out;
+}
+
+} // namespace oodlens

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "features/FeatureCache.h"
+
+#include "common/Error.h"
+#include "common/internal/Hash.h"
+#include "io/Json.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace oodlens {
+namespace {
+
+constexpr char kMagic[8] = {'O', 'O', 'D', 'L', 'F', 'C', '0', '2'};
+constexpr char kEndMagic[8] = {'O', 'O', 'D', 'L', 'E', 'N', 'D', '!'};
+// Part of every key: bump it when the layout or the meaning of cached features (e.g. preprocessing) changes.
+constexpr const char* kFormat = "oodlens-feature-cache-3";
+
+// A fast 64-bit checksum (not cryptographic): catches truncation and bit rot in large files
+// at memory speed, where SHA-256 would dominate the load time.
+class Checksum {
+public:
+    void update(const void* data, std::size_t size)
+    {
+        const auto* p = static_cast<const unsigned char*>(data);
+        std::size_t i = 0;
+        if (fill_ == 0) { // fast path: whole words
+            for (; i + 8 <= size; i += 8) {
+                std::memcpy(&word_, p + i, 8);
+                flush();
+            }
+        }
+        for (; i < size; ++i) {
+            word_ |= std::uint64_t(p[i]) << (8 * fill_);
+            if (++fill_ == 8)
+                flush();
+        }
+    }
+    std::uint64_t value()
+    {
+        if (fill_)
+            flush();
+        std::uint64_t h = state_ ^ (count_ * 0x9E3779B97F4A7C15ull);
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 33;
+        return h;
+    }
+
+private:
+    void flush()
+    {
+        std::uint64_t k = word_ * 0x87c37b91114253d5ull;
+        k = (k << 31) | (k >> 33);
+        state_ = ((state_ ^ k) << 27 | (state_ ^ k) >> 37) * 5 + 0x52dce729;
+        word_ = 0;
+        fill_ = 0;
+        ++count_;
+    }
+    std::uint64_t state_ = 0x243F6A8885A308D3ull, word_ = 0, count_ = 0;
+    int fill_ = 0;
+};
+
+class Writer {
+public:
+    explicit Writer(std::FILE* f) : f_(f) {}
+    void raw(const void* data, std::size_t size)
+    {
+        if (size && std::fwrite(data, 1, size, f_) != size)
+            ok_ = false;
+        sum_.update(data, size);
+    }
+    template <typename T> void pod(const T& v) { raw(&v, sizeof v); }
+    void str(const std::string& s)
+    {
+        pod(static_cast<std::uint32_t>(s.size()));
+        raw(s.data(), s.size());
+    }
+    void trailer()
+    {
+        const std::uint64_t v = sum_.value();
+        if (std::fwrite(&v, sizeof v, 1, f_) != 1 || std::fwrite(kEndMagic, 1, 8, f_) != 8)
+            ok_ = false;
+    }
+    bool ok() const { return ok_; }
+
+private:
+    std::FILE* f_;
+    Checksum sum_;
+    bool ok_ = true;
+};
+
+class Reader {
+public:
+    Reader(std::ifstream& in, std::uint64_t size) : in_(in), left_(size) {}
+    bool raw(void* out, std::size_t size)
+    {
+        if (size > left_ || !in_.read(static_cast<char*>(out), static_cast<std::streamsize>(size)))
+            return false;
+        left_ -= size;
+        sum_.update(out, size);
+        return true;
+    }
+    template <typename T> bool pod(T& v) { return raw(&v, sizeof v); }
+    template <typename T> bool array(std::vector<T>& v, std::uint64_t count)
+    {
+        if (count > left_ / sizeof(T))
+            return false; // never allocate more than the file can hold
+        v.resize(count);
+        return raw(v.data(), count * sizeof(T));
+    }
+    bool str(std::string& s)
+    {
+        std::uint32_t n = 0;
+        if (!pod(n) || n > left_)
+            return false;
+        s.resize(n);
+        return raw(s.data(), n);
+    }
+    std::uint64_t checksum() { return sum_.value(); }
+    std::uint64_t left() const { return left_; }
+    std::ifstream& stream() { return in_; }
+
+private:
+    std::ifstream& in_;
+    std::uint64_t left_;
+    Checksum sum_;
+};
+
+std::string nowIso()
+{
+    const std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+
+} // namespace
+
+FeatureCache::FeatureCache(std::string directory) : directory_(std::move(directory)) {}
+
+std::string FeatureCache::defaultDirectory()
+{
+    if (const char* env = std::getenv("OODLENS_CACHE_DIR"); env && *env)
+        return env;
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+        return (fs::path(xdg) / "oodlens" / "features").string();
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return (fs::path(home) / ".cache" / "oodlens" / "features").string();
+    return (fs::temp_directory_path() / "oodlens-cache").string();
+}
+
+std::string FeatureCache::key(const std::string& modelSha256, const std::string& datasetFingerprint,
+                              const std::string& preprocessing)
+{
+    Sha256 h;
+    for (const std::string& part : {std::string(kFormat), modelSha256, datasetFingerprint, preprocessing}) {
+        h.update(part);
+        h.update("\n", 1);
+    }
+    return h.hexDigest();
+}
+
+std::string FeatureCache::pathFor(const std::string& key) const { return (fs::path(directory_) / (key + ".olfc")).string(); }
+
+void FeatureCache::store(const std::string& key, const FeatureSet& set, const std::string& description) const
+{
+    if (!enabled())
+        return;
+    std::error_code ec;
+    fs::create_directories(directory_, ec);
+    const std::string target = pathFor(key);
+    const std::string tmp = target + ".tmp-" + std::to_string(getpid()) + "-" +
+                            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f)
+        throw Error("cannot write feature cache '" + tmp + "': " + std::strerror(errno));
+    Json header = Json::object();
+    header.set("format", kFormat);
+    header.set("key", key);
+    header.set("rows", static_cast<unsigned long long>(set.rows));
+    header.set("dim", set.dim);
+    header.set("classes", set.classes);
+    header.set("description", description);
+    header.set("created", nowIso());
+    const std::string headerText = header.dump(0);
+
+    Writer w(f);
+    w.raw(kMagic, 8);
+    w.pod(static_cast<std::uint64_t>(headerText.size()));
+    w.raw(headerText.data(), headerText.size());
+    w.raw(set.features.data(), set.features.size() * sizeof(float));
+    w.raw(set.logits.data(), set.logits.size() * sizeof(float));
+    for (int label : set.labels)
+        w.pod(static_cast<std::int32_t>(label));
+    for (std::size_t i : set.index)
+        w.pod(static_cast<std::uint64_t>(i));
+    for (const std::string& p : set.paths)
+        w.str(p);
+    w.pod(static_cast<std::uint64_t>(set.skipped.size()));
+    for (const std::string& s : set.skipped)
+        w.str(s);
+    w.trailer();
+    const bool ok = w.ok() && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
+    std::fclose(f);
+    if (!ok) {
+        fs::remove(tmp, ec);
+        throw Error("cannot write feature cache '" + target + "': disk full or I/O error");
+    }
+    fs::rename(tmp, target, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw Error("cannot write feature cache '" + target + "': " + ec.message());
+    }
+}
+
+std::optional<FeatureSet> FeatureCache::load(const std::string& key, std::string* problem) const
+{
+    if (!enabled())
+        return std::nullopt;
+    const std::string path = pathFor(key);
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec)
+        return std::nullopt; // a plain miss
+    auto damaged = [&](const std::string& why) -> std::optional<FeatureSet> {
+        if (problem)
+            *problem = "ignored damaged feature cache '" + path + "': " + why;
+        std::error_code rm;
+        fs::remove(path, rm);
+        return std::nullopt;
+    };
+    if (size < 8 + 8 + 16)
+        return damaged("file too short");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return std::nullopt;
+    Reader r(in, size - 16);
+    char magic[8];
+    std::uint64_t headerLen = 0;
+    if (!r.raw(magic, 8) || std::memcmp(magic, kMagic, 8) != 0)
+        return damaged("wrong magic number");
+    if (!r.pod(headerLen) || headerLen > r.left())
+        return damaged("bad header length");
+    std::string headerText(headerLen, '\0');
+    if (!r.raw(headerText.data(), headerLen))
+        return damaged("truncated header");
+    Json header;
+    try {
+        header = Json::parse(headerText, "'" + path + "'");
+    } catch (const Error& e) {
+        return damaged(e.what());
+    }
+    if (header.get("format").string() != kFormat || header.get("key").string() != key)
+        return damaged("header does not match its key");
+    FeatureSet s;
+    s.rows = static_cast<std::size_t>(header.get("rows").number());
+    s.dim = static_cast<int>(header.get("dim").number());
+    s.classes = static_cast<int>(header.get("classes").number());
+    std::vector<std::int32_t> labels;
+    std::vector<std::uint64_t> index;
+    if (!r.array(s.features, std::uint64_t(s.rows) * s.dim) || !r.array(s.logits, std::uint64_t(s.rows) * s.classes) ||
+        !r.array(labels, s.rows) || !r.array(index, s.rows))
+        return damaged("truncated data");
+    s.labels.assign(labels.begin(), labels.end());
+    s.index.assign(index.begin(), index.end());
+    s.paths.resize(s.rows);
+    for (std::string& p : s.paths)
+        if (!r.str(p))
+            return damaged("truncated paths");
+    std::uint64_t skipped = 0;
+    if (!r.pod(skipped) || skipped > r.left())
+        return damaged("truncated skipped list");
+    s.skipped.resize(skipped);
+    for (std::string& p : s.skipped)
+        if (!r.str(p))
+            return damaged("truncated skipped list");
+    if (r.left() != 0)
+        return damaged("unexpected bytes before the trailer");
+    const std::uint64_t expected = r.checksum();
+    std::uint64_t stored = 0;
+    char end[8];
+    if (!in.read(reinterpret_cast<char*>(&stored), 8) || !in.read(end, 8) || std::memcmp(end, kEndMagic, 8) != 0)
+        return damaged("missing trailer (incomplete write)");
+    if (stored != expected)
+        return damaged("checksum mismatch");
+    return s;
+}
+
+} // namespace oodlens

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "features/FeatureSet.h"
+
+#include <optional>
+#include <string>
+
+namespace oodlens {
+
+// On-disk cache of extracted features and logits, one file per (model file hash, dataset content
+// fingerprint, preprocessing spec). Shared by the CLI and the GUI.
+//
+// Location: $OODLENS_CACHE_DIR, else $XDG_CACHE_HOME/oodlens/features, else ~/.cache/oodlens/features.
+// File: <key>.olfc where key = SHA-256 of the three inputs and the format version. Layout
+// (little-endian): magic "OODLFC02", u64 JSON header length, JSON header (rows, dim, classes, the
+// key's inputs, creation date), then features f32[rows*dim], logits f32[rows*classes],
+// labels i32[rows], index u64[rows], paths and skipped items as (u32 length, bytes) strings, and a
+// trailer: u64 checksum of everything before it + magic "OODLEND!". A file is written to a
+// temporary name and renamed into place, so a crash or cancel mid-write never leaves a file that
+// reads as valid; a file whose size, header or checksum does not match is ignored (and removed).
+class FeatureCache {
+public:
+    // An empty directory disables the cache.
+    explicit FeatureCache(std::string directory);
+    static std::string defaultDirectory();
+
+    bool enabled() const { return !directory_.empty(); }
+    const std::string& directory() const { return directory_; }
+
+    static std::string key(const std::string& modelSha256, const std::string& datasetFingerprint,
+                           const std::string& preprocessing);
+    std::string pathFor(const std::string& key) const;
+
+    // The cached set, or nothing on a miss. A damaged entry is reported in `problem` and removed.
+    std::optional<FeatureSet> load(const std::string& key, std::string* problem = nullptr) const;
+    // Stores atomically; throws Error naming the file when it cannot be written.
+    void store(const std::string& key, const FeatureSet& set, const std::string& description) const;
+
+private:
+    std::string directory_;
+};
+
+} // namespace oodlens

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "features/Preprocess.h"
+
+#include "common/Error.h"
+#include "io/Json.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace oodlens {
+
+PreprocessSpec PreprocessSpec::preset(const std::string& name)
+{
+    PreprocessSpec s;
+    if (name == "mnist") {
+        s.channels = 1;
+        s.height = s.width = 28;
+        s.mean = {0.1307f};
+        s.stddev = {0.3081f};
+    } else if (name == "cifar") {
+        s.channels = 3;
+        s.height = s.width = 32;
+        s.mean = {0.4914f, 0.4822f, 0.4465f};
+        s.stddev = {0.2470f, 0.2435f, 0.2616f};
+    } else if (name == "imagenet") {
+        s.channels = 3;
+        s.resize = 256;
+        s.crop = 224;
+        s.height = s.width = 224;
+        s.mean = {0.485f, 0.456f, 0.406f};
+        s.stddev = {0.229f, 0.224f, 0.225f};
+    } else {
+        throw Error("unknown preprocessing preset '" + name + "' (expected mnist, cifar or imagenet)");
+    }
+    return s;
+}
+
+PreprocessSpec PreprocessSpec::fromJson(const Json& o, const std::string& source)
+{
+    PreprocessSpec s;
+    if (!o.isObject())
+        throw Error(source + ": \"preprocessing\" must be an object");
+    if (o.get("preset").isString())
+        s = preset(o.get("preset").string());
+    auto positive = [&](const char* key, int& field) {
+        const Json& v = o.get(key);
+        if (v.isNull())
+            return;
+        if (!v.isNumber() || v.number() < 1 || v.number() > 100000)
+            throw Error(source + ": \"" + key + "\" must be a positive integer");
+        field = static_cast<int>(v.number());
+    };
+    positive("resize", s.resize);
+    positive("crop", s.crop);
+    positive("channels", s.channels);
+    positive("height", s.height);
+    positive("width", s.width);
+    if (s.channels != 0 && s.channels != 1 && s.channels != 3)
+        throw Error(source + ": \"channels\" must be 1 or 3");
+    auto floats = [&](const char* key, std::vector<float>& field) {
+        const Json& v = o.get(key);
+        if (v.isNull())
+            return;
+        if (!v.isArray() || v.items().empty())
+            throw Error(source + ": \"" + key + "\" must be a list of numbers");
+        field.clear();
+        for (const Json& x : v.items()) {
+            if (!x.isNumber())
+                throw Error(source + ": \"" + key + "\" must be a list of numbers");
+            field.push_back(static_cast<float>(x.number()));
+        }
+    };
+    floats("mean", s.mean);
+    floats("std", s.stddev);
+    for (float v : s.stddev)
+        if (!(v > 0))
+            throw Error(source + ": every \"std\" value must be positive");
+    return s;
+}
+
+PreprocessSpec PreprocessSpec::withDefaults(const PreprocessSpec& f) const
+{
+    PreprocessSpec s = *this;
+    if (!s.resize)
+        s.resize = f.resize;
+    if (!s.crop)
+        s.crop = f.crop;
+    if (!s.channels)
+        s.channels = f.channels;
+    if (!s.height && !s.width) {
+        s.height = f.height;
+        s.width = f.width;
+    }
+    if (s.mean.empty())
+        s.mean = f.mean;
+    if (s.stddev.empty())
+        s.stddev = f.stddev;
+    return s;
+}
+
+std::string PreprocessSpec::describe() const
+{
+    std::ostringstream out;
+    out << "resize=" << resize << ";crop=" << crop << ";channels=" << channels << ";size=" << height << "x" << width
+        << ";mean=";
+    for (std::size_t i = 0; i < mean.size(); ++i)
+        out << (i ? "," : "") << mean[i];
+    out << ";std=";
+    for (std::size_t i = 0; i < stddev.size(); ++i)
+        out << (i ? "," : "") << stddev[i];
+    return out.str();
+}
+
+namespace {
+
+// torchvision's Resize(int): the shorter side becomes n, the longer int(n * long / short) (truncated).
+void shorterSideTo(int n, int inH, int inW, int& h, int& w)
+{
+    if (inH <= inW) {
+        h = n;
+        w = std::max(1, static_cast<int>(static_cast<long long>(n) * inW / inH));
+    } else {
+        w = n;
+        h = std::max(1, static_cast<int>(static_cast<long long>(n) * inH / inW));
+    }
+}
+
+// torchvision's CenterCrop offset: int(round((size - crop) / 2.0)), rounding half to even.
+int centreOffset(int size, int crop) { return static_cast<int>(std::nearbyint((size - crop) / 2.0)); }
+
+} // namespace
+
+void preprocessedSize(const PreprocessSpec& spec, int inHeight, int inWidth, int& outHeight, int& outWidth)
+{
+    if (spec.height > 0 && spec.width > 0) {
+        outHeight = spec.height;
+        outWidth = spec.width;
+        return;
+    }
+    int h = inHeight, w = inWidth;
+    if (spec.resize > 0)
+        shorterSideTo(spec.resize, inHeight, inWidth, h, w);
+    if (spec.crop > 0) {
+        h = std::min(h, spec.crop);
+        w = std::min(w, spec.crop);
+    }
+    outHeight = h;
+    outWidth = w;
+}
+
+void preprocessImage(const ImageU8& image, const PreprocessSpec& spec, float* out)
+{
+    if (image.channels != 1 && image.channels != 3)
+        throw Error("unsupported channel count " + std::to_string(image.channels));
+    const int outC = spec.channels > 0 ? spec.channels : image.channels;
+    cv::Mat mat(image.height, image.width, image.channels == 1 ? CV_8UC1 : CV_8UC3,
+                const_cast<std::uint8_t*>(image.pixels.data()));
+
+    // Channel conversion first, on 8-bit data (RGB order throughout).
+    cv::Mat conv;
+    if (image.channels == outC)
+        conv = mat;
+    else if (outC == 1)
+        cv::cvtColor(mat, conv, cv::COLOR_RGB2GRAY);
+    else
+        cv::cvtColor(mat, conv, cv::COLOR_GRAY2RGB);
+
+    // Geometry on float pixels (0..255): bilinear with half-pixel centres and no antialiasing, i.e.
+    // torch.nn.functional.interpolate(mode="bilinear", align_corners=False), and no 8-bit rounding.
+    cv::Mat img;
+    conv.convertTo(img, CV_32F);
+    if (spec.resize > 0) {
+        int h = 0, w = 0;
+        shorterSideTo(spec.resize, img.rows, img.cols, h, w);
+        if (h != img.rows || w != img.cols) {
+            cv::Mat resized;
+            cv::resize(img, resized, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+            img = resized;
+        }
+    }
+    if (spec.crop > 0 && (img.rows > spec.crop || img.cols > spec.crop)) {
+        const int h = std::min(img.rows, spec.crop), w = std::min(img.cols, spec.crop);
+        img = img(cv::Rect(centreOffset(img.cols, w), centreOffset(img.rows, h), w, h));
+    }
+    int outH = 0, outW = 0;
+    preprocessedSize(spec, image.height, image.width, outH, outW);
+    if (img.rows != outH || img.cols != outW) {
+        cv::Mat resized;
+        cv::resize(img, resized, cv::Size(outW, outH), 0, 0, cv::INTER_LINEAR);
+        img = resized;
+    }
+
+    const std::size_t plane = static_cast<std::size_t>(outH) * outW;
+    for (int c = 0; c < outC; ++c) {
+        const float m = spec.mean.empty() ? 0.f : spec.mean[std::min<std::size_t>(c, spec.mean.size() - 1)];
+        const float s = spec.stddev.empty() ? 1.f : spec.stddev[std::min<std::size_t>(c, spec.stddev.size() - 1)];
+        float* dst = out + c * plane;
+        for (int y = 0; y < outH; ++y) {
+            const float* row = img.ptr<float>(y);
+            for (int x = 0; x < outW; ++x)
+                dst[static_cast<std::size_t>(y) * outW + x] = (row[x * outC + c] / 255.f - m) / s;
+        }
+    }
+}
+
+} // namespace oodlens

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "io/Export.h"
+
+#include "common/Error.h"
+#include "methods/Fitted.h"
+#include "io/Json.h"
+#include "common/Runtime.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace oodlens {
+namespace {
+
+std::string number(double v)
+{
+    if (std::isnan(v))
+        return "nan";
+    if (std::isinf(v))
+        return v > 0 ? "inf" : "-inf";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+}
+
+} // namespace
+
+std::string csvField(const std::string& text)
+{
+    if (text.find_first_of(",\"\n\r") == std::string::npos)
+        return text;
+    std::string out = "\"";
+    for (char c : text)
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+void writeFileAtomic(const std::string& file, const std::string& content)
+{
+    const fs::path target(file);
+    const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()));
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out)
+            throw Error("cannot write '" + file + "': " + std::strerror(errno));
+        out << content;
+        out.flush();
+        if (!out) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            throw Error("cannot write '" + file + "': disk full or I/O error");
+        }
+    }
+    std::error_code ec;
+    fs::rename(tmp, target, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw Error("cannot write '" + file + "': " + ec.message());
+    }
+}
+
+void writeScoresCsv(const std::string& file, const Analysis& analysis, const std::vector<std::string>& methods,
+                    const ScoreTable& table)
+{
+    std::ostringstream out;
+    out << "dataset,index,path,label,prediction";
+    for (const std::string& m : methods)
+        out << ',' << m;
+    out << '\n';
+    // ID first, then OOD sets in the order given.
+    std::vector<std::size_t> order;
+    if (analysis.idIndex() >= 0)
+        order.push_back(static_cast<std::size_t>(analysis.idIndex()));
+    for (std::size_t o : analysis.oodIndices())
+        order.push_back(o);
+    for (std::size_t d : order) {
+        const DatasetResult& r = analysis.results()[d];
+        if (!r.ok())
+            continue;
+        const FeatureSet& f = r.features();
+        for (std::size_t row = 0; row < f.rows; ++row) {
+            out << csvField(r.spec.name) << ',' << f.index[row] << ',' << csvField(f.paths[row]) << ',' << f.labels[row] << ','
+                << f.prediction(row);
+            for (const std::string& m : methods) {
+                const auto& col = table.at(m)[d];
+                out << ',' << (row < col.size() ? number(col[row]) : "nan");
+            }
+            out << '\n';
+        }
+    }
+    writeFileAtomic(file, out.str());
+}
+
+void writeMetricsCsv(const std::string& file, const std::vector<MetricsRow>& rows)
+{
+    std::ostringstream out;
+    out << "method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out\n";
+    for (const MetricsRow& r : rows)
+        out << csvField(r.method) << ',' << csvField(r.ood) << ',' << number(r.metrics.auroc) << ','
+            << number(r.metrics.fpr95_id) << ',' << number(r.metrics.fpr95_ood) << ',' << number(r.metrics.aupr_in) << ','
+            << number(r.metrics.aupr_out) << '\n';
+    writeFileAtomic(file, out.str());
+}
+
+void printMetricsTable(std::ostream& out, const std::vector<MetricsRow>& rows)
+{
+    std::size_t wm = 6, wo = 3;
+    for (const MetricsRow& r : rows) {
+        wm = std::max(wm, r.method.size());
+        wo = std::max(wo, r.ood.size());
+    }
+    out << std::left << std::setw(int(wm)) << "method" << "  " << std::setw(int(wo)) << "OOD" << std::right << "   AUROC"
+        << "  FPR95(ID+)" << "  FPR95(OOD+)" << "  AUPR-In" << "  AUPR-Out\n";
+    auto pct = [](double v) {
+        std::ostringstream s;
+        s << std::fixed << std::setprecision(2) << 100.0 * v;
+        return s.str();
+    };
+    for (const MetricsRow& r : rows) {
+        out << std::left << std::setw(int(wm)) << r.method << "  " << std::setw(int(wo)) << r.ood << std::right << std::setw(8)
+            << pct(r.metrics.auroc) << std::setw(12) << pct(r.metrics.fpr95_id) << std::setw(13) << pct(r.metrics.fpr95_ood)
+            << std::setw(9) << pct(r.metrics.aupr_in) << std::setw(10) << pct(r.metrics.aupr_out);
+        if (r.metrics.auroc < 0.5)
+            out << "  (AUROC < 50: orientation reversed on this data)";
+        if (r.metrics.nan_id + r.metrics.nan_ood > 0)
+            out << "  (" << r.metrics.nan_id + r.metrics.nan_ood << " NaN scores left out)";
+        out << '\n';
+    }
+    out << "Percent. FPR95(ID+): OOD accepted at 95% ID TPR (ODIN/Energy/GradNorm papers); "
+           "FPR95(OOD+): ID flagged at 95% OOD TPR (OpenOOD v1.5).\n";
+}
+
+namespace {
+
+struct Column {
+    const char* label;     // for Markdown
+    const char* latex;     // for LaTeX
+    double BinaryMetrics::*value;
+    Interval BootstrapIntervals::*interval;
+    bool higherIsBetter;
+};
+const Column kColumns[] = {
+    {"AUROC", "AUROC$\\uparrow$", &BinaryMetrics::auroc, &BootstrapIntervals::auroc, true},
+    {"FPR@95 (ID+)", "FPR95$_{\\mathrm{ID}+}\\downarrow$", &BinaryMetrics::fpr95_id, &BootstrapIntervals::fpr95_id, false},
+    {"FPR@95 (OOD+)", "FPR95$_{\\mathrm{OOD}+}\\downarrow$", &BinaryMetrics::fpr95_ood, &BootstrapIntervals::fpr95_ood, false},
+    {"AUPR-In", "AUPR-In$\\uparrow$", &BinaryMetrics::aupr_in, &BootstrapIntervals::aupr_in, true},
+    {"AUPR-Out", "AUPR-Out$\\uparrow$", &BinaryMetrics::aupr_out, &BootstrapIntervals::aupr_out, true},
+};
+
+std::string percent(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", 100.0 * v);
+    return buf;
+}
+
+// Whether row r holds the best value of column c among the rows of the same OOD set.
+bool isBest(const std::vector<MetricsRow>& rows, std::size_t r, const Column& c)
+{
+    for (const MetricsRow& other : rows) {
+        if (other.ood != rows[r].ood)
+            continue;
+        const double a = rows[r].metrics.*(c.value), b = other.metrics.*(c.value);
+        if (c.higherIsBetter ? b > a : b < a)
+            return false;
+    }
+    return true;
+}
+
+std::string latexEscape(const std::string& s)
+{
+    std::string out;
+    for (char ch : s) {
+        if (ch == '_' || ch == '%' || ch == '&' || ch == '#' || ch == '$')
+            out += '\\';
+        out += ch;
+    }
+    return out;
+}
+
+Json intervalJson(const Interval& i)
+{
+    Json j = Json::array();
+    j.push(i.lo);
+    j.push(i.hi);
+    return j;
+}
+
+} // namespace
+
+void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& rows)
+{
+    Json all = Json::array();
+    for (const MetricsRow& r : rows) {
+        Json j = Json::object();
+        j.set("method", r.method);
+        j.set("ood", r.ood);
+        j.set("auroc", r.metrics.auroc);
+        j.set("fpr95_id", r.metrics.fpr95_id);
+        j.set("fpr95_ood", r.metrics.fpr95_ood);
+        j.set("aupr_in", r.metrics.aupr_in);
+        j.set("aupr_out", r.metrics.aupr_out);
+        j.set("detection_acc", r.metrics.detection_acc);
+        j.set("threshold95", r.metrics.threshold95);
+        j.set("n_id", static_cast<unsigned long long>(r.metrics.n_id));
+        j.set("n_ood", static_cast<unsigned long long>(r.metrics.n_ood));
+        j.set("nan_id", static_cast<unsigned long long>(r.metrics.nan_id));
+        j.set("nan_ood", static_cast<unsigned long long>(r.metrics.nan_ood));
+        j.set("inf_id", static_cast<unsigned long long>(r.metrics.inf_id));
+        j.set("inf_ood", static_cast<unsigned long long>(r.metrics.inf_ood));
+        if (r.hasIntervals) {
+            Json ci = Json::object();
+            ci.set("resamples", r.intervals.resamples);
+            ci.set("seed", static_cast<unsigned long long>(r.intervals.seed));
+            ci.set("auroc", intervalJson(r.intervals.auroc));
+            ci.set("fpr95_id", intervalJson(r.intervals.fpr95_id));
+            ci.set("fpr95_ood", intervalJson(r.intervals.fpr95_ood));
+            ci.set("aupr_in", intervalJson(r.intervals.aupr_in));
+            ci.set("aupr_out", intervalJson(r.intervals.aupr_out));
+            j.set("ci95", ci);
+        }
+        all.push(j);
+    }
+    Json doc = Json::object();
+    doc.set("conventions", "fractions in [0,1]; fpr95_id: OOD accepted at 95% ID TPR (ID positive); "
+                           "fpr95_ood: ID flagged at 95% OOD TPR (OOD positive); aupr_* = average precision");
+    doc.set("rows", all);
+    writeFileAtomic(file, doc.dump() + "\n");
+}
+
+std::string metricsMarkdown(const std::vector<MetricsRow>& rows)
+{
+    std::ostringstream out;
+    out << "| Method | OOD |";
+    for (const Column& c : kColumns)
+        out << ' ' << c.label << " |";
+    out << "\n|---|---|";
+    for (std::size_t i = 0; i < std::size(kColumns); ++i)
+        out << "---:|";
+    out << '\n';
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        out << "| " << rows[r].method << " | " << rows[r].ood << " |";
+        for (const Column& c : kColumns) {
+            std::string cell = percent(rows[r].metrics.*(c.value));
+            if (rows[r].hasIntervals) {
+                const Interval& i = rows[r].intervals.*(c.interval);
+                cell += " (" + percent(i.lo) + "-" + percent(i.hi) + ")";
+            }
+            out << ' ' << (isBest(rows, r, c) ? "**" + cell + "**" : cell) << " |";
+        }
+        out << '\n';
+    }
+    out << "\nPercent. FPR@95 (ID+): OOD accepted at 95% ID TPR; FPR@95 (OOD+): ID flagged at 95% OOD TPR."
+        << (rows.empty() || !rows[0].hasIntervals ? "" : " Brackets: bootstrap 95% intervals.") << '\n';
+    return out.str();
+}
+
+std::string metricsLatex(const std::vector<MetricsRow>& rows)
+{
+    std::ostringstream out;
+    out << "% Generated by OOD Lens. Needs \\usepackage{booktabs}.\n"
+        << "\\begin{tabular}{ll" << std::string(std::size(kColumns), 'r') << "}\n\\toprule\nMethod & OOD";
+    for (const Column& c : kColumns)
+        out << " & " << c.latex;
+    out << " \\\\\n\\midrule\n";
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        out << latexEscape(rows[r].method) << " & " << latexEscape(rows[r].ood);
+        for (const Column& c : kColumns) {
+            std::string cell = percent(rows[r].metrics.*(c.value));
+            if (rows[r].hasIntervals) {
+                const Interval& i = rows[r].intervals.*(c.interval);
+                cell += "\\,{\\scriptsize[" + percent(i.lo) + ", " + percent(i.hi) + "]}";
+            }
+            out << " & " << (isBest(rows, r, c) ? "\\textbf{" + cell + "}" : cell);
+        }
+        out << " \\\\\n";
+    }
+    out << "\\bottomrule\n\\end{tabular}\n"
+        << "% Percent. FPR95 ID+: OOD accepted at 95% ID TPR; FPR95 OOD+: ID flagged at 95% OOD TPR.\n";
+    return out.str();
+}
+
+void writeRunJson(const std::string& file, const Analysis& analysis, const std::vector<std::string>& methods,
+                  const std::string& commandLine)
+{
+    const ModelInfo& m = analysis.model().info();
+    Json run = Json::object();
+    run.set("tool", "OOD Lens");
+    {
+        const std::time_t t = std::time(nullptr);
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+        run.set("date", buf);
+    }
+    run.set("command", commandLine);
+    Json model = Json::object();
+    model.set("path", m.path);
+    model.set("sha256", m.sha256);
+    model.set("classes", m.classes);
+    model.set("feature_dim", m.featureDim);
+    model.set("head", m.headName);
+    model.set("features_from", m.featureSource);
+    model.set("sidecar", m.sidecarPath);
+    model.set("device", m.device);
+    run.set("model", model);
+
+    const PreprocessSpec& p = analysis.preprocess();
+    Json pre = Json::object();
+    pre.set("spec", p.describe());
+    pre.set("resize", p.resize);
+    pre.set("crop", p.crop);
+    pre.set("channels", p.channels);
+    pre.set("height", p.height);
+    pre.set("width", p.width);
+    Json mean = Json::array(), stddev = Json::array();
+    for (float v : p.mean)
+        mean.push(double(v));
+    for (float v : p.stddev)
+        stddev.push(double(v));
+    pre.set("mean", mean);
+    pre.set("std", stddev);
+    run.set("preprocessing", pre);
+
+    Json sets = Json::array();
+    for (const DatasetResult& r : analysis.results()) {
+        Json d = Json::object();
+        d.set("name", r.spec.name);
+        d.set("role", datasetRoleName(r.spec.role));
+        d.set("path", r.spec.path);
+        d.set("kind", r.kind);
+        d.set("items", static_cast<unsigned long long>(r.items));
+        d.set("scored", static_cast<unsigned long long>(r.features().rows));
+        d.set("fingerprint", r.fingerprint);
+        d.set("from_cache", r.fromCache);
+        Json skipped = Json::array();
+        for (const std::string& s : r.features().skipped)
+            skipped.push(s);
+        d.set("skipped", skipped);
+        if (!r.ok())
+            d.set("error", r.error);
+        sets.push(d);
+    }
+    run.set("datasets", sets);
+
+    Json ms = Json::array();
+    for (const std::string& id : methods) {
+        Json j = Json::object();
+        j.set("id", id);
+        if (const MethodInfo* info = findMethod(id)) {
+            j.set("group", methodGroupName(info->group));
+            Json params = Json::object();
+            for (const ParamSpec& ps : info->params)
+                params.set(ps.name, analysis.config().params.value(id, ps));
+            j.set("params", params);
+            if (isFittedMethod(id)) {
+                try {
+                    j.set("fit", analysis.fitted(id)->note()); // already fitted: memoised
+                } catch (const Error& e) {
+                    j.set("fit_error", e.what());
+                }
+            }
+        }
+        ms.push(j);
+    }
+    run.set("methods", ms);
+    Json env = Json::object();
+    env.set("libraries", libraryVersions());
+    env.set("threads", runtimeThreads());
+    env.set("batch_size", analysis.config().batchSize);
+    env.set("feature_cache", analysis.config().cacheDir);
+    run.set("environment", env);
+    writeFileAtomic(file, run.dump() + "\n");
+}
+
+} // namespace oodlens

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "run/Analysis.h"
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace oodlens {
+
+// scores.csv: dataset,index,path,label,prediction,<method>... one row per image (ID first, then
+// each OOD set), every score oriented higher = more ID.
+void writeScoresCsv(const std::string& file, const Analysis& analysis, const std::vector<std::string>& methods,
+                    const ScoreTable& table);
+// metrics.csv: method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out as fractions.
+void writeMetricsCsv(const std::string& file, const std::vector<MetricsRow>& rows);
+// metrics.json: every metric of every row (fractions), with NaN/inf counts and bootstrap intervals.
+void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& rows);
+// Markdown / LaTeX (booktabs) tables in percent, best value per OOD set and column in bold,
+// both FPR@95 conventions labelled; intervals as "lo-hi" when computed.
+std::string metricsMarkdown(const std::vector<MetricsRow>& rows);
+std::string metricsLatex(const std::vector<MetricsRow>& rows);
+
+// run.json: what produced a run (model hash, datasets with kinds, counts and skipped files,
+// preprocessing, methods and parameters, library versions, threads, device, date, command line).
+void writeRunJson(const std::string& file, const Analysis& analysis, const std::vector<std::string>& methods,
+                  const std::string& commandLine);
+
+// The metrics table as aligned text in percent, with both FPR@95 conventions labelled.
+void printMetricsTable(std::ostream& out, const std::vector<MetricsRow>& rows);
+
+// Writes `content` to `file` atomically (temporary file + rename). Throws Error naming the file.
+void writeFileAtomic(const std::string& file, const std::string& content);
+
+// CSV field quoting (RFC 4180) when needed.
+std::string csvField(const std::string& text);
+
+} // namespace oodlens

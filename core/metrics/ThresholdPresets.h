@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "run/AnalysisResult.h"
+
+#include <string>
+#include <vector>
+
+namespace oodlens {
+
+// Thresholds worth jumping to, read off core's metrics and ROC curve (ID positive). Where the OOD
+// side matters, every OOD set of the result is pooled. Each returns NaN when the method has no
+// usable scores.
+
+// The threshold that keeps 95% of the ID images (core's BinaryMetrics::threshold95).
+double thresholdAtIdTpr95(const AnalysisResult& result, const std::string& method);
+// The threshold with the highest ID TPR whose FPR (OOD accepted) is at most `fpr` (a fraction).
+double thresholdAtFpr(const AnalysisResult& result, const std::string& method, double fpr);
+// The threshold maximising Youden's J = TPR - FPR (balanced accuracy).
+double thresholdYouden(const AnalysisResult& result, const std::string& method);
+
+// Every OOD set's scores of `method`, one after the other.
+std::vector<double> pooledOodScores(const AnalysisResult& result, const std::string& method);
+
+} // namespace oodlens

@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The only place (with ModelDiscovery.cpp, Autograd.cpp and Runtime.cpp) where LibTorch is included.
+#include "model/Classifier.h"
+
+#include "common/Error.h"
+#include "common/internal/Hash.h"
+#include "io/Json.h"
+#include "model/internal/TorchModel.h"
+
+#include <torch/autograd.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+namespace oodlens {
+namespace {
+
+std::string firstLine(const std::string& text)
+{
+    const auto pos = text.find('\n');
+    return pos == std::string::npos ? text : text.substr(0, pos);
+}
+
+std::string shapeText(const at::Tensor& t)
+{
+    std::ostringstream out;
+    out << "[";
+    for (int64_t i = 0; i < t.dim(); ++i)
+        out << (i ? ", " : "") << t.size(i);
+    out << "]";
+    return out.str();
+}
+
+// Candidate head names, most common first (torchvision: fc / classifier; timm: head / fc).
+const char* const kHeadNames[] = {"fc", "head", "classifier", "linear", "last_linear"};
+
+} // namespace
+
+struct Classifier::Impl {
+    torch::jit::Module module;
+    torch::Device device{torch::kCPU};
+    ModelInfo info;
+    Head head;
+    at::Tensor weight; // on device
+    at::Tensor bias;
+    internal::LinearTap tap; // Style::GraphTap
+    enum class Style { TupleOutput, GraphTap, ForwardFeatures } style = Style::GraphTap;
+
+    // Runs the model once, returning (logits, features), both 2-D tensors on the device.
+    std::pair<at::Tensor, at::Tensor> run(const at::Tensor& x)
+    {
+        switch (style) {
+        case Style::TupleOutput: {
+            auto out = module.forward({x}).toTuple();
+            return {out->elements()[0].toTensor(), out->elements()[1].toTensor()};
+        }
+        case Style::GraphTap: {
+            internal::TapResult r = internal::runTap(tap, module, x);
+            return {r.output, r.features};
+        }
+        case Style::ForwardFeatures:
+            break;
+        }
+        at::Tensor h = module.get_method("forward_features")({x}).toTensor();
+        if (h.dim() > 2)
+            h = h.flatten(1);
+        // Logits from the verified head: one pass instead of forward() recomputing the features.
+        return {at::linear(h.to(weight.dtype()), weight, bias), h};
+    }
+};
+
+namespace {
+
+// max |W h + b - logits| over the batch.
+double headError(const at::Tensor& features, const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& logits)
+{
+    at::Tensor reproduced = at::linear(features.to(torch::kFloat), weight.to(torch::kFloat),
+                                       bias.defined() ? bias.to(torch::kFloat) : at::Tensor());
+    return (reproduced - logits.to(torch::kFloat)).abs().max().item<double>();
+}
+
+bool headReproduces(double err, const at::Tensor& logits)
+{
+    return std::isfinite(err) && err <= 1e-3 * (1.0 + logits.abs().max().item<double>());
+}
+
+std::string number(double v)
+{
+    std::ostringstream out;
+    out.precision(4);
+    out << v;
+    return out.str();
+}
+
+// A head found by name (fc, head, classifier, ...) or, failing that, the last module whose weight is [C, D].
+bool findHeadModule(const torch::jit::Module& module, int64_t classes, int64_t dim, std::string& name,
+                    at::Tensor& weight, at::Tensor& bias)
+{
+    auto weightOf = [&](const torch::jit::Module& mod, at::Tensor& w, at::Tensor& b) {
+        if (!mod.hasattr("weight") || !mod.attr("weight").isTensor())
+            return false;
+        at::Tensor t = mod.attr("weight").toTensor();
+        if (t.dim() != 2 || t.size(0) != classes || t.size(1) != dim)
+            return false;
+        w = t;
+        b = mod.hasattr("bias") && mod.attr("bias").isTensor() ? mod.attr("bias").toTensor() : at::Tensor();
+        return true;
+    };
+    for (const char* candidate : kHeadNames) {
+        if (module.hasattr(candidate) && module.attr(candidate).isModule() &&
+            weightOf(module.attr(candidate).toModule(), weight, bias)) {
+            name = candidate;
+            return true;
+        }
+    }
+    name.clear();
+    for (const auto& child : module.named_modules()) {
+        at::Tensor w, b;
+        if (!child.name.empty() && weightOf(child.value, w, b)) {
+            name = child.name;
+            weight = w;
+            bias = b;
+        }
+    }
+    return !name.empty();
+}
+
+// The name of the head for `info`: the weight's attribute path without ".weight", else the parameter
+// that shares the weight's storage.
+std::string headNameOf(const internal::LinearTap& tap, const torch::jit::Module& module, const at::Tensor& weight)
+{
+    const std::string suffix = ".weight";
+    if (tap.weightPath.size() > suffix.size() &&
+        tap.weightPath.compare(tap.weightPath.size() - suffix.size(), suffix.size(), suffix) == 0)
+        return tap.weightPath.substr(0, tap.weightPath.size() - suffix.size());
+    if (!tap.weightPath.empty())
+        return tap.weightPath;
+    for (const auto& p : module.named_parameters(true))
+        if (p.value.data_ptr() == weight.data_ptr() && p.value.numel() == weight.numel())
+            return p.name;
+    return tap.weightConstant ? "(frozen constant)" : "(computed in forward)";
+}
+
+struct Found {
+    at::Tensor logits, features, weight, bias;
+    std::string headName, featureSource;
+    double headError = 0;
+    internal::LinearTap tap; // set by the graph route
+};
+
+// Route 1: the input of the last linear op that feeds forward's output, tapped in the TorchScript graph.
+bool fromGraph(const torch::jit::Module& module, const at::Tensor& probe, Found& f, std::string& why)
+{
+    internal::LinearTap tap;
+    if (!internal::tapLastLinear(module, tap, why))
+        return false;
+    internal::TapResult r;
+    try {
+        r = internal::runTap(tap, module, probe);
+    } catch (const std::exception& e) {
+        why = "forward rewritten to return the head's input failed on the probe batch: " + firstLine(e.what());
+        return false;
+    }
+    const std::string name = headNameOf(tap, module, r.weight);
+    const bool named = name.front() != '(';
+    const std::string op =
+        "the last linear op in forward (" +
+        (named ? name + (tap.op == "aten::linear" ? "" : ", " + tap.op)
+               : tap.op + ", weight " + (tap.weightConstant ? "a frozen constant" : "computed in forward")) +
+        ")";
+    const at::Tensor& z = r.output;
+    if (z.dim() != 2 || z.size(0) != probe.size(0)) {
+        why = "forward returns " + shapeText(z) + " through the rewritten graph";
+        return false;
+    }
+    if (r.features.dim() != 2 || r.features.size(0) != probe.size(0)) {
+        why = "the head's input is not a [N, D] tensor: " + op + " takes " + shapeText(r.features);
+        return false;
+    }
+    const int64_t classes = z.size(1), dim = r.features.size(1);
+    if (r.weight.dim() != 2 || r.weight.size(0) != classes || r.weight.size(1) != dim) {
+        why = op + " has a weight of shape " + shapeText(r.weight) + " where [C, D] = [" + std::to_string(classes) +
+              ", " + std::to_string(dim) + "] was expected";
+        return false;
+    }
+    at::Tensor bias = r.bias;
+    if (bias.defined()) {
+        if (bias.numel() != classes) {
+            why = op + " adds a bias of shape " + shapeText(bias) + ", expected [" + std::to_string(classes) + "]";
+            return false;
+        }
+        bias = bias.reshape({classes});
+    }
+    const double err = headError(r.features, r.weight, bias, z);
+    if (!headReproduces(err, z)) {
+        why = "head(features) differs from the logits by " + number(err) + " (max abs, logits up to " +
+              number(z.abs().max().item<double>()) + "): forward changes the logits after " + op +
+              ", e.g. with a temperature or a softmax";
+        return false;
+    }
+    f.logits = z;
+    f.features = r.features;
+    f.weight = r.weight;
+    f.bias = bias;
+    f.headName = name;
+    f.headError = err;
+    f.featureSource = "input of " + op + ", found in the TorchScript graph";
+    if (module.find_method("forward_features")) {
+        // Say whether the model's own forward_features agrees (timm's returns the unpooled map).
+        try {
+            const at::Tensor ff = module.get_method("forward_features")({probe}).toTensor();
+            if (ff.sizes() == r.features.sizes() && ff.to(torch::kFloat).allclose(r.features.to(torch::kFloat)))
+                f.featureSource += "; equals forward_features(x)";
+            else
+                f.featureSource += "; forward_features(x) returns " + shapeText(ff) + ", not used";
+        } catch (const std::exception&) {
+        }
+    }
+    f.tap = tap;
+    return true;
+}
+
+// Route 2 (models the graph route cannot read): forward_features(x) -> [N, D] and a linear head module.
+bool fromForwardFeatures(const torch::jit::Module& module, const at::Tensor& probe, const at::Tensor& logits, Found& f,
+                         std::string& why)
+{
+    at::Tensor h;
+    try {
+        h = module.get_method("forward_features")({probe}).toTensor();
+    } catch (const std::exception& e) {
+        why = "forward_features(x) failed: " + firstLine(e.what());
+        return false;
+    }
+    if (h.dim() > 2)
+        h = h.flatten(1);
+    if (h.dim() != 2 || h.size(0) != probe.size(0)) {
+        why = "forward_features(x) returns " + shapeText(h) + ", not [N, D]";
+        return false;
+    }
+    const int64_t classes = logits.size(1), dim = h.size(1);
+    if (!findHeadModule(module, classes, dim, f.headName, f.weight, f.bias)) {
+        why = "forward_features(x) gives " + shapeText(h) + " but no linear layer has a weight of shape [" +
+              std::to_string(classes) + ", " + std::to_string(dim) + "]";
+        return false;
+    }
+    const double err = headError(h, f.weight, f.bias, logits);
+    if (!headReproduces(err, logits)) {
+        why = "head '" + f.headName + "' applied to forward_features(x) differs from the logits by " + number(err);
+        return false;
+    }
+    f.logits = logits;
+    f.features = h;
+    f.headError = err;
+    f.featureSource = "forward_features(x), head '" + f.headName + "' found by name";
+    return true;
+}
+
+} // namespace
+
+Classifier::Classifier() : d(std::make_unique<Impl>()) {}
+Classifier::~Classifier() = default;
+
+const ModelInfo& Classifier::info() const { return d->info; }
+const Head& Classifier::head() const { return d->head; }
+
+std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std::string& device,
+                                             const std::vector<int>& probeShape)
+{
+    std::unique_ptr<Classifier> self(new Classifier());
+    Impl& m = *self->d;
+    try {
+        m.device = torch::Device(device);
+    } catch (const c10::Error& e) {
+        throw Error("unknown device '" + device + "' (expected cpu, cuda or cuda:N)");
+    }
+    if (m.device.is_cuda() && !torch::cuda::is_available())
+        throw Error("device '" + device + "' requested but this LibTorch build has no CUDA device available");
+    m.info.path = path;
+    m.info.device = device;
+    m.info.sha256 = sha256File(path); // also reports an unreadable file by name
+    std::vector<int> sidecarShape;
+    {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        for (const fs::path& candidate : {fs::path(path).replace_extension(".json"), fs::path(path + ".json")}) {
+            if (!fs::is_regular_file(candidate, ec))
+                continue;
+            const Json sidecar = Json::parseFile(candidate.string());
+            m.info.sidecarPath = candidate.string();
+            if (sidecar.has("preprocessing"))
+                m.info.defaultPreprocess =
+                    PreprocessSpec::fromJson(sidecar.get("preprocessing"), "'" + candidate.string() + "'");
+            const Json& input = sidecar.get("input");
+            if (input.isArray() && input.items().size() == 3)
+                for (const Json& v : input.items())
+                    sidecarShape.push_back(static_cast<int>(v.number()));
+            break;
+        }
+    }
+    try {
+        m.module = torch::jit::load(path, m.device);
+    } catch (const c10::Error& e) {
+        throw Error("cannot load model '" + path + "': not a TorchScript file (" +
+                    firstLine(e.what_without_backtrace()) + ")");
+    } catch (const std::exception& e) {
+        throw Error("cannot load model '" + path + "': " + firstLine(e.what()));
+    }
+    m.module.eval();
+    torch::NoGradGuard noGrad;
+    const std::string hint = internal::compatibilityHint();
+
+    // Probe forward: find an input shape the model accepts and what its forward returns.
+    std::vector<std::vector<int64_t>> shapes;
+    if (probeShape.size() == 3)
+        shapes.push_back({2, probeShape[0], probeShape[1], probeShape[2]});
+    else if (sidecarShape.size() == 3)
+        shapes.push_back({2, sidecarShape[0], sidecarShape[1], sidecarShape[2]});
+    else
+        shapes = {{2, 1, 28, 28}, {2, 3, 32, 32}, {2, 3, 224, 224}};
+    torch::manual_seed(0);
+    c10::IValue out;
+    at::Tensor probe;
+    std::string lastError, tried;
+    for (const auto& shape : shapes) {
+        tried += (tried.empty() ? "" : ", ") + std::to_string(shape[1]) + "x" + std::to_string(shape[2]) + "x" +
+                 std::to_string(shape[3]);
+        try {
+            probe = torch::randn(shape).to(m.device);
+            out = m.module.forward({probe});
+            m.info.inputHint = {int(shape[1]), int(shape[2]), int(shape[3])};
+            lastError.clear();
+            break;
+        } catch (const std::exception& e) {
+            lastError = firstLine(e.what());
+        }
+    }
+    if (!lastError.empty())
+        throw Error("cannot run model '" + path + "' on a probe image (tried " + tried + "): " + lastError);
+
+    Found f;
+    if (out.isTuple() && out.toTuple()->elements().size() >= 2 && out.toTuple()->elements()[0].isTensor() &&
+        out.toTuple()->elements()[1].isTensor()) {
+        m.style = Impl::Style::TupleOutput;
+        f.logits = out.toTuple()->elements()[0].toTensor();
+        f.features = out.toTuple()->elements()[1].toTensor();
+        f.featureSource = "second output of forward(x) -> (logits, features)";
+        if (f.logits.dim() != 2 || f.logits.size(0) != probe.size(0))
+            throw Error("model '" + path + "' is not a classifier: expected logits of shape [N, C], got " +
+                        shapeText(f.logits) + " (" + hint + ")");
+        if (f.features.dim() != 2 || f.features.size(0) != probe.size(0))
+            throw Error("model '" + path +
+                        "': expected penultimate features of shape [N, D] as forward's second output, got " +
+                        shapeText(f.features) + " (" + hint + ")");
+        const int64_t classes = f.logits.size(1), dim = f.features.size(1);
+        if (!findHeadModule(m.module, classes, dim, f.headName, f.weight, f.bias))
+            throw Error("cannot find the classifier head of model '" + path +
+                        "': no linear layer with a weight of shape [" + std::to_string(classes) + ", " +
+                        std::to_string(dim) + "] (" + hint + ")");
+        // The head must reproduce the model's logits from the features, or the gradient factorisation
+        // (and every feature-based score) would describe a different function.
+        f.headError = headError(f.features, f.weight, f.bias, f.logits);
+        if (!headReproduces(f.headError, f.logits))
+            throw Error(
+                "model '" + path + "': head '" + f.headName +
+                "' applied to the features does not reproduce the logits: head(features) differs from the logits by " +
+                number(f.headError) + "; the features are not the head's input (" + hint + ")");
+    } else if (out.isTensor()) {
+        const at::Tensor logits = out.toTensor();
+        if (logits.dim() != 2 || logits.size(0) != probe.size(0))
+            throw Error("model '" + path + "' is not a classifier: forward(x) returns a tensor of shape " +
+                        shapeText(logits) + " where logits [N, C] were expected (" + hint + ")");
+        std::string graphWhy, featuresWhy;
+        const bool hasForwardFeatures = m.module.find_method("forward_features").has_value();
+        if (fromGraph(m.module, probe, f, graphWhy)) {
+            m.style = Impl::Style::GraphTap;
+            m.tap = f.tap;
+        } else if (hasForwardFeatures && fromForwardFeatures(m.module, probe, logits, f, featuresWhy)) {
+            m.style = Impl::Style::ForwardFeatures;
+        } else {
+            throw Error("cannot find the penultimate features of model '" + path + "': " + graphWhy +
+                        (hasForwardFeatures ? "; and " + featuresWhy : std::string()) + " (" + hint + ")");
+        }
+    } else {
+        throw Error("model '" + path +
+                    "' is not a classifier: forward(x) returns neither a tensor nor (logits, features) (" + hint + ")");
+    }
+
+    const int64_t classes = f.logits.size(1), dim = f.features.size(1);
+    m.weight = f.weight.detach().to(m.device, torch::kFloat).contiguous();
+    m.bias = f.bias.defined() ? f.bias.detach().to(m.device, torch::kFloat).reshape({classes})
+                              : torch::zeros({classes}, m.weight.options());
+    m.info.classes = static_cast<int>(classes);
+    m.info.featureDim = static_cast<int>(dim);
+    m.info.headName = f.headName;
+    m.info.featureSource = f.featureSource;
+    m.info.headCheckMaxError = f.headError;
+    at::Tensor wCpu = m.weight.to(torch::kCPU).contiguous(), bCpu = m.bias.to(torch::kCPU).contiguous();
+    m.head.classes = static_cast<int>(classes);
+    m.head.dim = static_cast<int>(dim);
+    m.head.weight.assign(wCpu.data_ptr<float>(), wCpu.data_ptr<float>() + wCpu.numel());
+    m.head.bias.assign(bCpu.data_ptr<float>(), bCpu.data_ptr<float>() + bCpu.numel());
+    return self;
+}
+
+void Classifier::forward(const float* input, int n, int c, int h, int w, std::vector<float>& logits,
+                         std::vector<float>& features) const
+{
+    torch::InferenceMode guard;
+    at::Tensor x = torch::from_blob(const_cast<float*>(input), {n, c, h, w}, torch::kFloat).to(d->device);
+    std::pair<at::Tensor, at::Tensor> out;
+    try {
+        out = d->run(x);
+    } catch (const std::exception& e) {
+        throw Error("model '" + d->info.path + "' rejected an input batch of shape [" + std::to_string(n) + ", " +
+                    std::to_string(c) + ", " + std::to_string(h) + ", " + std::to_string(w) +
+                    "]: " + firstLine(e.what()));
+    }
+    at::Tensor z = out.first.to(torch::kCPU, torch::kFloat).contiguous();
+    at::Tensor f = out.second.to(torch::kCPU, torch::kFloat).contiguous();
+    if (z.size(0) != n || f.size(0) != n || z.size(1) != d->info.classes || f.size(1) != d->info.featureDim)
+        throw Error("model '" + d->info.path + "' returned outputs of an unexpected shape");
+    logits.insert(logits.end(), z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+    features.insert(features.end(), f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+}
+
+std::vector<double> Classifier::odinScores(const float* input, int n, int c, int h, int w, double temperature,
+                                           double epsilon, const std::vector<float>& stddev) const
+{
+    torch::AutoGradMode enable(true);
+    at::Tensor x = torch::from_blob(const_cast<float*>(input), {n, c, h, w}, torch::kFloat)
+                       .to(d->device)
+                       .clone()
+                       .requires_grad_(true);
+    std::vector<double> out;
+    try {
+        const at::Tensor logits = d->run(x).first;
+        // Cross-entropy with the predicted label = -log max softmax; the perturbation descends it.
+        const at::Tensor loss = -std::get<0>(torch::log_softmax(logits / temperature, 1).max(1)).sum();
+        const at::Tensor grad = torch::autograd::grad({loss}, {x})[0];
+        at::Tensor step = grad.sign();
+        if (!stddev.empty()) {
+            std::vector<float> perChannel(c);
+            for (int k = 0; k < c; ++k)
+                perChannel[k] = stddev[std::min<std::size_t>(k, stddev.size() - 1)];
+            step = step / torch::tensor(perChannel, torch::kFloat).to(d->device).view({1, c, 1, 1});
+        }
+        const at::Tensor perturbed = (x.detach() - epsilon * step).detach();
+        torch::NoGradGuard noGrad;
+        const at::Tensor p = torch::softmax(d->run(perturbed).first.to(torch::kDouble) / temperature, 1);
+        const at::Tensor best = std::get<0>(p.max(1)).to(torch::kCPU).contiguous();
+        out.assign(best.data_ptr<double>(), best.data_ptr<double>() + best.numel());
+    } catch (const c10::Error& e) {
+        throw Error("model '" + d->info.path + "': ODIN needs the input gradient, which failed: " +
+                    firstLine(e.what_without_backtrace()));
+    }
+    return out;
+}
+
+} // namespace oodlens

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "run/Analysis.h"
+
+#include <string>
+
+namespace oodlens {
+
+// Folder holding the bundled demo (model and IDX sets). Searched in order: $OODLENS_DEMO_DIR,
+// <exe>/../share/oodlens/demo (installed), the source tree's resources/demo (build tree).
+// Throws Error listing the places searched when none holds the demo model.
+std::string demoDirectory();
+
+// MNIST (ID test), Fashion-MNIST (OOD) and the MNIST training subset (fit) with the demo CNN.
+AnalysisConfig demoConfig();
+
+} // namespace oodlens

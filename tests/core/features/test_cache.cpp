@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The on-disk feature cache: round trip, keys, damage detection, reuse and invalidation, cancel.
+#include "run/Analysis.h"
+#include "datasets/Dataset.h"
+#include "run/Demo.h"
+#include "common/Error.h"
+#include "features/FeatureCache.h"
+#include "datasets/Idx.h"
+#include "common/Progress.h"
+#include "common/Runtime.h"
+
+#include <QDir>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace oodlens;
+namespace fs = std::filesystem;
+
+namespace {
+
+FeatureSet sampleSet()
+{
+    FeatureSet s;
+    s.rows = 3;
+    s.dim = 2;
+    s.classes = 4;
+    s.features = {1, 2, 3, 4, 5, 6};
+    s.logits = {0.5f, -1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    s.labels = {1, -1, 3};
+    s.index = {0, 2, 5};
+    s.paths = {"a.png", "c, with comma.png", "f.png"};
+    s.skipped = {"b.png: not an image"};
+    return s;
+}
+
+std::size_t filesIn(const std::string& dir, const std::string& suffix)
+{
+    std::size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+        n += e.path().string().find(suffix) != std::string::npos;
+    return n;
+}
+
+// Cancels once `after` progress updates have been seen.
+class CancelAfter : public ProgressSink {
+public:
+    explicit CancelAfter(int after) : after_(after) {}
+    void update(const std::string&, std::size_t, std::size_t) override { ++seen_; }
+    bool isCancelRequested() const override { return seen_ >= after_; }
+
+private:
+    int after_;
+    int seen_ = 0;
+};
+
+} // namespace
+
+class TestCache : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir tmp;
+
+    AnalysisConfig demoIn(const QString& cacheName) const
+    {
+        AnalysisConfig c = demoConfig();
+        c.methods = {"msp"};
+        c.cacheDir = tmp.filePath(cacheName).toStdString();
+        return c;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { initRuntime(0); }
+
+    void roundTrip()
+    {
+        FeatureCache cache(tmp.filePath(QStringLiteral("rt")).toStdString());
+        const std::string key = FeatureCache::key("m", "d", "p");
+        QVERIFY(!cache.load(key));
+        cache.store(key, sampleSet(), "test");
+        const auto back = cache.load(key);
+        QVERIFY(back.has_value());
+        const FeatureSet s = sampleSet();
+        QCOMPARE(back->rows, s.rows);
+        QCOMPARE(back->features, s.features);
+        QCOMPARE(back->logits, s.logits);
+        QCOMPARE(back->labels, s.labels);
+        QCOMPARE(back->index, s.index);
+        QCOMPARE(back->paths, s.paths);
+        QCOMPARE(back->skipped, s.skipped);
+    }
+
+    void keyDependsOnEveryInput()
+    {
+        const std::string k = FeatureCache::key("model", "data", "pre");
+        QVERIFY(k != FeatureCache::key("model2", "data", "pre"));
+        QVERIFY(k != FeatureCache::key("model", "data2", "pre"));
+        QVERIFY(k != FeatureCache::key("model", "data", "pre2"));
+        QCOMPARE(k, FeatureCache::key("model", "data", "pre"));
+    }
+
+    void damagedEntriesAreIgnoredAndRemoved_data()
+    {
+        QTest::addColumn<int>("cut");   // bytes removed from the end
+        QTest::addColumn<int>("flip");  // byte offset flipped (-1: none)
+        QTest::newRow("missing trailer") << 16 << -1;
+        QTest::newRow("truncated data") << 40 << -1;
+        QTest::newRow("flipped feature byte") << 0 << 120;
+        QTest::newRow("flipped magic") << 0 << 2;
+    }
+    void damagedEntriesAreIgnoredAndRemoved()
+    {
+        QFETCH(int, cut);
+        QFETCH(int, flip);
+        FeatureCache cache(tmp.filePath(QStringLiteral("damage")).toStdString());
+        const std::string key = FeatureCache::key("m", "d", QTest::currentDataTag());
+        cache.store(key, sampleSet(), "test");
+        const std::string file = cache.pathFor(key);
+        const auto size = fs::file_size(file);
+        if (cut)
+            fs::resize_file(file, size - cut);
+        if (flip >= 0) {
+            std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekg(flip);
+            char c = 0;
+            f.read(&c, 1);
+            f.seekp(flip);
+            c = static_cast<char>(c ^ 0x5a);
+            f.write(&c, 1);
+        }
+        std::string problem;
+        QVERIFY(!cache.load(key, &problem));
+        QVERIFY2(QString::fromStdString(problem).contains(QString::fromStdString(file)), problem.c_str());
+        QVERIFY(!fs::exists(file));
+    }
+
+    void interruptedWriteIsNeverReadAsValid()
+    {
+        // A crash mid-write leaves only a temporary file; the entry's real name does not exist yet.
+        FeatureCache cache(tmp.filePath(QStringLiteral("crash")).toStdString());
+        const std::string key = FeatureCache::key("m", "d", "crash");
+        fs::create_directories(cache.directory());
+        std::ofstream(cache.pathFor(key) + ".tmp-123-456") << "OODLFC02 partial";
+        QVERIFY(!cache.load(key));
+    }
+
+    void secondRunReadsTheCacheAndGivesTheSameFeatures()
+    {
+        Analysis first(demoIn(QStringLiteral("reuse")));
+        first.extractAll(nullptr);
+        QVERIFY(!first.results()[0].fromCache);
+        QVERIFY(!first.results()[1].fromCache);
+        Analysis second(demoIn(QStringLiteral("reuse")));
+        second.extractAll(nullptr);
+        QVERIFY(second.results()[0].fromCache);
+        QVERIFY(second.results()[1].fromCache);
+        QCOMPARE(second.results()[0].features().features, first.results()[0].features().features);
+        QCOMPARE(second.results()[1].features().logits, first.results()[1].features().logits);
+        QCOMPARE(second.scores("msp", 1), first.scores("msp", 1));
+    }
+
+    void changedPreprocessingInvalidates()
+    {
+        Analysis a(demoIn(QStringLiteral("pre")));
+        a.extractAll(nullptr);
+        AnalysisConfig c = demoIn(QStringLiteral("pre"));
+        c.preprocess.stddev = {0.5f};
+        Analysis b(c);
+        b.extractAll(nullptr);
+        QVERIFY(!b.results()[0].fromCache);
+        QVERIFY(b.results()[0].features().features != a.results()[0].features().features);
+    }
+
+    void changedDatasetInvalidates()
+    {
+        // A raw copy of 50 demo images, then the same file with one pixel changed.
+        const IdxArray demo = readIdx(demoDirectory() + "/mnist-test-2000-images-idx3-ubyte.gz");
+        std::vector<std::uint8_t> pixels(demo.data.begin(), demo.data.begin() + 50 * 784);
+        const std::string file = tmp.filePath(QStringLiteral("small-images-idx3-ubyte")).toStdString();
+        writeIdx(file, {50, 28, 28}, pixels);
+        AnalysisConfig c = demoIn(QStringLiteral("data"));
+        c.datasets = {{"id", file, DatasetRole::Id}};
+        {
+            Analysis a(c);
+            a.extractAll(nullptr);
+            QVERIFY(!a.results()[0].fromCache);
+        }
+        {
+            Analysis a(c);
+            a.extractAll(nullptr);
+            QVERIFY(a.results()[0].fromCache);
+        }
+        pixels[400] = static_cast<std::uint8_t>(pixels[400] ^ 0xff);
+        writeIdx(file, {50, 28, 28}, pixels);
+        Analysis a(c);
+        a.extractAll(nullptr);
+        QVERIFY(!a.results()[0].fromCache);
+    }
+
+    void disabledCacheNeverReads()
+    {
+        AnalysisConfig c = demoIn(QStringLiteral("reuse"));
+        c.cacheDir.clear();
+        Analysis a(c);
+        a.extractAll(nullptr);
+        QVERIFY(!a.results()[0].fromCache);
+    }
+
+    void cancelMidRunLeavesNoCacheEntry()
+    {
+        AnalysisConfig c = demoIn(QStringLiteral("cancel"));
+        c.batchSize = 100;
+        Analysis a(c);
+        CancelAfter sink(3); // a few batches into the ID set
+        QVERIFY_THROWS_EXCEPTION(Cancelled, a.extractAll(&sink));
+        QCOMPARE(filesIn(c.cacheDir, ".olfc"), std::size_t(0));
+        QCOMPARE(filesIn(c.cacheDir, ".tmp-"), std::size_t(0));
+        // A later full run works and fills the cache.
+        Analysis b(c);
+        b.extractAll(nullptr);
+        QVERIFY(b.results()[0].ok());
+        QCOMPARE(filesIn(c.cacheDir, ".olfc"), std::size_t(2));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCache)
+#include "test_cache.moc"

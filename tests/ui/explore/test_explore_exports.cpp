@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Exports of the exploration panel: the contact sheet (size, PNG and PDF) and the scores of the
+// selected images as CSV.
+#include "explore/ContactSheet.h"
+#include "ExploreFixture.h"
+#include "explore/ExplorePanel.h"
+#include "explore/SelectionCsv.h"
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace oodlens;
+using namespace oodlens::ui;
+
+class TestExploreExports : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QVERIFY(dir_.isValid()); }
+
+    void sheetSizeFollowsTheGrid_data()
+    {
+        QTest::addColumn<int>("tiles");
+        QTest::addColumn<int>("columns");
+        QTest::addColumn<int>("width");
+        QTest::addColumn<int>("height");
+        // margin 8, tile 100, caption 3 x (11 + 3) = 42, no title
+        QTest::newRow("one row") << 3 << 4 << 8 + 3 * 108 << 8 + 150;
+        QTest::newRow("full rows") << 8 << 4 << 8 + 4 * 108 << 8 + 2 * 150;
+        QTest::newRow("partial row") << 9 << 4 << 8 + 4 * 108 << 8 + 3 * 150;
+    }
+    void sheetSizeFollowsTheGrid()
+    {
+        QFETCH(int, tiles);
+        QFETCH(int, columns);
+        QFETCH(int, width);
+        QFETCH(int, height);
+        ContactSheetLayout layout;
+        layout.columns = columns;
+        layout.tile = 100;
+        QCOMPARE(layout.sheetSize(tiles), QSize(width, height));
+        QVector<ContactTile> t(tiles);
+        for (ContactTile& x : t) {
+            x.image = QImage(28, 28, QImage::Format_Grayscale8);
+            x.image.fill(200);
+            x.caption = {QStringLiteral("#1"), QStringLiteral("score")};
+        }
+        const QString png = dir_.filePath(QStringLiteral("sheet-%1.png").arg(tiles));
+        QCOMPARE(writeContactSheet(png, t, layout), QString());
+        QFile f(png);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY(f.read(8) == QByteArray("\x89PNG\r\n\x1a\n", 8));
+        QCOMPARE(QImage(png).size(), QSize(width, height));
+    }
+
+    void pdfSheetHasAPdfHeader()
+    {
+        ContactSheetLayout layout;
+        layout.title = QStringLiteral("test");
+        QVector<ContactTile> t(5);
+        const QString pdf = dir_.filePath(QStringLiteral("sheet.pdf"));
+        QCOMPARE(writeContactSheet(pdf, t, layout), QString());
+        QFile f(pdf);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY(f.read(5) == "%PDF-");
+    }
+
+    void panelWritesSheetsOfRealImages()
+    {
+        AnalysisSession session;
+        ExplorePanel panel(&session);
+        session.setCurrentMethod(QStringLiteral("gradnorm"));
+        session.setResult(test::demoResult());
+        QSignalSpy written(&panel, &ExplorePanel::contactSheetWritten);
+        const QString png = dir_.filePath(QStringLiteral("gallery.png"));
+        panel.exportContactSheet(png, ExplorePanel::SheetSource::Gallery, 20);
+        QTRY_COMPARE(written.count(), 1);
+        QCOMPARE(written.at(0).at(1).toString(), QString());
+        ContactSheetLayout layout;
+        layout.title = QStringLiteral("x");
+        QCOMPARE(QImage(png).size(), layout.sheetSize(20));
+        const QString pdf = dir_.filePath(QStringLiteral("disagreements.pdf"));
+        panel.exportContactSheet(pdf, ExplorePanel::SheetSource::Disagreements, 16);
+        QTRY_COMPARE(written.count(), 2);
+        QCOMPARE(written.at(1).at(1).toString(), QString());
+        QFile f(pdf);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY(f.read(5) == "%PDF-");
+    }
+
+    void selectionCsvHasEveryScore()
+    {
+        const AnalysisResultPtr r = test::demoResult();
+        AnalysisSession session;
+        ExplorePanel panel(&session);
+        session.setResult(r);
+        const QString file = dir_.filePath(QStringLiteral("selection.csv"));
+        QVERIFY(!panel.exportSelectionCsv(file).isEmpty()); // nothing selected
+        const QVector<ImageRef> picked{{r->idIndex, 4}, {int(r->oodIndices[0]), 9}};
+        session.setSelection(picked);
+        QCOMPARE(panel.exportSelectionCsv(file), QString());
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
+        const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3);
+        const QStringList header = lines[0].split(QLatin1Char(','));
+        QCOMPARE(header.size(), 6 + int(r->methods.size()));
+        const QStringList row = lines[2].split(QLatin1Char(','));
+        QCOMPARE(row[0], QStringLiteral("fashion-mnist"));
+        QCOMPARE(row[1], QStringLiteral("9"));
+        const int col = int(header.indexOf(QStringLiteral("gradnorm")));
+        QCOMPARE(row[col].toDouble(), r->scoresOf("gradnorm", r->oodIndices[0])[9]);
+    }
+
+private:
+    QTemporaryDir dir_;
+};
+
+QTEST_MAIN(TestExploreExports)
+#include "test_explore_exports.moc"

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "docks/MethodLabels.h"
+
+#include <QCoreApplication>
+
+namespace oodlens::ui {
+
+QString methodDisplayLabel(const std::string& id)
+{
+    const MethodInfo* info = findMethod(id);
+    if (!info)
+        return QString::fromStdString(id);
+    QString label = QString::fromStdString(info->label);
+    label.replace(QStringLiteral("||"), QStringLiteral("\u2016"));
+    label.replace(QStringLiteral("\u2016_1"), QStringLiteral("\u2016\u2081"));
+    label.replace(QStringLiteral("\u2016_2"), QStringLiteral("\u2016\u2082"));
+    label.replace(QStringLiteral(" x "), QStringLiteral(" \u00d7 "));
+    return label;
+}
+
+QString methodGroupTitle(MethodGroup group)
+{
+    switch (group) {
+    case MethodGroup::Gradient:
+        return QCoreApplication::translate("oodlens", "Gradient-based");
+    case MethodGroup::NonGradient:
+        return QCoreApplication::translate("oodlens", "Non-gradient");
+    case MethodGroup::Fitted:
+        return QCoreApplication::translate("oodlens", "Fitted (uses the fit set)");
+    }
+    return {};
+}
+
+QString methodGroupShort(MethodGroup group)
+{
+    switch (group) {
+    case MethodGroup::Gradient:
+        return QCoreApplication::translate("oodlens", "gradient");
+    case MethodGroup::NonGradient:
+        return QCoreApplication::translate("oodlens", "non-gradient");
+    case MethodGroup::Fitted:
+        return QCoreApplication::translate("oodlens", "fitted");
+    }
+    return {};
+}
+
+} // namespace oodlens::ui

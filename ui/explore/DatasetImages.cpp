@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "explore/DatasetImages.h"
+
+#include "datasets/Dataset.h"
+#include "common/Error.h"
+
+namespace oodlens::ui {
+
+DatasetImages::DatasetImages(AnalysisResultPtr result) : result_(std::move(result))
+{
+    if (result_)
+        opened_.resize(result_->datasets.size());
+}
+
+DatasetImages::~DatasetImages() = default;
+
+QImage DatasetImages::image(const ImageRef& ref) const
+{
+    if (!result_ || !ref.isValid() || static_cast<std::size_t>(ref.dataset) >= result_->datasets.size())
+        throw Error("no such image");
+    const auto d = static_cast<std::size_t>(ref.dataset);
+    const FeatureSet* set = d < result_->features.size() ? result_->features[d].get() : nullptr;
+    if (!set || static_cast<std::size_t>(ref.row) >= set->rows)
+        throw Error("image " + std::to_string(ref.row) + " of '" + result_->datasets[d].name + "' was not scored");
+    std::shared_ptr<const Dataset> dataset;
+    {
+        // Opening happens under the lock so that two threads never open the same set twice;
+        // decoding below runs in parallel (Dataset::image is const and thread-safe).
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!opened_[d])
+            opened_[d] = openDataset(result_->datasets[d].path);
+        dataset = opened_[d];
+    }
+    const std::size_t item = static_cast<std::size_t>(ref.row) < set->index.size() ? set->index[ref.row]
+                                                                                    : static_cast<std::size_t>(ref.row);
+    const ImageU8 img = dataset->image(item);
+    return toQImage(img.width, img.height, img.channels, img.pixels.data());
+}
+
+QImage toQImage(int width, int height, int channels, const unsigned char* pixels)
+{
+    QImage::Format format = QImage::Format_RGB888;
+    if (channels == 1)
+        format = QImage::Format_Grayscale8;
+    else if (channels == 4)
+        format = QImage::Format_RGBA8888;
+    else if (channels != 3)
+        throw Error("cannot show an image with " + std::to_string(channels) + " channels");
+    // Wrap, then copy: the copy owns its pixels and outlives the engine's buffer.
+    return QImage(pixels, width, height, static_cast<qsizetype>(width) * channels, format).copy();
+}
+
+} // namespace oodlens::ui

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "explore/GalleryView.h"
+
+#include "explore/GalleryModel.h"
+#include "docks/MethodLabels.h"
+#include "explore/ThumbnailLoader.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QInputEvent>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QListView>
+#include <QPainter>
+#include <QSpinBox>
+#include <QStyledItemDelegate>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace oodlens::ui {
+namespace {
+
+// Fixed-size tiles: thumbnail on top, "#rank  score" below. A fixed sizeHint keeps the view's
+// layout O(1) per item, which is what lets it hold 100,000 rows.
+class TileDelegate : public QStyledItemDelegate {
+public:
+    TileDelegate(int thumb, QObject* parent) : QStyledItemDelegate(parent), thumb_(thumb) {}
+
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const override
+    {
+        return {thumb_ + 8, thumb_ + option.fontMetrics.height() + 10};
+    }
+
+    void paint(QPainter* p, const QStyleOptionViewItem& option, const QModelIndex& index) const override
+    {
+        const QRect r = option.rect.adjusted(2, 2, -2, -2);
+        p->save();
+        if (option.state & QStyle::State_Selected)
+            p->fillRect(r, option.palette.highlight().color().lighter(160));
+        const QRect imageRect(r.left() + 2, r.top() + 2, thumb_, thumb_);
+        const QImage img = index.data(Qt::DecorationRole).value<QImage>();
+        if (img.isNull()) {
+            p->fillRect(imageRect, QColor(225, 225, 225));
+        } else {
+            QRect target(QPoint(), img.size());
+            target.moveCenter(imageRect.center());
+            p->drawImage(target, img);
+        }
+        if (index.data(GalleryModel::FlaggedRole).toBool())
+            p->fillRect(QRect(imageRect.left(), imageRect.bottom() - 3, imageRect.width(), 4), QColor(213, 94, 0));
+        const QRect text(r.left(), imageRect.bottom() + 3, r.width(), option.fontMetrics.height() + 2);
+        p->setPen(option.palette.text().color());
+        p->drawText(text, Qt::AlignHCenter | Qt::AlignVCenter,
+                    option.fontMetrics.elidedText(index.data(Qt::DisplayRole).toString(), Qt::ElideRight, r.width()));
+        if (index.data(GalleryModel::CurrentRole).toBool()) {
+            p->setPen(QPen(QColor(0, 114, 178), 3));
+            p->drawRect(r.adjusted(1, 1, -1, -1));
+        }
+        p->restore();
+    }
+
+private:
+    int thumb_;
+};
+
+} // namespace
+
+GalleryView::GalleryView(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent)
+    : QWidget(parent), session_(session)
+{
+    model_ = new GalleryModel(session, loader, this);
+
+    method_ = new QComboBox(this);
+    method_->setToolTip(tr("Score the gallery is sorted by"));
+    order_ = new QComboBox(this);
+    order_->addItem(tr("most OOD first"), true);
+    order_->addItem(tr("most ID first"), false);
+    dataset_ = new QComboBox(this);
+    // -1 is "no filter", shown as "any class" (a plain 0 would read like a filter for class 0).
+    trueClass_ = new QSpinBox(this);
+    trueClass_->setRange(-1, 100000);
+    trueClass_->setValue(-1);
+    trueClass_->setSpecialValueText(tr("true: any class"));
+    trueClass_->setPrefix(tr("true: "));
+    trueClass_->setToolTip(tr("Only images whose label is this class (ID images only; OOD images have no class)"));
+    predicted_ = new QSpinBox(this);
+    predicted_->setRange(-1, 100000);
+    predicted_->setValue(-1);
+    predicted_->setSpecialValueText(tr("pred: any class"));
+    predicted_->setPrefix(tr("pred: "));
+    predicted_->setToolTip(tr("Only images the model predicts as this class"));
+    flag_ = new QComboBox(this);
+    flag_->addItem(tr("all"), static_cast<int>(FlagFilter::Any));
+    flag_->addItem(tr("flagged"), static_cast<int>(FlagFilter::Flagged));
+    flag_->addItem(tr("accepted"), static_cast<int>(FlagFilter::Accepted));
+    flag_->setToolTip(tr("At the current threshold of the current method"));
+    selectionOnly_ = new QCheckBox(tr("selection only"), this);
+    count_ = new QLabel(this);
+
+    // Two rows (sort, then filters), so that the gallery fits beside the inspector.
+    auto* sortRow = new QHBoxLayout;
+    for (QWidget* w : std::initializer_list<QWidget*>{method_, order_, dataset_})
+        sortRow->addWidget(w);
+    sortRow->addStretch(1);
+    sortRow->addWidget(count_);
+    auto* filterRow = new QHBoxLayout;
+    for (QWidget* w : std::initializer_list<QWidget*>{trueClass_, predicted_, flag_, selectionOnly_})
+        filterRow->addWidget(w);
+    filterRow->addStretch(1);
+    auto* controls = new QVBoxLayout;
+    controls->addLayout(sortRow);
+    controls->addLayout(filterRow);
+
+    list_ = new QListView(this);
+    list_->setViewMode(QListView::IconMode);
+    list_->setMovement(QListView::Static);
+    list_->setResizeMode(QListView::Adjust);
+    list_->setUniformItemSizes(true);
+    list_->setWrapping(true);
+    list_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    list_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    list_->setItemDelegate(new TileDelegate(loader ? loader->thumbnailSize() : 96, list_));
+    list_->setModel(model_);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(list_, 1);
+
+    connect(method_, &QComboBox::currentIndexChanged, this,
+            [this] { model_->setSortMethod(method_->currentData().toString()); });
+    connect(order_, &QComboBox::currentIndexChanged, this, [this] { model_->setAscending(order_->currentData().toBool()); });
+    connect(dataset_, &QComboBox::currentIndexChanged, this, [this] {
+        model_->setDatasetFilter(dataset_->currentData().isValid() ? dataset_->currentData().toInt() : -1);
+    });
+    connect(trueClass_, &QSpinBox::valueChanged, model_, &GalleryModel::setTrueClassFilter);
+    connect(predicted_, &QSpinBox::valueChanged, model_, &GalleryModel::setPredictedClassFilter);
+    connect(flag_, &QComboBox::currentIndexChanged, this,
+            [this] { model_->setFlagFilter(static_cast<FlagFilter>(flag_->currentData().toInt())); });
+    connect(selectionOnly_, &QCheckBox::toggled, model_, &GalleryModel::setSelectionOnly);
+    connect(list_, &QListView::clicked, this, [this](const QModelIndex& index) {
+        if (session_)
+            session_->setCurrentImage(model_->imageAt(index.row()));
+    });
+    list_->installEventFilter(this);
+    list_->viewport()->installEventFilter(this);
+    connect(list_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &GalleryView::onViewSelectionChanged);
+    connect(model_, &QAbstractItemModel::modelReset, this, [this] {
+        count_->setText(tr("%n image(s)", nullptr, model_->rowCount()));
+        showSessionSelection();
+        // With no image picked yet, the first tile is the current one, so that the inspector
+        // beside the gallery shows something from the start.
+        if (session_ && session_->result() && !session_->currentImage().isValid() && model_->rowCount() > 0)
+            session_->setCurrentImage(model_->imageAt(0));
+        scrollToCurrent();
+    });
+    connect(session, &AnalysisSession::selectionChanged, this, [this] {
+        if (!feeding_)
+            showSessionSelection();
+    });
+    connect(session, &AnalysisSession::resultChanged, this, &GalleryView::rebuildControls);
+    connect(session, &AnalysisSession::currentImageChanged, this, &GalleryView::scrollToCurrent);
+    model_->setAscending(true);
+    rebuildControls();
+}
+
+void GalleryView::setSelectionOnly(bool on)
+{
+    selectionOnly_->setChecked(on);
+}
+
+void GalleryView::rebuildControls()
+{
+    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const QSignalBlocker b1(method_), b2(dataset_);
+    method_->clear();
+    method_->addItem(tr("current method"), QString());
+    dataset_->clear();
+    dataset_->addItem(tr("all datasets"));
+    if (r) {
+        for (const std::string& m : r->methods)
+            method_->addItem(methodDisplayLabel(m), QString::fromStdString(m));
+        for (std::size_t d = 0; d < r->datasets.size(); ++d)
+            if (r->datasets[d].rows > 0)
+                dataset_->addItem(QString::fromStdString(r->datasets[d].name), static_cast<int>(d));
+    }
+    model_->setSortMethod(QString());
+    model_->setDatasetFilter(-1);
+}
+
+void GalleryView::scrollToCurrent()
+{
+    const int row = session_ ? model_->rowOf(session_->currentImage()) : -1;
+    if (row < 0)
+        return;
+    const QModelIndex index = model_->index(row);
+    // Moves the view's current tile without touching its selection (the session's selection).
+    if (list_->currentIndex() != index)
+        list_->selectionModel()->setCurrentIndex(index, QItemSelectionModel::NoUpdate);
+    list_->scrollTo(index);
+}
+
+bool GalleryView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::MouseButtonPress || event->type() == QEvent::KeyPress)
+        pressModifiers_ = static_cast<QInputEvent*>(event)->modifiers();
+    return QWidget::eventFilter(watched, event);
+}
+
+void GalleryView::onViewSelectionChanged()
+{
+    if (showing_ || !session_)
+        return;
+    QVector<ImageRef> picked;
+    const QModelIndexList rows = list_->selectionModel()->selectedIndexes();
+    picked.reserve(rows.size());
+    for (const QModelIndex& index : rows)
+        picked.push_back(model_->imageAt(index.row()));
+    std::sort(picked.begin(), picked.end(), [](const ImageRef& a, const ImageRef& b) {
+        return a.dataset != b.dataset ? a.dataset < b.dataset : a.row < b.row;
+    });
+    const bool multi = pressModifiers_ & (Qt::ControlModifier | Qt::ShiftModifier | Qt::MetaModifier);
+    if (!multi && picked.size() <= 1) {
+        // A plain click picks the current image (see `clicked`); it ends a selection the gallery
+        // made, but a lasso from the scatter stays until the scatter clears it.
+        if (session_->selection().isEmpty() || session_->selection() != ownSelection_)
+            return;
+        picked.clear();
+    }
+    ownSelection_ = picked;
+    feeding_ = true;
+    session_->setSelection(picked);
+    feeding_ = false;
+}
+
+void GalleryView::showSessionSelection()
+{
+    if (!session_)
+        return;
+    QItemSelection selection;
+    for (const ImageRef& image : session_->selection()) {
+        const int row = model_->rowOf(image);
+        if (row >= 0)
+            selection.select(model_->index(row), model_->index(row));
+    }
+    showing_ = true;
+    list_->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    showing_ = false;
+}
+
+} // namespace oodlens::ui

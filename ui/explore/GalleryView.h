@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "workspace/AnalysisSession.h"
+
+#include <QPointer>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QListView;
+class QSpinBox;
+
+namespace oodlens::ui {
+
+class GalleryModel;
+class ThumbnailLoader;
+
+// A virtualised grid of every image (QListView in icon mode with uniform item sizes): each tile is
+// the thumbnail, its rank and score, a red edge when flagged at the current threshold and a frame
+// when it is the session's current image. Above it: the sort key and order, and the filters
+// (dataset, true class, predicted class, flagged/accepted, the session's selection).
+// Clicking a tile makes it the session's current image. Ctrl+click (toggle) and Shift+click
+// (range) select several tiles: that set becomes the session's selection, and the session's
+// selection (a lasso in the scatter) shows as selected tiles. A plain click clears a selection the
+// gallery made, and leaves one made elsewhere alone.
+class GalleryView : public QWidget {
+    Q_OBJECT
+
+public:
+    GalleryView(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent = nullptr);
+
+    GalleryModel* model() const { return model_; }
+    QListView* listView() const { return list_; }
+    // Turns the "selection only" filter on or off (the scatter's lasso turns it on).
+    void setSelectionOnly(bool on);
+    // True while the gallery hands its own selection to the session.
+    bool isFeedingSelection() const { return feeding_; }
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    void rebuildControls();
+    void scrollToCurrent();
+    void onViewSelectionChanged();
+    void showSessionSelection();
+
+    QPointer<AnalysisSession> session_;
+    GalleryModel* model_ = nullptr;
+    QListView* list_ = nullptr;
+    QComboBox* method_ = nullptr;
+    QComboBox* order_ = nullptr;
+    QComboBox* dataset_ = nullptr;
+    QSpinBox* trueClass_ = nullptr;
+    QSpinBox* predicted_ = nullptr;
+    QComboBox* flag_ = nullptr;
+    QCheckBox* selectionOnly_ = nullptr;
+    QLabel* count_ = nullptr;
+    Qt::KeyboardModifiers pressModifiers_; // of the last mouse press or key press in the grid
+    QVector<ImageRef> ownSelection_;       // what the gallery last made the session's selection
+    bool feeding_ = false;                 // handing the view's selection to the session
+    bool showing_ = false;                 // mirroring the session's selection in the view
+};
+
+} // namespace oodlens::ui

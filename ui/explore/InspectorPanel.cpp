@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "explore/InspectorPanel.h"
+
+#include "common/Error.h"
+#include "docks/MethodLabels.h"
+#include "explore/ThumbnailLoader.h"
+
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QScrollArea>
+#include <QSvgGenerator>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace oodlens::ui {
+namespace {
+
+QString number(double v)
+{
+    return std::isnan(v) ? QStringLiteral("NaN") : QString::number(v, 'g', 5);
+}
+
+QString percent(double fraction)
+{
+    return std::isnan(fraction) ? QStringLiteral("–") : QString::number(100.0 * fraction, 'f', 1) + QStringLiteral(" %");
+}
+
+} // namespace
+
+InspectorPanel::InspectorPanel(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent)
+    : QWidget(parent), session_(session), loader_(loader)
+{
+    image_ = new QLabel(this);
+    image_->setAlignment(Qt::AlignCenter);
+    image_->setMinimumSize(200, 200);
+    header_ = new QLabel(this);
+    header_->setTextFormat(Qt::RichText);
+    header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    header_->setWordWrap(true);
+    decomposition_ = new QLabel(this);
+    decomposition_->setTextFormat(Qt::RichText);
+    decomposition_->setWordWrap(true);
+    tree_ = new QTreeWidget(this);
+    tree_->setColumnCount(4);
+    tree_->setHeaderLabels({tr("Method"), tr("Score"), tr("ID percentile"), tr("Decision")});
+    tree_->setRootIsDecorated(false);
+    tree_->setToolTip(tr("ID percentile: fraction of ID images whose score is at most this one (ties count "
+                         "as below). A low percentile means the image looks less ID than most ID images."));
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(image_);
+    top->addWidget(header_, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(decomposition_);
+    layout->addWidget(tree_, 1);
+
+    connect(session, &AnalysisSession::resultChanged, this, &InspectorPanel::refresh);
+    connect(session, &AnalysisSession::currentImageChanged, this, &InspectorPanel::refresh);
+    connect(session, &AnalysisSession::currentMethodChanged, this, &InspectorPanel::refresh);
+    connect(session, &AnalysisSession::thresholdChanged, this, &InspectorPanel::refresh);
+    if (loader)
+        connect(loader, &ThumbnailLoader::imageReady, this, [this](const ImageRef& ref) {
+            if (session_ && ref == session_->currentImage())
+                showImage();
+        });
+    refresh();
+}
+
+QString InspectorPanel::headerText() const
+{
+    return header_->text();
+}
+
+QString InspectorPanel::decompositionText() const
+{
+    return decomposition_->text();
+}
+
+bool InspectorPanel::hasImage() const
+{
+    return !image_->pixmap().isNull();
+}
+
+const ScoreDistribution& InspectorPanel::idDistribution(const std::string& method)
+{
+    auto it = id_.find(method);
+    if (it == id_.end()) {
+        const AnalysisResultPtr r = session_->result();
+        it = id_.emplace(method, ScoreDistribution(r->scoresOf(method, static_cast<std::size_t>(r->idIndex)))).first;
+    }
+    return it->second;
+}
+
+double InspectorPanel::threshold95(const std::string& method)
+{
+    auto it = threshold95_.find(method);
+    if (it == threshold95_.end()) {
+        const AnalysisResultPtr r = session_->result();
+        double t = std::nan("");
+        try {
+            t = thresholdAtIdTpr(r->scoresOf(method, static_cast<std::size_t>(r->idIndex)), 0.95);
+        } catch (const Error&) {
+        }
+        it = threshold95_.emplace(method, t).first;
+    }
+    return it->second;
+}
+
+const DecompositionReference* InspectorPanel::decomposition(const std::string& method)
+{
+    auto it = decompositions_.find(method);
+    if (it == decompositions_.end()) {
+        const AnalysisResultPtr r = session_->result();
+        const auto id = static_cast<std::size_t>(r->idIndex);
+        if (id >= r->features.size() || !r->features[id])
+            return nullptr;
+        it = decompositions_.emplace(method, DecompositionReference(method, *r->features[id], r->head, r->params)).first;
+    }
+    return &it->second;
+}
+
+void InspectorPanel::refresh()
+{
+    tree_->clear();
+    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    if (r.get() != cachedFor_) {
+        cachedFor_ = r.get();
+        id_.clear();
+        threshold95_.clear();
+        decompositions_.clear();
+    }
+    const ImageRef ref = session_ ? session_->currentImage() : ImageRef();
+    const auto d = static_cast<std::size_t>(ref.dataset);
+    const FeatureSet* set =
+        r && ref.isValid() && d < r->features.size() && r->features[d] ? r->features[d].get() : nullptr;
+    if (!set || static_cast<std::size_t>(ref.row) >= set->rows || r->idIndex < 0) {
+        header_->setText(tr("<i>No image selected.</i> Click an image in the gallery, the scatter plot or the "
+                            "disagreement list."));
+        decomposition_->clear();
+        image_->clear();
+        return;
+    }
+    const auto row = static_cast<std::size_t>(ref.row);
+
+    // Header: where the image comes from and what the model says.
+    const int label = row < set->labels.size() ? set->labels[row] : -1;
+    const int predicted = set->prediction(row);
+    QString top5;
+    for (const ClassProbability& p : topProbabilities(set->logitRow(row), set->classes, 5))
+        top5 += QStringLiteral("<tr><td>class %1</td><td align=right>%2</td></tr>")
+                    .arg(p.cls)
+                    .arg(percent(p.probability));
+    const QString path = row < set->paths.size() ? QString::fromStdString(set->paths[row]) : QString();
+    header_->setText(tr("<b>%1</b> image %2<br><small>%3</small><br>true label: <b>%4</b> &nbsp; prediction: "
+                        "<b>%5</b>%6<br><table><tr><th align=left>top-5</th><th>softmax</th></tr>%7</table>")
+                         .arg(QString::fromStdString(r->datasets[d].name).toHtmlEscaped())
+                         .arg(row)
+                         .arg(path.toHtmlEscaped())
+                         .arg(label >= 0 ? QString::number(label) : tr("unknown"))
+                         .arg(predicted)
+                         .arg(label >= 0 ? (label == predicted ? tr(" (correct)") : tr(" (wrong)")) : QString())
+                         .arg(top5));
+
+    // Every score, grouped; the registry's order inside a group.
+    const std::string current = session_->currentMethod().toStdString();
+    for (MethodGroup group : {MethodGroup::Gradient, MethodGroup::NonGradient, MethodGroup::Fitted}) {
+        QTreeWidgetItem* groupItem = nullptr;
+        for (const MethodInfo& info : methodRegistry()) {
+            if (info.group != group || r->scores.find(info.id) == r->scores.end())
+                continue;
+            const std::vector<double>& s = r->scoresOf(info.id, d);
+            if (row >= s.size())
+                continue;
+            if (!groupItem) {
+                groupItem = new QTreeWidgetItem(tree_, {methodGroupTitle(group)});
+                QFont f = groupItem->font(0);
+                f.setBold(true);
+                groupItem->setFont(0, f);
+                groupItem->setFirstColumnSpanned(true);
+            }
+            const double v = s[row];
+            const bool isCurrent = info.id == current;
+            const double t = isCurrent ? session_->threshold() : threshold95(info.id);
+            QString decision;
+            if (!std::isnan(t)) {
+                const bool flagged = std::isnan(v) || v < t;
+                decision = (flagged ? tr("flagged") : tr("accepted")) +
+                           (isCurrent ? tr(" at the current threshold %1").arg(number(t))
+                                      : tr(" at 95%-ID-TPR threshold %1").arg(number(t)));
+            }
+            auto* item = new QTreeWidgetItem(
+                tree_, {methodDisplayLabel(info.id), number(v), percent(idDistribution(info.id).percentile(v)), decision});
+            item->setData(0, Qt::UserRole, QString::fromStdString(info.id));
+            if (isCurrent)
+                for (int c = 0; c < 4; ++c) {
+                    QFont f = item->font(c);
+                    f.setBold(true);
+                    item->setFont(c, f);
+                }
+        }
+    }
+    for (int c = 0; c < 4; ++c)
+        tree_->resizeColumnToContents(c);
+
+    // The factorisation of the gradient scores.
+    QString text;
+    for (const char* method : {"gradnorm", "exgrad"}) {
+        if (r->scores.find(method) == r->scores.end())
+            continue;
+        try {
+            const DecompositionReference* ref95 = decomposition(method);
+            if (!ref95)
+                continue;
+            const FactorPercentiles p = ref95->locate(*set, row);
+            text += tr("<b>%1</b> = feature term %2 <small>(ID pct %3)</small> × output term %4 <small>(ID pct "
+                       "%5)</small> = %6<br>")
+                        .arg(methodDisplayLabel(method), number(p.value.featureTerm), percent(p.featurePercentile),
+                             number(p.value.outputTerm), percent(p.outputPercentile), number(p.score));
+        } catch (const Error& e) {
+            text += QString::fromStdString(e.what()).toHtmlEscaped() + QStringLiteral("<br>");
+        }
+    }
+    decomposition_->setText(text);
+    showImage();
+}
+
+void InspectorPanel::showImage()
+{
+    const ImageRef ref = session_ ? session_->currentImage() : ImageRef();
+    const QImage img = loader_ ? loader_->image(ref) : QImage();
+    if (img.isNull()) {
+        const QString error = loader_ ? loader_->errorOf(ref) : QString();
+        image_->setPixmap(QPixmap());
+        image_->setText(error.isEmpty() ? tr("loading…") : error);
+        return;
+    }
+    // Small images (MNIST, CIFAR) are enlarged by a whole factor, without blur, to stay legible.
+    const int factor = qMax(1, 192 / qMax(img.width(), img.height()));
+    image_->setPixmap(QPixmap::fromImage(
+        factor > 1 ? img.scaled(img.size() * factor, Qt::KeepAspectRatio, Qt::FastTransformation) : img));
+    image_->setToolTip(tr("%1 × %2 pixels%3")
+                           .arg(img.width())
+                           .arg(img.height())
+                           .arg(factor > 1 ? tr(", shown ×%1").arg(factor) : QString()));
+}
+
+QString InspectorPanel::exportTo(const QString& file, int dpi)
+{
+    const QString suffix = QFileInfo(file).suffix().toLower();
+    const QSize size = this->size();
+    if (suffix == QStringLiteral("pdf")) {
+        QPdfWriter writer(file);
+        writer.setResolution(dpi);
+        writer.setPageSize(QPageSize(QSizeF(size) * 25.4 / 96.0, QPageSize::Millimeter));
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+        QPainter painter;
+        if (!painter.begin(&writer))
+            return tr("cannot write '%1'").arg(file);
+        const double scale = double(writer.width()) / size.width();
+        painter.scale(scale, scale);
+        render(&painter, QPoint(), QRegion(), QWidget::DrawChildren);
+        painter.end();
+        return {};
+    }
+    if (suffix == QStringLiteral("svg")) {
+        QSvgGenerator svg;
+        svg.setFileName(file);
+        svg.setSize(size);
+        svg.setViewBox(QRect(QPoint(), size));
+        svg.setTitle(tr("OOD Lens inspector"));
+        QPainter painter;
+        if (!painter.begin(&svg))
+            return tr("cannot write '%1'").arg(file);
+        render(&painter, QPoint(), QRegion(), QWidget::DrawChildren);
+        painter.end();
+        return {};
+    }
+    const double scale = dpi / 96.0;
+    QImage image(size * scale, QImage::Format_ARGB32);
+    image.setDevicePixelRatio(scale);
+    image.fill(Qt::white);
+    {
+        QPainter painter(&image);
+        render(&painter, QPoint(), QRegion(), QWidget::DrawChildren);
+    }
+    if (!image.save(file))
+        return tr("cannot write '%1'").arg(file);
+    return {};
+}
+
+} // namespace oodlens::ui

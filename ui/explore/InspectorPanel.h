@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "workspace/AnalysisSession.h"
+#include "explore/Inspect.h"
+
+#include <QPointer>
+#include <QWidget>
+
+#include <map>
+#include <string>
+
+class QLabel;
+class QTreeWidget;
+
+namespace oodlens::ui {
+
+class ThumbnailLoader;
+
+// Everything about the session's current image: the image (decoded off the GUI thread), its file,
+// true label, prediction and top-5 probabilities, and every score side by side, grouped
+// gradient-based / non-gradient / fitted baselines, each with its percentile within the ID set
+// and its decision. The current method is judged at the session's threshold; the others at their
+// own 95%-ID-TPR threshold, and the column says which. GradNorm and ExGrad also show their
+// factors, featureTerm x outputTerm = score, with each factor's percentile among the ID set's.
+class InspectorPanel : public QWidget {
+    Q_OBJECT
+
+public:
+    InspectorPanel(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent = nullptr);
+
+    // Writes the panel as it is shown: .pdf and .svg as vectors, anything else as a PNG-like
+    // raster at `dpi`. Returns an error message, empty on success.
+    QString exportTo(const QString& file, int dpi = 192);
+
+    // For tests: the tree of scores and the text of the header / decomposition labels.
+    QTreeWidget* scoreTree() const { return tree_; }
+    QString headerText() const;
+    QString decompositionText() const;
+    bool hasImage() const;
+
+public Q_SLOTS:
+    void refresh();
+
+private:
+    void showImage();
+    const ScoreDistribution& idDistribution(const std::string& method);
+    double threshold95(const std::string& method);
+    const DecompositionReference* decomposition(const std::string& method);
+
+    QPointer<AnalysisSession> session_;
+    QPointer<ThumbnailLoader> loader_;
+    QLabel* image_ = nullptr;
+    QLabel* header_ = nullptr;
+    QLabel* decomposition_ = nullptr;
+    QTreeWidget* tree_ = nullptr;
+    // Per-result caches, dropped when the result changes.
+    const AnalysisResult* cachedFor_ = nullptr;
+    std::map<std::string, ScoreDistribution> id_;
+    std::map<std::string, double> threshold95_;
+    std::map<std::string, DecompositionReference> decompositions_;
+};
+
+} // namespace oodlens::ui

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "plots/MetricsTableModel.h"
+
+#include "docks/MethodLabels.h"
+#include "methods/Scores.h"
+
+#include <QColor>
+#include <QFont>
+
+#include <cmath>
+
+namespace oodlens::ui {
+
+namespace {
+
+double metricValue(const BinaryMetrics& m, int column)
+{
+    switch (column) {
+    case MetricsTableModel::AurocColumn:
+        return m.auroc;
+    case MetricsTableModel::Fpr95IdColumn:
+        return m.fpr95_id;
+    case MetricsTableModel::Fpr95OodColumn:
+        return m.fpr95_ood;
+    case MetricsTableModel::AuprInColumn:
+        return m.aupr_in;
+    case MetricsTableModel::AuprOutColumn:
+        return m.aupr_out;
+    default:
+        return NAN;
+    }
+}
+
+QString percent(double fraction)
+{
+    return std::isfinite(fraction) ? QString::number(fraction * 100.0, 'f', 2) : QStringLiteral("\u2013");
+}
+
+QString groupLabel(const std::string& method)
+{
+    const MethodInfo* info = findMethod(method);
+    return info ? methodGroupShort(info->group) : QString();
+}
+
+Interval intervalOf(const BootstrapIntervals& b, int column)
+{
+    switch (column) {
+    case MetricsTableModel::AurocColumn:
+        return b.auroc;
+    case MetricsTableModel::Fpr95IdColumn:
+        return b.fpr95_id;
+    case MetricsTableModel::Fpr95OodColumn:
+        return b.fpr95_ood;
+    case MetricsTableModel::AuprInColumn:
+        return b.aupr_in;
+    case MetricsTableModel::AuprOutColumn:
+        return b.aupr_out;
+    default:
+        return {};
+    }
+}
+
+bool lowerIsBetter(int column)
+{
+    return column == MetricsTableModel::Fpr95IdColumn || column == MetricsTableModel::Fpr95OodColumn;
+}
+
+bool isReversed(const BinaryMetrics& m)
+{
+    return m.auroc < 0.5;
+}
+
+} // namespace
+
+QColor MetricsTableModel::reversedAurocColor()
+{
+    return QColor(0xF8, 0xC9, 0xC4);
+}
+
+MetricsTableModel::MetricsTableModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void MetricsTableModel::setRows(std::vector<MetricsRow> rows)
+{
+    beginResetModel();
+    rows_ = std::move(rows);
+    best_.assign(rows_.size(), std::vector<bool>(ColumnCount, false));
+    for (int column = AurocColumn; column < ColumnCount; ++column)
+        for (std::size_t i = 0; i < rows_.size(); ++i) {
+            const double v = metricValue(rows_[i].metrics, column);
+            bool best = std::isfinite(v);
+            for (std::size_t j = 0; j < rows_.size() && best; ++j) {
+                if (rows_[j].ood != rows_[i].ood)
+                    continue;
+                const double w = metricValue(rows_[j].metrics, column);
+                best = !(lowerIsBetter(column) ? w < v : w > v);
+            }
+            best_[i][std::size_t(column)] = best && rows_.size() > 1;
+        }
+    endResetModel();
+}
+
+int MetricsTableModel::firstRowOf(const QString& method) const
+{
+    const std::string id = method.toStdString();
+    for (std::size_t i = 0; i < rows_.size(); ++i)
+        if (rows_[i].method == id)
+            return static_cast<int>(i);
+    return -1;
+}
+
+bool MetricsTableModel::isBest(int row, int column) const
+{
+    return row >= 0 && std::size_t(row) < best_.size() && column >= 0 && column < ColumnCount &&
+           best_[std::size_t(row)][std::size_t(column)];
+}
+
+int MetricsTableModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+}
+
+int MetricsTableModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant MetricsTableModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || index.row() >= rowCount() || index.column() >= ColumnCount)
+        return {};
+    const MetricsRow& row = rows_[static_cast<std::size_t>(index.row())];
+    const BinaryMetrics& m = row.metrics;
+    const int column = index.column();
+    const bool numeric = column >= AurocColumn;
+    const bool reversedCell = column == AurocColumn && isReversed(m);
+
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case MethodColumn:
+            return methodDisplayLabel(row.method);
+        case GroupColumn:
+            return groupLabel(row.method);
+        case OodColumn:
+            return QString::fromStdString(row.ood);
+        default:
+            if (row.hasIntervals) {
+                const Interval ci = intervalOf(row.intervals, column);
+                return QStringLiteral("%1 [%2, %3]")
+                    .arg(percent(metricValue(m, column)), percent(ci.lo), percent(ci.hi));
+            }
+            return percent(metricValue(m, column));
+        }
+    case SortRole:
+        if (numeric)
+            return metricValue(m, column) * 100.0;
+        return data(index, Qt::DisplayRole);
+    case MethodIdRole:
+        return QString::fromStdString(row.method);
+    case Qt::TextAlignmentRole:
+        return QVariant::fromValue(numeric ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter);
+    case Qt::BackgroundRole:
+        if (reversedCell)
+            return reversedAurocColor();
+        return {};
+    case Qt::ForegroundRole:
+        if (reversedCell)
+            return QColor(Qt::black); // readable on the light red in dark themes too
+        return {};
+    case Qt::FontRole:
+        if (reversedCell || isBest(index.row(), column)) {
+            QFont font;
+            font.setBold(true);
+            return font;
+        }
+        return {};
+    case Qt::ToolTipRole: {
+        if (column == MethodColumn) {
+            const MethodInfo* info = findMethod(row.method);
+            return info ? QStringLiteral("%1: %2").arg(QString::fromStdString(info->id),
+                                                       QString::fromStdString(info->formula))
+                        : QString();
+        }
+        if (!numeric)
+            return {};
+        QString tip = tr("%1 ID and %2 OOD scores").arg(m.n_id).arg(m.n_ood);
+        if (isBest(index.row(), column))
+            tip += tr("; best on %1 (bold)").arg(QString::fromStdString(row.ood));
+        if (row.hasIntervals)
+            tip += tr("; 95% bootstrap interval from %1 resamples (seed %2)")
+                       .arg(row.intervals.resamples)
+                       .arg(row.intervals.seed);
+        if (m.nan_id + m.nan_ood > 0)
+            tip += tr("; NaN scores left out: %1 ID, %2 OOD").arg(m.nan_id).arg(m.nan_ood);
+        if (reversedCell)
+            tip = tr("AUROC %1% is below 50%: %2 ranks %3 above the ID set, so its orientation "
+                     "(higher = more ID) is reversed on this data.\n")
+                      .arg(percent(m.auroc), data(index.siblingAtColumn(MethodColumn)).toString(),
+                           QString::fromStdString(row.ood)) +
+                  tip;
+        return tip;
+    }
+    default:
+        return {};
+    }
+}
+
+QVariant MetricsTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    if (role == Qt::DisplayRole) {
+        switch (section) {
+        case MethodColumn:
+            return tr("Method");
+        case GroupColumn:
+            return tr("Group");
+        case OodColumn:
+            return tr("OOD set");
+        case AurocColumn:
+            return tr("AUROC %");
+        case Fpr95IdColumn:
+            return tr("FPR@95 (ID+) %");
+        case Fpr95OodColumn:
+            return tr("FPR@95 (OOD+) %");
+        case AuprInColumn:
+            return tr("AUPR-In %");
+        case AuprOutColumn:
+            return tr("AUPR-Out %");
+        default:
+            return {};
+        }
+    }
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case AurocColumn:
+            return tr("Area under the ROC curve: the chance that a random ID image scores higher than a random OOD "
+                      "image (ties count half). 50% is chance; below 50% (red) the score's orientation is reversed "
+                      "on this data. Higher is better.");
+        case Fpr95IdColumn:
+            return tr("FPR at 95% TPR with ID as the positive class: the fraction of OOD images accepted as ID at "
+                      "the threshold that keeps 95% of the ID images (convention of the ODIN, Energy and GradNorm "
+                      "papers). Lower is better.");
+        case Fpr95OodColumn:
+            return tr("FPR at 95% TPR with OOD as the positive class: the fraction of ID images flagged as OOD at "
+                      "the threshold that flags 95% of the OOD images (convention of OpenOOD v1.5). Lower is "
+                      "better.");
+        case AuprInColumn:
+            return tr("Average precision with ID as the positive class, on the score as given. Higher is better.");
+        case AuprOutColumn:
+            return tr("Average precision with OOD as the positive class, on the negated score. Higher is better.");
+        case GroupColumn:
+            return tr("Gradient-based or not (methods that need a backward pass in their definition)");
+        default:
+            return {};
+        }
+    }
+    return {};
+}
+
+} // namespace oodlens::ui

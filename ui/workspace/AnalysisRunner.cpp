@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "workspace/AnalysisRunner.h"
+
+#include "workspace/AnalysisWorker.h"
+
+namespace oodlens::ui {
+
+AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), worker_(new AnalysisWorker)
+{
+    qRegisterMetaType<AnalysisResultPtr>("oodlens::AnalysisResultPtr");
+    qRegisterMetaType<DatasetSummary>("oodlens::DatasetSummary");
+    thread_.setObjectName(QStringLiteral("oodlens-analysis"));
+    worker_->moveToThread(&thread_);
+
+    connect(
+        worker_, &AnalysisWorker::progress, this,
+        [this](quint64 id, const QString& stage, qulonglong done, qulonglong total) {
+            if (isCurrent(id))
+                emit progress(stage, done, total);
+        },
+        Qt::QueuedConnection);
+    connect(
+        worker_, &AnalysisWorker::datasetFinished, this,
+        [this](quint64 id, const DatasetSummary& summary) {
+            if (isCurrent(id))
+                emit datasetFinished(summary);
+        },
+        Qt::QueuedConnection);
+    connect(
+        worker_, &AnalysisWorker::partialResult, this,
+        [this](quint64 id, AnalysisResultPtr result) {
+            if (isCurrent(id))
+                emit partialResult(std::move(result));
+        },
+        Qt::QueuedConnection);
+    connect(
+        worker_, &AnalysisWorker::finished, this,
+        [this](quint64 id, AnalysisResultPtr result) {
+            if (!isCurrent(id))
+                return;
+            running_ = false;
+            emit finished(std::move(result));
+        },
+        Qt::QueuedConnection);
+    connect(
+        worker_, &AnalysisWorker::failed, this,
+        [this](quint64 id, const QString& message) {
+            if (!isCurrent(id))
+                return;
+            running_ = false;
+            emit failed(message);
+        },
+        Qt::QueuedConnection);
+    connect(
+        worker_, &AnalysisWorker::cancelled, this,
+        [this](quint64 id) {
+            if (!isCurrent(id))
+                return;
+            running_ = false;
+            emit cancelled();
+        },
+        Qt::QueuedConnection);
+    thread_.start();
+}
+
+AnalysisRunner::~AnalysisRunner()
+{
+    if (cancel_)
+        cancel_->store(true);
+    thread_.quit();
+    thread_.wait();
+    // The thread has stopped: nothing else can touch the worker now.
+    delete worker_;
+}
+
+bool AnalysisRunner::start(AnalysisConfig config, int bootstrapResamples)
+{
+    if (running_)
+        return false;
+    const quint64 id = ++runId_;
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
+    running_ = true;
+    std::shared_ptr<const std::atomic<bool>> token = cancel_;
+    AnalysisWorker* worker = worker_;
+    QMetaObject::invokeMethod(
+        worker_,
+        [worker, id, config = std::move(config), token, bootstrapResamples]() {
+            worker->run(id, config, token, bootstrapResamples);
+        },
+        Qt::QueuedConnection);
+    return true;
+}
+
+void AnalysisRunner::cancel()
+{
+    if (running_ && cancel_)
+        cancel_->store(true);
+}
+
+int AnalysisRunner::modelLoads() const
+{
+    return worker_->modelLoads();
+}
+
+int AnalysisRunner::extractions() const
+{
+    return worker_->extractions();
+}
+
+int AnalysisRunner::modelPasses() const
+{
+    return worker_->modelPasses();
+}
+
+bool AnalysisRunner::isCancelRequested() const
+{
+    return running_ && cancel_ && cancel_->load();
+}
+
+} // namespace oodlens::ui

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "workspace/ResultMetaTypes.h"
+
+#include <QObject>
+#include <QString>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+
+namespace oodlens::ui {
+
+class AnalysisWorker;
+
+// The GUI thread's handle on the analysis thread: owns the QThread and its AnalysisWorker, starts
+// runs, cancels them through an atomic flag the engine polls, and re-emits the current run's
+// reports on the GUI thread. Reports of an older run are dropped.
+class AnalysisRunner : public QObject {
+    Q_OBJECT
+
+public:
+    explicit AnalysisRunner(QObject* parent = nullptr);
+    // Cancels a run in progress and waits for the thread (the engine stops at its next batch).
+    ~AnalysisRunner() override;
+
+    // Starts a run on the analysis thread; false (and nothing happens) while one is going on.
+    // The worker keeps what it extracted: a run that only changes methods, parameters or adds
+    // datasets to the same model rescores from kept features (see AnalysisWorker).
+    bool start(oodlens::AnalysisConfig config, int bootstrapResamples = 0);
+    // Asks the run to stop; `cancelled` follows once the engine has noticed. No-op when idle.
+    void cancel();
+    bool isRunning() const { return running_; }
+    bool isCancelRequested() const;
+    // Counters of the worker (see AnalysisWorker): the model loads, dataset extractions and
+    // model passes over a dataset since the runner was made.
+    int modelLoads() const;
+    int extractions() const;
+    int modelPasses() const;
+
+signals:
+    void progress(const QString& stage, qulonglong done, qulonglong total);
+    void datasetFinished(const oodlens::DatasetSummary& summary);
+    // After each OOD set of the current run (result->partial); `finished` follows with the whole.
+    void partialResult(oodlens::AnalysisResultPtr result);
+    void finished(oodlens::AnalysisResultPtr result);
+    void failed(const QString& message);
+    void cancelled();
+
+private:
+    bool isCurrent(quint64 runId) const { return running_ && runId == runId_; }
+
+    QThread thread_;
+    AnalysisWorker* worker_ = nullptr;
+    quint64 runId_ = 0;
+    bool running_ = false;
+    std::shared_ptr<std::atomic<bool>> cancel_;
+};
+
+} // namespace oodlens::ui
