@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // oodlens-cli: the headless face of the engine. Parses arguments, runs the core, writes files.
-#include "run/Analysis.h"
+#include "run/Pipeline.h"
 #include "datasets/Dataset.h"
 #include "run/Demo.h"
 #include "common/Error.h"
@@ -127,7 +127,7 @@ std::vector<float> parseFloats(const std::string& option, const std::string& tex
 }
 
 struct Options {
-    AnalysisConfig config;
+    RunConfig config;
     std::string outDir;
     bool methodsGiven = false;
     int bootstrap = 0;
@@ -204,7 +204,7 @@ int runAnalysis(Options& o)
 {
     CliProgress progress;
     std::cerr << initRuntime(o.config.threads) << "\n";
-    Analysis analysis(o.config);
+    Pipeline analysis(o.config);
     analysis.extractAll(&progress);
     for (const DatasetResult& r : analysis.results()) {
         if (r.spec.role == DatasetRole::Fit && !r.ok())

@@ -3,7 +3,7 @@
 //   bench_engine [--data DIR] [--repeat N]
 // DIR holds the full MNIST test set and Fashion-MNIST as written by tools/fetch-datasets.sh
 // (default: ./data). Prints one table of times and ratios, all measured in this run.
-#include "run/Analysis.h"
+#include "run/Pipeline.h"
 #include "BenchData.h"
 #include "datasets/Dataset.h"
 #include "run/Demo.h"
@@ -81,7 +81,7 @@ int main(int argc, char** argv)
         const std::string fashionSet = bench::writeFashionMix(fashion, work);
         const std::string mnistSet = subset(mnist, 10000, work, "mnist-10000");
 
-        AnalysisConfig config = demoConfig();
+        RunConfig config = demoConfig();
         config.datasets = {{"id", mnistSet, DatasetRole::Id}, {"fashion", fashionSet, DatasetRole::Ood}};
         config.cacheDir.clear(); // measure the model, not the cache
         config.batchSize = 256;
@@ -90,7 +90,7 @@ int main(int argc, char** argv)
             if (m.group != MethodGroup::Fitted && !m.perSampleGradient)
                 closedForm.push_back(m.id);
         config.methods = closedForm;
-        Analysis analysis(config);
+        Pipeline analysis(config);
         const std::size_t images = 20000;
 
         // (a) bare batched forward pass on preprocessed tensors: LibTorch directly, no engine code.
@@ -118,11 +118,11 @@ int main(int argc, char** argv)
 
         // (b) full extraction: open + decode + preprocess + forward + features, then every closed-form score.
         const double tFull = timeBest(repeat, [&] {
-            Analysis a(config);
+            Pipeline a(config);
             a.extractAll(nullptr);
             a.scoreTable(closedForm);
         });
-        const double tLoad = timeBest(repeat, [&] { Analysis a(config); });
+        const double tLoad = timeBest(repeat, [&] { Pipeline a(config); });
 
         // (c) closed-form GradNorm vs per-sample autograd, same features.
         analysis.extractAll(nullptr);

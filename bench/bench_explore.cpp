@@ -2,7 +2,7 @@
 // Exploration views at scale (Qt offscreen): a synthetic run of 100,000 images (two sets of 50,000
 // MNIST-sized images in an IDX file) through the gallery (sorting, scrolling page by page with
 // thumbnails uncached then cached) and the scatter plot (rebuild, redraw, lasso).
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 #include "explore/GalleryModel.h"
 #include "explore/GalleryView.h"
 #include "explore/ScatterView.h"
@@ -79,7 +79,7 @@ int main(int argc, char** argv)
     writeIdx(idx, kPerSet);
 
     std::mt19937 rng(2);
-    auto result = std::make_shared<AnalysisResult>();
+    auto result = std::make_shared<RunResult>();
     result->methods = {"gradnorm", "energy", "msp", "feature_l1", "gradterm"};
     result->idIndex = 0;
     result->oodIndices = {1};
@@ -98,10 +98,10 @@ int main(int argc, char** argv)
         result->features.push_back(set);
     }
 
-    AnalysisSession session;
+    Workspace session;
     session.setCurrentMethod(QStringLiteral("gradnorm"));
     ThumbnailLoader loader;
-    QObject::connect(&session, &AnalysisSession::resultChanged, &loader, [&] { loader.setResult(session.result()); });
+    QObject::connect(&session, &Workspace::resultChanged, &loader, [&] { loader.setResult(session.result()); });
     GalleryView gallery(&session, &loader);
     gallery.resize(1280, 900);
     gallery.show();

@@ -4,7 +4,7 @@
 // Fit and score times of every baseline with the full MNIST training set (60,000) as the fit set
 // and MNIST test + 10,000 Fashion-MNIST as queries, then KNN exact search on a synthetic
 // N x D bank (default 50,000 x 2,048) with Q (10,000) queries. All figures from one run.
-#include "run/Analysis.h"
+#include "run/Pipeline.h"
 #include "BenchData.h"
 #include "run/Demo.h"
 #include "common/Error.h"
@@ -80,13 +80,13 @@ int main(int argc, char** argv)
         }
         const std::string fashionSet = bench::writeFashionMix(fashion, work);
 
-        AnalysisConfig config = demoConfig();
+        RunConfig config = demoConfig();
         config.datasets = {{"id", test, DatasetRole::Id}, {"fashion", fashionSet, DatasetRole::Ood}, {"fit", train, DatasetRole::Fit}};
         config.methods = {"mahalanobis", "knn", "react", "ash", "vim", "odin"};
         // A fresh cache per run: features are then cached for the fits, but ODIN really runs.
         fs::remove_all(work / "cache");
         config.cacheDir = (work / "cache").string();
-        Analysis analysis(config);
+        Pipeline analysis(config);
         const double tExtract = seconds([&] { analysis.extractAll(nullptr); });
         std::printf("\nfit set: %zu MNIST training images; queries: %zu + %zu (extraction %.1f s, cached after)\n",
                     analysis.results()[2].features().rows, analysis.results()[0].features().rows,

@@ -3,7 +3,7 @@
 // 100,000 images (50,000 ID + 50,000 OOD, synthetic scores), each move updating the histogram
 // line, the ROC and PR operating points, the readouts, and repainting. Target: >= 30 per second.
 // Runs offscreen unless a platform is set. Usage: bench_threshold [--images N] [--moves M]
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 #include "plots/HistogramView.h"
 #include "app/MainWindow.h"
 #include "metrics/Metrics.h"
@@ -44,9 +44,9 @@ std::shared_ptr<FeatureSet> syntheticSet(std::size_t rows, const std::string& na
     return set;
 }
 
-AnalysisResultPtr syntheticResult(std::size_t images)
+RunResultPtr syntheticResult(std::size_t images)
 {
-    auto r = std::make_shared<AnalysisResult>();
+    auto r = std::make_shared<RunResult>();
     const std::size_t half = images / 2;
     std::mt19937_64 rng(42);
     std::normal_distribution<double> id(2.0, 1.0), ood(0.0, 1.2);
@@ -99,7 +99,7 @@ int main(int argc, char** argv)
     options.autorun = false;
     options.persistSettings = false;
     options.methods = {"energy"};
-    options.configFactory = []() { return AnalysisConfig(); };
+    options.configFactory = []() { return RunConfig(); };
     MainWindow window(options);
     window.resize(1600, 1000);
     window.show();
@@ -112,7 +112,7 @@ int main(int argc, char** argv)
     std::printf("images: %zu (ID %zu, OOD %zu); showing the result took %.1f ms (sort, bins, curves)\n", images,
                 images / 2, images - images / 2, prepare.nsecsElapsed() / 1e6);
 
-    AnalysisSession* session = window.session();
+    Workspace* session = window.session();
     const double lo = -1.0, hi = 3.0;
     auto runMoves = [&](bool fullReplot) {
         QElapsedTimer clock;

@@ -69,7 +69,7 @@ void writeFileAtomic(const std::string& file, const std::string& content)
     }
 }
 
-void writeScoresCsv(const std::string& file, const Analysis& analysis, const std::vector<std::string>& methods,
+void writeScoresCsv(const std::string& file, const Pipeline& analysis, const std::vector<std::string>& methods,
                     const ScoreTable& table)
 {
     std::ostringstream out;
@@ -290,7 +290,7 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows)
     return out.str();
 }
 
-void writeRunJson(const std::string& file, const Analysis& analysis, const std::vector<std::string>& methods,
+void writeRunJson(const std::string& file, const Pipeline& analysis, const std::vector<std::string>& methods,
                   const std::string& commandLine)
 {
     const ModelInfo& m = analysis.model().info();

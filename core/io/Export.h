@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "run/Analysis.h"
+#include "run/Pipeline.h"
 
 #include <ostream>
 #include <string>
@@ -10,7 +10,7 @@ namespace oodlens {
 
 // scores.csv: dataset,index,path,label,prediction,<method>... one row per image (ID first, then
 // each OOD set), every score oriented higher = more ID.
-void writeScoresCsv(const std::string& file, const Analysis& analysis, const std::vector<std::string>& methods,
+void writeScoresCsv(const std::string& file, const Pipeline& analysis, const std::vector<std::string>& methods,
                     const ScoreTable& table);
 // metrics.csv: method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out as fractions.
 void writeMetricsCsv(const std::string& file, const std::vector<MetricsRow>& rows);
@@ -23,7 +23,7 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows);
 
 // run.json: what produced a run (model hash, datasets with kinds, counts and skipped files,
 // preprocessing, methods and parameters, library versions, threads, device, date, command line).
-void writeRunJson(const std::string& file, const Analysis& analysis, const std::vector<std::string>& methods,
+void writeRunJson(const std::string& file, const Pipeline& analysis, const std::vector<std::string>& methods,
                   const std::string& commandLine);
 
 // The metrics table as aligned text in percent, with both FPR@95 conventions labelled.

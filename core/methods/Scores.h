@@ -57,7 +57,7 @@ private:
 };
 
 // Computes one method for every row of a feature set. Throws Error for an unknown id, and for
-// the fitted baselines, which need a fit (see Fitted.h; Analysis does this for its datasets).
+// the fitted baselines, which need a fit (see Fitted.h; Pipeline does this for its datasets).
 // Closed forms take microseconds per row; the *_autograd ids run LibTorch autograd per sample
 // and report progress / honour cancellation through `sink`.
 std::vector<double> computeScores(const std::string& method, const FeatureSet& set, const Head& head,

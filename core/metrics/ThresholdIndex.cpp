@@ -7,7 +7,7 @@
 
 namespace oodlens {
 
-ThresholdIndex::ThresholdIndex(const AnalysisResult& result, const std::string& method)
+ThresholdIndex::ThresholdIndex(const RunResult& result, const std::string& method)
 {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     min_ = nan;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "run/AnalysisResult.h"
+#include "run/RunResult.h"
 #include "metrics/Metrics.h"
 
 #include <cstddef>
@@ -12,11 +12,11 @@ namespace oodlens {
 // One method's scores on every dataset of a result, sorted once, so that everything that depends
 // on the threshold (rates, counts, operating points) is a binary search away: O(log n) per mouse
 // move instead of a pass over every image. Rates follow core's operatingPoint() exactly (NaN
-// scores are left out of the rates); counts follow AnalysisSession::isFlagged (NaN is flagged).
+// scores are left out of the rates); counts follow Workspace::isFlagged (NaN is flagged).
 class ThresholdIndex {
 public:
     ThresholdIndex() = default;
-    ThresholdIndex(const AnalysisResult& result, const std::string& method);
+    ThresholdIndex(const RunResult& result, const std::string& method);
 
     bool empty() const { return sorted_.empty(); }
     std::size_t datasetCount() const { return sorted_.size(); }

@@ -13,14 +13,14 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const std::vector<double>& idScores(const AnalysisResult& result, const std::string& method)
+const std::vector<double>& idScores(const RunResult& result, const std::string& method)
 {
     static const std::vector<double> none;
     return result.idIndex < 0 ? none : result.scoresOf(method, static_cast<std::size_t>(result.idIndex));
 }
 
 // The ROC of the ID set against the pooled OOD sets; empty when either side has no score.
-RocCurve pooledRoc(const AnalysisResult& result, const std::string& method)
+RocCurve pooledRoc(const RunResult& result, const std::string& method)
 {
     const std::vector<double>& id = idScores(result, method);
     const std::vector<double> ood = pooledOodScores(result, method);
@@ -31,7 +31,7 @@ RocCurve pooledRoc(const AnalysisResult& result, const std::string& method)
 
 } // namespace
 
-std::vector<double> pooledOodScores(const AnalysisResult& result, const std::string& method)
+std::vector<double> pooledOodScores(const RunResult& result, const std::string& method)
 {
     std::vector<double> pooled;
     for (std::size_t ood : result.oodIndices) {
@@ -41,7 +41,7 @@ std::vector<double> pooledOodScores(const AnalysisResult& result, const std::str
     return pooled;
 }
 
-double thresholdAtIdTpr95(const AnalysisResult& result, const std::string& method)
+double thresholdAtIdTpr95(const RunResult& result, const std::string& method)
 {
     // threshold95 depends on the ID scores alone: any OOD set's row carries it.
     for (std::size_t ood : result.oodIndices)
@@ -56,7 +56,7 @@ double thresholdAtIdTpr95(const AnalysisResult& result, const std::string& metho
     }
 }
 
-double thresholdAtFpr(const AnalysisResult& result, const std::string& method, double fpr)
+double thresholdAtFpr(const RunResult& result, const std::string& method, double fpr)
 {
     const RocCurve roc = pooledRoc(result, method);
     double best = kNaN, bestTpr = -1;
@@ -69,7 +69,7 @@ double thresholdAtFpr(const AnalysisResult& result, const std::string& method, d
     return best;
 }
 
-double thresholdYouden(const AnalysisResult& result, const std::string& method)
+double thresholdYouden(const RunResult& result, const std::string& method)
 {
     const RocCurve roc = pooledRoc(result, method);
     double best = kNaN, bestJ = -2;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "run/AnalysisResult.h"
+#include "run/RunResult.h"
 
 #include <string>
 #include <vector>
@@ -12,13 +12,13 @@ namespace oodlens {
 // usable scores.
 
 // The threshold that keeps 95% of the ID images (core's BinaryMetrics::threshold95).
-double thresholdAtIdTpr95(const AnalysisResult& result, const std::string& method);
+double thresholdAtIdTpr95(const RunResult& result, const std::string& method);
 // The threshold with the highest ID TPR whose FPR (OOD accepted) is at most `fpr` (a fraction).
-double thresholdAtFpr(const AnalysisResult& result, const std::string& method, double fpr);
+double thresholdAtFpr(const RunResult& result, const std::string& method, double fpr);
 // The threshold maximising Youden's J = TPR - FPR (balanced accuracy).
-double thresholdYouden(const AnalysisResult& result, const std::string& method);
+double thresholdYouden(const RunResult& result, const std::string& method);
 
 // Every OOD set's scores of `method`, one after the other.
-std::vector<double> pooledOodScores(const AnalysisResult& result, const std::string& method);
+std::vector<double> pooledOodScores(const RunResult& result, const std::string& method);
 
 } // namespace oodlens

@@ -48,10 +48,10 @@ std::string demoDirectory()
                 "; set OODLENS_DEMO_DIR to the folder that holds it");
 }
 
-AnalysisConfig demoConfig()
+RunConfig demoConfig()
 {
     const fs::path dir = demoDirectory();
-    AnalysisConfig c;
+    RunConfig c;
     c.modelPath = (dir / kModel).string();
     c.datasets = {
         {"id", (dir / "mnist-test-2000-images-idx3-ubyte.gz").string(), DatasetRole::Id},

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "run/Analysis.h"
+#include "run/Pipeline.h"
 
 #include <string>
 
@@ -12,6 +12,6 @@ namespace oodlens {
 std::string demoDirectory();
 
 // MNIST (ID test), Fashion-MNIST (OOD) and the MNIST training subset (fit) with the demo CNN.
-AnalysisConfig demoConfig();
+RunConfig demoConfig();
 
 } // namespace oodlens

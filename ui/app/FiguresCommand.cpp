@@ -44,7 +44,7 @@ width, PNG at --dpi (default 300). Uses the GUI's plotting code; needs no displa
 )";
 
 struct FigureArgs {
-    AnalysisConfig config;
+    RunConfig config;
     bool demo = false;
     std::string out;
     FigureOptions options;
@@ -130,7 +130,7 @@ FigureArgs parse(int argc, char** argv)
         }
     }
     if (a.demo) {
-        AnalysisConfig demo = demoConfig();
+        RunConfig demo = demoConfig();
         demo.methods = a.config.methods;
         demo.threads = a.config.threads;
         if (a.config.cacheDir.empty())
@@ -155,12 +155,12 @@ FigureArgs parse(int argc, char** argv)
 }
 
 // Runs the analysis exactly as the GUI's worker does, on this thread.
-AnalysisResultPtr analyse(const AnalysisConfig& config)
+RunResultPtr analyse(const RunConfig& config)
 {
     AnalysisWorker worker;
-    AnalysisResultPtr result;
+    RunResultPtr result;
     std::string error;
-    QObject::connect(&worker, &AnalysisWorker::finished, [&](quint64, AnalysisResultPtr r) { result = std::move(r); });
+    QObject::connect(&worker, &AnalysisWorker::finished, [&](quint64, RunResultPtr r) { result = std::move(r); });
     QObject::connect(&worker, &AnalysisWorker::failed, [&](quint64, const QString& m) { error = m.toStdString(); });
     QObject::connect(&worker, &AnalysisWorker::datasetFinished, [](quint64, const DatasetSummary& d) {
         std::cerr << "  " << d.name << ": "
@@ -211,7 +211,7 @@ int runFiguresCommand(int argc, char** argv)
         if (!QDir().mkpath(outDir))
             throw Error("cannot create the folder '" + args.out + "'");
         std::cerr << "oodlens-cli figures: scoring " << args.config.methods.size() << " methods\n";
-        const AnalysisResultPtr result = analyse(args.config);
+        const RunResultPtr result = analyse(args.config);
         const auto id = static_cast<std::size_t>(result->idIndex);
 
         // Widgets sized like the figure, so that the layout on screen and in the file agree.

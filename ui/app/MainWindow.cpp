@@ -3,7 +3,7 @@
 
 #include "docks/AddDatasetDialog.h"
 #include "workspace/AnalysisRunner.h"
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 #include "datasets/Dataset.h"
 #include "docks/DatasetsPanel.h"
 #include "run/Demo.h"
@@ -91,7 +91,7 @@ QDockWidget* makeDock(const QString& title, const QString& name, QWidget* conten
 }
 
 // "1 of 2 OOD sets, closed-form methods": how much of the run a partial result covers.
-QString partialExtent(const AnalysisResult& r)
+QString partialExtent(const RunResult& r)
 {
     int oodSets = 0;
     for (const DatasetSummary& d : r.datasets)
@@ -103,7 +103,7 @@ QString partialExtent(const AnalysisResult& r)
 
 MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     : QMainWindow(parent), options_(std::move(options)), runner_(new AnalysisRunner(this)),
-      session_(new AnalysisSession(this)), pendingThreshold_(kNaN)
+      session_(new Workspace(this)), pendingThreshold_(kNaN)
 {
     if (options_.methods.empty())
         options_.methods = defaultMethods();
@@ -124,7 +124,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     connect(runner_, &AnalysisRunner::finished, this, &MainWindow::onFinished);
     connect(runner_, &AnalysisRunner::failed, this, &MainWindow::onFailed);
     connect(runner_, &AnalysisRunner::cancelled, this, &MainWindow::onCancelled);
-    connect(session_, &AnalysisSession::thresholdChanged, this, &MainWindow::applyThreshold);
+    connect(session_, &Workspace::thresholdChanged, this, &MainWindow::applyThreshold);
 
     methodList_->setCheckedMethods(options_.methods);
     if (options_.persistSettings)
@@ -223,7 +223,7 @@ void MainWindow::buildActions()
 void MainWindow::buildLayout()
 {
     histogram_ = new HistogramView(this);
-    connect(histogram_, &HistogramView::thresholdDragged, session_, &AnalysisSession::setThreshold);
+    connect(histogram_, &HistogramView::thresholdDragged, session_, &Workspace::setThreshold);
     connect(logCountsAction_, &QAction::toggled, histogram_, &HistogramView::setLogCounts);
     connect(densityAction_, &QAction::toggled, histogram_, &HistogramView::setDensity);
 
@@ -281,7 +281,7 @@ void MainWindow::buildLayout()
     centralTabs_ = new QTabWidget(this);
     centralTabs_->setObjectName(QStringLiteral("centralTabs"));
     centralTabs_->setDocumentMode(true);
-    centralTabs_->addTab(plotSplitter_, tr("Analysis"));
+    centralTabs_->addTab(plotSplitter_, tr("Pipeline"));
     explorePanel_ = new ExplorePanel(session_, this);
     // In a scroll area, so that the explorer's minimum size never forces the window's.
     auto* exploreScroll = new QScrollArea(this);
@@ -406,7 +406,7 @@ void MainWindow::buildMenus()
     file->addAction(quitAction_);
     rebuildRecentMenu();
 
-    QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
+    QMenu* analysis = menuBar()->addMenu(tr("&Pipeline"));
     analysis->addAction(runAction_);
     analysis->addAction(cancelAction_);
     analysis->addSeparator();
@@ -500,7 +500,7 @@ bool MainWindow::ensureConfig()
 {
     if (configReady_)
         return true;
-    AnalysisConfig config = options_.configFactory ? options_.configFactory() : demoConfig();
+    RunConfig config = options_.configFactory ? options_.configFactory() : demoConfig();
     if (!config.methods.empty())
         methodList_->setCheckedMethods(config.methods);
     config_ = std::move(config);
@@ -524,7 +524,7 @@ void MainWindow::configChanged()
 void MainWindow::setModelPath(const QString& path)
 {
     if (!configReady_) {
-        config_ = AnalysisConfig();
+        config_ = RunConfig();
         configReady_ = true;
     }
     config_.modelPath = path.toStdString();
@@ -544,7 +544,7 @@ bool MainWindow::addDataset(const DatasetSpec& spec)
         try {
             ensureConfig();
         } catch (const Error&) {
-            config_ = AnalysisConfig();
+            config_ = RunConfig();
             configReady_ = true;
         }
     }
@@ -655,7 +655,7 @@ bool MainWindow::startRun()
         emit runFailed(message);
         return false;
     }
-    AnalysisConfig config = config_;
+    RunConfig config = config_;
     config.methods = methodList_->checkedMethods();
     if (config.methods.empty()) {
         setStatus(tr("Check at least one method in the Methods dock"), true);
@@ -708,7 +708,7 @@ void MainWindow::setStatus(const QString& text, bool error)
     statusLabel_->setStyleSheet(error ? QStringLiteral("QLabel { color: #B3261E; font-weight: bold; }") : QString());
 }
 
-void MainWindow::onFinished(AnalysisResultPtr result)
+void MainWindow::onFinished(RunResultPtr result)
 {
     progress_->end();
     setRunning(false);
@@ -718,7 +718,7 @@ void MainWindow::onFinished(AnalysisResultPtr result)
         startRun();
 }
 
-void MainWindow::setResult(AnalysisResultPtr result)
+void MainWindow::setResult(RunResultPtr result)
 {
     if (!result)
         return;
@@ -816,7 +816,7 @@ void MainWindow::onCancelled()
 
 double MainWindow::currentIdAcceptance() const
 {
-    const AnalysisResultPtr r = session_->result();
+    const RunResultPtr r = session_->result();
     if (!r || r->idIndex < 0 || session_->currentMethod().isEmpty())
         return kNaN;
     const ThresholdIndex& index = session_->currentThresholdIndex();
@@ -900,7 +900,7 @@ void MainWindow::applyThreshold(double threshold)
 {
     histogram_->setThreshold(threshold);
     histogram_->replotThreshold();
-    const AnalysisResultPtr r = session_->result();
+    const RunResultPtr r = session_->result();
     if (!r || r->idIndex < 0)
         return;
     const auto id = static_cast<std::size_t>(r->idIndex);
@@ -1000,7 +1000,7 @@ bool MainWindow::openSession(const QString& path)
     }
     const QStringList missing = missingFiles(p);
     config_ = p.config;
-    config_.cacheDir = AnalysisConfig().cacheDir;
+    config_.cacheDir = RunConfig().cacheDir;
     configReady_ = true;
     sessionPath_ = path;
     rememberRecent(path);

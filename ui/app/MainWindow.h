@@ -25,7 +25,7 @@ class QCustomPlot;
 namespace oodlens::ui {
 
 class AnalysisRunner;
-class AnalysisSession;
+class Workspace;
 class DatasetsPanel;
 class ExplorePanel;
 class HistogramView;
@@ -50,7 +50,7 @@ struct MainWindowOptions {
     std::string initialMethod;
     // Builds the analysis (model, datasets, ...) on the GUI thread; empty = oodlens::demoConfig().
     // May throw oodlens::Error (e.g. demo files missing); the window reports it like a failed run.
-    std::function<AnalysisConfig()> configFactory;
+    std::function<RunConfig()> configFactory;
     // A session file to open instead (File > Open session); its errors are reported in the window.
     QString sessionFile;
 };
@@ -58,7 +58,7 @@ struct MainWindowOptions {
 // The analysis workspace: a model and its datasets (docks), every method with its parameters
 // (dock), the score histogram with a draggable threshold, ROC and precision-recall curves with
 // the operating point, the threshold's readouts, and the metrics of every method. All views sync
-// through one AnalysisSession. Runs happen on a worker thread that keeps extracted features, so
+// through one Workspace. Runs happen on a worker thread that keeps extracted features, so
 // a parameter or method change rescores without running the model again.
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -71,12 +71,12 @@ public:
     static std::vector<std::string> defaultMethods();
 
     bool isRunning() const;
-    AnalysisResultPtr result() const { return result_; }
-    AnalysisSession* session() const { return session_; }
+    RunResultPtr result() const { return result_; }
+    Workspace* session() const { return session_; }
     QString currentMethod() const;
     bool setCurrentMethod(const QString& id);
     // The analysis as configured now (what the next run will do).
-    const AnalysisConfig& config() const { return config_; }
+    const RunConfig& config() const { return config_; }
 
     HistogramView* histogramPlot() const { return histogram_; }
     RocView* rocPlot() const { return roc_; }
@@ -132,7 +132,7 @@ public slots:
     bool startRun();
     void cancelRun();
     // Shows a finished result (what a run's end does).
-    void setResult(oodlens::AnalysisResultPtr result);
+    void setResult(oodlens::RunResultPtr result);
 
 signals:
     void runStarted();
@@ -166,7 +166,7 @@ private:
     void applyThreshold(double threshold);
     double currentIdAcceptance() const;
     void selectMetricsRowOf(const QString& id);
-    void onFinished(AnalysisResultPtr result);
+    void onFinished(RunResultPtr result);
     void onFailed(const QString& message);
     void onCancelled();
     void openModelDialog();
@@ -182,9 +182,9 @@ private:
 
     MainWindowOptions options_;
     AnalysisRunner* runner_;
-    AnalysisSession* session_;
-    AnalysisResultPtr result_;
-    AnalysisConfig config_;
+    Workspace* session_;
+    RunResultPtr result_;
+    RunConfig config_;
     bool configReady_ = false;
     bool rerunPending_ = false;
     double pendingThreshold_;

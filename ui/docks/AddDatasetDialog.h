@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "run/Analysis.h"
+#include "run/Pipeline.h"
 
 #include <QDialog>
 

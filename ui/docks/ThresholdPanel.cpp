@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "docks/ThresholdPanel.h"
 
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 #include "plots/OkabeIto.h"
 #include "metrics/ThresholdPresets.h"
 
@@ -36,7 +36,7 @@ QTableWidgetItem* numberItem(std::size_t n)
 
 } // namespace
 
-ThresholdPanel::ThresholdPanel(AnalysisSession* session, QWidget* parent) : QWidget(parent), session_(session)
+ThresholdPanel::ThresholdPanel(Workspace* session, QWidget* parent) : QWidget(parent), session_(session)
 {
     setObjectName(QStringLiteral("thresholdPanel"));
     value_ = new QLineEdit(this);
@@ -105,19 +105,19 @@ ThresholdPanel::ThresholdPanel(AnalysisSession* session, QWidget* parent) : QWid
     connect(tpr95_, &QPushButton::clicked, this, &ThresholdPanel::applyTpr95);
     connect(youden_, &QPushButton::clicked, this, &ThresholdPanel::applyYouden);
     connect(atFpr_, &QPushButton::clicked, this, &ThresholdPanel::applyFpr);
-    connect(session_, &AnalysisSession::resultChanged, this, [this]() {
+    connect(session_, &Workspace::resultChanged, this, [this]() {
         rebuildTable();
         refresh();
     });
-    connect(session_, &AnalysisSession::currentMethodChanged, this, &ThresholdPanel::refresh);
-    connect(session_, &AnalysisSession::thresholdChanged, this, &ThresholdPanel::refresh);
+    connect(session_, &Workspace::currentMethodChanged, this, &ThresholdPanel::refresh);
+    connect(session_, &Workspace::thresholdChanged, this, &ThresholdPanel::refresh);
     rebuildTable();
     refresh();
 }
 
 void ThresholdPanel::rebuildTable()
 {
-    const AnalysisResultPtr result = session_->result();
+    const RunResultPtr result = session_->result();
     counts_->setRowCount(0);
     if (!result)
         return;
@@ -138,7 +138,7 @@ void ThresholdPanel::rebuildTable()
 
 void ThresholdPanel::refresh()
 {
-    const AnalysisResultPtr result = session_->result();
+    const RunResultPtr result = session_->result();
     const ThresholdIndex& index = session_->currentThresholdIndex();
     const bool ready = result && !index.empty() && result->idIndex >= 0;
     for (QWidget* w : std::initializer_list<QWidget*>{value_, tpr95_, youden_, atFpr_, fpr_})
@@ -225,19 +225,19 @@ void ThresholdPanel::setFromPreset(double threshold, const QString& what)
 
 void ThresholdPanel::applyTpr95()
 {
-    if (const AnalysisResultPtr r = session_->result())
+    if (const RunResultPtr r = session_->result())
         setFromPreset(thresholdAtIdTpr95(*r, session_->currentMethod().toStdString()), tpr95_->text());
 }
 
 void ThresholdPanel::applyYouden()
 {
-    if (const AnalysisResultPtr r = session_->result())
+    if (const RunResultPtr r = session_->result())
         setFromPreset(thresholdYouden(*r, session_->currentMethod().toStdString()), youden_->text());
 }
 
 void ThresholdPanel::applyFpr()
 {
-    if (const AnalysisResultPtr r = session_->result())
+    if (const RunResultPtr r = session_->result())
         setFromPreset(thresholdAtFpr(*r, session_->currentMethod().toStdString(), fpr_->value() / 100.0),
                       tr("FPR %1").arg(fpr_->text()));
 }

@@ -15,7 +15,7 @@ class QTableWidget;
 
 namespace oodlens::ui {
 
-class AnalysisSession;
+class Workspace;
 
 // The decision threshold of the current method, as a number: a typed value, presets (95% ID TPR,
 // a chosen FPR, Youden's J), and live readouts of the rates against each OOD set in both
@@ -27,7 +27,7 @@ class ThresholdPanel : public QWidget {
     Q_OBJECT
 
 public:
-    explicit ThresholdPanel(AnalysisSession* session, QWidget* parent = nullptr);
+    explicit ThresholdPanel(Workspace* session, QWidget* parent = nullptr);
 
     QLineEdit* valueEdit() const { return value_; }
     QPushButton* tpr95Button() const { return tpr95_; }
@@ -35,7 +35,7 @@ public:
     QPushButton* fprButton() const { return atFpr_; }
     QDoubleSpinBox* fprSpin() const { return fpr_; }
 
-    // The rates shown, one per OOD set of the result (in AnalysisResult::oodIndices order).
+    // The rates shown, one per OOD set of the result (in RunResult::oodIndices order).
     const std::vector<OperatingPoint>& shownRates() const { return rates_; }
     // The counts shown for dataset `d` of the result (accepted as ID, flagged as OOD).
     std::size_t shownAccepted(std::size_t d) const { return d < accepted_.size() ? accepted_[d] : 0; }
@@ -53,7 +53,7 @@ private:
     void applyTyped();
     void setFromPreset(double threshold, const QString& what);
 
-    AnalysisSession* session_;
+    Workspace* session_;
     QLineEdit* value_;
     QPushButton* tpr95_;
     QPushButton* youden_;

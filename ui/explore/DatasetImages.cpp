@@ -6,7 +6,7 @@
 
 namespace oodlens::ui {
 
-DatasetImages::DatasetImages(AnalysisResultPtr result) : result_(std::move(result))
+DatasetImages::DatasetImages(RunResultPtr result) : result_(std::move(result))
 {
     if (result_)
         opened_.resize(result_->datasets.size());

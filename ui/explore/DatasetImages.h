@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "workspace/ResultMetaTypes.h"
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 
 #include <QImage>
 
@@ -20,15 +20,15 @@ namespace oodlens::ui {
 // call it on the GUI thread (decoding a large image or opening a big IDX file takes a while).
 class DatasetImages {
 public:
-    explicit DatasetImages(AnalysisResultPtr result);
+    explicit DatasetImages(RunResultPtr result);
     ~DatasetImages();
 
     // The image at full size (RGB888 or Grayscale8). Throws Error with a message for the user.
     QImage image(const ImageRef& ref) const;
-    AnalysisResultPtr result() const { return result_; }
+    RunResultPtr result() const { return result_; }
 
 private:
-    AnalysisResultPtr result_;
+    RunResultPtr result_;
     mutable std::mutex mutex_;
     mutable std::vector<std::shared_ptr<const Dataset>> opened_;
 };

@@ -8,7 +8,7 @@ namespace oodlens::ui {
 
 // A dataset's colour slot (see datasetColor()): 0 for the ID set, 1.. for the OOD sets in the
 // result's order, -1 for a set that is neither (the fit set).
-inline int datasetSlot(const AnalysisResult& result, std::size_t dataset)
+inline int datasetSlot(const RunResult& result, std::size_t dataset)
 {
     if (static_cast<int>(dataset) == result.idIndex)
         return 0;

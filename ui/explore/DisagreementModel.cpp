@@ -9,10 +9,10 @@
 
 namespace oodlens::ui {
 
-DisagreementModel::DisagreementModel(AnalysisSession* session, ThumbnailLoader* loader, QObject* parent)
+DisagreementModel::DisagreementModel(Workspace* session, ThumbnailLoader* loader, QObject* parent)
     : QAbstractTableModel(parent), session_(session), loader_(loader)
 {
-    connect(session, &AnalysisSession::resultChanged, this, [this] {
+    connect(session, &Workspace::resultChanged, this, [this] {
         beginResetModel();
         report_ = DisagreementReport();
         endResetModel();
@@ -60,7 +60,7 @@ QString DisagreementModel::compute(const QString& methodA, const QString& method
     methodA_ = methodA;
     methodB_ = methodB;
     QString error;
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     if (!r || r->idIndex < 0) {
         error = tr("no result");
     } else {
@@ -128,7 +128,7 @@ QVariant DisagreementModel::data(const QModelIndex& index, int role) const
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole)
         return {};
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     switch (index.column()) {
     case ImageColumn:
         return r ? QStringLiteral("%1 #%2").arg(QString::fromStdString(r->datasets[x.image.dataset].name)).arg(ref.row)

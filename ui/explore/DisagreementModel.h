@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 #include "explore/Inspect.h"
 
 #include <QAbstractTableModel>
@@ -21,7 +21,7 @@ public:
     enum Column { ImageColumn, ScoreA, ScoreB, RankA, RankB, RankDiff, Flags, ColumnCount };
     static constexpr int ImageRefRole = Qt::UserRole + 1;
 
-    DisagreementModel(AnalysisSession* session, ThumbnailLoader* loader, QObject* parent = nullptr);
+    DisagreementModel(Workspace* session, ThumbnailLoader* loader, QObject* parent = nullptr);
 
     int rowCount(const QModelIndex& parent = QModelIndex()) const override;
     int columnCount(const QModelIndex& parent = QModelIndex()) const override;
@@ -38,7 +38,7 @@ public:
     QString methodB() const { return methodB_; }
 
 private:
-    QPointer<AnalysisSession> session_;
+    QPointer<Workspace> session_;
     QPointer<ThumbnailLoader> loader_;
     QString methodA_, methodB_;
     DisagreementReport report_;

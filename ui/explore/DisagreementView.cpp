@@ -15,7 +15,7 @@
 
 namespace oodlens::ui {
 
-DisagreementView::DisagreementView(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent)
+DisagreementView::DisagreementView(Workspace* session, ThumbnailLoader* loader, QWidget* parent)
     : QWidget(parent), session_(session)
 {
     model_ = new DisagreementModel(session, loader, this);
@@ -56,14 +56,14 @@ DisagreementView::DisagreementView(AnalysisSession* session, ThumbnailLoader* lo
         if (session_)
             session_->setCurrentImage(model_->imageAt(index.row()));
     });
-    connect(session, &AnalysisSession::resultChanged, this, &DisagreementView::rebuildControls);
-    connect(session, &AnalysisSession::currentImageChanged, this, &DisagreementView::highlightCurrent);
+    connect(session, &Workspace::resultChanged, this, &DisagreementView::rebuildControls);
+    connect(session, &Workspace::currentImageChanged, this, &DisagreementView::highlightCurrent);
     rebuildControls();
 }
 
 void DisagreementView::rebuildControls()
 {
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     {
         const QSignalBlocker b1(a_), b2(b_);
         a_->clear();

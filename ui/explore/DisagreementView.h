@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 
 #include <QPointer>
 #include <QWidget>
@@ -21,7 +21,7 @@ class DisagreementView : public QWidget {
     Q_OBJECT
 
 public:
-    DisagreementView(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent = nullptr);
+    DisagreementView(Workspace* session, ThumbnailLoader* loader, QWidget* parent = nullptr);
 
     DisagreementModel* model() const { return model_; }
     QTableView* table() const { return table_; }
@@ -35,7 +35,7 @@ private:
     void rebuildControls();
     void highlightCurrent();
 
-    QPointer<AnalysisSession> session_;
+    QPointer<Workspace> session_;
     DisagreementModel* model_ = nullptr;
     QTableView* table_ = nullptr;
     QComboBox* a_ = nullptr;

@@ -32,11 +32,11 @@
 
 namespace oodlens::ui {
 
-ExplorePanel::ExplorePanel(AnalysisSession* session, QWidget* parent) : QWidget(parent), session_(session)
+ExplorePanel::ExplorePanel(Workspace* session, QWidget* parent) : QWidget(parent), session_(session)
 {
     loader_ = new ThumbnailLoader(this);
     // Connected before the views are built, so the loader knows the new result before they ask.
-    connect(session, &AnalysisSession::resultChanged, loader_, [this] { loader_->setResult(session_->result()); });
+    connect(session, &Workspace::resultChanged, loader_, [this] { loader_->setResult(session_->result()); });
     loader_->setResult(session->result());
 
     gallery_ = new GalleryView(session, loader_, this);
@@ -92,7 +92,7 @@ ExplorePanel::ExplorePanel(AnalysisSession* session, QWidget* parent) : QWidget(
     connect(figure, &QPushButton::clicked, this, &ExplorePanel::chooseInspectorFigure);
     // A lasso or rectangle in the scatter shows up in the gallery as a filter; tiles picked in the
     // gallery itself stay among the others.
-    connect(session, &AnalysisSession::selectionChanged, this, [this] {
+    connect(session, &Workspace::selectionChanged, this, [this] {
         if (!gallery_->isFeedingSelection() || !session_ || session_->selection().isEmpty())
             gallery_->setSelectionOnly(session_ && !session_->selection().isEmpty());
     });
@@ -102,7 +102,7 @@ ExplorePanel::~ExplorePanel() = default;
 
 QString ExplorePanel::exportSelectionCsv(const QString& file)
 {
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     if (!r)
         return tr("nothing to export: no result");
     QVector<ImageRef> images = session_->selection();
@@ -115,7 +115,7 @@ QString ExplorePanel::exportSelectionCsv(const QString& file)
 
 void ExplorePanel::exportContactSheet(const QString& file, SheetSource source, int count)
 {
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     if (!r) {
         emit contactSheetWritten(file, tr("nothing to export: no result"));
         return;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 
 #include <QPointer>
 #include <QWidget>
@@ -27,7 +27,7 @@ class ExplorePanel : public QWidget {
 public:
     enum class SheetSource { Gallery, Disagreements };
 
-    explicit ExplorePanel(AnalysisSession* session, QWidget* parent = nullptr);
+    explicit ExplorePanel(Workspace* session, QWidget* parent = nullptr);
     ~ExplorePanel() override;
 
     GalleryView* gallery() const { return gallery_; }
@@ -52,7 +52,7 @@ private:
     void chooseContactSheet(SheetSource source);
     void chooseInspectorFigure();
 
-    QPointer<AnalysisSession> session_;
+    QPointer<Workspace> session_;
     ThumbnailLoader* loader_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     GalleryView* gallery_ = nullptr;

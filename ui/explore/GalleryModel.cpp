@@ -8,27 +8,27 @@
 
 namespace oodlens::ui {
 
-GalleryModel::GalleryModel(AnalysisSession* session, ThumbnailLoader* loader, QObject* parent)
+GalleryModel::GalleryModel(Workspace* session, ThumbnailLoader* loader, QObject* parent)
     : QAbstractListModel(parent), session_(session), loader_(loader)
 {
-    connect(session, &AnalysisSession::resultChanged, this, &GalleryModel::onResultChanged);
-    connect(session, &AnalysisSession::currentMethodChanged, this, [this] {
+    connect(session, &Workspace::resultChanged, this, &GalleryModel::onResultChanged);
+    connect(session, &Workspace::currentMethodChanged, this, [this] {
         if (sortMethod_.isEmpty() || flag_ != FlagFilter::Any)
             refresh();
         else if (!order_.empty())
             emit dataChanged(index(0), index(rowCount() - 1), {FlaggedRole});
     });
-    connect(session, &AnalysisSession::thresholdChanged, this, [this] {
+    connect(session, &Workspace::thresholdChanged, this, [this] {
         if (flag_ != FlagFilter::Any)
             refresh();
         else if (!order_.empty())
             emit dataChanged(index(0), index(rowCount() - 1), {FlaggedRole});
     });
-    connect(session, &AnalysisSession::selectionChanged, this, [this] {
+    connect(session, &Workspace::selectionChanged, this, [this] {
         if (selectionOnly_)
             refresh();
     });
-    connect(session, &AnalysisSession::currentImageChanged, this, &GalleryModel::onCurrentImageChanged);
+    connect(session, &Workspace::currentImageChanged, this, &GalleryModel::onCurrentImageChanged);
     if (loader)
         connect(loader, &ThumbnailLoader::thumbnailReady, this, &GalleryModel::onThumbnailReady);
     onResultChanged();
@@ -38,7 +38,7 @@ void GalleryModel::onResultChanged()
 {
     predictions_.clear();
     labels_.clear();
-    if (const AnalysisResultPtr r = session_->result()) {
+    if (const RunResultPtr r = session_->result()) {
         for (const auto& set : r->features) {
             predictions_.push_back(set ? predictions(*set) : std::vector<int>{});
             labels_.push_back(set ? set->labels : std::vector<int>{});
@@ -59,7 +59,7 @@ QString GalleryModel::sortMethod() const
 
 double GalleryModel::scoreOf(const ImageIndex& image) const
 {
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     if (!r)
         return std::nan("");
     const std::vector<double>& s = r->scoresOf(sortMethod().toStdString(), image.dataset);
@@ -93,7 +93,7 @@ QVariant GalleryModel::data(const QModelIndex& index, int role) const
     const ImageRef ref = imageAt(index.row());
     if (!index.isValid() || !ref.isValid())
         return {};
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     switch (role) {
     case Qt::DisplayRole:
         return QStringLiteral("#%1  %2").arg(index.row() + 1).arg(scoreOf(order_[index.row()]), 0, 'g', 4);
@@ -186,7 +186,7 @@ void GalleryModel::refresh()
     order_.clear();
     position_.clear();
     current_ = session_ ? session_->currentImage() : ImageRef();
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     if (r) {
         const std::string sortId = sortMethod().toStdString();
         const std::string flagId = session_->currentMethod().toStdString();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 #include "explore/Inspect.h"
 
 #include <QAbstractListModel>
@@ -30,7 +30,7 @@ public:
         DatasetNameRole,                 // QString
     };
 
-    GalleryModel(AnalysisSession* session, ThumbnailLoader* loader, QObject* parent = nullptr);
+    GalleryModel(Workspace* session, ThumbnailLoader* loader, QObject* parent = nullptr);
 
     int rowCount(const QModelIndex& parent = QModelIndex()) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -64,7 +64,7 @@ private:
     void onThumbnailReady(const ImageRef& image);
     double scoreOf(const ImageIndex& image) const;
 
-    QPointer<AnalysisSession> session_;
+    QPointer<Workspace> session_;
     QPointer<ThumbnailLoader> loader_;
     QString sortMethod_;
     bool ascending_ = false;

@@ -67,7 +67,7 @@ private:
 
 } // namespace
 
-GalleryView::GalleryView(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent)
+GalleryView::GalleryView(Workspace* session, ThumbnailLoader* loader, QWidget* parent)
     : QWidget(parent), session_(session)
 {
     model_ = new GalleryModel(session, loader, this);
@@ -157,12 +157,12 @@ GalleryView::GalleryView(AnalysisSession* session, ThumbnailLoader* loader, QWid
             session_->setCurrentImage(model_->imageAt(0));
         scrollToCurrent();
     });
-    connect(session, &AnalysisSession::selectionChanged, this, [this] {
+    connect(session, &Workspace::selectionChanged, this, [this] {
         if (!feeding_)
             showSessionSelection();
     });
-    connect(session, &AnalysisSession::resultChanged, this, &GalleryView::rebuildControls);
-    connect(session, &AnalysisSession::currentImageChanged, this, &GalleryView::scrollToCurrent);
+    connect(session, &Workspace::resultChanged, this, &GalleryView::rebuildControls);
+    connect(session, &Workspace::currentImageChanged, this, &GalleryView::scrollToCurrent);
     model_->setAscending(true);
     rebuildControls();
 }
@@ -174,7 +174,7 @@ void GalleryView::setSelectionOnly(bool on)
 
 void GalleryView::rebuildControls()
 {
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     const QSignalBlocker b1(method_), b2(dataset_);
     method_->clear();
     method_->addItem(tr("current method"), QString());

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 
 #include <QPointer>
 #include <QWidget>
@@ -28,7 +28,7 @@ class GalleryView : public QWidget {
     Q_OBJECT
 
 public:
-    GalleryView(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent = nullptr);
+    GalleryView(Workspace* session, ThumbnailLoader* loader, QWidget* parent = nullptr);
 
     GalleryModel* model() const { return model_; }
     QListView* listView() const { return list_; }
@@ -46,7 +46,7 @@ private:
     void onViewSelectionChanged();
     void showSessionSelection();
 
-    QPointer<AnalysisSession> session_;
+    QPointer<Workspace> session_;
     GalleryModel* model_ = nullptr;
     QListView* list_ = nullptr;
     QComboBox* method_ = nullptr;

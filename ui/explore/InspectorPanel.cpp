@@ -33,7 +33,7 @@ QString percent(double fraction)
 
 } // namespace
 
-InspectorPanel::InspectorPanel(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent)
+InspectorPanel::InspectorPanel(Workspace* session, ThumbnailLoader* loader, QWidget* parent)
     : QWidget(parent), session_(session), loader_(loader)
 {
     image_ = new QLabel(this);
@@ -61,10 +61,10 @@ InspectorPanel::InspectorPanel(AnalysisSession* session, ThumbnailLoader* loader
     layout->addWidget(decomposition_);
     layout->addWidget(tree_, 1);
 
-    connect(session, &AnalysisSession::resultChanged, this, &InspectorPanel::refresh);
-    connect(session, &AnalysisSession::currentImageChanged, this, &InspectorPanel::refresh);
-    connect(session, &AnalysisSession::currentMethodChanged, this, &InspectorPanel::refresh);
-    connect(session, &AnalysisSession::thresholdChanged, this, &InspectorPanel::refresh);
+    connect(session, &Workspace::resultChanged, this, &InspectorPanel::refresh);
+    connect(session, &Workspace::currentImageChanged, this, &InspectorPanel::refresh);
+    connect(session, &Workspace::currentMethodChanged, this, &InspectorPanel::refresh);
+    connect(session, &Workspace::thresholdChanged, this, &InspectorPanel::refresh);
     if (loader)
         connect(loader, &ThumbnailLoader::imageReady, this, [this](const ImageRef& ref) {
             if (session_ && ref == session_->currentImage())
@@ -92,7 +92,7 @@ const ScoreDistribution& InspectorPanel::idDistribution(const std::string& metho
 {
     auto it = id_.find(method);
     if (it == id_.end()) {
-        const AnalysisResultPtr r = session_->result();
+        const RunResultPtr r = session_->result();
         it = id_.emplace(method, ScoreDistribution(r->scoresOf(method, static_cast<std::size_t>(r->idIndex)))).first;
     }
     return it->second;
@@ -102,7 +102,7 @@ double InspectorPanel::threshold95(const std::string& method)
 {
     auto it = threshold95_.find(method);
     if (it == threshold95_.end()) {
-        const AnalysisResultPtr r = session_->result();
+        const RunResultPtr r = session_->result();
         double t = std::nan("");
         try {
             t = thresholdAtIdTpr(r->scoresOf(method, static_cast<std::size_t>(r->idIndex)), 0.95);
@@ -117,7 +117,7 @@ const DecompositionReference* InspectorPanel::decomposition(const std::string& m
 {
     auto it = decompositions_.find(method);
     if (it == decompositions_.end()) {
-        const AnalysisResultPtr r = session_->result();
+        const RunResultPtr r = session_->result();
         const auto id = static_cast<std::size_t>(r->idIndex);
         if (id >= r->features.size() || !r->features[id])
             return nullptr;
@@ -129,7 +129,7 @@ const DecompositionReference* InspectorPanel::decomposition(const std::string& m
 void InspectorPanel::refresh()
 {
     tree_->clear();
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     if (r.get() != cachedFor_) {
         cachedFor_ = r.get();
         id_.clear();

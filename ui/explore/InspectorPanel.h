@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 #include "explore/Inspect.h"
 
 #include <QPointer>
@@ -26,7 +26,7 @@ class InspectorPanel : public QWidget {
     Q_OBJECT
 
 public:
-    InspectorPanel(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent = nullptr);
+    InspectorPanel(Workspace* session, ThumbnailLoader* loader, QWidget* parent = nullptr);
 
     // Writes the panel as it is shown: .pdf and .svg as vectors, anything else as a PNG-like
     // raster at `dpi`. Returns an error message, empty on success.
@@ -47,14 +47,14 @@ private:
     double threshold95(const std::string& method);
     const DecompositionReference* decomposition(const std::string& method);
 
-    QPointer<AnalysisSession> session_;
+    QPointer<Workspace> session_;
     QPointer<ThumbnailLoader> loader_;
     QLabel* image_ = nullptr;
     QLabel* header_ = nullptr;
     QLabel* decomposition_ = nullptr;
     QTreeWidget* tree_ = nullptr;
     // Per-result caches, dropped when the result changes.
-    const AnalysisResult* cachedFor_ = nullptr;
+    const RunResult* cachedFor_ = nullptr;
     std::map<std::string, ScoreDistribution> id_;
     std::map<std::string, double> threshold95_;
     std::map<std::string, DecompositionReference> decompositions_;

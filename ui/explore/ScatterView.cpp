@@ -37,7 +37,7 @@ void setLogScale(QCPAxis* axis, bool log)
 
 } // namespace
 
-ScatterView::ScatterView(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent)
+ScatterView::ScatterView(Workspace* session, ThumbnailLoader* loader, QWidget* parent)
     : QWidget(parent), session_(session), loader_(loader)
 {
     plot_ = new QCustomPlot(this);
@@ -106,20 +106,20 @@ ScatterView::ScatterView(AnalysisSession* session, ThumbnailLoader* loader, QWid
     connect(plot_, &QCustomPlot::mouseRelease, this, &ScatterView::onRelease);
     connect(plot_->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { updateHyperbola(); });
 
-    connect(session, &AnalysisSession::resultChanged, this, &ScatterView::rebuildControls);
-    connect(session, &AnalysisSession::thresholdChanged, this, [this] {
+    connect(session, &Workspace::resultChanged, this, &ScatterView::rebuildControls);
+    connect(session, &Workspace::thresholdChanged, this, [this] {
         updateHyperbola();
         plot_->replot(QCustomPlot::rpQueuedReplot);
     });
-    connect(session, &AnalysisSession::currentMethodChanged, this, [this] {
+    connect(session, &Workspace::currentMethodChanged, this, [this] {
         updateHyperbola();
         plot_->replot(QCustomPlot::rpQueuedReplot);
     });
-    connect(session, &AnalysisSession::currentImageChanged, this, [this] {
+    connect(session, &Workspace::currentImageChanged, this, [this] {
         updateMarkers();
         plot_->replot(QCustomPlot::rpQueuedReplot);
     });
-    connect(session, &AnalysisSession::selectionChanged, this, [this] {
+    connect(session, &Workspace::selectionChanged, this, [this] {
         updateMarkers();
         plot_->replot(QCustomPlot::rpQueuedReplot);
     });
@@ -143,7 +143,7 @@ QString ScatterView::yMethod() const
 
 void ScatterView::rebuildControls()
 {
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     {
         const QSignalBlocker bx(x_), by(y_);
         x_->clear();
@@ -209,7 +209,7 @@ void ScatterView::rebuild()
     hidden_ = 0;
     hyperbola_ = selected_ = current_ = nullptr;
     lasso_ = nullptr;
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     const bool logX = logX_->isChecked(), logY = logY_->isChecked();
     setLogScale(plot_->xAxis, logX);
     setLogScale(plot_->yAxis, logY);
@@ -295,7 +295,7 @@ void ScatterView::updateHyperbola()
     if (!hyperbola_)
         return;
     hyperbola_->data()->clear();
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     const bool applies = r && xMethod() == QStringLiteral("feature_l1") && yMethod() == QStringLiteral("gradterm") &&
                          session_->currentMethod() == QStringLiteral("gradnorm") && session_->threshold() > 0;
     hyperbola_->setVisible(applies);
@@ -325,7 +325,7 @@ void ScatterView::updateMarkers()
 {
     if (!current_ || !selected_)
         return;
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     auto plotPoint = [&](const ImageRef& ref, QCPGraph* g) {
         if (!r || !ref.isValid())
             return;
@@ -434,7 +434,7 @@ void ScatterView::onMove(QMouseEvent* event)
 void ScatterView::showHover(const QPoint& pos, const ImageRef& ref)
 {
     hoverRef_ = ref;
-    const AnalysisResultPtr r = session_ ? session_->result() : nullptr;
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
     if (!r)
         return;
     const auto d = static_cast<std::size_t>(ref.dataset);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 
 #include <QPointer>
 #include <QPolygonF>
@@ -36,7 +36,7 @@ public:
     enum class Preset { GradientVsNonGradient, DecompositionPlane };
     enum class SelectMode { Click, Rectangle, Lasso };
 
-    ScatterView(AnalysisSession* session, ThumbnailLoader* loader, QWidget* parent = nullptr);
+    ScatterView(Workspace* session, ThumbnailLoader* loader, QWidget* parent = nullptr);
 
     void applyPreset(Preset preset);
     // Method ids of the axes; unknown ids leave the plot empty with a note.
@@ -76,7 +76,7 @@ private:
     void onRelease(QMouseEvent* event);
     void showHover(const QPoint& pos, const ImageRef& ref);
 
-    QPointer<AnalysisSession> session_;
+    QPointer<Workspace> session_;
     QPointer<ThumbnailLoader> loader_;
     QCustomPlot* plot_ = nullptr;
     QComboBox* preset_ = nullptr;

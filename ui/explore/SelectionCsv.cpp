@@ -21,7 +21,7 @@ std::string numberText(double v)
 
 } // namespace
 
-QString selectionCsv(const AnalysisResult& result, const QVector<ImageRef>& images)
+QString selectionCsv(const RunResult& result, const QVector<ImageRef>& images)
 {
     std::string out = "dataset,row,index,path,label,prediction";
     for (const std::string& m : result.methods)
@@ -46,7 +46,7 @@ QString selectionCsv(const AnalysisResult& result, const QVector<ImageRef>& imag
     return QString::fromStdString(out);
 }
 
-QString writeSelectionCsv(const QString& file, const AnalysisResult& result, const QVector<ImageRef>& images)
+QString writeSelectionCsv(const QString& file, const RunResult& result, const QVector<ImageRef>& images)
 {
     try {
         writeFileAtomic(QFile::encodeName(file).toStdString(), selectionCsv(result, images).toStdString());

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "workspace/ResultMetaTypes.h"
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 
 #include <QString>
 #include <QVector>
@@ -10,8 +10,8 @@ namespace oodlens::ui {
 
 // Text of a CSV of the given images: dataset,row,index,path,label,prediction,<method>... (one
 // column per scored method, higher = more ID), one line per image in the given order.
-QString selectionCsv(const AnalysisResult& result, const QVector<ImageRef>& images);
+QString selectionCsv(const RunResult& result, const QVector<ImageRef>& images);
 // Writes selectionCsv() atomically; returns an error message, empty on success.
-QString writeSelectionCsv(const QString& file, const AnalysisResult& result, const QVector<ImageRef>& images);
+QString writeSelectionCsv(const QString& file, const RunResult& result, const QVector<ImageRef>& images);
 
 } // namespace oodlens::ui

@@ -25,7 +25,7 @@ ThumbnailLoader::~ThumbnailLoader()
     pool_.waitForDone(); // tasks call back into this object
 }
 
-void ThumbnailLoader::setResult(AnalysisResultPtr result)
+void ThumbnailLoader::setResult(RunResultPtr result)
 {
     result_ = std::move(result);
     images_ = std::make_shared<DatasetImages>(result_);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "workspace/ResultMetaTypes.h"
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 
 #include <QCache>
 #include <QHash>
@@ -29,8 +29,8 @@ public:
     explicit ThumbnailLoader(QObject* parent = nullptr);
     ~ThumbnailLoader() override;
 
-    void setResult(AnalysisResultPtr result);
-    AnalysisResultPtr result() const { return result_; }
+    void setResult(RunResultPtr result);
+    RunResultPtr result() const { return result_; }
 
     // Longest side of a thumbnail in pixels (default 96); changing it empties the thumbnail cache.
     void setThumbnailSize(int pixels);
@@ -67,7 +67,7 @@ private:
     void dispatch();
     void deliver(quint64 generation, oodlens::ui::ImageRef ref, bool full, const QImage& image, const QString& error);
 
-    AnalysisResultPtr result_;
+    RunResultPtr result_;
     std::shared_ptr<const DatasetImages> images_;
     quint64 generation_ = 0;
     int thumbSize_ = 96;

@@ -6,7 +6,7 @@
 
 namespace oodlens::ui {
 
-std::vector<ScoreSeries> histogramSeriesOf(const AnalysisResult& result, const std::string& method)
+std::vector<ScoreSeries> histogramSeriesOf(const RunResult& result, const std::string& method)
 {
     std::vector<ScoreSeries> series;
     if (result.idIndex < 0)
@@ -21,7 +21,7 @@ std::vector<ScoreSeries> histogramSeriesOf(const AnalysisResult& result, const s
     return series;
 }
 
-CurveSet curveSeriesOf(const AnalysisResult& result, const std::vector<std::string>& methods)
+CurveSet curveSeriesOf(const RunResult& result, const std::vector<std::string>& methods)
 {
     CurveSet set;
     if (result.idIndex < 0)

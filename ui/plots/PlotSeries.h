@@ -17,7 +17,7 @@ namespace oodlens::ui {
 // method (several, OOD sets then told apart by line style), and core's curves.
 
 // The ID set then every OOD set of `method`, coloured by dataset.
-std::vector<ScoreSeries> histogramSeriesOf(const AnalysisResult& result, const std::string& method);
+std::vector<ScoreSeries> histogramSeriesOf(const RunResult& result, const std::string& method);
 
 // ROC and PR curves of `methods` (the first is the current one) against every OOD set that has
 // metrics; `keys` receives (method, OOD dataset index) per curve, in order.
@@ -26,6 +26,6 @@ struct CurveSet {
     std::vector<PrSeries> pr;
     std::vector<std::pair<std::string, std::size_t>> keys;
 };
-CurveSet curveSeriesOf(const AnalysisResult& result, const std::vector<std::string>& methods);
+CurveSet curveSeriesOf(const RunResult& result, const std::vector<std::string>& methods);
 
 } // namespace oodlens::ui

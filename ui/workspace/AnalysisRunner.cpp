@@ -7,7 +7,7 @@ namespace oodlens::ui {
 
 AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), worker_(new AnalysisWorker)
 {
-    qRegisterMetaType<AnalysisResultPtr>("oodlens::AnalysisResultPtr");
+    qRegisterMetaType<RunResultPtr>("oodlens::RunResultPtr");
     qRegisterMetaType<DatasetSummary>("oodlens::DatasetSummary");
     thread_.setObjectName(QStringLiteral("oodlens-analysis"));
     worker_->moveToThread(&thread_);
@@ -28,14 +28,14 @@ AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), worker_(new A
         Qt::QueuedConnection);
     connect(
         worker_, &AnalysisWorker::partialResult, this,
-        [this](quint64 id, AnalysisResultPtr result) {
+        [this](quint64 id, RunResultPtr result) {
             if (isCurrent(id))
                 emit partialResult(std::move(result));
         },
         Qt::QueuedConnection);
     connect(
         worker_, &AnalysisWorker::finished, this,
-        [this](quint64 id, AnalysisResultPtr result) {
+        [this](quint64 id, RunResultPtr result) {
             if (!isCurrent(id))
                 return;
             running_ = false;
@@ -73,7 +73,7 @@ AnalysisRunner::~AnalysisRunner()
     delete worker_;
 }
 
-bool AnalysisRunner::start(AnalysisConfig config, int bootstrapResamples)
+bool AnalysisRunner::start(RunConfig config, int bootstrapResamples)
 {
     if (running_)
         return false;

@@ -27,7 +27,7 @@ public:
     // Starts a run on the analysis thread; false (and nothing happens) while one is going on.
     // The worker keeps what it extracted: a run that only changes methods, parameters or adds
     // datasets to the same model rescores from kept features (see AnalysisWorker).
-    bool start(oodlens::AnalysisConfig config, int bootstrapResamples = 0);
+    bool start(oodlens::RunConfig config, int bootstrapResamples = 0);
     // Asks the run to stop; `cancelled` follows once the engine has noticed. No-op when idle.
     void cancel();
     bool isRunning() const { return running_; }
@@ -42,8 +42,8 @@ signals:
     void progress(const QString& stage, qulonglong done, qulonglong total);
     void datasetFinished(const oodlens::DatasetSummary& summary);
     // After each OOD set of the current run (result->partial); `finished` follows with the whole.
-    void partialResult(oodlens::AnalysisResultPtr result);
-    void finished(oodlens::AnalysisResultPtr result);
+    void partialResult(oodlens::RunResultPtr result);
+    void finished(oodlens::RunResultPtr result);
     void failed(const QString& message);
     void cancelled();
 

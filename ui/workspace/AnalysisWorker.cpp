@@ -29,7 +29,7 @@ bool sameSpec(const DatasetSpec& a, const DatasetSpec& b)
 
 // What the model side of an analysis depends on: when these match, loaded model and extracted
 // features stay valid.
-bool sameModelSide(const AnalysisConfig& a, const AnalysisConfig& b)
+bool sameModelSide(const RunConfig& a, const RunConfig& b)
 {
     return a.modelPath == b.modelPath && a.device == b.device && a.batchSize == b.batchSize &&
            a.cacheDir == b.cacheDir && a.preprocess.describe() == b.preprocess.describe();
@@ -50,9 +50,9 @@ DatasetSummary summaryOf(const DatasetResult& r)
     return d;
 }
 
-// Metrics of every (method, OOD set) pair. Analysis::metricsTable throws when one pair has no
+// Metrics of every (method, OOD set) pair. Pipeline::metricsTable throws when one pair has no
 // usable score (all NaN); the other pairs still deserve a row, so that case goes pair by pair.
-std::vector<MetricsRow> computeMetricsRows(const Analysis& analysis, const ScoreTable& table, int bootstrap,
+std::vector<MetricsRow> computeMetricsRows(const Pipeline& analysis, const ScoreTable& table, int bootstrap,
                                            std::vector<std::string>& warnings)
 {
     constexpr unsigned long long kSeed = 0;
@@ -98,9 +98,9 @@ bool isClosedForm(const std::string& method)
 
 // Everything but scores, metrics and warnings: the datasets (all of them, so that indices match
 // the final result), the usable OOD sets and the model.
-std::shared_ptr<AnalysisResult> resultShell(const Analysis& analysis, std::vector<std::size_t> oods)
+std::shared_ptr<RunResult> resultShell(const Pipeline& analysis, std::vector<std::size_t> oods)
 {
-    auto result = std::make_shared<AnalysisResult>();
+    auto result = std::make_shared<RunResult>();
     result->idIndex = analysis.idIndex();
     result->oodIndices = std::move(oods);
     for (const DatasetResult& r : analysis.results()) {
@@ -115,7 +115,7 @@ std::shared_ptr<AnalysisResult> resultShell(const Analysis& analysis, std::vecto
 
 // The partial result after an OOD set: ID and the OOD sets extracted so far, closed-form methods
 // only, no bootstrap. Null when there is nothing to show yet (ID set not extracted, no OOD set ok).
-AnalysisResultPtr partialResultOf(const Analysis& analysis, CancellableProgressSink* sink, double seconds)
+RunResultPtr partialResultOf(const Pipeline& analysis, CancellableProgressSink* sink, double seconds)
 {
     const int id = analysis.idIndex();
     if (id < 0 || !analysis.results()[static_cast<std::size_t>(id)].ok())
@@ -144,7 +144,7 @@ AnalysisResultPtr partialResultOf(const Analysis& analysis, CancellableProgressS
 
 AnalysisWorker::~AnalysisWorker() = default;
 
-void AnalysisWorker::prepare(const AnalysisConfig& config)
+void AnalysisWorker::prepare(const RunConfig& config)
 {
     if (analysis_ && sameModelSide(analysis_->config(), config)) {
         // Drop the datasets the new config no longer has, add the ones it gained; the rest keep
@@ -168,11 +168,11 @@ void AnalysisWorker::prepare(const AnalysisConfig& config)
         return;
     }
     analysis_.reset();
-    analysis_ = std::make_unique<Analysis>(config);
+    analysis_ = std::make_unique<Pipeline>(config);
     ++modelLoads_;
 }
 
-void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::shared_ptr<const std::atomic<bool>> cancel,
+void AnalysisWorker::run(quint64 runId, const RunConfig& config, std::shared_ptr<const std::atomic<bool>> cancel,
                          int bootstrapResamples)
 {
     const auto start = std::chrono::steady_clock::now();
@@ -190,7 +190,7 @@ void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::share
         if (!analysis_ || !sameModelSide(analysis_->config(), config))
             emit progress(runId, tr("loading the model"), 0, 0);
         prepare(config);
-        Analysis& analysis = *analysis_;
+        Pipeline& analysis = *analysis_;
         throwIfCancelled(&sink);
         const auto elapsed = [start] {
             return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -204,7 +204,7 @@ void AnalysisWorker::run(quint64 runId, const AnalysisConfig& config, std::share
             // Results appear as each OOD set finishes; the final result replaces them at the end.
             throwIfCancelled(&sink);
             if (r.ok() && r.spec.role == DatasetRole::Ood)
-                if (AnalysisResultPtr partial = partialResultOf(analysis, &sink, elapsed()))
+                if (RunResultPtr partial = partialResultOf(analysis, &sink, elapsed()))
                     emit partialResult(runId, std::move(partial));
         });
 

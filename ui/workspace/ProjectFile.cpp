@@ -38,7 +38,7 @@ QString fromStd(const std::string& s)
 
 QByteArray projectToJson(const Project& project)
 {
-    const AnalysisConfig& c = project.config;
+    const RunConfig& c = project.config;
     QJsonObject root;
     root[QStringLiteral("format")] = QStringLiteral("oodlens-session");
     root[QStringLiteral("version")] = kFormatVersion;
@@ -99,7 +99,7 @@ Project projectFromJson(const QByteArray& json, const QString& source)
         throw Error("cannot read " + where + ": made by a newer OOD Lens (format version " +
                     std::to_string(root.value(QStringLiteral("version")).toInt()) + ")");
     Project p;
-    AnalysisConfig& c = p.config;
+    RunConfig& c = p.config;
     c.modelPath = root.value(QStringLiteral("model")).toString().toStdString();
     for (const QJsonValue& v : root.value(QStringLiteral("datasets")).toArray()) {
         const QJsonObject o = v.toObject();

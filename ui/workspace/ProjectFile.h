@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "run/Analysis.h"
+#include "run/Pipeline.h"
 
 #include <QString>
 #include <QStringList>
@@ -13,7 +13,7 @@ namespace oodlens::ui {
 // methods and their parameters, the threshold and the view settings. Reopening it with the
 // feature cache in place shows everything without running the model again.
 struct Project {
-    AnalysisConfig config; // model, datasets, methods, params, preprocessing overrides
+    RunConfig config; // model, datasets, methods, params, preprocessing overrides
     QString currentMethod;
     std::optional<double> threshold; // in currentMethod's units
     bool logCounts = false;

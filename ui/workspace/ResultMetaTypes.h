@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The engine's result types as Qt meta types, so that they travel through queued signals.
-#include "run/AnalysisResult.h"
+#include "run/RunResult.h"
 
 #include <QMetaType>
 
-Q_DECLARE_METATYPE(oodlens::AnalysisResultPtr)
+Q_DECLARE_METATYPE(oodlens::RunResultPtr)
 Q_DECLARE_METATYPE(oodlens::DatasetSummary)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The on-disk feature cache: round trip, keys, damage detection, reuse and invalidation, cancel.
-#include "run/Analysis.h"
+#include "run/Pipeline.h"
 #include "datasets/Dataset.h"
 #include "run/Demo.h"
 #include "common/Error.h"
@@ -64,9 +64,9 @@ class TestCache : public QObject {
 private:
     QTemporaryDir tmp;
 
-    AnalysisConfig demoIn(const QString& cacheName) const
+    RunConfig demoIn(const QString& cacheName) const
     {
-        AnalysisConfig c = demoConfig();
+        RunConfig c = demoConfig();
         c.methods = {"msp"};
         c.cacheDir = tmp.filePath(cacheName).toStdString();
         return c;
@@ -149,11 +149,11 @@ private Q_SLOTS:
 
     void secondRunReadsTheCacheAndGivesTheSameFeatures()
     {
-        Analysis first(demoIn(QStringLiteral("reuse")));
+        Pipeline first(demoIn(QStringLiteral("reuse")));
         first.extractAll(nullptr);
         QVERIFY(!first.results()[0].fromCache);
         QVERIFY(!first.results()[1].fromCache);
-        Analysis second(demoIn(QStringLiteral("reuse")));
+        Pipeline second(demoIn(QStringLiteral("reuse")));
         second.extractAll(nullptr);
         QVERIFY(second.results()[0].fromCache);
         QVERIFY(second.results()[1].fromCache);
@@ -164,11 +164,11 @@ private Q_SLOTS:
 
     void changedPreprocessingInvalidates()
     {
-        Analysis a(demoIn(QStringLiteral("pre")));
+        Pipeline a(demoIn(QStringLiteral("pre")));
         a.extractAll(nullptr);
-        AnalysisConfig c = demoIn(QStringLiteral("pre"));
+        RunConfig c = demoIn(QStringLiteral("pre"));
         c.preprocess.stddev = {0.5f};
-        Analysis b(c);
+        Pipeline b(c);
         b.extractAll(nullptr);
         QVERIFY(!b.results()[0].fromCache);
         QVERIFY(b.results()[0].features().features != a.results()[0].features().features);
@@ -181,45 +181,45 @@ private Q_SLOTS:
         std::vector<std::uint8_t> pixels(demo.data.begin(), demo.data.begin() + 50 * 784);
         const std::string file = tmp.filePath(QStringLiteral("small-images-idx3-ubyte")).toStdString();
         writeIdx(file, {50, 28, 28}, pixels);
-        AnalysisConfig c = demoIn(QStringLiteral("data"));
+        RunConfig c = demoIn(QStringLiteral("data"));
         c.datasets = {{"id", file, DatasetRole::Id}};
         {
-            Analysis a(c);
+            Pipeline a(c);
             a.extractAll(nullptr);
             QVERIFY(!a.results()[0].fromCache);
         }
         {
-            Analysis a(c);
+            Pipeline a(c);
             a.extractAll(nullptr);
             QVERIFY(a.results()[0].fromCache);
         }
         pixels[400] = static_cast<std::uint8_t>(pixels[400] ^ 0xff);
         writeIdx(file, {50, 28, 28}, pixels);
-        Analysis a(c);
+        Pipeline a(c);
         a.extractAll(nullptr);
         QVERIFY(!a.results()[0].fromCache);
     }
 
     void disabledCacheNeverReads()
     {
-        AnalysisConfig c = demoIn(QStringLiteral("reuse"));
+        RunConfig c = demoIn(QStringLiteral("reuse"));
         c.cacheDir.clear();
-        Analysis a(c);
+        Pipeline a(c);
         a.extractAll(nullptr);
         QVERIFY(!a.results()[0].fromCache);
     }
 
     void cancelMidRunLeavesNoCacheEntry()
     {
-        AnalysisConfig c = demoIn(QStringLiteral("cancel"));
+        RunConfig c = demoIn(QStringLiteral("cancel"));
         c.batchSize = 100;
-        Analysis a(c);
+        Pipeline a(c);
         CancelAfter sink(3); // a few batches into the ID set
         QVERIFY_THROWS_EXCEPTION(Cancelled, a.extractAll(&sink));
         QCOMPARE(filesIn(c.cacheDir, ".olfc"), std::size_t(0));
         QCOMPARE(filesIn(c.cacheDir, ".tmp-"), std::size_t(0));
         // A later full run works and fills the cache.
-        Analysis b(c);
+        Pipeline b(c);
         b.extractAll(nullptr);
         QVERIFY(b.results()[0].ok());
         QCOMPARE(filesIn(c.cacheDir, ".olfc"), std::size_t(2));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Closed-form gradient scores against LibTorch autograd through the demo model's head weight,
 // and the algebraic identities of the feature-norm x output-term family.
-#include "run/Analysis.h"
+#include "run/Pipeline.h"
 #include "run/Demo.h"
 #include "common/Error.h"
 #include "common/Runtime.h"
@@ -28,7 +28,7 @@ double maxRelativeError(const std::vector<double>& a, const std::vector<double>&
 class TestScores : public QObject {
     Q_OBJECT
 private:
-    std::unique_ptr<Analysis> demo;
+    std::unique_ptr<Pipeline> demo;
 
     const FeatureSet& set(std::size_t i) const { return demo->results()[i].features(); }
     const Head& head() const { return demo->model().head(); }
@@ -37,9 +37,9 @@ private Q_SLOTS:
     void initTestCase()
     {
         initRuntime(0);
-        AnalysisConfig c = demoConfig();
+        RunConfig c = demoConfig();
         c.methods = {"msp"};
-        demo = std::make_unique<Analysis>(c);
+        demo = std::make_unique<Pipeline>(c);
         demo->extractAll(nullptr);
         QVERIFY(demo->results()[0].ok());
         QVERIFY(demo->results()[1].ok());

@@ -17,9 +17,9 @@ using namespace oodlens;
 
 namespace {
 
-AnalysisResult makeResult(std::vector<double> id, std::vector<double> ood)
+RunResult makeResult(std::vector<double> id, std::vector<double> ood)
 {
-    AnalysisResult r;
+    RunResult r;
     DatasetSummary a, b;
     a.name = "id-set";
     a.role = DatasetRole::Id;
@@ -70,7 +70,7 @@ void TestThresholdIndex::ratesEqualCoreOperatingPoint()
         v = std::round(a(rng) * 10) / 10; // ties on purpose
     for (double& v : ood)
         v = std::round(b(rng) * 10) / 10;
-    const AnalysisResult r = makeResult(id, ood);
+    const RunResult r = makeResult(id, ood);
     const ThresholdIndex index(r, "energy");
     const OperatingPoint expected = operatingPoint(id, ood, threshold);
     const OperatingPoint got = index.operatingPoint(0, 1, threshold);
@@ -88,7 +88,7 @@ void TestThresholdIndex::ratesEqualCoreOperatingPoint()
 void TestThresholdIndex::nanIsFlaggedAndLeftOutOfRates()
 {
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    const AnalysisResult r = makeResult({1, 2, nan, 3}, {0, nan, 1});
+    const RunResult r = makeResult({1, 2, nan, 3}, {0, nan, 1});
     const ThresholdIndex index(r, "energy");
     QCOMPARE(index.total(0), std::size_t(4));
     QCOMPARE(index.usable(0), std::size_t(3));
@@ -103,7 +103,7 @@ void TestThresholdIndex::acceptanceThresholdKeepsTheShare()
     std::vector<double> id;
     for (int i = 0; i < 100; ++i)
         id.push_back(i);
-    const AnalysisResult r = makeResult(id, {0.5});
+    const RunResult r = makeResult(id, {0.5});
     const ThresholdIndex index(r, "energy");
     for (double share : {0.0, 0.01, 0.5, 0.95, 1.0}) {
         const double t = index.thresholdForAcceptance(0, share);
@@ -120,7 +120,7 @@ void TestThresholdIndex::presetsComeFromCore()
         id.push_back(1.0 + i * 0.01);
         ood.push_back(i * 0.01);
     }
-    const AnalysisResult r = makeResult(id, ood);
+    const RunResult r = makeResult(id, ood);
     QCOMPARE(thresholdAtIdTpr95(r, "energy"), computeMetrics(id, ood).threshold95);
     const double t5 = thresholdAtFpr(r, "energy", 0.05);
     QVERIFY(operatingPoint(id, ood, t5).fpr_id <= 0.05);

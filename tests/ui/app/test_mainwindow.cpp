@@ -164,7 +164,7 @@ void TestMainWindow::demoRunFillsPlotsAndTable()
     }
     QVERIFY(sawOodEnd);
 
-    const AnalysisResultPtr result = window.result();
+    const RunResultPtr result = window.result();
     QVERIFY(result);
     QVERIFY(result->idIndex >= 0);
     QCOMPARE(result->oodIndices.size(), std::size_t(1));
@@ -310,7 +310,7 @@ void TestMainWindow::unreadableModelIsReportedInTheStatusBar()
 {
     MainWindowOptions options = testOptions();
     options.configFactory = []() {
-        AnalysisConfig config = demoConfig();
+        RunConfig config = demoConfig();
         config.modelPath = "/nonexistent/oodlens-test/model.pt";
         return config;
     };
@@ -328,7 +328,7 @@ void TestMainWindow::unreadableModelIsReportedInTheStatusBar()
 void TestMainWindow::configErrorIsReportedWithoutStartingARun()
 {
     MainWindowOptions options = testOptions();
-    options.configFactory = []() -> AnalysisConfig { throw Error("cannot find the bundled demo (test)"); };
+    options.configFactory = []() -> RunConfig { throw Error("cannot find the bundled demo (test)"); };
     MainWindow window(options);
     QSignalSpy failed(&window, &MainWindow::runFailed);
     QSignalSpy started(&window, &MainWindow::runStarted);

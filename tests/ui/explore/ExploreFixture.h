@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// A real AnalysisResult for the exploration tests: the bundled demo run through the core directly,
+// A real RunResult for the exploration tests: the bundled demo run through the core directly,
 // filled in as AnalysisWorker does, with the closed-form scores (fast, and every group present).
 #pragma once
-#include "run/AnalysisResult.h"
+#include "run/RunResult.h"
 #include "run/Demo.h"
 #include "common/Runtime.h"
 
@@ -13,22 +13,22 @@
 
 namespace oodlens::ui::test {
 
-inline AnalysisResultPtr demoResult()
+inline RunResultPtr demoResult()
 {
-    static AnalysisResultPtr cached;
+    static RunResultPtr cached;
     if (cached)
         return cached;
     // A private feature cache, so the tests never read or write the user's.
     static QTemporaryDir cacheDir;
     qputenv("OODLENS_CACHE_DIR", QFile::encodeName(cacheDir.path()));
     initRuntime(0);
-    AnalysisConfig config = demoConfig();
+    RunConfig config = demoConfig();
     config.cacheDir = cacheDir.path().toStdString();
     config.methods = {"gradnorm", "exgrad", "msp", "maxlogit", "energy", "gradterm", "gini", "feature_l1",
                       "feature_l2", "l1_x_msp", "mahalanobis"};
-    Analysis analysis(config);
+    Pipeline analysis(config);
     analysis.extractAll(nullptr);
-    auto result = std::make_shared<AnalysisResult>();
+    auto result = std::make_shared<RunResult>();
     result->methods = analysis.methods();
     result->scores = analysis.scoreTable(result->methods);
     result->metrics = analysis.metricsTable(result->scores);

@@ -69,7 +69,7 @@ private slots:
 
     void panelWritesSheetsOfRealImages()
     {
-        AnalysisSession session;
+        Workspace session;
         ExplorePanel panel(&session);
         session.setCurrentMethod(QStringLiteral("gradnorm"));
         session.setResult(test::demoResult());
@@ -92,8 +92,8 @@ private slots:
 
     void selectionCsvHasEveryScore()
     {
-        const AnalysisResultPtr r = test::demoResult();
-        AnalysisSession session;
+        const RunResultPtr r = test::demoResult();
+        Workspace session;
         ExplorePanel panel(&session);
         session.setResult(r);
         const QString file = dir_.filePath(QStringLiteral("selection.csv"));

@@ -171,7 +171,7 @@ private slots:
         const ImageRef r1 = view.model()->imageAt(1), r3 = view.model()->imageAt(3), r4 = view.model()->imageAt(4);
 
         // A plain click sets the current image and leaves the (empty) selection alone.
-        QSignalSpy selectionChanged(&session_, &AnalysisSession::selectionChanged);
+        QSignalSpy selectionChanged(&session_, &Workspace::selectionChanged);
         click(1, {});
         QCOMPARE(session_.currentImage(), r1);
         QVERIFY(session_.selection().isEmpty());
@@ -210,8 +210,8 @@ private slots:
     }
 
 private:
-    AnalysisResultPtr result_;
-    AnalysisSession session_;
+    RunResultPtr result_;
+    Workspace session_;
     ThumbnailLoader loader_;
 };
 

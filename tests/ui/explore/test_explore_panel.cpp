@@ -37,7 +37,7 @@ private slots:
 
     void init()
     {
-        session_ = std::make_unique<AnalysisSession>();
+        session_ = std::make_unique<Workspace>();
         panel_ = std::make_unique<ExplorePanel>(session_.get());
         panel_->resize(1400, 900);
         panel_->show();
@@ -203,9 +203,9 @@ private slots:
     }
 
 private:
-    AnalysisResultPtr result_;
+    RunResultPtr result_;
     QTemporaryDir dir_;
-    std::unique_ptr<AnalysisSession> session_;
+    std::unique_ptr<Workspace> session_;
     std::unique_ptr<ExplorePanel> panel_;
 };
 

@@ -3,7 +3,7 @@
 // partial result after the first OOD set, then the final one with both; a run cancelled after a
 // partial result keeps it on screen and says so.
 #include "workspace/AnalysisRunner.h"
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 #include "workspace/AnalysisWorker.h"
 #include "run/Demo.h"
 #include "common/Error.h"
@@ -26,9 +26,9 @@ namespace {
 constexpr int kRunTimeoutMs = 120000;
 
 // MNIST test (ID), Fashion-MNIST (OOD) and the MNIST training subset as a second "OOD" set.
-AnalysisConfig twoOodConfig(const QString& cacheDir)
+RunConfig twoOodConfig(const QString& cacheDir)
 {
-    AnalysisConfig config = demoConfig();
+    RunConfig config = demoConfig();
     const std::string dir = demoDirectory();
     std::vector<DatasetSpec> datasets;
     for (const DatasetSpec& d : config.datasets)
@@ -64,16 +64,16 @@ private slots:
     void partialResultPrecedesTheFinalOne()
     {
         AnalysisRunner runner;
-        std::vector<std::pair<bool, AnalysisResultPtr>> received; // (final, result) in arrival order
+        std::vector<std::pair<bool, RunResultPtr>> received; // (final, result) in arrival order
         connect(&runner, &AnalysisRunner::partialResult, this,
-                [&](AnalysisResultPtr r) { received.emplace_back(false, r); });
-        connect(&runner, &AnalysisRunner::finished, this, [&](AnalysisResultPtr r) { received.emplace_back(true, r); });
+                [&](RunResultPtr r) { received.emplace_back(false, r); });
+        connect(&runner, &AnalysisRunner::finished, this, [&](RunResultPtr r) { received.emplace_back(true, r); });
         QVERIFY(runner.start(twoOodConfig(cache_.path())));
         QTRY_VERIFY_WITH_TIMEOUT(!runner.isRunning(), kRunTimeoutMs);
         QVERIFY(!received.empty() && received.back().first);
         QVERIFY2(received.size() >= 2, "no partial result before the final one");
 
-        const AnalysisResult& first = *received.front().second;
+        const RunResult& first = *received.front().second;
         QVERIFY(!received.front().first);
         QVERIFY(first.partial);
         QCOMPARE(first.oodIndices.size(), std::size_t(1));
@@ -90,7 +90,7 @@ private slots:
             QVERIFY(!first.metricsOf(m, "mnist-train"));
         }
 
-        const AnalysisResult& final = *received.back().second;
+        const RunResult& final = *received.back().second;
         QVERIFY(!final.partial);
         QCOMPARE(final.oodIndices.size(), std::size_t(2));
         QCOMPARE(final.metrics.size(), std::size_t(6));
@@ -108,7 +108,7 @@ private slots:
         AnalysisWorker worker;
         auto cancel = std::make_shared<std::atomic<bool>>(false);
         int partials = 0, finished = 0, cancelled = 0;
-        connect(&worker, &AnalysisWorker::partialResult, this, [&](quint64, AnalysisResultPtr r) {
+        connect(&worker, &AnalysisWorker::partialResult, this, [&](quint64, RunResultPtr r) {
             QVERIFY(r && r->partial);
             ++partials;
             cancel->store(true);
@@ -140,7 +140,7 @@ private slots:
         QSignalSpy finished(&window, &MainWindow::runFinished);
         int partialsShown = 0;
         double partialThreshold = 0;
-        connect(window.runner(), &AnalysisRunner::partialResult, this, [&](AnalysisResultPtr r) {
+        connect(window.runner(), &AnalysisRunner::partialResult, this, [&](RunResultPtr r) {
             // Connected after the window's own slot: the window shows it already.
             QCOMPARE(window.result(), r);
             QCOMPARE(window.session()->result(), r);
@@ -168,8 +168,8 @@ private slots:
         second.show();
         QSignalSpy cancelled(&second, &MainWindow::runCancelled);
         QSignalSpy finished2(&second, &MainWindow::runFinished);
-        AnalysisResultPtr partial;
-        connect(second.runner(), &AnalysisRunner::partialResult, this, [&](AnalysisResultPtr r) {
+        RunResultPtr partial;
+        connect(second.runner(), &AnalysisRunner::partialResult, this, [&](RunResultPtr r) {
             if (!partial) {
                 partial = r;
                 second.cancelRun();

@@ -4,7 +4,7 @@
 // without running the model; drops add datasets; sessions round-trip; metrics export through core;
 // the GUI thread stays responsive during a run.
 #include "workspace/AnalysisRunner.h"
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 #include "docks/DatasetsPanel.h"
 #include "run/Demo.h"
 #include "common/Error.h"
@@ -112,9 +112,9 @@ void TestWorkspace::thresholdStaysInSyncAcrossViews()
     MainWindow window(options());
     window.show();
     QVERIFY(runToEnd(window));
-    const AnalysisResultPtr r = window.result();
+    const RunResultPtr r = window.result();
     QVERIFY(r);
-    AnalysisSession* session = window.session();
+    Workspace* session = window.session();
     QCOMPARE(session->currentMethod(), QStringLiteral("energy"));
     const std::size_t id = std::size_t(r->idIndex), ood = r->oodIndices.front();
     const std::vector<double>& idScores = r->scoresOf("energy", id);
@@ -193,7 +193,7 @@ void TestWorkspace::presetsSetTheThreshold()
     MainWindow window(options());
     QVERIFY(runToEnd(window));
     ThresholdPanel* panel = window.thresholdPanel();
-    const AnalysisResultPtr r = window.result();
+    const RunResultPtr r = window.result();
     const std::size_t id = std::size_t(r->idIndex), ood = r->oodIndices.front();
     window.session()->setThreshold(0.0);
     panel->tpr95Button()->click();
@@ -215,14 +215,14 @@ void TestWorkspace::parameterChangeRescoresWithoutRunningTheModel()
     AnalysisRunner* runner = window.runner();
     const int loads = runner->modelLoads(), extractions = runner->extractions(), passes = runner->modelPasses();
     QCOMPARE(loads, 1);
-    const AnalysisResultPtr before = window.result();
+    const RunResultPtr before = window.result();
 
     QSignalSpy finished(&window, &MainWindow::runFinished);
     QDoubleSpinBox* t = window.paramsEditor()->editorFor(QStringLiteral("T"));
     QVERIFY(t);
     t->setValue(2.0); // what the user's edit does
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);
-    const AnalysisResultPtr after = window.result();
+    const RunResultPtr after = window.result();
     QVERIFY(after != before);
     QCOMPARE(runner->modelLoads(), loads);
     QCOMPARE(runner->extractions(), extractions);
@@ -300,7 +300,7 @@ void TestWorkspace::fittedBaselinesUseTheFitSetAndKeepTheModelIdle()
     window.methodList()->setChecked(QStringLiteral("knn"), true);
     QVERIFY(window.methodList()->isChecked(QStringLiteral("knn")));
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);
-    AnalysisResultPtr result = window.result();
+    RunResultPtr result = window.result();
     const std::size_t id = std::size_t(result->idIndex);
     QVERIFY(!result->scoresOf("knn", id).empty());
     const int passes = runner->modelPasses();
@@ -502,7 +502,7 @@ void TestWorkspace::guiThreadStaysResponsiveDuringARun()
     QTemporaryDir fresh;
     MainWindowOptions o = options({"energy", "msp"});
     o.configFactory = [path = fresh.path().toStdString()]() {
-        AnalysisConfig c = demoConfig();
+        RunConfig c = demoConfig();
         c.cacheDir = path;
         return c;
     };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "run/Analysis.h"
+#include "run/Pipeline.h"
 
 #include <cstddef>
 #include <memory>
@@ -27,7 +27,7 @@ struct DatasetSummary {
 // partial result after each OOD set it extracts (the ID set and the OOD sets done so far, scored
 // with the closed-form methods only, no bootstrap) and one final result at its end. Dataset
 // indices are the same in both: a set not extracted yet has an error and empty scores.
-struct AnalysisResult {
+struct RunResult {
     bool partial = false;                 // more datasets or methods follow in this run
     std::vector<DatasetSummary> datasets; // same order as the inner vectors of `scores`
     int idIndex = -1;
@@ -63,6 +63,6 @@ struct AnalysisResult {
     }
 };
 
-using AnalysisResultPtr = std::shared_ptr<const AnalysisResult>;
+using RunResultPtr = std::shared_ptr<const RunResult>;
 
 } // namespace oodlens

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "run/Analysis.h"
+#include "run/Pipeline.h"
 
 #include "datasets/Dataset.h"
 #include "common/Error.h"
@@ -21,7 +21,7 @@ const char* datasetRoleName(DatasetRole role)
     return "";
 }
 
-Analysis::Analysis(AnalysisConfig config) : config_(std::move(config))
+Pipeline::Pipeline(RunConfig config) : config_(std::move(config))
 {
     if (config_.modelPath.empty())
         throw Error("no model given");
@@ -51,9 +51,9 @@ Analysis::Analysis(AnalysisConfig config) : config_(std::move(config))
     }
 }
 
-Analysis::~Analysis() = default;
+Pipeline::~Pipeline() = default;
 
-void Analysis::extract(std::size_t i, ProgressSink* sink)
+void Pipeline::extract(std::size_t i, ProgressSink* sink)
 {
     DatasetResult& r = results_.at(i);
     if (r.spec.role == DatasetRole::Fit) {
@@ -100,7 +100,7 @@ void Analysis::extract(std::size_t i, ProgressSink* sink)
     }
 }
 
-void Analysis::extractAll(ProgressSink* sink, const std::function<void(std::size_t)>& onDataset)
+void Pipeline::extractAll(ProgressSink* sink, const std::function<void(std::size_t)>& onDataset)
 {
     for (std::size_t i = 0; i < results_.size(); ++i) {
         if (results_[i].ok())
@@ -122,9 +122,9 @@ void Analysis::extractAll(ProgressSink* sink, const std::function<void(std::size
     }
 }
 
-void Analysis::setParams(const ScoreParams& params) { config_.params = params; }
+void Pipeline::setParams(const ScoreParams& params) { config_.params = params; }
 
-void Analysis::setMethods(const std::vector<std::string>& methods)
+void Pipeline::setMethods(const std::vector<std::string>& methods)
 {
     for (const std::string& m : methods)
         if (!findMethod(m))
@@ -132,7 +132,7 @@ void Analysis::setMethods(const std::vector<std::string>& methods)
     config_.methods = methods;
 }
 
-std::size_t Analysis::addDataset(const DatasetSpec& spec)
+std::size_t Pipeline::addDataset(const DatasetSpec& spec)
 {
     if (spec.role == DatasetRole::Id && idIndex() >= 0)
         throw Error("there is already an ID test set");
@@ -144,7 +144,7 @@ std::size_t Analysis::addDataset(const DatasetSpec& spec)
     return results_.size() - 1;
 }
 
-void Analysis::removeDataset(std::size_t index)
+void Pipeline::removeDataset(std::size_t index)
 {
     if (index >= results_.size())
         return;
@@ -156,7 +156,7 @@ void Analysis::removeDataset(std::size_t index)
     results_.erase(results_.begin() + static_cast<long>(index));
 }
 
-int Analysis::idIndex() const
+int Pipeline::idIndex() const
 {
     for (std::size_t i = 0; i < results_.size(); ++i)
         if (results_[i].spec.role == DatasetRole::Id)
@@ -164,7 +164,7 @@ int Analysis::idIndex() const
     return -1;
 }
 
-std::vector<std::size_t> Analysis::oodIndices() const
+std::vector<std::size_t> Pipeline::oodIndices() const
 {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < results_.size(); ++i)
@@ -173,7 +173,7 @@ std::vector<std::size_t> Analysis::oodIndices() const
     return out;
 }
 
-std::vector<std::string> Analysis::methods() const
+std::vector<std::string> Pipeline::methods() const
 {
     if (!config_.methods.empty())
         return config_.methods;
@@ -185,7 +185,7 @@ std::vector<std::string> Analysis::methods() const
     return out;
 }
 
-int Analysis::fitIndex() const
+int Pipeline::fitIndex() const
 {
     for (std::size_t i = 0; i < results_.size(); ++i)
         if (results_[i].spec.role == DatasetRole::Fit)
@@ -193,7 +193,7 @@ int Analysis::fitIndex() const
     return -1;
 }
 
-std::shared_ptr<const FittedScorer> Analysis::fitted(const std::string& method, ProgressSink* sink) const
+std::shared_ptr<const FittedScorer> Pipeline::fitted(const std::string& method, ProgressSink* sink) const
 {
     const MethodInfo* info = findMethod(method);
     if (!info || !isFittedMethod(method))
@@ -218,7 +218,7 @@ std::shared_ptr<const FittedScorer> Analysis::fitted(const std::string& method, 
     return scorer;
 }
 
-std::vector<double> Analysis::scores(const std::string& method, std::size_t dataset, ProgressSink* sink) const
+std::vector<double> Pipeline::scores(const std::string& method, std::size_t dataset, ProgressSink* sink) const
 {
     const DatasetResult& r = results_.at(dataset);
     if (!r.ok())
@@ -230,7 +230,7 @@ std::vector<double> Analysis::scores(const std::string& method, std::size_t data
     return computeScores(method, r.features(), model_->head(), config_.params, sink);
 }
 
-ScoreTable Analysis::scoreTable(const std::vector<std::string>& methods, ProgressSink* sink) const
+ScoreTable Pipeline::scoreTable(const std::vector<std::string>& methods, ProgressSink* sink) const
 {
     ScoreTable table;
     std::vector<std::string> plain, fittedMethods;
@@ -250,7 +250,7 @@ ScoreTable Analysis::scoreTable(const std::vector<std::string>& methods, Progres
     return table;
 }
 
-std::vector<MetricsRow> Analysis::metricsTable(const ScoreTable& table, int bootstrapResamples,
+std::vector<MetricsRow> Pipeline::metricsTable(const ScoreTable& table, int bootstrapResamples,
                                                unsigned long long bootstrapSeed) const
 {
     std::vector<MetricsRow> rows;
@@ -282,7 +282,7 @@ std::vector<MetricsRow> Analysis::metricsTable(const ScoreTable& table, int boot
     return rows;
 }
 
-std::vector<double> Analysis::odinScores(std::size_t dataset, ProgressSink* sink) const
+std::vector<double> Pipeline::odinScores(std::size_t dataset, ProgressSink* sink) const
 {
     const DatasetResult& r = results_.at(dataset);
     if (!r.ok())

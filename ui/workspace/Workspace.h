@@ -13,7 +13,7 @@
 
 namespace oodlens::ui {
 
-// One image of one dataset of the current result: `dataset` indexes AnalysisResult::datasets,
+// One image of one dataset of the current result: `dataset` indexes RunResult::datasets,
 // `row` indexes that dataset's FeatureSet rows (and its score vectors).
 struct ImageRef {
     int dataset = -1;
@@ -28,13 +28,13 @@ struct ImageRef {
 // score >= threshold, in the current method's units), the image being inspected and the selection.
 // Views read it and call the setters; every setter emits its signal only when the value changes.
 // Lives on the GUI thread.
-class AnalysisSession : public QObject {
+class Workspace : public QObject {
     Q_OBJECT
 
 public:
-    explicit AnalysisSession(QObject* parent = nullptr);
+    explicit Workspace(QObject* parent = nullptr);
 
-    AnalysisResultPtr result() const { return result_; }
+    RunResultPtr result() const { return result_; }
     QString currentMethod() const { return method_; }
     double threshold() const { return threshold_; }
     ImageRef currentImage() const { return current_; }
@@ -50,7 +50,7 @@ public:
     const ThresholdIndex& currentThresholdIndex() const { return thresholdIndex(method_); }
 
 public Q_SLOTS:
-    void setResult(AnalysisResultPtr result);
+    void setResult(RunResultPtr result);
     void setCurrentMethod(const QString& method);
     void setThreshold(double threshold);
     void setCurrentImage(ImageRef image);
@@ -64,7 +64,7 @@ Q_SIGNALS:
     void selectionChanged();
 
 private:
-    AnalysisResultPtr result_;
+    RunResultPtr result_;
     QString method_;
     double threshold_ = 0;
     ImageRef current_;

@@ -29,7 +29,7 @@ struct DatasetSpec {
 };
 
 // Everything a run needs; the CLI fills it from arguments, the GUI from its docks.
-struct AnalysisConfig {
+struct RunConfig {
     std::string modelPath;
     std::vector<DatasetSpec> datasets;
     std::vector<std::string> methods; // empty = every method that applies
@@ -70,13 +70,13 @@ struct MetricsRow {
 
 // One analysis session: a model, its extracted datasets, and everything derived from them.
 // Extraction is the only expensive step; scores and metrics derive from the kept features.
-class Analysis {
+class Pipeline {
 public:
     // Loads the model (throws Error naming the file if it cannot be used).
-    explicit Analysis(AnalysisConfig config);
-    ~Analysis();
+    explicit Pipeline(RunConfig config);
+    ~Pipeline();
 
-    const AnalysisConfig& config() const { return config_; }
+    const RunConfig& config() const { return config_; }
     const Classifier& model() const { return *model_; }
     const PreprocessSpec& preprocess() const { return preprocess_; }
 
@@ -122,7 +122,7 @@ public:
     std::vector<double> odinScores(std::size_t dataset, ProgressSink* sink = nullptr) const;
 
 private:
-    AnalysisConfig config_;
+    RunConfig config_;
     std::unique_ptr<Classifier> model_;
     PreprocessSpec preprocess_;
     std::vector<DatasetResult> results_;

@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "workspace/AnalysisSession.h"
+#include "workspace/Workspace.h"
 
 #include <cmath>
 
 namespace oodlens::ui {
 
-AnalysisSession::AnalysisSession(QObject* parent) : QObject(parent)
+Workspace::Workspace(QObject* parent) : QObject(parent)
 {
     qRegisterMetaType<ImageRef>("oodlens::ui::ImageRef");
 }
 
-const std::vector<double>& AnalysisSession::currentScores(std::size_t dataset) const
+const std::vector<double>& Workspace::currentScores(std::size_t dataset) const
 {
     static const std::vector<double> none;
     return result_ ? result_->scoresOf(method_.toStdString(), dataset) : none;
 }
 
-bool AnalysisSession::isFlagged(const ImageRef& image) const
+bool Workspace::isFlagged(const ImageRef& image) const
 {
     if (!image.isValid())
         return false;
@@ -27,7 +27,7 @@ bool AnalysisSession::isFlagged(const ImageRef& image) const
     return std::isnan(v) || v < threshold_;
 }
 
-const ThresholdIndex& AnalysisSession::thresholdIndex(const QString& method) const
+const ThresholdIndex& Workspace::thresholdIndex(const QString& method) const
 {
     static const ThresholdIndex none;
     if (!result_)
@@ -42,7 +42,7 @@ namespace {
 
 // Whether an image of `from` is the same image in `to`: its dataset kept its index and features
 // (a run's partial results and its final one share them; a rescore keeps them).
-bool sameImage(const AnalysisResult* from, const AnalysisResult* to, const ImageRef& image)
+bool sameImage(const RunResult* from, const RunResult* to, const ImageRef& image)
 {
     if (!from || !to || !image.isValid())
         return false;
@@ -53,9 +53,9 @@ bool sameImage(const AnalysisResult* from, const AnalysisResult* to, const Image
 
 } // namespace
 
-void AnalysisSession::setResult(AnalysisResultPtr result)
+void Workspace::setResult(RunResultPtr result)
 {
-    const AnalysisResultPtr old = std::move(result_);
+    const RunResultPtr old = std::move(result_);
     result_ = std::move(result);
     indices_.clear();
     // Image references stay when they point at the same images (a partial result followed by the
@@ -72,7 +72,7 @@ void AnalysisSession::setResult(AnalysisResultPtr result)
     emit selectionChanged();
 }
 
-void AnalysisSession::setCurrentMethod(const QString& method)
+void Workspace::setCurrentMethod(const QString& method)
 {
     if (method == method_)
         return;
@@ -80,7 +80,7 @@ void AnalysisSession::setCurrentMethod(const QString& method)
     emit currentMethodChanged(method_);
 }
 
-void AnalysisSession::setThreshold(double threshold)
+void Workspace::setThreshold(double threshold)
 {
     if (threshold == threshold_ || std::isnan(threshold))
         return;
@@ -88,7 +88,7 @@ void AnalysisSession::setThreshold(double threshold)
     emit thresholdChanged(threshold_);
 }
 
-void AnalysisSession::setCurrentImage(ImageRef image)
+void Workspace::setCurrentImage(ImageRef image)
 {
     if (image == current_)
         return;
@@ -96,7 +96,7 @@ void AnalysisSession::setCurrentImage(ImageRef image)
     emit currentImageChanged(current_);
 }
 
-void AnalysisSession::setSelection(const QVector<ImageRef>& images)
+void Workspace::setSelection(const QVector<ImageRef>& images)
 {
     if (images == selection_)
         return;
