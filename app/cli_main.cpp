@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // oodlens-cli: the headless face of the engine. Parses arguments, runs the core, writes files.
-#include "run/Pipeline.h"
 #include "datasets/Dataset.h"
 #include "run/Demo.h"
 #include "common/Error.h"
-#include "methods/Fitted.h"
 #include "io/Export.h"
+#include "run/Pipeline.h"
 #include "common/Progress.h"
 #include "common/Runtime.h"
 #ifdef OODLENS_HAVE_FIGURES
@@ -56,30 +55,30 @@ figures writes the score histogram and ROC curve of each method as PDF, SVG and 
 methods lists every score id with its group and formula.
 )";
 
-// Progress on stderr: a live line with ETA on a terminal, nothing otherwise.
-class CliProgress final : public ProgressSink {
+// Progress on stderr: a live line with ETA on a terminal, nothing otherwise; warnings always.
+class CliProgress final : public RunObserver {
 public:
-    void update(const std::string& stage, std::size_t done, std::size_t total) override
+    void progress(const RunProgress& p) override
     {
         if (!tty_)
             return;
         const auto now = std::chrono::steady_clock::now();
-        if (stage != stage_) {
-            stage_ = stage;
+        if (p.label != stage_) {
+            stage_ = p.label;
             start_ = now;
         }
-        if (done < total && now - last_ < std::chrono::milliseconds(100))
+        if (p.total == 0 || (p.done < p.total && now - last_ < std::chrono::milliseconds(100)))
             return;
         last_ = now;
         const double elapsed = std::chrono::duration<double>(now - start_).count();
         std::ostringstream line;
-        line << "\r" << stage << ": " << done << "/" << total;
-        if (done > 0 && done < total)
-            line << "  ETA " << static_cast<int>(elapsed * (total - done) / done + 0.5) << " s";
+        line << "\r" << p.label << ": " << p.done << "/" << p.total;
+        if (p.done > 0 && p.done < p.total)
+            line << "  ETA " << static_cast<int>(elapsed * (p.total - p.done) / p.done + 0.5) << " s";
         line << "        ";
-        std::cerr << line.str() << (done >= total ? "\n" : "") << std::flush;
+        std::cerr << line.str() << (p.done >= p.total ? "\n" : "") << std::flush;
     }
-    void warning(const std::string& message) override { std::cerr << (tty_ ? "\r" : "") << "warning: " << message << "\n"; }
+    void warning(const RunWarning& w) override { std::cerr << (tty_ ? "\r" : "") << "warning: " << w.message << "\n"; }
     bool isCancelRequested() const override { return g_interrupted.load(); }
 
 private:
@@ -199,50 +198,33 @@ void parseOptions(Args& a, Options& o, bool demo)
             throw Error("option --std: every value must be positive");
 }
 
-// Shared by `score` and `demo`: extract, score, print, write.
+// Shared by `score` and `demo`: run the pipeline, print, write.
 int runAnalysis(Options& o)
 {
     CliProgress progress;
     std::cerr << initRuntime(o.config.threads) << "\n";
-    Pipeline analysis(o.config);
-    analysis.extractAll(&progress);
-    for (const DatasetResult& r : analysis.results()) {
-        if (r.spec.role == DatasetRole::Fit && !r.ok())
-            continue;
-        if (!r.ok() && r.spec.role == DatasetRole::Id)
-            throw Error("ID test set: " + r.error);
-        if (r.ok())
-            std::cerr << r.spec.name << ": " << r.features().rows << " images (" << r.kind << ")"
-                      << (r.features().skipped.empty() ? "" : ", " + std::to_string(r.features().skipped.size()) + " skipped")
-                      << (r.fromCache ? ", features from the cache" : "") << "\n";
+    o.config.bootstrap = o.bootstrap;
+    o.config.seed = o.seed;
+    const RunResultPtr result = runOnce(o.config, &progress);
+    for (std::size_t i = 0; i < result->datasets.size(); ++i) {
+        const DatasetSummary& d = result->datasets[i];
+        if (d.ok())
+            std::cerr << o.config.datasets[i].name << ": " << d.rows << " images (" << d.kind << ")"
+                      << (d.skipped ? ", " + std::to_string(d.skipped) + " skipped" : "")
+                      << (d.fromCache ? ", features from the cache" : "") << "\n";
     }
-    const std::vector<std::string> methods = analysis.methods();
-    const ScoreTable table = analysis.scoreTable(methods, &progress);
-    for (const std::string& m : methods)
-        if (isFittedMethod(m))
-            std::cerr << m << ": " << analysis.fitted(m)->note() << "\n";
-    const std::vector<MetricsRow> rows = analysis.metricsTable(table, o.bootstrap, o.seed);
-    if (rows.empty())
-        throw Error("no OOD set could be scored");
-    printMetricsTable(std::cout, rows);
+    for (const auto& [method, note] : result->fitNotes)
+        std::cerr << method << ": " << note << "\n";
+    printMetricsTable(std::cout, result->metrics);
     if (!o.outDir.empty()) {
-        std::error_code ec;
-        fs::create_directories(o.outDir, ec);
-        if (ec)
-            throw Error("cannot create output folder '" + o.outDir + "': " + ec.message());
-        writeScoresCsv((fs::path(o.outDir) / "scores.csv").string(), analysis, methods, table);
-        const fs::path dir(o.outDir);
-        writeMetricsCsv((dir / "metrics.csv").string(), rows);
-        writeMetricsJson((dir / "metrics.json").string(), rows);
-        writeFileAtomic((dir / "metrics.md").string(), metricsMarkdown(rows));
-        writeFileAtomic((dir / "metrics.tex").string(), metricsLatex(rows));
-        writeRunJson((dir / "run.json").string(), analysis, methods, o.commandLine);
+        writeRunFiles(o.outDir, *result, o.commandLine);
         std::cerr << "wrote scores.csv, metrics.{csv,json,md,tex} and run.json to " << o.outDir << "\n";
     }
     // A failed OOD set is reported but does not lose the others' results.
-    for (const DatasetResult& r : analysis.results())
-        if (!r.ok() && r.spec.role == DatasetRole::Ood) {
-            std::cerr << "oodlens-cli: error: OOD set '" << r.spec.name << "': " << r.error << "\n";
+    for (std::size_t i = 0; i < result->datasets.size(); ++i)
+        if (!result->datasets[i].ok() && result->datasets[i].role == DatasetRole::Ood) {
+            std::cerr << "oodlens-cli: error: OOD set '" << o.config.datasets[i].name << "': " << result->datasets[i].error
+                      << "\n";
             return 1;
         }
     return 0;
@@ -269,8 +251,7 @@ int cmdDemo(Args& a)
     o.config = demoConfig();
     parseOptions(a, o, true);
     if (!o.methodsGiven)
-        o.config.methods = parseMethodList(
-            "msp,maxlogit,energy,gradnorm,exgrad,feature_l1,gradterm,l1_x_msp,mahalanobis,knn,react,ash,vim,odin");
+        o.config.methods = defaultMethods(PanelDemo);
     return runAnalysis(o);
 }
 
@@ -302,7 +283,7 @@ int cmdMethods()
     for (const MethodInfo& m : methodRegistry()) {
         std::cout << m.id << "\t" << methodGroupName(m.group) << "\t" << m.formula;
         for (const ParamSpec& p : m.params)
-            std::cout << "\t[" << p.name << "=" << p.defaultValue << "]";
+            std::cout << "\t[" << p.name << "=" << p.defaultValue << " in " << p.rangeText() << "]";
         std::cout << "\n";
     }
     return 0;

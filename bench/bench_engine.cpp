@@ -87,16 +87,15 @@ int main(int argc, char** argv)
         config.batchSize = 256;
         std::vector<std::string> closedForm;
         for (const MethodInfo& m : methodRegistry())
-            if (m.group != MethodGroup::Fitted && !m.perSampleGradient)
+            if (m.isClosedForm())
                 closedForm.push_back(m.id);
         config.methods = closedForm;
-        Pipeline analysis(config);
         const std::size_t images = 20000;
 
         // (a) bare batched forward pass on preprocessed tensors: LibTorch directly, no engine code.
         std::vector<at::Tensor> batches;
         {
-            const PreprocessSpec spec = analysis.preprocess();
+            const PreprocessSpec spec = resolvePreprocess(config.preprocess, *Classifier::load(config.modelPath));
             for (const std::string& path : {mnistSet, fashionSet}) {
                 auto ds = openDataset(path);
                 for (std::size_t b = 0; b < ds->size(); b += config.batchSize) {
@@ -117,23 +116,27 @@ int main(int argc, char** argv)
         });
 
         // (b) full extraction: open + decode + preprocess + forward + features, then every closed-form score.
-        const double tFull = timeBest(repeat, [&] {
-            Pipeline a(config);
-            a.extractAll(nullptr);
-            a.scoreTable(closedForm);
-        });
-        const double tLoad = timeBest(repeat, [&] { Pipeline a(config); });
+        const double tFull = timeBest(repeat, [&] { runOnce(config); });
+        const double tLoad = timeBest(repeat, [&] { Classifier::load(config.modelPath); });
 
         // (c) closed-form GradNorm vs per-sample autograd, same features.
-        analysis.extractAll(nullptr);
-        const FeatureSet& feats = analysis.results()[1].features();
-        const Head& head = analysis.model().head();
+        const RunResultPtr analysis = runOnce(config);
+        const FeatureSet& feats = *analysis->features[1];
+        const Head& head = analysis->head;
         ScoreParams params;
-        const double tClosed = timeBest(repeat, [&] { computeScores("gradnorm", feats, head, params); });
-        const double tAutograd = timeBest(1, [&] { computeScores("gradnorm_autograd", feats, head, params); });
+        const std::string gradient = primaryGradientMethod()->id;
+        std::string autograd;
+        for (const MethodInfo& m : methodRegistry())
+            if (m.closedForm == gradient)
+                autograd = m.id;
+        const double tClosed = timeBest(repeat, [&] { computeScores(gradient, feats, head, params); });
+        const double tAutograd = timeBest(1, [&] { computeScores(autograd, feats, head, params); });
 
         // (d) re-scoring every closed-form method from cached features, per 100,000 images.
-        const double tRescore = timeBest(repeat, [&] { analysis.scoreTable(closedForm); });
+        const double tRescore = timeBest(repeat, [&] {
+            computeScoreSet(closedForm, *analysis->features[0], head, params);
+            computeScoreSet(closedForm, feats, head, params);
+        });
 
         // (e) every metric for 1,000,000 random scores with ties.
         std::mt19937 rng(1);

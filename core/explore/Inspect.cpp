@@ -195,21 +195,7 @@ std::vector<ImageIndex> selectImages(const std::vector<ImageColumns>& columns, c
     return out;
 }
 
-bool isDecomposable(const std::string& method)
-{
-    FeatureSet probe;
-    probe.rows = 1;
-    probe.dim = 1;
-    probe.classes = 2;
-    probe.features = {1.0f};
-    probe.logits = {0.0f, 1.0f};
-    try {
-        decompose(method, probe, Head{}, ScoreParams{}, 0);
-        return true;
-    } catch (const Error&) {
-        return false;
-    }
-}
+bool isDecomposable(const std::string& method) { return factorsOf(method) != nullptr; }
 
 DecompositionReference::DecompositionReference(const std::string& method, const FeatureSet& id, const Head& head,
                                                const ScoreParams& params)

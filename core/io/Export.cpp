@@ -2,7 +2,7 @@
 #include "io/Export.h"
 
 #include "common/Error.h"
-#include "methods/Fitted.h"
+#include "methods/Registry.h"
 #include "io/Json.h"
 #include "common/Runtime.h"
 
@@ -31,6 +31,13 @@ std::string number(double v)
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.9g", v);
     return buf;
+}
+
+// Tables for people name methods by their labels.
+std::string methodLabel(const std::string& id)
+{
+    const MethodInfo* m = findMethod(id);
+    return m ? m->label : id;
 }
 
 } // namespace
@@ -69,9 +76,9 @@ void writeFileAtomic(const std::string& file, const std::string& content)
     }
 }
 
-void writeScoresCsv(const std::string& file, const Pipeline& analysis, const std::vector<std::string>& methods,
-                    const ScoreTable& table)
+void writeScoresCsv(const std::string& file, const RunResult& result)
 {
+    const std::vector<std::string>& methods = result.methods;
     std::ostringstream out;
     out << "dataset,index,path,label,prediction";
     for (const std::string& m : methods)
@@ -79,20 +86,19 @@ void writeScoresCsv(const std::string& file, const Pipeline& analysis, const std
     out << '\n';
     // ID first, then OOD sets in the order given.
     std::vector<std::size_t> order;
-    if (analysis.idIndex() >= 0)
-        order.push_back(static_cast<std::size_t>(analysis.idIndex()));
-    for (std::size_t o : analysis.oodIndices())
+    if (result.idIndex >= 0)
+        order.push_back(static_cast<std::size_t>(result.idIndex));
+    for (std::size_t o : result.oodIndices)
         order.push_back(o);
     for (std::size_t d : order) {
-        const DatasetResult& r = analysis.results()[d];
-        if (!r.ok())
+        if (!result.datasets[d].ok())
             continue;
-        const FeatureSet& f = r.features();
+        const FeatureSet& f = *result.features[d];
         for (std::size_t row = 0; row < f.rows; ++row) {
-            out << csvField(r.spec.name) << ',' << f.index[row] << ',' << csvField(f.paths[row]) << ',' << f.labels[row] << ','
+            out << csvField(result.config.datasets[d].name) << ',' << f.index[row] << ',' << csvField(f.paths[row]) << ',' << f.labels[row] << ','
                 << f.prediction(row);
             for (const std::string& m : methods) {
-                const auto& col = table.at(m)[d];
+                const auto& col = result.scoresOf(m, d);
                 out << ',' << (row < col.size() ? number(col[row]) : "nan");
             }
             out << '\n';
@@ -134,6 +140,8 @@ void printMetricsTable(std::ostream& out, const std::vector<MetricsRow>& rows)
             out << "  (AUROC < 50: orientation reversed on this data)";
         if (r.metrics.nan_id + r.metrics.nan_ood > 0)
             out << "  (" << r.metrics.nan_id + r.metrics.nan_ood << " NaN scores left out)";
+        if (!r.note.empty())
+            out << "  (" << r.note << ")";
         out << '\n';
     }
     out << "Percent. FPR95(ID+): OOD accepted at 95% ID TPR (ODIN/Energy/GradNorm papers); "
@@ -171,6 +179,8 @@ bool isBest(const std::vector<MetricsRow>& rows, std::size_t r, const Column& c)
         if (other.ood != rows[r].ood)
             continue;
         const double a = rows[r].metrics.*(c.value), b = other.metrics.*(c.value);
+        if (std::isnan(a))
+            return false;
         if (c.higherIsBetter ? b > a : b < a)
             return false;
     }
@@ -205,6 +215,8 @@ void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& ro
         Json j = Json::object();
         j.set("method", r.method);
         j.set("ood", r.ood);
+        if (!r.note.empty())
+            j.set("note", r.note);
         j.set("auroc", r.metrics.auroc);
         j.set("fpr95_id", r.metrics.fpr95_id);
         j.set("fpr95_ood", r.metrics.fpr95_ood);
@@ -249,7 +261,7 @@ std::string metricsMarkdown(const std::vector<MetricsRow>& rows)
         out << "---:|";
     out << '\n';
     for (std::size_t r = 0; r < rows.size(); ++r) {
-        out << "| " << rows[r].method << " | " << rows[r].ood << " |";
+        out << "| " << methodLabel(rows[r].method) << " | " << rows[r].ood << " |";
         for (const Column& c : kColumns) {
             std::string cell = percent(rows[r].metrics.*(c.value));
             if (rows[r].hasIntervals) {
@@ -274,7 +286,7 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows)
         out << " & " << c.latex;
     out << " \\\\\n\\midrule\n";
     for (std::size_t r = 0; r < rows.size(); ++r) {
-        out << latexEscape(rows[r].method) << " & " << latexEscape(rows[r].ood);
+        out << latexEscape(methodLabel(rows[r].method)) << " & " << latexEscape(rows[r].ood);
         for (const Column& c : kColumns) {
             std::string cell = percent(rows[r].metrics.*(c.value));
             if (rows[r].hasIntervals) {
@@ -290,10 +302,9 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows)
     return out.str();
 }
 
-void writeRunJson(const std::string& file, const Pipeline& analysis, const std::vector<std::string>& methods,
-                  const std::string& commandLine)
+void writeRunJson(const std::string& file, const RunResult& result, const std::string& commandLine)
 {
-    const ModelInfo& m = analysis.model().info();
+    const ModelInfo& m = result.model;
     Json run = Json::object();
     run.set("tool", "OOD Lens");
     {
@@ -314,7 +325,7 @@ void writeRunJson(const std::string& file, const Pipeline& analysis, const std::
     model.set("device", m.device);
     run.set("model", model);
 
-    const PreprocessSpec& p = analysis.preprocess();
+    const PreprocessSpec& p = result.preprocess;
     Json pre = Json::object();
     pre.set("spec", p.describe());
     pre.set("resize", p.resize);
@@ -332,18 +343,19 @@ void writeRunJson(const std::string& file, const Pipeline& analysis, const std::
     run.set("preprocessing", pre);
 
     Json sets = Json::array();
-    for (const DatasetResult& r : analysis.results()) {
+    for (std::size_t i = 0; i < result.datasets.size(); ++i) {
+        const DatasetSummary& r = result.datasets[i];
         Json d = Json::object();
-        d.set("name", r.spec.name);
-        d.set("role", datasetRoleName(r.spec.role));
-        d.set("path", r.spec.path);
+        d.set("name", result.config.datasets[i].name);
+        d.set("role", datasetRoleName(r.role));
+        d.set("path", r.path);
         d.set("kind", r.kind);
         d.set("items", static_cast<unsigned long long>(r.items));
-        d.set("scored", static_cast<unsigned long long>(r.features().rows));
+        d.set("scored", static_cast<unsigned long long>(r.rows));
         d.set("fingerprint", r.fingerprint);
         d.set("from_cache", r.fromCache);
         Json skipped = Json::array();
-        for (const std::string& s : r.features().skipped)
+        for (const std::string& s : result.features[i]->skipped)
             skipped.push(s);
         d.set("skipped", skipped);
         if (!r.ok())
@@ -353,21 +365,21 @@ void writeRunJson(const std::string& file, const Pipeline& analysis, const std::
     run.set("datasets", sets);
 
     Json ms = Json::array();
-    for (const std::string& id : methods) {
+    for (const std::string& id : result.methods) {
         Json j = Json::object();
         j.set("id", id);
         if (const MethodInfo* info = findMethod(id)) {
+            j.set("label", info->label);
             j.set("group", methodGroupName(info->group));
             Json params = Json::object();
             for (const ParamSpec& ps : info->params)
-                params.set(ps.name, analysis.config().params.value(id, ps));
+                params.set(ps.name, result.params.value(id, ps));
             j.set("params", params);
-            if (isFittedMethod(id)) {
-                try {
-                    j.set("fit", analysis.fitted(id)->note()); // already fitted: memoised
-                } catch (const Error& e) {
-                    j.set("fit_error", e.what());
-                }
+            if (info->fit) {
+                if (auto it = result.fitNotes.find(id); it != result.fitNotes.end())
+                    j.set("fit", it->second);
+                else
+                    j.set("fit_error", "not fitted");
             }
         }
         ms.push(j);
@@ -376,10 +388,25 @@ void writeRunJson(const std::string& file, const Pipeline& analysis, const std::
     Json env = Json::object();
     env.set("libraries", libraryVersions());
     env.set("threads", runtimeThreads());
-    env.set("batch_size", analysis.config().batchSize);
-    env.set("feature_cache", analysis.config().cacheDir);
+    env.set("batch_size", result.config.batchSize);
+    env.set("feature_cache", result.config.cacheDir);
     run.set("environment", env);
     writeFileAtomic(file, run.dump() + "\n");
+}
+
+void writeRunFiles(const std::string& dir, const RunResult& result, const std::string& commandLine)
+{
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec)
+        throw Error("cannot create output folder '" + dir + "': " + ec.message());
+    const fs::path d(dir);
+    writeScoresCsv((d / "scores.csv").string(), result);
+    writeMetricsCsv((d / "metrics.csv").string(), result.metrics);
+    writeMetricsJson((d / "metrics.json").string(), result.metrics);
+    writeFileAtomic((d / "metrics.md").string(), metricsMarkdown(result.metrics));
+    writeFileAtomic((d / "metrics.tex").string(), metricsLatex(result.metrics));
+    writeRunJson((d / "run.json").string(), result, commandLine);
 }
 
 } // namespace oodlens

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "run/Pipeline.h"
+#include "run/RunResult.h"
 
 #include <ostream>
 #include <string>
@@ -10,21 +10,23 @@ namespace oodlens {
 
 // scores.csv: dataset,index,path,label,prediction,<method>... one row per image (ID first, then
 // each OOD set), every score oriented higher = more ID.
-void writeScoresCsv(const std::string& file, const Pipeline& analysis, const std::vector<std::string>& methods,
-                    const ScoreTable& table);
+void writeScoresCsv(const std::string& file, const RunResult& result);
 // metrics.csv: method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out as fractions.
 void writeMetricsCsv(const std::string& file, const std::vector<MetricsRow>& rows);
 // metrics.json: every metric of every row (fractions), with NaN/inf counts and bootstrap intervals.
 void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& rows);
 // Markdown / LaTeX (booktabs) tables in percent, best value per OOD set and column in bold,
-// both FPR@95 conventions labelled; intervals as "lo-hi" when computed.
+// both FPR@95 conventions labelled; intervals as "lo-hi" when computed. Methods are named by their
+// registry labels ("GradNorm"), not their ids.
 std::string metricsMarkdown(const std::vector<MetricsRow>& rows);
 std::string metricsLatex(const std::vector<MetricsRow>& rows);
 
 // run.json: what produced a run (model hash, datasets with kinds, counts and skipped files,
 // preprocessing, methods and parameters, library versions, threads, device, date, command line).
-void writeRunJson(const std::string& file, const Pipeline& analysis, const std::vector<std::string>& methods,
-                  const std::string& commandLine);
+void writeRunJson(const std::string& file, const RunResult& result, const std::string& commandLine);
+// Every file of a scored run (scores.csv, metrics.{csv,json,md,tex}, run.json) into `dir`, created
+// when missing. Throws Error naming the file that cannot be written.
+void writeRunFiles(const std::string& dir, const RunResult& result, const std::string& commandLine);
 
 // The metrics table as aligned text in percent, with both FPR@95 conventions labelled.
 void printMetricsTable(std::ostream& out, const std::vector<MetricsRow>& rows);

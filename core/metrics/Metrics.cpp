@@ -2,6 +2,7 @@
 #include "metrics/Metrics.h"
 
 #include "common/Error.h"
+#include "common/Progress.h"
 
 #include <algorithm>
 #include <cmath>
@@ -204,8 +205,16 @@ OperatingPoint operatingPoint(const std::vector<double>& id, const std::vector<d
 
 namespace oodlens {
 
+BinaryMetrics BinaryMetrics::undefined()
+{
+    BinaryMetrics m;
+    m.auroc = m.fpr95_id = m.fpr95_ood = m.aupr_in = m.aupr_out = m.detection_acc = m.threshold95 =
+        std::numeric_limits<double>::quiet_NaN();
+    return m;
+}
+
 BootstrapIntervals bootstrapMetrics(const std::vector<double>& id, const std::vector<double>& ood, int resamples,
-                                    unsigned long long seed)
+                                    unsigned long long seed, const ProgressSink* sink)
 {
     BootstrapIntervals out;
     out.resamples = resamples;
@@ -226,6 +235,7 @@ BootstrapIntervals bootstrapMetrics(const std::vector<double>& id, const std::ve
     std::vector<double> a(finiteId.size()), b(finiteOod.size());
     std::vector<double> auroc, fprId, fprOod, auprIn, auprOut;
     for (int r = 0; r < resamples; ++r) {
+        throwIfCancelled(sink);
         for (double& v : a)
             v = finiteId[pickId(rng)];
         for (double& v : b)

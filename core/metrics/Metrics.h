@@ -5,6 +5,8 @@
 
 namespace oodlens {
 
+class ProgressSink;
+
 // Detection metrics for one ID set against one OOD set, scores oriented higher = more ID.
 // Conventions (shared/reference/ood-methods.md):
 // - auroc: P(score_id > score_ood) + 1/2 P(tie) (Mann-Whitney U / (n_id n_ood)).
@@ -32,6 +34,9 @@ struct BinaryMetrics {
     std::size_t nan_ood = 0;
     std::size_t inf_id = 0;
     std::size_t inf_ood = 0;
+
+    // Every rate NaN: the row of a pair whose metrics cannot be computed.
+    static BinaryMetrics undefined();
 };
 
 // Throws Error when either side has no usable (non-NaN) score.
@@ -48,8 +53,9 @@ struct BootstrapIntervals {
     unsigned long long seed = 0;
     Interval auroc, fpr95_id, fpr95_ood, aupr_in, aupr_out;
 };
+// Polls `sink` for cancellation between resamples (throws Cancelled).
 BootstrapIntervals bootstrapMetrics(const std::vector<double>& id, const std::vector<double>& ood, int resamples,
-                                    unsigned long long seed);
+                                    unsigned long long seed, const ProgressSink* sink = nullptr);
 
 // ROC curve with ID positive: one point per distinct threshold (descending), starting at (0,0)
 // and ending at (1,1). fpr = fraction of OOD with score >= t, tpr = fraction of ID with score >= t.

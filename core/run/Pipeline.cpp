@@ -1,342 +1,541 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "run/Pipeline.h"
 
-#include "datasets/Dataset.h"
 #include "common/Error.h"
-#include "methods/Fitted.h"
-#include "common/Progress.h"
+#include "datasets/Dataset.h"
+#include "features/Extraction.h"
+#include "features/FeatureCache.h"
+#include "methods/Scores.h"
+
+#include <chrono>
+#include <map>
+#include <mutex>
 
 namespace oodlens {
 
 const char* datasetRoleName(DatasetRole role)
 {
     switch (role) {
-    case DatasetRole::Id:
-        return "id";
-    case DatasetRole::Ood:
-        return "ood";
-    case DatasetRole::Fit:
-        return "fit";
+    case DatasetRole::Id: return "id";
+    case DatasetRole::Ood: return "ood";
+    case DatasetRole::Fit: return "fit";
     }
     return "";
 }
 
-Pipeline::Pipeline(RunConfig config) : config_(std::move(config))
+const char* runStageName(RunStage stage)
 {
-    if (config_.modelPath.empty())
+    switch (stage) {
+    case RunStage::LoadModel: return "loading the model";
+    case RunStage::Extract: return "extracting";
+    case RunStage::Fit: return "fitting";
+    case RunStage::Score: return "scoring";
+    case RunStage::Images: return "scoring the images";
+    case RunStage::Metrics: return "metrics";
+    }
+    return "";
+}
+
+namespace {
+
+// The ID set is called "id" in a config; its file name says more on a plot.
+std::string displayName(const DatasetSpec& spec)
+{
+    if (spec.role == DatasetRole::Id && (spec.name.empty() || spec.name == "id"))
+        return datasetDisplayName(spec.path);
+    return spec.name;
+}
+
+// What the model side of a run depends on: when these match, the loaded model and the extracted
+// features stay valid.
+bool sameModelSide(const RunConfig& a, const RunConfig& b)
+{
+    return a.modelPath == b.modelPath && a.device == b.device && a.batchSize == b.batchSize && a.cacheDir == b.cacheDir &&
+           a.preprocess.describe() == b.preprocess.describe();
+}
+
+// One extracted (or failed) dataset.
+struct Extracted {
+    DatasetSpec spec;
+    DatasetSummary summary;
+    std::shared_ptr<const FeatureSet> features = std::make_shared<FeatureSet>();
+};
+
+} // namespace
+
+struct Pipeline::State {
+    RunConfig config;
+    std::unique_ptr<Classifier> model;
+    PreprocessSpec preprocess;
+    std::vector<Extracted> datasets;
+    // Fitted statistics by (method, parameters); dropped when the fit set changes.
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<const FittedScorer>> fitted;
+    // Scores of methods that need the images, by cache key.
+    std::map<std::string, std::vector<double>> imageScores;
+};
+
+namespace {
+
+// The engine's ProgressSink for one piece of a run: stamps the stage, dataset and method on what
+// the engine reports, and collects its warnings.
+class Stamp final : public ProgressSink {
+public:
+    Stamp(RunObserver* observer, std::vector<RunWarning>& warnings, RunStage stage, int dataset, std::string method = {})
+        : observer_(observer), warnings_(warnings), stage_(stage), dataset_(dataset), method_(std::move(method))
+    {
+    }
+    void update(const std::string& label, std::size_t done, std::size_t total) override
+    {
+        if (observer_)
+            observer_->progress({stage_, dataset_, method_, done, total, label});
+    }
+    void warning(const std::string& message) override
+    {
+        RunWarning w{dataset_, method_, message};
+        warnings_.push_back(w);
+        if (observer_)
+            observer_->warning(w);
+    }
+    bool isCancelRequested() const override { return observer_ && observer_->isCancelRequested(); }
+
+private:
+    RunObserver* observer_;
+    std::vector<RunWarning>& warnings_;
+    RunStage stage_;
+    int dataset_;
+    std::string method_;
+};
+
+class Run {
+public:
+    Run(Pipeline::State& s, RunObserver* observer, std::chrono::steady_clock::time_point start)
+        : s_(s), observer_(observer), start_(start)
+    {
+    }
+
+    std::vector<RunWarning> warnings;
+
+    void extract(std::size_t i)
+    {
+        Extracted& e = s_.datasets[i];
+        Stamp sink(observer_, warnings, RunStage::Extract, static_cast<int>(i));
+        if (e.spec.role == DatasetRole::Fit) {
+            std::lock_guard<std::mutex> lock(s_.mutex);
+            s_.fitted.clear(); // statistics of the previous fit set no longer apply
+        }
+        DatasetSummary& d = e.summary;
+        d = DatasetSummary{};
+        d.name = displayName(e.spec);
+        d.path = e.spec.path;
+        d.role = e.spec.role;
+        try {
+            std::unique_ptr<Dataset> data = openDataset(e.spec.path);
+            d.kind = data->kind();
+            d.items = data->size();
+            d.fingerprint = data->fingerprint();
+            const FeatureCache cache(s_.config.cacheDir);
+            const std::string key = FeatureCache::key(s_.model->info().sha256, d.fingerprint,
+                                                      s_.preprocess.describe() + ";device=" + s_.config.device);
+            std::string problem;
+            if (auto cached = cache.load(key, &problem)) {
+                e.features = std::make_shared<const FeatureSet>(std::move(*cached));
+                d.fromCache = true;
+                sink.update("read " + d.name + " from the feature cache", d.items, d.items);
+                for (const std::string& skipped : e.features->skipped)
+                    sink.warning("skipped " + skipped);
+            } else {
+                if (!problem.empty())
+                    sink.warning(problem);
+                ExtractionOptions options;
+                options.batchSize = s_.config.batchSize;
+                e.features = std::make_shared<const FeatureSet>(extractFeatures(*s_.model, *data, s_.preprocess, options, &sink));
+                try {
+                    cache.store(key, *e.features,
+                                e.spec.path + " | " + s_.model->info().path + " | " + s_.preprocess.describe());
+                } catch (const Error& err) {
+                    sink.warning(std::string(err.what()) + " (results are kept in memory)");
+                }
+            }
+            d.rows = e.features->rows;
+            d.skipped = e.features->skipped.size();
+        } catch (const Error& err) {
+            e.features = std::make_shared<const FeatureSet>();
+            d.rows = d.skipped = 0;
+            d.error = err.what();
+            sink.warning(e.spec.name + ": " + d.error);
+        }
+    }
+
+    int indexOf(DatasetRole role) const
+    {
+        for (std::size_t i = 0; i < s_.datasets.size(); ++i)
+            if (s_.datasets[i].spec.role == role)
+                return static_cast<int>(i);
+        return -1;
+    }
+
+    std::shared_ptr<const FittedScorer> fitted(const MethodInfo& m)
+    {
+        const ParamValues p = s_.config.params.resolve(m);
+        const std::string key = m.id + "|" + p.key();
+        std::lock_guard<std::mutex> lock(s_.mutex);
+        if (auto it = s_.fitted.find(key); it != s_.fitted.end())
+            return it->second;
+        const FeatureSet* fit = nullptr;
+        if (m.has(NeedsFitSet)) {
+            const int f = indexOf(DatasetRole::Fit);
+            if (f < 0)
+                throw Error(m.id + " needs a fit set (an ID training set: --fit DATASET)");
+            if (!s_.datasets[f].summary.ok())
+                throw Error(m.id + ": the fit set could not be used: " + s_.datasets[f].summary.error);
+            fit = s_.datasets[f].features.get();
+        }
+        Stamp sink(observer_, warnings, RunStage::Fit, indexOf(DatasetRole::Fit), m.id);
+        sink.update("fitting " + m.label, 0, 0);
+        std::shared_ptr<const FittedScorer> scorer = fitScorer(m.id, fit, s_.model->head(), s_.config.params, &sink);
+        s_.fitted[key] = scorer;
+        return scorer;
+    }
+
+    // Scores of a method that needs the images: its own pass over dataset i, kept in memory and in
+    // the feature cache like features.
+    std::vector<double> imageScores(const MethodInfo& m, std::size_t i)
+    {
+        const Extracted& e = s_.datasets[i];
+        const ParamValues p = s_.config.params.resolve(m);
+        const std::string key = FeatureCache::key(s_.model->info().sha256, e.summary.fingerprint,
+                                                  s_.preprocess.describe() + ";device=" + s_.config.device + ";" + m.id +
+                                                      ";" + p.key());
+        {
+            std::lock_guard<std::mutex> lock(s_.mutex);
+            if (auto it = s_.imageScores.find(key); it != s_.imageScores.end())
+                return it->second;
+        }
+        Stamp sink(observer_, warnings, RunStage::Images, static_cast<int>(i), m.id);
+        const FeatureCache cache(s_.config.cacheDir);
+        std::vector<double> scores;
+        if (auto cached = cache.load(key); cached && cached->rows == e.features->rows) {
+            scores.assign(cached->features.begin(), cached->features.end());
+        } else {
+            std::unique_ptr<Dataset> data = openDataset(e.spec.path);
+            ExtractionOptions options;
+            options.batchSize = s_.config.batchSize;
+            forEachBatch(*data, s_.preprocess, options, &sink, m.label + " on " + e.summary.name,
+                         [&](const float* input, const std::vector<std::size_t>& items, const std::vector<std::string>&,
+                             int c, int h, int w) {
+                             if (items.empty())
+                                 return;
+                             const ImageBatch batch{input, static_cast<int>(items.size()), c, h, w, &s_.preprocess};
+                             const auto s = m.images(*s_.model, batch, p);
+                             scores.insert(scores.end(), s.begin(), s.end());
+                         });
+            if (scores.size() != e.features->rows)
+                throw Error(m.id + ": '" + e.spec.path + "' changed since its features were extracted");
+            FeatureSet stored; // one column: the scores (as float, like every cached feature)
+            stored.rows = scores.size();
+            stored.dim = 1;
+            stored.features.assign(scores.begin(), scores.end());
+            stored.labels.assign(stored.rows, -1);
+            stored.index.assign(stored.rows, 0);
+            stored.paths.assign(stored.rows, std::string());
+            try {
+                cache.store(key, stored, m.id + " scores of " + e.spec.path);
+            } catch (const Error& err) {
+                sink.warning(err.what());
+            }
+            scores.assign(stored.features.begin(), stored.features.end()); // same precision cached or not
+        }
+        std::lock_guard<std::mutex> lock(s_.mutex);
+        s_.imageScores[key] = scores;
+        return scores;
+    }
+
+    ScoreTable scoreTable(const std::vector<std::string>& methods)
+    {
+        ScoreTable table;
+        std::vector<std::string> fromFeatures;
+        for (const std::string& id : methods) {
+            table[id].resize(s_.datasets.size());
+            const MethodInfo& m = requireMethod(id);
+            if (!m.fit && !m.images)
+                fromFeatures.push_back(id);
+        }
+        for (std::size_t i = 0; i < s_.datasets.size(); ++i) {
+            const Extracted& e = s_.datasets[i];
+            if (e.spec.role == DatasetRole::Fit || !e.summary.ok())
+                continue;
+            Stamp sink(observer_, warnings, RunStage::Score, static_cast<int>(i));
+            sink.update("scoring " + e.summary.name, 0, 0);
+            auto perMethod = computeScoreSet(fromFeatures, *e.features, s_.model->head(), s_.config.params, &sink);
+            for (auto& [id, v] : perMethod)
+                table[id][i] = std::move(v);
+            for (const std::string& id : methods) {
+                const MethodInfo& m = requireMethod(id);
+                if (m.images)
+                    table[id][i] = imageScores(m, i);
+                else if (m.fit) {
+                    Stamp methodSink(observer_, warnings, RunStage::Score, static_cast<int>(i), id);
+                    table[id][i] = fitted(m)->score(*e.features, &methodSink);
+                }
+            }
+        }
+        return table;
+    }
+
+    // One row per (method, usable OOD set). A pair whose metrics cannot be computed (every score
+    // NaN) keeps its row, with NaN metrics and a note, and a warning says so.
+    std::vector<MetricsRow> metricsTable(const std::vector<std::string>& methods, const ScoreTable& table,
+                                         const std::vector<std::size_t>& oods, int bootstrap)
+    {
+        std::vector<MetricsRow> rows;
+        const int id = indexOf(DatasetRole::Id);
+        for (const std::string& method : methods) {
+            const auto it = table.find(method);
+            if (it == table.end())
+                continue;
+            for (std::size_t o : oods) {
+                throwIfCancelled(&cancelPoll_);
+                MetricsRow row;
+                row.method = method;
+                row.ood = s_.datasets[o].spec.name;
+                const std::vector<double>& idScores = it->second[id];
+                const std::vector<double>& oodScores = it->second[o];
+                try {
+                    row.metrics = computeMetrics(idScores, oodScores);
+                    if (bootstrap > 0) {
+                        Stamp sink(observer_, warnings, RunStage::Metrics, static_cast<int>(o), method);
+                        row.intervals = bootstrapMetrics(idScores, oodScores, bootstrap, s_.config.seed, &sink);
+                        row.hasIntervals = true;
+                    }
+                } catch (const Error& e) {
+                    row.metrics = BinaryMetrics::undefined();
+                    row.hasIntervals = false;
+                    row.note = e.what();
+                    Stamp sink(observer_, warnings, RunStage::Metrics, static_cast<int>(o), method);
+                    sink.warning(method + " on " + row.ood + ": no metrics (" + row.note + ")");
+                }
+                rows.push_back(std::move(row));
+            }
+        }
+        return rows;
+    }
+
+    std::shared_ptr<RunResult> shell(std::vector<std::size_t> oods) const
+    {
+        auto r = std::make_shared<RunResult>();
+        r->config = s_.config;
+        r->idIndex = indexOf(DatasetRole::Id);
+        r->oodIndices = std::move(oods);
+        for (const Extracted& e : s_.datasets) {
+            r->datasets.push_back(e.summary);
+            r->features.push_back(e.features);
+        }
+        r->head = s_.model->head();
+        r->model = s_.model->info();
+        r->preprocess = s_.preprocess;
+        r->params = s_.config.params;
+        return r;
+    }
+
+    std::vector<std::size_t> usableOods() const
+    {
+        std::vector<std::size_t> out;
+        for (std::size_t i = 0; i < s_.datasets.size(); ++i)
+            if (s_.datasets[i].spec.role == DatasetRole::Ood && s_.datasets[i].summary.ok())
+                out.push_back(i);
+        return out;
+    }
+
+    bool idReady() const
+    {
+        const int id = indexOf(DatasetRole::Id);
+        return id >= 0 && s_.datasets[id].summary.ok();
+    }
+
+    RunResultPtr result(const std::vector<std::string>& methods, bool partial)
+    {
+        auto r = shell(usableOods());
+        r->partial = partial;
+        r->methods = methods;
+        r->scores = scoreTable(methods);
+        throwIfCancelled(&cancelPoll_);
+        if (!partial && s_.config.bootstrap > 0 && observer_)
+            observer_->progress({RunStage::Metrics, -1, {}, 0, 0, "bootstrap intervals"});
+        r->metrics = metricsTable(methods, r->scores, r->oodIndices, partial ? 0 : s_.config.bootstrap);
+        if (!partial)
+            for (const std::string& id : methods)
+                if (const MethodInfo& m = requireMethod(id); m.fit) {
+                    try {
+                        r->fitNotes[id] = fitted(m)->note(); // fitted above: memoised
+                    } catch (const Error&) {
+                    }
+                }
+        r->warnings = warnings;
+        r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        return r;
+    }
+
+private:
+    // Cancellation polls outside any one piece of work.
+    class Poll final : public ProgressSink {
+    public:
+        explicit Poll(RunObserver* o) : o_(o) {}
+        bool isCancelRequested() const override { return o_ && o_->isCancelRequested(); }
+
+    private:
+        RunObserver* o_;
+    };
+
+    Pipeline::State& s_;
+    RunObserver* observer_;
+    std::chrono::steady_clock::time_point start_;
+    Poll cancelPoll_{observer_};
+};
+
+// The methods a config asks for: the list given, or every method that applies.
+std::vector<std::string> methodsOf(const RunConfig& c)
+{
+    if (!c.methods.empty())
+        return c.methods;
+    bool haveFit = false;
+    for (const DatasetSpec& d : c.datasets)
+        haveFit = haveFit || d.role == DatasetRole::Fit;
+    return applicableMethods(haveFit);
+}
+
+void checkConfig(const RunConfig& c)
+{
+    if (c.modelPath.empty())
         throw Error("no model given");
     int ids = 0;
-    for (const DatasetSpec& d : config_.datasets)
+    bool haveFit = false;
+    for (const DatasetSpec& d : c.datasets) {
         ids += d.role == DatasetRole::Id;
+        haveFit = haveFit || d.role == DatasetRole::Fit;
+    }
     if (ids != 1)
         throw Error(ids == 0 ? "no ID test set given" : "more than one ID test set given");
-    std::vector<int> probe;
-    const PreprocessSpec& p = config_.preprocess;
-    if (p.channels > 0 && p.height > 0 && p.width > 0)
-        probe = {p.channels, p.height, p.width};
-    else if (p.channels > 0 && p.crop > 0)
-        probe = {p.channels, p.crop, p.crop};
-    bool haveFit = false;
-    for (const DatasetSpec& d : config_.datasets)
-        haveFit = haveFit || d.role == DatasetRole::Fit;
-    for (const std::string& m : config_.methods)
-        if (const MethodInfo* info = findMethod(m); info && info->needsFitSet && !haveFit)
-            throw Error("method '" + m + "' needs a fit set (an ID training set: --fit DATASET)");
-    model_ = Classifier::load(config_.modelPath, config_.device, probe);
-    preprocess_ = resolvePreprocess(config_.preprocess, *model_);
-    results_.resize(config_.datasets.size());
-    for (std::size_t i = 0; i < results_.size(); ++i) {
-        results_[i].spec = config_.datasets[i];
-        results_[i].error = "not extracted yet";
-    }
+    for (const std::string& id : c.methods)
+        if (requireMethod(id).has(NeedsFitSet) && !haveFit)
+            throw Error("method '" + id + "' needs a fit set (an ID training set: --fit DATASET)");
+    validateParams(methodsOf(c), c.params);
 }
 
+} // namespace
+
+Pipeline::Pipeline() : state_(std::make_unique<State>()) {}
 Pipeline::~Pipeline() = default;
 
-void Pipeline::extract(std::size_t i, ProgressSink* sink)
+RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
 {
-    DatasetResult& r = results_.at(i);
-    if (r.spec.role == DatasetRole::Fit) {
-        std::lock_guard<std::mutex> lock(fittedMutex_);
-        fitted_.clear(); // statistics of the previous fit set no longer apply
-    }
-    try {
-        std::unique_ptr<Dataset> data = openDataset(r.spec.path);
-        r.kind = data->kind();
-        r.items = data->size();
-        r.fingerprint = data->fingerprint();
-        r.fromCache = false;
-        const FeatureCache cache(config_.cacheDir);
-        const std::string key = FeatureCache::key(model_->info().sha256, r.fingerprint,
-                                                  preprocess_.describe() + ";device=" + config_.device);
-        std::string problem;
-        if (auto cached = cache.load(key, &problem)) {
-            r.featureSet = std::make_shared<const FeatureSet>(std::move(*cached));
-            r.fromCache = true;
-            if (sink)
-                sink->update("read '" + r.spec.path + "' from the feature cache", r.items, r.items);
-        } else {
-            if (!problem.empty() && sink)
-                sink->warning(problem);
-            ExtractionOptions options;
-            options.batchSize = config_.batchSize;
-            r.featureSet = std::make_shared<const FeatureSet>(extractFeatures(*model_, *data, preprocess_, options, sink));
-            try {
-                cache.store(key, r.features(), r.spec.path + " | " + model_->info().path + " | " + preprocess_.describe());
-            } catch (const Error& e) {
-                if (sink)
-                    sink->warning(std::string(e.what()) + " (results are kept in memory)");
-            }
+    const auto start = std::chrono::steady_clock::now();
+    checkConfig(config);
+    const auto cancelled = [observer] { return observer && observer->isCancelRequested(); };
+    if (cancelled())
+        throw Cancelled();
+    State& s = *state_;
+    if (!s.model || !sameModelSide(s.config, config)) {
+        if (observer)
+            observer->progress({RunStage::LoadModel, -1, {}, 0, 0, "loading the model"});
+        // Nothing extracted for another model side applies.
+        s.model.reset();
+        s.datasets.clear();
+        {
+            std::lock_guard<std::mutex> lock(s.mutex);
+            s.fitted.clear();
+            s.imageScores.clear();
         }
-        for (const std::string& s : r.features().skipped)
-            if (r.fromCache && sink)
-                sink->warning("skipped " + s);
-        r.error.clear();
-    } catch (const Error& e) {
-        r.featureSet = std::make_shared<const FeatureSet>();
-        r.error = e.what();
-        if (sink)
-            sink->warning(r.spec.name + ": " + r.error);
+        std::vector<int> probe;
+        const PreprocessSpec& p = config.preprocess;
+        if (p.channels > 0 && p.height > 0 && p.width > 0)
+            probe = {p.channels, p.height, p.width};
+        else if (p.channels > 0 && p.crop > 0)
+            probe = {p.channels, p.crop, p.crop};
+        s.model = Classifier::load(config.modelPath, config.device, probe);
+        s.preprocess = resolvePreprocess(config.preprocess, *s.model);
+        ++modelLoads_;
     }
-}
+    // Keep the datasets the config still has (by spec), in the config's order; new ones start empty.
+    std::vector<Extracted> datasets;
+    for (const DatasetSpec& spec : config.datasets) {
+        Extracted e;
+        e.spec = spec;
+        e.summary.name = displayName(spec);
+        e.summary.path = spec.path;
+        e.summary.role = spec.role;
+        e.summary.error = "not extracted yet";
+        for (Extracted& old : s.datasets)
+            if (old.spec == spec && old.summary.ok()) {
+                e = old;
+                break;
+            }
+        datasets.push_back(std::move(e));
+    }
+    bool fitChanged = false;
+    for (const Extracted& old : s.datasets)
+        if (old.spec.role == DatasetRole::Fit) {
+            bool kept = false;
+            for (const DatasetSpec& spec : config.datasets)
+                kept = kept || spec == old.spec;
+            fitChanged = fitChanged || !kept;
+        }
+    if (fitChanged) {
+        std::lock_guard<std::mutex> lock(s.mutex);
+        s.fitted.clear();
+    }
+    s.datasets = std::move(datasets);
+    s.config = config;
 
-void Pipeline::extractAll(ProgressSink* sink, const std::function<void(std::size_t)>& onDataset)
-{
-    for (std::size_t i = 0; i < results_.size(); ++i) {
-        if (results_[i].ok())
+    const std::vector<std::string> methods = methodsOf(config);
+    bool needFit = false;
+    for (const std::string& id : methods)
+        needFit = needFit || requireMethod(id).has(NeedsFitSet);
+    std::vector<std::string> closedForm;
+    for (const std::string& id : methods)
+        if (requireMethod(id).isClosedForm())
+            closedForm.push_back(id);
+
+    Run run(s, observer, start);
+    for (std::size_t i = 0; i < s.datasets.size(); ++i) {
+        Extracted& e = s.datasets[i];
+        if (e.summary.ok())
             continue;
         // Fit sets are extracted only when a fitted method asks for them.
-        if (results_[i].spec.role == DatasetRole::Fit) {
-            bool needed = false;
-            for (const std::string& m : methods())
-                if (const MethodInfo* info = findMethod(m); info && info->needsFitSet)
-                    needed = true;
-            if (!needed) {
-                results_[i].error = "not needed by the chosen methods";
-                continue;
-            }
-        }
-        extract(i, sink);
-        if (onDataset)
-            onDataset(i);
-    }
-}
-
-void Pipeline::setParams(const ScoreParams& params) { config_.params = params; }
-
-void Pipeline::setMethods(const std::vector<std::string>& methods)
-{
-    for (const std::string& m : methods)
-        if (!findMethod(m))
-            throw Error("unknown method '" + m + "'");
-    config_.methods = methods;
-}
-
-std::size_t Pipeline::addDataset(const DatasetSpec& spec)
-{
-    if (spec.role == DatasetRole::Id && idIndex() >= 0)
-        throw Error("there is already an ID test set");
-    config_.datasets.push_back(spec);
-    DatasetResult r;
-    r.spec = spec;
-    r.error = "not extracted yet";
-    results_.push_back(std::move(r));
-    return results_.size() - 1;
-}
-
-void Pipeline::removeDataset(std::size_t index)
-{
-    if (index >= results_.size())
-        return;
-    if (results_[index].spec.role == DatasetRole::Fit) {
-        std::lock_guard<std::mutex> lock(fittedMutex_);
-        fitted_.clear();
-    }
-    config_.datasets.erase(config_.datasets.begin() + static_cast<long>(index));
-    results_.erase(results_.begin() + static_cast<long>(index));
-}
-
-int Pipeline::idIndex() const
-{
-    for (std::size_t i = 0; i < results_.size(); ++i)
-        if (results_[i].spec.role == DatasetRole::Id)
-            return static_cast<int>(i);
-    return -1;
-}
-
-std::vector<std::size_t> Pipeline::oodIndices() const
-{
-    std::vector<std::size_t> out;
-    for (std::size_t i = 0; i < results_.size(); ++i)
-        if (results_[i].spec.role == DatasetRole::Ood)
-            out.push_back(i);
-    return out;
-}
-
-std::vector<std::string> Pipeline::methods() const
-{
-    if (!config_.methods.empty())
-        return config_.methods;
-    const bool haveFit = fitIndex() >= 0;
-    std::vector<std::string> out;
-    for (const MethodInfo& m : methodRegistry())
-        if (haveFit || !m.needsFitSet)
-            out.push_back(m.id);
-    return out;
-}
-
-int Pipeline::fitIndex() const
-{
-    for (std::size_t i = 0; i < results_.size(); ++i)
-        if (results_[i].spec.role == DatasetRole::Fit)
-            return static_cast<int>(i);
-    return -1;
-}
-
-std::shared_ptr<const FittedScorer> Pipeline::fitted(const std::string& method, ProgressSink* sink) const
-{
-    const MethodInfo* info = findMethod(method);
-    if (!info || !isFittedMethod(method))
-        throw Error("'" + method + "' is not a fitted method");
-    std::string key = method;
-    for (const ParamSpec& p : info->params)
-        key += "|" + p.name + "=" + std::to_string(config_.params.value(method, p));
-    std::lock_guard<std::mutex> lock(fittedMutex_);
-    if (auto it = fitted_.find(key); it != fitted_.end())
-        return it->second;
-    const FeatureSet* fit = nullptr;
-    if (info->needsFitSet) {
-        const int f = fitIndex();
-        if (f < 0)
-            throw Error(method + " needs a fit set (an ID training set: --fit DATASET)");
-        if (!results_[f].ok())
-            throw Error(method + ": the fit set could not be used: " + results_[f].error);
-        fit = &results_[f].features();
-    }
-    std::shared_ptr<const FittedScorer> scorer = fitScorer(method, fit, model_->head(), config_.params, sink);
-    fitted_[key] = scorer;
-    return scorer;
-}
-
-std::vector<double> Pipeline::scores(const std::string& method, std::size_t dataset, ProgressSink* sink) const
-{
-    const DatasetResult& r = results_.at(dataset);
-    if (!r.ok())
-        return {};
-    if (method == "odin")
-        return odinScores(dataset, sink);
-    if (isFittedMethod(method))
-        return fitted(method, sink)->score(r.features(), sink);
-    return computeScores(method, r.features(), model_->head(), config_.params, sink);
-}
-
-ScoreTable Pipeline::scoreTable(const std::vector<std::string>& methods, ProgressSink* sink) const
-{
-    ScoreTable table;
-    std::vector<std::string> plain, fittedMethods;
-    for (const std::string& m : methods) {
-        table[m].resize(results_.size());
-        (isFittedMethod(m) || m == "odin" ? fittedMethods : plain).push_back(m);
-    }
-    for (std::size_t i = 0; i < results_.size(); ++i) {
-        if (results_[i].spec.role == DatasetRole::Fit || !results_[i].ok())
+        if (e.spec.role == DatasetRole::Fit && !needFit) {
+            e.summary.error = "not needed by the chosen methods";
             continue;
-        auto perMethod = computeScoreSet(plain, results_[i].features(), model_->head(), config_.params, sink);
-        for (auto& [m, v] : perMethod)
-            table[m][i] = std::move(v);
-        for (const std::string& m : fittedMethods)
-            table[m][i] = m == "odin" ? odinScores(i, sink) : fitted(m, sink)->score(results_[i].features(), sink);
+        }
+        run.extract(i);
+        ++extractions_;
+        if (e.summary.ok() && !e.summary.fromCache)
+            ++modelPasses_;
+        if (observer)
+            observer->datasetFinished(i, e.summary);
+        if (cancelled())
+            throw Cancelled();
+        // Results appear as each OOD set finishes; the final result replaces them at the end.
+        if (observer && e.summary.ok() && e.spec.role == DatasetRole::Ood && run.idReady() && !closedForm.empty())
+            observer->partialResult(run.result(closedForm, true));
     }
-    return table;
+
+    const int id = run.indexOf(DatasetRole::Id);
+    if (!run.idReady())
+        throw Error("ID test set: " + s.datasets[id].summary.error);
+    if (run.usableOods().empty()) {
+        std::string errors;
+        for (const Extracted& e : s.datasets)
+            if (e.spec.role == DatasetRole::Ood)
+                errors += (errors.empty() ? "" : "; ") + e.spec.name + ": " + e.summary.error;
+        throw Error(errors.empty() ? std::string("no OOD set given") : "no OOD set could be read: " + errors);
+    }
+    return run.result(methods, false);
 }
 
-std::vector<MetricsRow> Pipeline::metricsTable(const ScoreTable& table, int bootstrapResamples,
-                                               unsigned long long bootstrapSeed) const
+RunResultPtr runOnce(const RunConfig& config, RunObserver* observer)
 {
-    std::vector<MetricsRow> rows;
-    const int id = idIndex();
-    if (id < 0 || !results_[id].ok())
-        return rows;
-    for (const std::string& m : methods()) {
-        auto it = table.find(m);
-        if (it == table.end())
-            continue;
-        for (std::size_t o : oodIndices()) {
-            if (!results_[o].ok() || it->second[o].empty())
-                continue;
-            const auto& idScores = it->second[id];
-            const auto& oodScores = it->second[o];
-            MetricsRow row{m, results_[o].spec.name, {}, false, {}};
-            try {
-                row.metrics = computeMetrics(idScores, oodScores);
-                if (bootstrapResamples > 0) {
-                    row.intervals = bootstrapMetrics(idScores, oodScores, bootstrapResamples, bootstrapSeed);
-                    row.hasIntervals = true;
-                }
-            } catch (const Error&) {
-                continue; // every score NaN: nothing to rank; reported by the caller via the score table
-            }
-            rows.push_back(row);
-        }
-    }
-    return rows;
-}
-
-std::vector<double> Pipeline::odinScores(std::size_t dataset, ProgressSink* sink) const
-{
-    const DatasetResult& r = results_.at(dataset);
-    if (!r.ok())
-        return {};
-    const double temperature = config_.params.value("odin", "T", 1000);
-    const double epsilon = config_.params.value("odin", "eps", 0.0014);
-    if (!(temperature > 0))
-        throw Error("odin: temperature T must be positive");
-    char params[64];
-    std::snprintf(params, sizeof params, ";odin;T=%.17g;eps=%.17g", temperature, epsilon);
-    const std::string key = FeatureCache::key(model_->info().sha256, r.fingerprint,
-                                              preprocess_.describe() + ";device=" + config_.device + params);
-    {
-        std::lock_guard<std::mutex> lock(fittedMutex_);
-        if (auto it = odin_.find(key); it != odin_.end())
-            return it->second;
-    }
-    const FeatureCache cache(config_.cacheDir);
-    std::vector<double> scores;
-    if (auto cached = cache.load(key); cached && cached->rows == r.features().rows) {
-        scores.assign(cached->features.begin(), cached->features.end());
-    } else {
-        std::unique_ptr<Dataset> data = openDataset(r.spec.path);
-        ExtractionOptions options;
-        options.batchSize = config_.batchSize;
-        forEachBatch(*data, preprocess_, options, sink, "ODIN '" + r.spec.path + "'",
-                     [&](const float* input, const std::vector<std::size_t>& items, const std::vector<std::string>&,
-                         int c, int h, int w) {
-                         if (items.empty())
-                             return;
-                         const auto s = model_->odinScores(input, static_cast<int>(items.size()), c, h, w, temperature,
-                                                           epsilon, preprocess_.stddev);
-                         scores.insert(scores.end(), s.begin(), s.end());
-                     });
-        if (scores.size() != r.features().rows)
-            throw Error("odin: '" + r.spec.path + "' changed since its features were extracted");
-        FeatureSet stored; // one column: the scores (as float, like every cached feature)
-        stored.rows = scores.size();
-        stored.dim = 1;
-        stored.features.assign(scores.begin(), scores.end());
-        stored.labels.assign(stored.rows, -1);
-        stored.index.assign(stored.rows, 0);
-        stored.paths.assign(stored.rows, std::string());
-        try {
-            cache.store(key, stored, "odin scores of " + r.spec.path);
-        } catch (const Error& e) {
-            if (sink)
-                sink->warning(e.what());
-        }
-        scores.assign(stored.features.begin(), stored.features.end()); // same precision cached or not
-    }
-    std::lock_guard<std::mutex> lock(fittedMutex_);
-    odin_[key] = scores;
-    return scores;
+    Pipeline pipeline;
+    return pipeline.run(config, observer);
 }
 
 } // namespace oodlens

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "run/Pipeline.h"
+// What a run produces: immutable once built. The Pipeline creates it on its thread; the CLI writes
+// it to files, the GUI reads it through a shared_ptr<const> from any thread without locking.
+#include "metrics/Metrics.h"
+#include "model/Classifier.h"
+#include "run/RunConfig.h"
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace oodlens {
 
-// What the GUI keeps of one extracted dataset: enough to label plots and explain failures.
+// One dataset of a run: enough to label plots, write run.json and explain failures.
 struct DatasetSummary {
     std::string name; // display name ("mnist-test-2000", "fashion-mnist")
     std::string path; // what the user gave (file or folder)
@@ -18,31 +23,56 @@ struct DatasetSummary {
     std::size_t items = 0;   // items in the dataset
     std::size_t rows = 0;    // items scored (unreadable ones are left out)
     std::size_t skipped = 0; // unreadable items
+    std::string fingerprint; // dataset content fingerprint (cache key input)
     std::string error;       // non-empty when the dataset failed or was not needed
     bool fromCache = false;  // features came from the feature cache; the model did not run
+    bool ok() const { return error.empty(); }
 };
 
-// Everything one run hands to the GUI. Immutable once built: the worker thread creates it and the
-// GUI thread reads it through a shared_ptr<const>, so no locking is needed. A run hands over a
-// partial result after each OOD set it extracts (the ID set and the OOD sets done so far, scored
-// with the closed-form methods only, no bootstrap) and one final result at its end. Dataset
-// indices are the same in both: a set not extracted yet has an error and empty scores.
+// Scores of every method for every dataset, in dataset order: scores[method][dataset].
+using ScoreTable = std::map<std::string, std::vector<std::vector<double>>>;
+
+struct MetricsRow {
+    std::string method;
+    std::string ood;
+    BinaryMetrics metrics;
+    bool hasIntervals = false; // bootstrap CIs computed
+    BootstrapIntervals intervals;
+    // Non-empty when the metrics could not be computed (every score NaN, say): the row stays in
+    // the table with NaN metrics and this note, so that no method vanishes without a word.
+    std::string note;
+};
+
+// Something skipped or degraded during a run, and where: the dataset (index into
+// RunResult::datasets, -1 for none) and the method (empty for none).
+struct RunWarning {
+    int dataset = -1;
+    std::string method;
+    std::string message;
+};
+
+// A run hands over a partial result after each OOD set it extracts (the ID set and the OOD sets
+// done so far, scored with the closed-form methods only, no bootstrap) and one final result at its
+// end. Dataset indices are the same in both: a set not extracted yet has an error and empty scores.
 struct RunResult {
     bool partial = false;                 // more datasets or methods follow in this run
-    std::vector<DatasetSummary> datasets; // same order as the inner vectors of `scores`
+    RunConfig config;                     // what was asked
+    std::vector<DatasetSummary> datasets; // same order as config.datasets and the inner vectors of scores
     int idIndex = -1;
     std::vector<std::size_t> oodIndices; // datasets that are OOD sets and were extracted
     std::vector<std::string> methods;    // methods scored, in the configured order
     ScoreTable scores;                   // scores[method][dataset], higher = more ID
-    std::vector<MetricsRow> metrics;     // one row per (method, OOD set)
-    std::vector<std::string> warnings;   // skipped images, failed OOD sets, metrics left out
+    std::vector<MetricsRow> metrics;     // one row per (method, usable OOD set)
+    std::vector<RunWarning> warnings;    // skipped images, failed OOD sets, metrics left out
+    std::map<std::string, std::string> fitNotes; // what each fitted method's fit found
     double seconds = 0;                  // wall time of the run
     // Per-image data of every dataset (same order as `datasets`; empty sets for failed ones):
     // paths, labels, dataset indices, logits and penultimate features. Shared, immutable.
     std::vector<std::shared_ptr<const FeatureSet>> features;
-    Head head;                           // the model's final linear layer (for decompositions)
-    ModelInfo model;                     // what discovery found
-    ScoreParams params;                  // the parameters the scores were computed with
+    Head head;               // the model's final linear layer (for decompositions)
+    ModelInfo model;         // what discovery found
+    PreprocessSpec preprocess; // the preprocessing used, resolved
+    ScoreParams params;      // the parameters the scores were computed with
 
     // Scores of `method` on dataset `index`; empty when either is unknown.
     const std::vector<double>& scoresOf(const std::string& method, std::size_t index) const

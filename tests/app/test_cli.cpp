@@ -68,7 +68,7 @@ private Q_SLOTS:
 
         const QStringList scores = readLines(out + QStringLiteral("/scores.csv"));
         QCOMPARE(scores.size(), 4001);
-        QVERIFY(scores[0].startsWith(QLatin1String("dataset,index,path,label,prediction,msp,")));
+        QVERIFY(scores[0].startsWith(QLatin1String("dataset,index,path,label,prediction,gradnorm,exgrad,msp,")));
         QVERIFY(scores[1].startsWith(QLatin1String("id,0,")));
         QVERIFY(scores[1].contains(QLatin1String("mnist-test-2000-images-idx3-ubyte.gz#0,")));
         QVERIFY(scores[2001].startsWith(QLatin1String("fashion-mnist,0,")));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/FiguresCommand.h"
 
-#include "workspace/AnalysisWorker.h"
+#include "run/Pipeline.h"
 #include "datasets/Dataset.h"
 #include "run/Demo.h"
 #include "common/Error.h"
@@ -148,29 +148,28 @@ FigureArgs parse(int argc, char** argv)
         for (const DatasetSpec& d : a.config.datasets)
             fit = fit || d.role == DatasetRole::Fit;
         for (const MethodInfo& m : methodRegistry())
-            if (!m.perSampleGradient && !m.needsImages && (fit || !m.needsFitSet))
+            if (!m.has(NeedsAutograd) && !m.has(NeedsImages) && (fit || !m.has(NeedsFitSet)))
                 a.config.methods.push_back(m.id);
     }
     return a;
 }
 
-// Runs the analysis exactly as the GUI's worker does, on this thread.
-RunResultPtr analyse(const RunConfig& config)
-{
-    AnalysisWorker worker;
-    RunResultPtr result;
-    std::string error;
-    QObject::connect(&worker, &AnalysisWorker::finished, [&](quint64, RunResultPtr r) { result = std::move(r); });
-    QObject::connect(&worker, &AnalysisWorker::failed, [&](quint64, const QString& m) { error = m.toStdString(); });
-    QObject::connect(&worker, &AnalysisWorker::datasetFinished, [](quint64, const DatasetSummary& d) {
+// Names each dataset on stderr as it is extracted.
+class FiguresProgress final : public RunObserver {
+public:
+    void datasetFinished(std::size_t, const DatasetSummary& d) override
+    {
         std::cerr << "  " << d.name << ": "
                   << (d.error.empty() ? std::to_string(d.rows) + " images" + (d.fromCache ? " (cache)" : "") : d.error)
                   << "\n";
-    });
-    worker.run(1, config, std::make_shared<std::atomic<bool>>(false));
-    if (!result)
-        throw Error(error.empty() ? std::string("the analysis did not finish") : error);
-    return result;
+    }
+};
+
+// Runs the analysis through the same pipeline as the GUI and `score`.
+RunResultPtr analyse(const RunConfig& config)
+{
+    FiguresProgress progress;
+    return runOnce(config, &progress);
 }
 
 std::string fileSafe(const std::string& id)

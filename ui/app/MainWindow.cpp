@@ -116,9 +116,11 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     buildLayout();
     buildMenus();
 
-    connect(runner_, &AnalysisRunner::progress, progress_, &RunProgressWidget::setProgress);
+    connect(runner_, &AnalysisRunner::progress, this, [this](int, const QString& stage, qulonglong done, qulonglong total) {
+        progress_->setProgress(stage, done, total);
+        emit runProgress(stage, done, total);
+    });
     connect(runner_, &AnalysisRunner::progress, datasetsPanel_, &DatasetsPanel::setProgress);
-    connect(runner_, &AnalysisRunner::progress, this, &MainWindow::runProgress);
     connect(runner_, &AnalysisRunner::datasetFinished, datasetsPanel_, &DatasetsPanel::setSummary);
     connect(runner_, &AnalysisRunner::partialResult, this, &MainWindow::setResult);
     connect(runner_, &AnalysisRunner::finished, this, &MainWindow::onFinished);
@@ -157,8 +159,7 @@ MainWindow::~MainWindow()
 
 std::vector<std::string> MainWindow::defaultMethods()
 {
-    return {"gradnorm", "exgrad",   "gradnorm_autograd", "msp",        "maxlogit", "energy",
-            "gini",     "gradterm", "feature_l1",        "feature_l2", "l1_x_msp"};
+    return oodlens::defaultMethods(PanelGui);
 }
 
 void MainWindow::buildActions()
@@ -734,8 +735,8 @@ void MainWindow::setResult(RunResultPtr result)
     metricsModel_->setRows(result_->metrics);
     // A partial result's pending sets say "not extracted yet"; their rows keep the run's progress.
     if (!result_->partial)
-        for (const DatasetSummary& d : result_->datasets)
-            datasetsPanel_->setSummary(d);
+        for (std::size_t i = 0; i < result_->datasets.size(); ++i)
+            datasetsPanel_->setSummary(static_cast<int>(i), result_->datasets[i]);
     modelPanel_->setInfo(result_->model);
     methodList_->setScoredMethods(result_->methods);
 
@@ -766,7 +767,7 @@ void MainWindow::setResult(RunResultPtr result)
             text + tr(" (%n warning(s), hover for details)", nullptr, static_cast<int>(result_->warnings.size())));
         QStringList lines;
         for (std::size_t i = 0; i < result_->warnings.size() && i < kMaxWarningsInTooltip; ++i)
-            lines << QString::fromStdString(result_->warnings[i]);
+            lines << QString::fromStdString(result_->warnings[i].message);
         if (result_->warnings.size() > kMaxWarningsInTooltip)
             lines << tr("\u2026 and %1 more").arg(result_->warnings.size() - kMaxWarningsInTooltip);
         statusLabel_->setToolTip(lines.join(QLatin1Char('\n')));

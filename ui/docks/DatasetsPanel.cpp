@@ -122,12 +122,10 @@ void DatasetsPanel::updateRow(int row)
     status->setFont(font);
 }
 
-void DatasetsPanel::setSummary(const DatasetSummary& summary)
+void DatasetsPanel::setSummary(int dataset, const DatasetSummary& summary)
 {
-    for (int r = 0; r < rowCount(); ++r) {
+    for (int r = dataset; r == dataset && r >= 0 && r < rowCount(); ++r) {
         const DatasetSpec& spec = specs_[std::size_t(r)];
-        if (spec.path != summary.path || spec.role != summary.role)
-            continue;
         RowState& st = states_[key(spec.path, spec.role)];
         st.summary = summary;
         st.done = summary.error.empty() || !summary.kind.empty();
@@ -144,14 +142,12 @@ void DatasetsPanel::setSummary(const DatasetSummary& summary)
     }
 }
 
-void DatasetsPanel::setProgress(const QString& stage, qulonglong done, qulonglong total)
+void DatasetsPanel::setProgress(int dataset, const QString& stage, qulonglong done, qulonglong total)
 {
     if (!stage.startsWith(QStringLiteral("extracting ")) || total == 0)
         return;
-    for (int r = 0; r < rowCount(); ++r) {
+    for (int r = dataset; r == dataset && r >= 0 && r < rowCount(); ++r) {
         const DatasetSpec& spec = specs_[std::size_t(r)];
-        if (!stage.contains(displayName(spec)))
-            continue;
         RowState& st = states_[key(spec.path, spec.role)];
         if (!st.clock.isValid())
             st.clock.start();

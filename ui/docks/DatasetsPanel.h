@@ -29,9 +29,10 @@ public:
     // Lists `specs`; rows of datasets listed before keep their kind, counts and status.
     void setDatasets(const std::vector<DatasetSpec>& specs);
     // A dataset finished (or failed) extracting.
-    void setSummary(const DatasetSummary& summary);
+    void setSummary(int dataset, const DatasetSummary& summary);
     // A progress report of the run ("extracting NAME", done, total): updates NAME's row.
-    void setProgress(const QString& stage, qulonglong done, qulonglong total);
+    // `dataset` indexes the datasets of the running config (the rows shown).
+    void setProgress(int dataset, const QString& stage, qulonglong done, qulonglong total);
     // Marks every row without features as waiting for the run.
     void markQueued();
     // Ends a run: rows still waiting say why (cancelled / failed).

@@ -18,30 +18,14 @@ QString methodDisplayLabel(const std::string& id)
     return label;
 }
 
-QString methodGroupTitle(MethodGroup group)
+QString methodGroupHeading(MethodGroup group)
 {
-    switch (group) {
-    case MethodGroup::Gradient:
-        return QCoreApplication::translate("oodlens", "Gradient-based");
-    case MethodGroup::NonGradient:
-        return QCoreApplication::translate("oodlens", "Non-gradient");
-    case MethodGroup::Fitted:
-        return QCoreApplication::translate("oodlens", "Fitted (uses the fit set)");
-    }
-    return {};
+    return QCoreApplication::translate("oodlens", oodlens::methodGroupTitle(group));
 }
 
 QString methodGroupShort(MethodGroup group)
 {
-    switch (group) {
-    case MethodGroup::Gradient:
-        return QCoreApplication::translate("oodlens", "gradient");
-    case MethodGroup::NonGradient:
-        return QCoreApplication::translate("oodlens", "non-gradient");
-    case MethodGroup::Fitted:
-        return QCoreApplication::translate("oodlens", "fitted");
-    }
-    return {};
+    return QCoreApplication::translate("oodlens", methodGroupName(group));
 }
 
 } // namespace oodlens::ui

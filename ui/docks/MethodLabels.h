@@ -13,7 +13,7 @@ namespace oodlens::ui {
 QString methodDisplayLabel(const std::string& id);
 
 // "Gradient-based", "Non-gradient", "Fitted (uses the fit set)".
-QString methodGroupTitle(MethodGroup group);
+QString methodGroupHeading(MethodGroup group);
 // Short lower-case form for table cells: "gradient", "non-gradient", "fitted".
 QString methodGroupShort(MethodGroup group);
 

@@ -13,23 +13,10 @@ namespace oodlens::ui {
 
 namespace {
 
-QString groupHelp(MethodGroup group)
-{
-    switch (group) {
-    case MethodGroup::Gradient:
-        return MethodListWidget::tr("Scores defined through the gradient of a loss with respect to the last layer");
-    case MethodGroup::NonGradient:
-        return MethodListWidget::tr("Scores computed from the logits and/or the penultimate features alone");
-    case MethodGroup::Fitted:
-        return MethodListWidget::tr("Baselines with statistics fitted on the training (fit) set, and ODIN");
-    }
-    return {};
-}
-
 bool needsFit(const QString& id)
 {
     const MethodInfo* info = findMethod(id.toStdString());
-    return info && info->needsFitSet;
+    return info && info->has(NeedsFitSet);
 }
 
 } // namespace
@@ -54,15 +41,15 @@ MethodListWidget::MethodListWidget(QWidget* parent) : QListWidget(parent)
     });
 
     const QSignalBlocker block(this);
-    for (MethodGroup group : {MethodGroup::Gradient, MethodGroup::NonGradient, MethodGroup::Fitted}) {
-        auto* header = new QListWidgetItem(methodGroupTitle(group), this);
+    for (MethodGroup group : methodGroups()) {
+        auto* header = new QListWidgetItem(methodGroupHeading(group), this);
         header->setFlags(Qt::NoItemFlags);
         QFont font = header->font();
         font.setBold(true);
         header->setFont(font);
         // Not selectable, but not greyed out either: it is a heading, not a disabled choice.
         header->setForeground(palette().brush(QPalette::WindowText));
-        header->setToolTip(groupHelp(group));
+        header->setToolTip(tr(methodGroupHelp(group)));
         for (const MethodInfo& info : methodRegistry()) {
             if (info.group != group)
                 continue;
@@ -74,11 +61,11 @@ MethodListWidget::MethodListWidget(QWidget* parent) : QListWidget(parent)
                               .arg(QString::fromStdString(info.label).toHtmlEscaped(),
                                    QString::fromStdString(info.id).toHtmlEscaped(),
                                    QString::fromStdString(info.formula).toHtmlEscaped());
-            if (info.perSampleGradient)
+            if (info.has(NeedsAutograd))
                 tip += tr("<br><i>Per-sample autograd: slow by design, kept to check the closed form.</i>");
-            if (info.needsFitSet)
+            if (info.has(NeedsFitSet))
                 tip += tr("<br><i>Needs a fit set (an ID training set): add one in the Datasets dock.</i>");
-            if (info.needsImages)
+            if (info.has(NeedsImages))
                 tip += tr("<br><i>Runs the model again on every image (input perturbation).</i>");
             item->setToolTip(tip);
             item->setData(BaseToolTipRole, tip);

@@ -75,9 +75,9 @@ void DisagreementView::rebuildControls()
                     continue;
                 (info->group == MethodGroup::Gradient ? a_ : b_)->addItem(methodDisplayLabel(m), QString::fromStdString(m));
             }
-        for (const char* preferred : {"energy", "maxlogit", "msp"})
-            if (b_->findData(QString::fromLatin1(preferred)) >= 0) {
-                b_->setCurrentIndex(b_->findData(QString::fromLatin1(preferred)));
+        for (const std::string& preferred : comparisonMethods())
+            if (b_->findData(QString::fromStdString(preferred)) >= 0) {
+                b_->setCurrentIndex(b_->findData(QString::fromStdString(preferred)));
                 break;
             }
     }

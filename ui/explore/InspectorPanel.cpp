@@ -170,7 +170,7 @@ void InspectorPanel::refresh()
 
     // Every score, grouped; the registry's order inside a group.
     const std::string current = session_->currentMethod().toStdString();
-    for (MethodGroup group : {MethodGroup::Gradient, MethodGroup::NonGradient, MethodGroup::Fitted}) {
+    for (MethodGroup group : methodGroups()) {
         QTreeWidgetItem* groupItem = nullptr;
         for (const MethodInfo& info : methodRegistry()) {
             if (info.group != group || r->scores.find(info.id) == r->scores.end())
@@ -179,7 +179,7 @@ void InspectorPanel::refresh()
             if (row >= s.size())
                 continue;
             if (!groupItem) {
-                groupItem = new QTreeWidgetItem(tree_, {methodGroupTitle(group)});
+                groupItem = new QTreeWidgetItem(tree_, {methodGroupHeading(group)});
                 QFont f = groupItem->font(0);
                 f.setBold(true);
                 groupItem->setFont(0, f);
@@ -211,9 +211,10 @@ void InspectorPanel::refresh()
 
     // The factorisation of the gradient scores.
     QString text;
-    for (const char* method : {"gradnorm", "exgrad"}) {
-        if (r->scores.find(method) == r->scores.end())
+    for (const MethodInfo& info : methodRegistry()) {
+        if (info.group != MethodGroup::Gradient || !info.factors || r->scores.find(info.id) == r->scores.end())
             continue;
+        const std::string& method = info.id;
         try {
             const DecompositionReference* ref95 = decomposition(method);
             if (!ref95)

@@ -159,18 +159,22 @@ void ScatterView::rebuildControls()
 void ScatterView::applyPreset(Preset preset)
 {
     preset_->setCurrentIndex(preset_->findData(static_cast<int>(preset)));
+    const MethodInfo* gradient = primaryGradientMethod();
+    if (!gradient)
+        return;
     if (preset == Preset::DecompositionPlane) {
-        setAxes(QStringLiteral("feature_l1"), QStringLiteral("gradterm"), true, true);
+        setAxes(QString::fromStdString(gradient->factors->featureTerm), QString::fromStdString(gradient->factors->outputTerm),
+                true, true);
         return;
     }
-    // GradNorm against the best-known non-gradient score that was computed.
+    // The gradient score against the most telling non-gradient score that was computed.
     QString other;
-    for (const char* m : {"energy", "maxlogit", "msp", "feature_l1"})
-        if (x_->findData(QString::fromLatin1(m)) >= 0) {
-            other = QString::fromLatin1(m);
+    for (const std::string& m : comparisonMethods())
+        if (x_->findData(QString::fromStdString(m)) >= 0) {
+            other = QString::fromStdString(m);
             break;
         }
-    setAxes(other, QStringLiteral("gradnorm"), false, false);
+    setAxes(other, QString::fromStdString(gradient->id), false, false);
 }
 
 void ScatterView::setAxes(const QString& xMethod, const QString& yMethod, bool logX, bool logY)
@@ -296,8 +300,10 @@ void ScatterView::updateHyperbola()
         return;
     hyperbola_->data()->clear();
     const RunResultPtr r = session_ ? session_->result() : nullptr;
-    const bool applies = r && xMethod() == QStringLiteral("feature_l1") && yMethod() == QStringLiteral("gradterm") &&
-                         session_->currentMethod() == QStringLiteral("gradnorm") && session_->threshold() > 0;
+    // The current method's threshold is a hyperbola on its own decomposition plane.
+    const Factors* factors = session_ ? factorsOf(session_->currentMethod().toStdString()) : nullptr;
+    const bool applies = r && factors && xMethod().toStdString() == factors->featureTerm &&
+                         yMethod().toStdString() == factors->outputTerm && session_->threshold() > 0;
     hyperbola_->setVisible(applies);
     if (applies)
         hyperbola_->addToLegend();
@@ -305,9 +311,10 @@ void ScatterView::updateHyperbola()
         hyperbola_->removeFromLegend();
     if (!applies)
         return;
-    // GradNorm = ||h||_1 * gradterm / T, so the threshold is gradterm = threshold * T / ||h||_1.
-    const double temperature = r->params.value("gradnorm", "T", 1.0);
-    const double c = session_->threshold() * temperature;
+    // score = featureTerm * outputTerm * scale (GradNorm: scale 1/T), so the threshold is the
+    // curve outputTerm = threshold / (scale * featureTerm).
+    const double scale = factors->scale ? factors->scale(r->params.resolve(session_->currentMethod().toStdString())) : 1.0;
+    const double c = session_->threshold() / scale;
     const QCPRange range = plot_->xAxis->range();
     const double lo = std::max(range.lower, 1e-12), hi = std::max(range.upper, lo * 1.0001);
     const bool log = logX_->isChecked();

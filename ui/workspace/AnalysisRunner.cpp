@@ -5,25 +5,25 @@
 
 namespace oodlens::ui {
 
-AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), worker_(new AnalysisWorker)
+AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), worker_(new AnalysisWorker), thread_(new QThread)
 {
     qRegisterMetaType<RunResultPtr>("oodlens::RunResultPtr");
     qRegisterMetaType<DatasetSummary>("oodlens::DatasetSummary");
-    thread_.setObjectName(QStringLiteral("oodlens-analysis"));
-    worker_->moveToThread(&thread_);
+    thread_->setObjectName(QStringLiteral("oodlens-analysis"));
+    worker_->moveToThread(thread_);
 
     connect(
         worker_, &AnalysisWorker::progress, this,
-        [this](quint64 id, const QString& stage, qulonglong done, qulonglong total) {
+        [this](quint64 id, int dataset, const QString& stage, qulonglong done, qulonglong total) {
             if (isCurrent(id))
-                emit progress(stage, done, total);
+                emit progress(dataset, stage, done, total);
         },
         Qt::QueuedConnection);
     connect(
         worker_, &AnalysisWorker::datasetFinished, this,
-        [this](quint64 id, const DatasetSummary& summary) {
+        [this](quint64 id, int dataset, const DatasetSummary& summary) {
             if (isCurrent(id))
-                emit datasetFinished(summary);
+                emit datasetFinished(dataset, summary);
         },
         Qt::QueuedConnection);
     connect(
@@ -60,21 +60,32 @@ AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), worker_(new A
             emit cancelled();
         },
         Qt::QueuedConnection);
-    thread_.start();
+    thread_->start();
 }
 
 AnalysisRunner::~AnalysisRunner()
 {
     if (cancel_)
         cancel_->store(true);
-    thread_.quit();
-    thread_.wait();
-    // The thread has stopped: nothing else can touch the worker now.
-    delete worker_;
+    thread_->quit();
+    if (thread_->wait(kShutdownWaitMs)) {
+        // The thread has stopped: nothing else can touch the worker now.
+        delete worker_;
+        delete thread_;
+        return;
+    }
+    // Still inside one long step: let it end by itself (its reports go nowhere, the cancel flag
+    // stops it at the next check) and free both once it has; the process may exit before that.
+    qWarning("oodlens: the analysis thread is still finishing a step; not waiting for it");
+    QObject::connect(thread_, &QThread::finished, worker_, &QObject::deleteLater);
+    QObject::connect(thread_, &QThread::finished, thread_, &QObject::deleteLater);
+    worker_->disconnect(this);
 }
 
 bool AnalysisRunner::start(RunConfig config, int bootstrapResamples)
 {
+    if (bootstrapResamples > 0)
+        config.bootstrap = bootstrapResamples;
     if (running_)
         return false;
     const quint64 id = ++runId_;
@@ -84,9 +95,7 @@ bool AnalysisRunner::start(RunConfig config, int bootstrapResamples)
     AnalysisWorker* worker = worker_;
     QMetaObject::invokeMethod(
         worker_,
-        [worker, id, config = std::move(config), token, bootstrapResamples]() {
-            worker->run(id, config, token, bootstrapResamples);
-        },
+        [worker, id, config = std::move(config), token]() { worker->run(id, config, token); },
         Qt::QueuedConnection);
     return true;
 }

@@ -21,8 +21,11 @@ class AnalysisRunner : public QObject {
 
 public:
     explicit AnalysisRunner(QObject* parent = nullptr);
-    // Cancels a run in progress and waits for the thread (the engine stops at its next batch).
+    // Cancels a run in progress and waits for the thread: the engine stops at its next batch,
+    // resample or row block. Should that take longer than kShutdownWait (one huge batch on a slow
+    // device), the thread is left to finish on its own rather than hang the closing window.
     ~AnalysisRunner() override;
+    static constexpr int kShutdownWaitMs = 5000;
 
     // Starts a run on the analysis thread; false (and nothing happens) while one is going on.
     // The worker keeps what it extracted: a run that only changes methods, parameters or adds
@@ -39,8 +42,9 @@ public:
     int modelPasses() const;
 
 signals:
-    void progress(const QString& stage, qulonglong done, qulonglong total);
-    void datasetFinished(const oodlens::DatasetSummary& summary);
+    // `dataset` indexes the datasets of the config the current run was started with (-1: none).
+    void progress(int dataset, const QString& stage, qulonglong done, qulonglong total);
+    void datasetFinished(int dataset, const oodlens::DatasetSummary& summary);
     // After each OOD set of the current run (result->partial); `finished` follows with the whole.
     void partialResult(oodlens::RunResultPtr result);
     void finished(oodlens::RunResultPtr result);
@@ -50,7 +54,7 @@ signals:
 private:
     bool isCurrent(quint64 runId) const { return running_ && runId == runId_; }
 
-    QThread thread_;
+    QThread* thread_; // on the heap: see ~AnalysisRunner
     AnalysisWorker* worker_ = nullptr;
     quint64 runId_ = 0;
     bool running_ = false;

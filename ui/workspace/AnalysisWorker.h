@@ -8,54 +8,47 @@
 #include <atomic>
 #include <memory>
 
+namespace oodlens {
+class Pipeline;
+}
+
 namespace oodlens::ui {
 
-// Lives on the analysis thread and forwards one run at a time into the engine (PlotJuggler's
-// FetchWorker pattern). It keeps its oodlens::Pipeline between runs: a run with the same model,
-// preprocessing and device reuses the loaded model and every extracted dataset, extracts only the
-// datasets it has not seen, and rescores from the kept features. Changing a parameter or the
-// methods therefore never runs the model again. Every signal carries the run's id so that the
-// receiver can drop reports of a run it no longer waits for.
+// Lives on the analysis thread and forwards one run at a time into the engine's Pipeline
+// (PlotJuggler's FetchWorker pattern). The Pipeline is kept between runs, so a run that changes
+// only methods, parameters or datasets reuses the loaded model and every extracted dataset (see
+// Pipeline). Every signal carries the run's id so that the receiver can drop reports of a run it
+// no longer waits for; dataset indices are those of the run's config.
 class AnalysisWorker : public QObject {
     Q_OBJECT
 
 public:
-    using QObject::QObject;
+    AnalysisWorker();
     ~AnalysisWorker() override;
 
     // Runs on the calling thread until done; emits exactly one of finished / failed / cancelled,
     // preceded by a `partialResult` after each OOD set extracted in this run (see RunResult).
     // `cancel` is polled by the engine; setting it from any thread stops the run at the next batch.
-    // `bootstrapResamples` > 0 adds seeded bootstrap intervals to every metrics row.
-    void run(quint64 runId, const oodlens::RunConfig& config, std::shared_ptr<const std::atomic<bool>> cancel,
-             int bootstrapResamples = 0);
+    void run(quint64 runId, const oodlens::RunConfig& config, std::shared_ptr<const std::atomic<bool>> cancel);
 
-    // How often this worker loaded a model, extracted a dataset (from the cache or not), and ran
-    // the model over a dataset (extractions that did not come from the cache). Readable from any thread.
-    int modelLoads() const { return modelLoads_.load(); }
-    int extractions() const { return extractions_.load(); }
-    int modelPasses() const { return modelPasses_.load(); }
+    // See Pipeline::modelLoads() and friends. Readable from any thread.
+    int modelLoads() const;
+    int extractions() const;
+    int modelPasses() const;
 
 signals:
+    // `dataset` is the index of the dataset in the run's config, -1 when the stage has none;
     // `total` 0 means "busy, no count" (loading the model, closed-form scoring).
-    void progress(quint64 runId, const QString& stage, qulonglong done, qulonglong total);
-    // One dataset is extracted (or failed: summary.error says why); the run goes on.
-    void datasetFinished(quint64 runId, oodlens::DatasetSummary summary);
-    // The ID set and the OOD sets extracted so far, scored with the closed-form methods (partial set).
+    void progress(quint64 runId, int dataset, const QString& stage, qulonglong done, qulonglong total);
+    // Dataset `index` is extracted (or failed: summary.error says why); the run goes on.
+    void datasetFinished(quint64 runId, int index, oodlens::DatasetSummary summary);
     void partialResult(quint64 runId, oodlens::RunResultPtr result);
     void finished(quint64 runId, oodlens::RunResultPtr result);
     void failed(quint64 runId, const QString& message);
     void cancelled(quint64 runId);
 
 private:
-    // Makes analysis_ match `config`: reuses it when the model side is unchanged (adding and
-    // removing datasets, setting methods and parameters), builds a new one otherwise.
-    void prepare(const oodlens::RunConfig& config);
-
-    std::unique_ptr<Pipeline> analysis_;
-    std::atomic<int> modelLoads_{0};
-    std::atomic<int> extractions_{0};
-    std::atomic<int> modelPasses_{0};
+    std::unique_ptr<Pipeline> pipeline_;
 };
 
 } // namespace oodlens::ui

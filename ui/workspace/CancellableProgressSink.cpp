@@ -20,22 +20,34 @@ std::string CancellableProgressSink::friendlyStage(const std::string& stage) con
     return stage;
 }
 
-void CancellableProgressSink::update(const std::string& stage, std::size_t done, std::size_t total)
+void CancellableProgressSink::progress(const RunProgress& p)
 {
     const auto now = std::chrono::steady_clock::now();
-    const bool newStage = stage != lastStage_;
-    if (!newStage && done < total && now - lastReport_ < interval_)
+    const bool newStage = p.label != lastStage_;
+    if (!newStage && p.done < p.total && now - lastReport_ < interval_)
         return;
-    lastStage_ = stage;
+    lastStage_ = p.label;
     lastReport_ = now;
     ++reported_;
-    if (report_)
-        report_(friendlyStage(stage), done, total);
+    if (report_) {
+        RunProgress friendly = p;
+        friendly.label = friendlyStage(p.label);
+        report_(friendly);
+    }
 }
 
-void CancellableProgressSink::warning(const std::string& message)
+void CancellableProgressSink::warning(const RunWarning& w) { warnings_.push_back(w); }
+
+void CancellableProgressSink::datasetFinished(std::size_t index, const DatasetSummary& summary)
 {
-    warnings_.push_back(message);
+    if (onDatasetFinished)
+        onDatasetFinished(index, summary);
+}
+
+void CancellableProgressSink::partialResult(RunResultPtr result)
+{
+    if (onPartialResult)
+        onPartialResult(std::move(result));
 }
 
 bool CancellableProgressSink::isCancelRequested() const

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include "common/Progress.h"
+#include "run/Pipeline.h"
 
 #include <atomic>
 #include <chrono>
@@ -12,25 +12,30 @@
 
 namespace oodlens::ui {
 
-// The engine's ProgressSink for a GUI run. Cancellation is a shared atomic flag that the GUI
-// thread sets and the engine polls, so a cancel request never waits in an event queue behind
-// the work it wants to stop. Progress reaches `report` at most every `interval` (plus every stage
-// change and every stage end), so a fast engine cannot flood the GUI's event loop.
-class CancellableProgressSink final : public ProgressSink {
+// The Pipeline's observer for a GUI run. Cancellation is a shared atomic flag that the GUI thread
+// sets and the engine polls, so a cancel request never waits in an event queue behind the work it
+// wants to stop. Progress reaches `report` at most every `interval` (plus every stage change and
+// every stage end), so a fast engine cannot flood the GUI's event loop. Dataset ends and partial
+// results are passed on unthrottled.
+class CancellableProgressSink final : public RunObserver {
 public:
-    using Report = std::function<void(const std::string& stage, std::size_t done, std::size_t total)>;
+    using Report = std::function<void(const RunProgress&)>;
 
     CancellableProgressSink(std::shared_ptr<const std::atomic<bool>> cancel, Report report,
                             std::chrono::milliseconds interval = std::chrono::milliseconds(50));
 
     // Engine paths in stage labels ("extracting '/long/path/x.gz'") are shown by dataset name.
     void setPathNames(std::map<std::string, std::string> pathToName) { pathNames_ = std::move(pathToName); }
+    std::function<void(std::size_t, const DatasetSummary&)> onDatasetFinished;
+    std::function<void(RunResultPtr)> onPartialResult;
 
-    void update(const std::string& stage, std::size_t done, std::size_t total) override;
-    void warning(const std::string& message) override;
+    void progress(const RunProgress& p) override;
+    void warning(const RunWarning& w) override;
+    void datasetFinished(std::size_t index, const DatasetSummary& summary) override;
+    void partialResult(RunResultPtr result) override;
     bool isCancelRequested() const override;
 
-    const std::vector<std::string>& warnings() const { return warnings_; }
+    const std::vector<RunWarning>& warnings() const { return warnings_; }
     // How many updates were passed on (for tests of the throttle).
     std::size_t reported() const { return reported_; }
 
@@ -43,7 +48,7 @@ private:
     std::map<std::string, std::string> pathNames_;
     std::string lastStage_;
     std::chrono::steady_clock::time_point lastReport_{};
-    std::vector<std::string> warnings_;
+    std::vector<RunWarning> warnings_;
     std::size_t reported_ = 0;
 };
 

@@ -46,10 +46,10 @@ std::size_t filesIn(const std::string& dir, const std::string& suffix)
 }
 
 // Cancels once `after` progress updates have been seen.
-class CancelAfter : public ProgressSink {
+class CancelAfter : public RunObserver {
 public:
     explicit CancelAfter(int after) : after_(after) {}
-    void update(const std::string&, std::size_t, std::size_t) override { ++seen_; }
+    void progress(const RunProgress&) override { ++seen_; }
     bool isCancelRequested() const override { return seen_ >= after_; }
 
 private:
@@ -149,29 +149,25 @@ private Q_SLOTS:
 
     void secondRunReadsTheCacheAndGivesTheSameFeatures()
     {
-        Pipeline first(demoIn(QStringLiteral("reuse")));
-        first.extractAll(nullptr);
-        QVERIFY(!first.results()[0].fromCache);
-        QVERIFY(!first.results()[1].fromCache);
-        Pipeline second(demoIn(QStringLiteral("reuse")));
-        second.extractAll(nullptr);
-        QVERIFY(second.results()[0].fromCache);
-        QVERIFY(second.results()[1].fromCache);
-        QCOMPARE(second.results()[0].features().features, first.results()[0].features().features);
-        QCOMPARE(second.results()[1].features().logits, first.results()[1].features().logits);
-        QCOMPARE(second.scores("msp", 1), first.scores("msp", 1));
+        const RunResultPtr first = runOnce(demoIn(QStringLiteral("reuse")));
+        QVERIFY(!first->datasets[0].fromCache);
+        QVERIFY(!first->datasets[1].fromCache);
+        const RunResultPtr second = runOnce(demoIn(QStringLiteral("reuse")));
+        QVERIFY(second->datasets[0].fromCache);
+        QVERIFY(second->datasets[1].fromCache);
+        QCOMPARE((*second->features[0]).features, (*first->features[0]).features);
+        QCOMPARE((*second->features[1]).logits, (*first->features[1]).logits);
+        QCOMPARE(second->scoresOf("msp", 1), first->scoresOf("msp", 1));
     }
 
     void changedPreprocessingInvalidates()
     {
-        Pipeline a(demoIn(QStringLiteral("pre")));
-        a.extractAll(nullptr);
+        const RunResultPtr a = runOnce(demoIn(QStringLiteral("pre")));
         RunConfig c = demoIn(QStringLiteral("pre"));
         c.preprocess.stddev = {0.5f};
-        Pipeline b(c);
-        b.extractAll(nullptr);
-        QVERIFY(!b.results()[0].fromCache);
-        QVERIFY(b.results()[0].features().features != a.results()[0].features().features);
+        const RunResultPtr b = runOnce(c);
+        QVERIFY(!b->datasets[0].fromCache);
+        QVERIFY((*b->features[0]).features != (*a->features[0]).features);
     }
 
     void changedDatasetInvalidates()
@@ -182,46 +178,41 @@ private Q_SLOTS:
         const std::string file = tmp.filePath(QStringLiteral("small-images-idx3-ubyte")).toStdString();
         writeIdx(file, {50, 28, 28}, pixels);
         RunConfig c = demoIn(QStringLiteral("data"));
-        c.datasets = {{"id", file, DatasetRole::Id}};
+        // The pipeline needs an OOD set; the same file serves (only the ID set's entry is checked).
+        c.datasets = {{"id", file, DatasetRole::Id}, {"ood", file, DatasetRole::Ood}};
         {
-            Pipeline a(c);
-            a.extractAll(nullptr);
-            QVERIFY(!a.results()[0].fromCache);
+            const RunResultPtr a = runOnce(c);
+            QVERIFY(!a->datasets[0].fromCache);
         }
         {
-            Pipeline a(c);
-            a.extractAll(nullptr);
-            QVERIFY(a.results()[0].fromCache);
+            const RunResultPtr a = runOnce(c);
+            QVERIFY(a->datasets[0].fromCache);
         }
         pixels[400] = static_cast<std::uint8_t>(pixels[400] ^ 0xff);
         writeIdx(file, {50, 28, 28}, pixels);
-        Pipeline a(c);
-        a.extractAll(nullptr);
-        QVERIFY(!a.results()[0].fromCache);
+        const RunResultPtr a = runOnce(c);
+        QVERIFY(!a->datasets[0].fromCache);
     }
 
     void disabledCacheNeverReads()
     {
         RunConfig c = demoIn(QStringLiteral("reuse"));
         c.cacheDir.clear();
-        Pipeline a(c);
-        a.extractAll(nullptr);
-        QVERIFY(!a.results()[0].fromCache);
+        const RunResultPtr a = runOnce(c);
+        QVERIFY(!a->datasets[0].fromCache);
     }
 
     void cancelMidRunLeavesNoCacheEntry()
     {
         RunConfig c = demoIn(QStringLiteral("cancel"));
         c.batchSize = 100;
-        Pipeline a(c);
         CancelAfter sink(3); // a few batches into the ID set
-        QVERIFY_THROWS_EXCEPTION(Cancelled, a.extractAll(&sink));
+        QVERIFY_THROWS_EXCEPTION(Cancelled, runOnce(c, &sink));
         QCOMPARE(filesIn(c.cacheDir, ".olfc"), std::size_t(0));
         QCOMPARE(filesIn(c.cacheDir, ".tmp-"), std::size_t(0));
         // A later full run works and fills the cache.
-        Pipeline b(c);
-        b.extractAll(nullptr);
-        QVERIFY(b.results()[0].ok());
+        const RunResultPtr b = runOnce(c);
+        QVERIFY(b->datasets[0].ok());
         QCOMPARE(filesIn(c.cacheDir, ".olfc"), std::size_t(2));
     }
 };

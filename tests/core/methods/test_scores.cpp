@@ -28,10 +28,10 @@ double maxRelativeError(const std::vector<double>& a, const std::vector<double>&
 class TestScores : public QObject {
     Q_OBJECT
 private:
-    std::unique_ptr<Pipeline> demo;
+    RunResultPtr demo;
 
-    const FeatureSet& set(std::size_t i) const { return demo->results()[i].features(); }
-    const Head& head() const { return demo->model().head(); }
+    const FeatureSet& set(std::size_t i) const { return *demo->features[i]; }
+    const Head& head() const { return demo->head; }
 
 private Q_SLOTS:
     void initTestCase()
@@ -39,10 +39,9 @@ private Q_SLOTS:
         initRuntime(0);
         RunConfig c = demoConfig();
         c.methods = {"msp"};
-        demo = std::make_unique<Pipeline>(c);
-        demo->extractAll(nullptr);
-        QVERIFY(demo->results()[0].ok());
-        QVERIFY(demo->results()[1].ok());
+        demo = runOnce(c);
+        QVERIFY(demo->datasets[0].ok());
+        QVERIFY(demo->datasets[1].ok());
         QCOMPARE(set(0).rows, std::size_t(2000));
         QCOMPARE(head().classes, 10);
         QCOMPARE(head().dim, 128);
@@ -136,7 +135,7 @@ private Q_SLOTS:
     {
         ScoreParams p;
         for (const MethodInfo& m : methodRegistry()) {
-            if (m.perSampleGradient || m.needsFitSet || m.needsImages)
+            if (m.has(NeedsAutograd) || m.has(NeedsFitSet) || m.has(NeedsImages))
                 continue; // covered above and slow / need a fit (test_fitted, crosscheck_fitted)
             const auto s = computeScores(m.id, set(0), head(), p);
             QCOMPARE(s.size(), set(0).rows);
@@ -149,9 +148,19 @@ private Q_SLOTS:
         ScoreParams p;
         p.parseAssignment("T=2");
         p.parseAssignment("gradnorm.T=5");
-        QCOMPARE(p.value("gradnorm", "T", 1.0), 5.0);
-        QCOMPARE(p.value("energy", "T", 1.0), 2.0);
-        QCOMPARE(p.value("energy", "k", 7.0), 7.0);
+        QCOMPARE(p.resolve("gradnorm").get("T"), 5.0);
+        QCOMPARE(p.resolve("energy").get("T"), 2.0);
+        QVERIFY_THROWS_EXCEPTION(Error, p.resolve("energy").get("k")); // energy has no k
+        QVERIFY(p.resolve("maxlogit").values().empty());
+        // A method-qualified name must be one of the method's parameters; values must lie in range.
+        QVERIFY_THROWS_EXCEPTION(Error, p.parseAssignment("energy.k=3"));
+        ScoreParams range;
+        range.parseAssignment("knn.k=0");
+        QVERIFY_THROWS_EXCEPTION(Error, range.resolve("knn"));
+        range.parseAssignment("knn.k=2.5");
+        QVERIFY_THROWS_EXCEPTION(Error, range.resolve("knn"));
+        range.parseAssignment("knn.k=3");
+        QCOMPARE(range.resolve("knn").get("k"), 3.0);
         QVERIFY_THROWS_EXCEPTION(Error, p.parseAssignment("T"));
         QVERIFY_THROWS_EXCEPTION(Error, p.parseAssignment("T=abc"));
         QVERIFY_THROWS_EXCEPTION(Error, p.parseAssignment("nosuch.T=2"));

@@ -8,7 +8,7 @@
 #include "docks/DatasetsPanel.h"
 #include "run/Demo.h"
 #include "common/Error.h"
-#include "methods/Fitted.h"
+#include "methods/Scores.h"
 #include "plots/HistogramView.h"
 #include "app/MainWindow.h"
 #include "docks/MethodListWidget.h"
@@ -227,7 +227,7 @@ void TestWorkspace::parameterChangeRescoresWithoutRunningTheModel()
     QCOMPARE(runner->modelLoads(), loads);
     QCOMPARE(runner->extractions(), extractions);
     QCOMPARE(runner->modelPasses(), passes);
-    QCOMPARE(after->params.value("energy", "T", 1.0), 2.0);
+    QCOMPARE(after->params.resolve("energy").get("T"), 2.0);
 
     // Energy at T = 2 equals the engine's computeScores on the same features.
     ScoreParams params;
@@ -315,7 +315,7 @@ void TestWorkspace::fittedBaselinesUseTheFitSetAndKeepTheModelIdle()
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, kRunTimeoutMs);
     result = window.result();
     QCOMPARE(runner->modelPasses(), passes);
-    QCOMPARE(result->params.value("knn", "k", 50.0), 5.0);
+    QCOMPARE(result->params.resolve("knn").get("k"), 5.0);
 
     // The scores equal core's fitted KNN at k = 5 on the same features.
     int fit = -1;
@@ -351,7 +351,7 @@ void TestWorkspace::fittedBaselinesUseTheFitSetAndKeepTheModelIdle()
     QVERIFY(p);
     p->setValue(80.0);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 4, kRunTimeoutMs);
-    QCOMPARE(window.result()->params.value("react", "p", 90.0), 80.0);
+    QCOMPARE(window.result()->params.resolve("react").get("p"), 80.0);
     QVERIFY(!window.result()->scoresOf("react", id).empty());
     QCOMPARE(runner->modelPasses(), passes);
 }
@@ -435,7 +435,7 @@ void TestWorkspace::sessionRoundTrip()
         QVERIFY(!QFile::exists(path + QStringLiteral(".tmp")));
     }
     const Project saved = loadProject(path);
-    QCOMPARE(saved.config.params.value("energy", "T", 1.0), 3.0);
+    QCOMPARE(saved.config.params.resolve("energy").get("T"), 3.0);
     QCOMPARE(saved.config.datasets.size(), demoConfig().datasets.size());
 
     MainWindow window(options({"msp"}));
@@ -448,7 +448,7 @@ void TestWorkspace::sessionRoundTrip()
     QVERIFY(window.densityAction()->isChecked());
     QCOMPARE(window.binsSpin()->value(), 37);
     QCOMPARE(window.histogramPlot()->histogram().bins(), std::size_t(37));
-    QCOMPARE(window.result()->params.value("energy", "T", 1.0), 3.0);
+    QCOMPARE(window.result()->params.resolve("energy").get("T"), 3.0);
     std::vector<std::string> checked = window.methodList()->checkedMethods();
     QCOMPARE(checked.size(), std::size_t(3));
     QVERIFY(window.statusText().startsWith(QStringLiteral("Scored")));

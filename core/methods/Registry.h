@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+// The method registry: the only list of methods, read by everything that needs to know them.
+#include "methods/Method.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace oodlens {
+
+// Every method, in display order (the order of methods/MethodList.h).
+const std::vector<MethodInfo>& methodRegistry();
+// nullptr when unknown.
+const MethodInfo* findMethod(const std::string& id);
+// Throws Error naming an unknown id.
+const MethodInfo& requireMethod(const std::string& id);
+// Parses "a,b,c"; "all" or empty gives every method. Throws Error naming an unknown id.
+std::vector<std::string> parseMethodList(const std::string& list);
+// The methods of a starting selection (Panel), in registry order.
+std::vector<std::string> defaultMethods(Panel panel);
+// Every method a run can compute: all of them, but those that need a fit set only when one is given.
+std::vector<std::string> applicableMethods(bool haveFitSet);
+
+// The non-gradient scores a gradient score is best compared with, most telling first (the
+// scatter's and the disagreement view's default partner).
+std::vector<std::string> comparisonMethods();
+// The gradient score the views show first (GradNorm): the first closed-form gradient product.
+const MethodInfo* primaryGradientMethod();
+// The product factors of `id` (an autograd variant answers with its closed form's); nullptr when
+// the method is not a feature term x output term product.
+const Factors* factorsOf(const std::string& id);
+
+// Score parameters as given by the user. A key is either "name" (applies to every method with
+// that parameter) or "method.name" (applies to that method only, and wins).
+class ScoreParams {
+public:
+    void set(const std::string& key, double value);
+    // Parses "T=2" or "gradnorm.T=2"; throws Error on malformed text, an unknown method, or a
+    // parameter the named method does not have.
+    void parseAssignment(const std::string& text);
+    double value(const std::string& method, const ParamSpec& spec) const;
+    // The values of `method`'s parameters (defaults filled in); throws Error naming the method,
+    // the parameter and its valid range when a value is outside it.
+    ParamValues resolve(const MethodInfo& method) const;
+    ParamValues resolve(const std::string& method) const { return resolve(requireMethod(method)); }
+    const std::map<std::string, double>& entries() const { return entries_; }
+    bool operator==(const ScoreParams& other) const { return entries_ == other.entries_; }
+
+private:
+    std::map<std::string, double> entries_;
+};
+
+// Checks every parameter of `methods` (as resolve() does) before a run starts.
+void validateParams(const std::vector<std::string>& methods, const ScoreParams& params);
+
+} // namespace oodlens
