@@ -38,7 +38,9 @@ to see its score histogram with the threshold, ROC and precision-recall curves a
 )";
 
 const char* const kEpilogue =
-    R"(  --help, --version   print this text / the version and exit
+    R"(  --help, --version              print this text / the version and exit
+
+With --screenshot, settings are neither read nor saved.
 
 Without a display, run it under a virtual one ('xvfb-run -a oodlens'), use
 QT_QPA_PLATFORM=offscreen, or run the analysis headless with 'oodlens-cli demo'.

@@ -318,7 +318,7 @@ const std::vector<Entry>& entries()
              p.o.tab = v;
          }},
         {{"--screenshot", "FILE.png", G::Gui,
-          "wait for the run, save the window as a PNG and exit (1 when the run fails); no settings read or saved"},
+          "wait for the run, save the window as a PNG, exit (1 if the run fails)"},
          [](Parse& p, const std::string& v) {
              if (v.empty())
                  throw Error("option --screenshot needs a file name");
