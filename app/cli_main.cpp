@@ -7,14 +7,15 @@
 #include "run/Pipeline.h"
 #include "common/Progress.h"
 #include "common/Runtime.h"
+#include "run/Options.h"
 #ifdef OODLENS_HAVE_FIGURES
 #include "app/FiguresCommand.h"
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -29,31 +30,51 @@ std::atomic<bool> g_interrupted{false};
 
 void onSigint(int) { g_interrupted = true; }
 
-const char* const kUsage =
+const char* const kSynopsis =
     R"(Usage:
-  oodlens-cli score --model FILE --id DATASET [--ood [NAME=]DATASET]... [--fit DATASET]
-                    [--methods a,b,...] --out DIR [--batch N] [--threads N] [--device cpu|cuda]
-                    [--param [METHOD.]NAME=VALUE]... [--preset mnist|cifar|imagenet]
-                    [--resize N] [--crop N] [--channels 1|3] [--mean a,b,c] [--std a,b,c]
-                    [--bootstrap N] [--seed S] [--no-cache] [--cache-dir DIR]
-  oodlens-cli info --model FILE [--device cpu|cuda]
-  oodlens-cli demo [--out DIR] [--methods a,b,...] [--threads N] [--param ...]
-  oodlens-cli figures --model FILE --id DATASET [--ood [NAME=]DATASET]... [--methods a,b,...] --out DIR
-                      (or figures --demo --out DIR; builds with the GUI only)
+  oodlens-cli score --model FILE --id DATASET [--ood [NAME=]DATASET]... --out DIR [options]
+  oodlens-cli score --session FILE.oodlens --out DIR [options that override the session]
+  oodlens-cli demo [--out DIR] [options]
+  oodlens-cli figures (--model FILE --id DATASET [--ood ...]... | --session FILE | --demo) --out DIR
+                      [options]   (builds with the GUI only)
+  oodlens-cli info --model FILE [--device cpu|cuda] [--threads N]
   oodlens-cli methods
+  oodlens-cli COMMAND --help
   oodlens-cli --help | --version
+)";
 
+const char* const kCommands =
+    R"(
 score  runs the model once per dataset and writes DIR/scores.csv (one row per image, every
        score oriented higher = more in-distribution) and DIR/metrics.csv (one row per method
        and OOD set, fractions in [0,1]); the metrics table is printed. Also writes
        metrics.json / metrics.md / metrics.tex and run.json (what produced the run).
        Features are cached per (model, dataset content, preprocessing) so a second run
-       does not run the model again; --no-cache bypasses the cache.
+       does not run the model again; --no-cache bypasses the cache. With --session, the run
+       is the one saved in the file (File > Save session in the GUI); the other options
+       override it (--methods, --param, the first --id/--ood/--fit of a role, each
+       preprocessing flag).
 demo   scores the bundled MNIST (ID) vs Fashion-MNIST (OOD) demo and prints the table.
 info   prints what the engine found in a model: classes, features, head.
-figures writes the score histogram and ROC curve of each method as PDF, SVG and PNG, headless.
+figures writes the score histogram and ROC curve of each method as PDF, SVG and PNG, headless;
+       it takes every score option.
 methods lists every score id with its group and formula.
 )";
+
+// The full help: synopsis, commands, and every option line from the parser's table.
+std::string usage()
+{
+    using namespace commandGroups;
+    return std::string(kSynopsis) + kCommands + "\n" + groupedOptionsHelp(kFigures) +
+           "\nscore takes every option above except Figures; figures takes them all; demo takes the Methods,\n"
+           "Method parameters, Runtime, Output, Bootstrap and Feature cache options; info takes --model and\n"
+           "the Runtime options.\n";
+}
+
+void printCommandHelp(const std::string& synopsis, unsigned groups)
+{
+    std::cout << "Usage: " << synopsis << "\n\n" << groupedOptionsHelp(groups);
+}
 
 // Progress on stderr: a live line with ETA on a terminal, nothing otherwise; warnings always.
 class CliProgress final : public RunObserver {
@@ -87,125 +108,17 @@ private:
     std::chrono::steady_clock::time_point start_{}, last_{};
 };
 
-struct Args {
-    std::vector<std::string> items;
-    std::size_t pos = 0;
-    bool more() const { return pos < items.size(); }
-    std::string next(const std::string& option)
-    {
-        if (pos >= items.size())
-            throw Error("option " + option + " needs a value");
-        return items[pos++];
-    }
-};
-
-int parseInt(const std::string& option, const std::string& text, int min)
-{
-    char* end = nullptr;
-    const long v = std::strtol(text.c_str(), &end, 10);
-    if (end == text.c_str() || *end || v < min || v > 1000000)
-        throw Error("option " + option + ": '" + text + "' is not a valid number");
-    return static_cast<int>(v);
-}
-
-std::vector<float> parseFloats(const std::string& option, const std::string& text)
-{
-    std::vector<float> out;
-    std::stringstream in(text);
-    std::string part;
-    while (std::getline(in, part, ',')) {
-        char* end = nullptr;
-        const float v = std::strtof(part.c_str(), &end);
-        if (end == part.c_str() || *end)
-            throw Error("option " + option + ": '" + part + "' is not a number");
-        out.push_back(v);
-    }
-    if (out.empty())
-        throw Error("option " + option + " needs comma-separated numbers");
-    return out;
-}
-
-struct Options {
-    RunConfig config;
-    std::string outDir;
-    bool methodsGiven = false;
-    int bootstrap = 0;
-    unsigned long long seed = 0;
-    std::string commandLine;
-};
-
-// Parses the options shared by score / demo / info into `o`. Unknown options are errors.
-void parseOptions(Args& a, Options& o, bool demo)
-{
-    PreprocessSpec& p = o.config.preprocess;
-    while (a.more()) {
-        const std::string opt = a.next("");
-        if (opt == "--model" && !demo)
-            o.config.modelPath = a.next(opt);
-        else if (opt == "--id" && !demo)
-            o.config.datasets.push_back({"id", a.next(opt), DatasetRole::Id});
-        else if (opt == "--ood" && !demo) {
-            const std::string v = a.next(opt);
-            const auto eq = v.find('=');
-            // NAME=PATH, unless the '=' belongs to the path itself.
-            if (eq != std::string::npos && eq > 0 && v.find('/') > eq)
-                o.config.datasets.push_back({v.substr(0, eq), v.substr(eq + 1), DatasetRole::Ood});
-            else
-                o.config.datasets.push_back({datasetDisplayName(v), v, DatasetRole::Ood});
-        } else if (opt == "--fit" && !demo)
-            o.config.datasets.push_back({"fit", a.next(opt), DatasetRole::Fit});
-        else if (opt == "--methods") {
-            o.config.methods = parseMethodList(a.next(opt));
-            o.methodsGiven = true;
-        } else if (opt == "--out")
-            o.outDir = a.next(opt);
-        else if (opt == "--batch")
-            o.config.batchSize = parseInt(opt, a.next(opt), 1);
-        else if (opt == "--threads")
-            o.config.threads = parseInt(opt, a.next(opt), 0);
-        else if (opt == "--device")
-            o.config.device = a.next(opt);
-        else if (opt == "--no-cache")
-            o.config.cacheDir.clear();
-        else if (opt == "--cache-dir")
-            o.config.cacheDir = a.next(opt);
-        else if (opt == "--bootstrap")
-            o.bootstrap = parseInt(opt, a.next(opt), 0);
-        else if (opt == "--seed")
-            o.seed = static_cast<unsigned long long>(parseInt(opt, a.next(opt), 0));
-        else if (opt == "--param")
-            o.config.params.parseAssignment(a.next(opt));
-        else if (opt == "--preset" && !demo) {
-            const std::string name = a.next(opt);
-            p = PreprocessSpec::preset(name);
-        } else if (opt == "--resize" && !demo)
-            p.resize = parseInt(opt, a.next(opt), 1);
-        else if (opt == "--crop" && !demo)
-            p.crop = parseInt(opt, a.next(opt), 1);
-        else if (opt == "--channels" && !demo) {
-            p.channels = parseInt(opt, a.next(opt), 1);
-            if (p.channels != 1 && p.channels != 3)
-                throw Error("option --channels must be 1 or 3");
-        } else if (opt == "--mean" && !demo)
-            p.mean = parseFloats(opt, a.next(opt));
-        else if (opt == "--std" && !demo)
-            p.stddev = parseFloats(opt, a.next(opt));
-        else
-            throw Error("unknown option '" + opt + "' (see oodlens-cli --help)");
-    }
-    for (float s : p.stddev)
-        if (!(s > 0))
-            throw Error("option --std: every value must be positive");
-}
+std::string g_commandLine;
 
 // Shared by `score` and `demo`: run the pipeline, print, write.
-int runAnalysis(Options& o)
+int runAnalysis(const ParsedOptions& o, const std::string& commandLine)
 {
     CliProgress progress;
     std::cerr << initRuntime(o.config.threads) << "\n";
-    o.config.bootstrap = o.bootstrap;
-    o.config.seed = o.seed;
-    const RunResultPtr result = runOnce(o.config, &progress);
+    RunConfig config = o.config;
+    config.bootstrap = o.bootstrap;
+    config.seed = o.seed;
+    const RunResultPtr result = runOnce(config, &progress);
     for (std::size_t i = 0; i < result->datasets.size(); ++i) {
         const DatasetSummary& d = result->datasets[i];
         if (d.ok())
@@ -217,7 +130,7 @@ int runAnalysis(Options& o)
         std::cerr << method << ": " << note << "\n";
     printMetricsTable(std::cout, result->metrics);
     if (!o.outDir.empty()) {
-        writeRunFiles(o.outDir, *result, o.commandLine);
+        writeRunFiles(o.outDir, *result, commandLine);
         std::cerr << "wrote scores.csv, metrics.{csv,json,md,tex} and run.json to " << o.outDir << "\n";
     }
     // A failed OOD set is reported but does not lose the others' results.
@@ -230,35 +143,45 @@ int runAnalysis(Options& o)
     return 0;
 }
 
-std::string g_commandLine;
-
-int cmdScore(Args& a)
+int cmdScore(const std::vector<std::string>& args)
 {
-    Options o;
-    o.commandLine = g_commandLine;
-    parseOptions(a, o, false);
+    const ParsedOptions o = parseOptions(args, commandGroups::kScore, "oodlens-cli score");
+    if (o.help) {
+        printCommandHelp("oodlens-cli score (--model FILE --id DATASET [--ood [NAME=]DATASET]... | --session FILE) "
+                         "--out DIR [options]",
+                         commandGroups::kScore);
+        return 0;
+    }
     if (o.config.modelPath.empty())
-        throw Error("score needs --model FILE");
+        throw Error(o.sessionPath.empty() ? "score needs --model FILE (or --session FILE)"
+                                          : "session '" + o.sessionPath + "' names no model; give --model FILE");
     if (o.outDir.empty())
         throw Error("score needs --out DIR");
-    return runAnalysis(o);
+    return runAnalysis(o, g_commandLine);
 }
 
-int cmdDemo(Args& a)
+int cmdDemo(const std::vector<std::string>& args)
 {
-    Options o;
-    o.commandLine = g_commandLine;
-    o.config = demoConfig();
-    parseOptions(a, o, true);
+    // --help answers even where the demo files are missing.
+    const bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
+                      std::find(args.begin(), args.end(), "-h") != args.end();
+    ParsedOptions o = parseOptions(args, commandGroups::kDemo, "oodlens-cli demo", help ? RunConfig() : demoConfig());
+    if (o.help) {
+        printCommandHelp("oodlens-cli demo [--out DIR] [options]", commandGroups::kDemo);
+        return 0;
+    }
     if (!o.methodsGiven)
         o.config.methods = defaultMethods(PanelDemo);
-    return runAnalysis(o);
+    return runAnalysis(o, g_commandLine);
 }
 
-int cmdInfo(Args& a)
+int cmdInfo(const std::vector<std::string>& args)
 {
-    Options o;
-    parseOptions(a, o, false);
+    const ParsedOptions o = parseOptions(args, commandGroups::kInfo, "oodlens-cli info");
+    if (o.help) {
+        printCommandHelp("oodlens-cli info --model FILE [options]", commandGroups::kInfo);
+        return 0;
+    }
     if (o.config.modelPath.empty())
         throw Error("info needs --model FILE");
     initRuntime(o.config.threads);
@@ -294,19 +217,19 @@ int cmdMethods()
 int main(int argc, char** argv)
 {
     std::signal(SIGINT, onSigint);
-    Args a;
-    for (int i = 1; i < argc; ++i)
-        a.items.emplace_back(argv[i]);
+    std::vector<std::string> args;
+    for (int i = 2; i < argc; ++i)
+        args.emplace_back(argv[i]);
     for (int i = 0; i < argc; ++i)
         g_commandLine += (i ? " " : "") + std::string(argv[i]);
-    if (!a.more()) {
-        std::cerr << kUsage;
+    if (argc < 2) {
+        std::cerr << usage();
         return 2;
     }
-    const std::string cmd = a.next("");
+    const std::string cmd = argv[1];
     try {
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-            std::cout << kUsage;
+            std::cout << usage();
             return 0;
         }
         if (cmd == "--version") {
@@ -314,13 +237,20 @@ int main(int argc, char** argv)
             return 0;
         }
         if (cmd == "score")
-            return cmdScore(a);
+            return cmdScore(args);
         if (cmd == "demo")
-            return cmdDemo(a);
+            return cmdDemo(args);
         if (cmd == "info")
-            return cmdInfo(a);
-        if (cmd == "methods")
+            return cmdInfo(args);
+        if (cmd == "methods") {
+            if (!args.empty() && (args.front() == "--help" || args.front() == "-h")) {
+                std::cout << "Usage: oodlens-cli methods\n\nLists every score id with its group, formula and parameters.\n";
+                return 0;
+            }
+            if (!args.empty())
+                throw Error("unknown option '" + args.front() + "' (methods takes none)");
             return cmdMethods();
+        }
         if (cmd == "figures") {
 #ifdef OODLENS_HAVE_FIGURES
             return runFiguresCommand(argc - 1, argv + 1);
@@ -330,7 +260,8 @@ int main(int argc, char** argv)
             return 2;
 #endif
         }
-        std::cerr << "oodlens-cli: error: unknown command '" << cmd << "' (expected score, info, demo or methods)\n";
+        std::cerr << "oodlens-cli: error: unknown command '" << cmd
+                  << "' (expected score, demo, figures, info or methods; see oodlens-cli --help)\n";
         return 2;
     } catch (const Cancelled&) {
         std::cerr << "\noodlens-cli: cancelled\n";

@@ -6,11 +6,12 @@
 #include "app/MainWindow.h"
 #include "app/Resources.h"
 #include "common/Runtime.h"
-#include "methods/Scores.h"
+#include "run/Options.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QPixmap>
+#include <QSize>
 #include <QStringList>
 #include <QTabWidget>
 #include <QTimer>
@@ -25,7 +26,7 @@
 
 namespace {
 
-const char* const kUsage =
+const char* const kSynopsis =
     R"(Usage: oodlens [SESSION.oodlens] [--no-autorun] [--methods a,b,...] [--method ID] [--overlay]
                [--tab analysis|explore] [--screenshot FILE.png [--size WxH]] [Qt options]
        oodlens --help | --version
@@ -34,17 +35,12 @@ Opens the OOD Lens window. With no session it runs the bundled demo analysis (MN
 in-distribution set, Fashion-MNIST as the OOD set) on a worker thread; pick a method on the left
 to see its score histogram with the threshold, ROC and precision-recall curves and metrics.
 
-  --no-autorun        do not start the demo run at startup (F5 / Ctrl+R starts it)
-  --methods a,b,...   methods to score (see 'oodlens-cli methods'); default: a gradient and
-                      non-gradient selection
-  --method ID         method to show first (default: the one shown last time)
-  --overlay           overlay every checked method on the ROC and PR curves
-  --tab NAME          show the 'analysis' (default) or 'explore' tab
-  SESSION.oodlens     open a saved session (File > Save session) instead of the demo
-  --screenshot FILE   wait for the run to finish, save the window as a PNG and exit
-                      (exit code 1 when the run fails); settings are neither read nor saved
-  --size WxH          window size for --screenshot (default 1600x1000)
-  --help, --version   print this text / the version and exit
+)";
+
+const char* const kEpilogue =
+    R"(  --help, --version              print this text / the version and exit
+
+With --screenshot, settings are neither read nor saved.
 
 Without a display, run it under a virtual one ('xvfb-run -a oodlens'), use
 QT_QPA_PLATFORM=offscreen, or run the analysis headless with 'oodlens-cli demo'.
@@ -64,7 +60,7 @@ int main(int argc, char** argv)
 {
     // These need no display, so they are answered before Qt looks for one.
     if (hasFlag(argc, argv, "--help", "-h")) {
-        std::cout << kUsage;
+        std::cout << kSynopsis << oodlens::groupedOptionsHelp(oodlens::commandGroups::kGui) << kEpilogue;
         return 0;
     }
     if (hasFlag(argc, argv, "--version")) {
@@ -86,57 +82,29 @@ int main(int argc, char** argv)
     QApplication::setApplicationVersion(QStringLiteral(OODLENS_VERSION));
     QApplication::setWindowIcon(oodlens::ui::appIcon());
 
-    // Qt has taken its own options (-platform, -style, ...) out of arguments() by now.
-    oodlens::ui::MainWindowOptions options;
-    QString screenshot;
-    QString tab;
-    QSize size(1600, 1000);
-    bool overlay = false;
+    // Qt has taken its own options (-platform, -style, ...) out of arguments() by now; the rest goes
+    // through the core's option parser, as oodlens-cli's options do.
+    std::vector<std::string> words;
     const QStringList args = QApplication::arguments();
+    for (int i = 1; i < args.size(); ++i)
+        words.push_back(args[i].toStdString());
+    oodlens::ParsedOptions parsed;
     try {
-        for (int i = 1; i < args.size(); ++i) {
-            const QString& a = args[i];
-            if (a == QLatin1String("--no-autorun")) {
-                options.autorun = false;
-            } else if (a == QLatin1String("--overlay")) {
-                overlay = true;
-            } else if (a == QLatin1String("--tab") || a == QLatin1String("--size")) {
-                if (i + 1 >= args.size())
-                    throw oodlens::Error("option " + a.toStdString() + " needs a value");
-                const QString value = args[++i];
-                if (a == QLatin1String("--tab")) {
-                    if (value != QLatin1String("analysis") && value != QLatin1String("explore"))
-                        throw oodlens::Error("--tab takes 'analysis' or 'explore'");
-                    tab = value;
-                } else {
-                    const QStringList wh = value.split(QLatin1Char('x'));
-                    if (wh.size() != 2 || wh[0].toInt() < 400 || wh[1].toInt() < 300)
-                        throw oodlens::Error("--size takes WIDTHxHEIGHT, e.g. 1600x1000");
-                    size = QSize(wh[0].toInt(), wh[1].toInt());
-                }
-            } else if (a.endsWith(QLatin1String(".oodlens")) && !a.startsWith(QLatin1Char('-'))) {
-                options.sessionFile = a;
-            } else if (a == QLatin1String("--screenshot") || a == QLatin1String("--methods") ||
-                       a == QLatin1String("--method")) {
-                if (i + 1 >= args.size())
-                    throw oodlens::Error("option " + a.toStdString() + " needs a value");
-                const std::string value = args[++i].toStdString();
-                if (a == QLatin1String("--screenshot"))
-                    screenshot = args[i];
-                else if (a == QLatin1String("--methods"))
-                    options.methods = oodlens::parseMethodList(value);
-                else if (oodlens::findMethod(value))
-                    options.initialMethod = value;
-                else
-                    throw oodlens::Error("unknown method '" + value + "' (see oodlens-cli methods)");
-            } else {
-                throw oodlens::Error("unknown option '" + a.toStdString() + "' (see oodlens --help)");
-            }
-        }
+        parsed = oodlens::parseOptions(words, oodlens::commandGroups::kGui, "oodlens");
     } catch (const oodlens::Error& e) {
         std::cerr << "oodlens: error: " << e.what() << std::endl;
         return 2;
     }
+    oodlens::ui::MainWindowOptions options;
+    options.autorun = parsed.autorun;
+    if (parsed.methodsGiven)
+        options.methods = parsed.config.methods;
+    options.initialMethod = parsed.initialMethod;
+    options.sessionFile = QString::fromStdString(parsed.sessionPath);
+    const QString screenshot = QString::fromStdString(parsed.screenshot);
+    const QString tab = QString::fromStdString(parsed.tab);
+    const QSize size(parsed.windowWidth, parsed.windowHeight);
+    const bool overlay = parsed.overlay;
 
     if (!screenshot.isEmpty()) {
         options.autorun = true;

@@ -22,9 +22,14 @@ Each model mimics one export style the engine must understand without a wrapper:
     not_classifier   forward returns a 4-D map (refused)
     temperature      forward returns fc(h) / T (head does not reproduce the logits: refused)
     conv_head        SqueezeNet-like 1x1-conv head, no linear op (refused)
+    rgb64            a custom RGB 64x64 net whose flatten fixes the input size (sidecar: input 3x64x64),
+                     for `oodlens-cli figures/score` with --resize/--crop/--mean/--std (tests/app)
 
 and the bundled demo (resources/demo/mnist_cnn.pt, forward_features + fc), referenced, not copied.
 Model paths in the expected files are relative to the repository root.
+
+`--only NAME[,NAME...]` writes just those models (and their expected files), leaving the others as
+they are.
 
 Each model is saved both traced (`<name>_traced.pt`) and scripted (`<name>_scripted.pt`); resnet_fc
 and timm_style also frozen (`<name>_frozen.pt`, torch.jit.freeze: weights become graph constants). For each
@@ -254,6 +259,21 @@ class ConvHead(nn.Module):
         return torch.flatten(self.classifier(self.features(x)), 1)
 
 
+class Rgb64(nn.Module):
+    """A custom RGB classifier for 64x64 inputs only: the flatten before its MLP head fixes the size."""
+
+    def __init__(self, num_classes=5):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.ReLU(),
+                                  nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.embed = nn.Linear(8 * 8 * 8, 16)
+        self.fc = nn.Linear(16, num_classes)
+
+    def forward(self, x):
+        h = F.relu(self.embed(torch.flatten(self.body(x), 1)))
+        return self.fc(h)
+
+
 def features_before(linear):
     """Eager penultimate features: the input of `linear`, captured with a forward pre-hook."""
     def run(model, x):
@@ -294,6 +314,7 @@ MODELS = {
     "not_classifier": dict(make=NotClassifier, input=[3, 32, 32], refused="is not a classifier"),
     "temperature": dict(make=TemperatureScaled, input=[3, 32, 32], refused="differs from the logits"),
     "conv_head": dict(make=ConvHead, input=[3, 32, 32], refused="no linear operation"),
+    "rgb64": dict(make=Rgb64, input=[3, 64, 64], head="fc", sidecar=True, run=features_before(lambda m: m.fc)),
 }
 
 
@@ -453,14 +474,23 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=os.path.join(REPO, "tests", "fixtures", "models"),
                     help="output directory (default: tests/fixtures/models)")
+    ap.add_argument("--only", default="",
+                    help="comma-separated model names to write (default: all, and the demo's references)")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    only = [n for n in args.only.split(",") if n]
+    for name in only:
+        if name not in MODELS:
+            ap.error("unknown model '%s' (one of %s)" % (name, ", ".join(MODELS)))
     expected_dir = os.path.join(args.out, "expected")
     os.makedirs(expected_dir, exist_ok=True)
     docs = []
+    # The seed follows the position in MODELS, so that a model's files do not depend on --only.
     for i, (name, spec) in enumerate(MODELS.items()):
-        docs.append(export(name, spec, args.out, expected_dir, seed=100 * (i + 1)))
-    docs.append(export_demo(expected_dir, seed=5000))
+        if not only or name in only:
+            docs.append(export(name, spec, args.out, expected_dir, seed=100 * (i + 1)))
+    if not only:
+        docs.append(export_demo(expected_dir, seed=5000))
     for doc in docs:
         with open(os.path.join(expected_dir, doc["name"] + ".json"), "w") as f:
             json.dump(doc, f, indent=1)

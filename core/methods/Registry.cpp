@@ -281,13 +281,18 @@ void ScoreParams::parseAssignment(const std::string& text)
     set(key, value);
 }
 
+double ScoreParams::value(const std::string& method, const std::string& name, double fallback) const
+{
+    if (auto it = entries_.find(method + "." + name); it != entries_.end())
+        return it->second;
+    if (auto it = entries_.find(name); it != entries_.end())
+        return it->second;
+    return fallback;
+}
+
 double ScoreParams::value(const std::string& method, const ParamSpec& spec) const
 {
-    if (auto it = entries_.find(method + "." + spec.name); it != entries_.end())
-        return it->second;
-    if (auto it = entries_.find(spec.name); it != entries_.end())
-        return it->second;
-    return spec.defaultValue;
+    return value(method, spec.name, spec.defaultValue);
 }
 
 ParamValues ScoreParams::resolve(const MethodInfo& method) const

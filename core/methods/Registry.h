@@ -40,6 +40,9 @@ public:
     // parameter the named method does not have.
     void parseAssignment(const std::string& text);
     double value(const std::string& method, const ParamSpec& spec) const;
+    // The value given for `method`'s parameter `name` (its own key, then the global one), else
+    // `fallback`; unchecked: resolve() is what scoring uses.
+    double value(const std::string& method, const std::string& name, double fallback) const;
     // The values of `method`'s parameters (defaults filled in); throws Error naming the method,
     // the parameter and its valid range when a value is outside it.
     ParamValues resolve(const MethodInfo& method) const;

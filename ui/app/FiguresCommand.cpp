@@ -3,24 +3,22 @@
 
 #include "run/Pipeline.h"
 #include "datasets/Dataset.h"
-#include "run/Demo.h"
 #include "common/Error.h"
 #include "plots/FigureExport.h"
 #include "plots/HistogramView.h"
 #include "docks/MethodLabels.h"
 #include "plots/PlotSeries.h"
-#include "features/Preprocess.h"
 #include "plots/RocView.h"
 #include "common/Runtime.h"
 #include "methods/Scores.h"
 #include "metrics/ThresholdPresets.h"
+#include "run/Options.h"
 
 #include <QApplication>
 #include <QDir>
 
 #include <atomic>
 #include <cctype>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -31,119 +29,46 @@ using namespace oodlens::ui;
 
 namespace {
 
-const char* const kUsage =
-    R"(Usage: oodlens-cli figures (--model FILE --id DATASET [--ood [NAME=]DATASET]... | --demo)
-                          [--fit DATASET] [--methods a,b,...] --out DIR [--param [METHOD.]NAME=VALUE]...
-                          [--preset mnist|cifar|imagenet] [--size one|two] [--dpi N]
-                          [--formats pdf,svg,png] [--threads N] [--no-cache]
+const char* const kSynopsis =
+    R"(Usage: oodlens-cli figures (--model FILE --id DATASET [--ood [NAME=]DATASET]... | --session FILE | --demo)
+                           --out DIR [options]
 
 Writes DIR/<method>-histogram.{pdf,svg,png} and DIR/<method>-roc.{pdf,svg,png} for every method:
 the score histogram (ID and OOD sets on shared bins, threshold at 95% ID TPR) and the ROC curve
 (ID positive, operating point marked), at one-column (8.5 cm, default) or two-column (17.5 cm)
-width, PNG at --dpi (default 300). Uses the GUI's plotting code; needs no display.
+width, PNG at --dpi (default 300). Takes every option of score (preprocessing included, for
+models that are not 28x28 MNIST nets). Uses the GUI's plotting code; needs no display.
+
 )";
 
 struct FigureArgs {
     RunConfig config;
-    bool demo = false;
     std::string out;
     FigureOptions options;
-    std::vector<std::string> formats{"pdf", "svg", "png"};
+    std::vector<std::string> formats;
 };
 
-std::vector<std::string> split(const std::string& text)
+// The core's option parser, with the figures group on top of every score option.
+FigureArgs parse(int argc, char** argv, bool& help)
 {
-    std::vector<std::string> parts;
-    std::string cur;
-    for (char c : text) {
-        if (c == ',') {
-            parts.push_back(cur);
-            cur.clear();
-        } else {
-            cur += c;
-        }
-    }
-    parts.push_back(cur);
-    return parts;
-}
-
-FigureArgs parse(int argc, char** argv)
-{
+    const std::vector<std::string> words(argv + 1, argv + argc);
+    const ParsedOptions o = parseOptions(words, commandGroups::kFigures, "oodlens-cli figures");
+    help = o.help;
     FigureArgs a;
-    bool methodsGiven = false;
-    std::vector<std::string> params;
-    auto value = [&](int& i) -> std::string {
-        if (i + 1 >= argc)
-            throw Error(std::string("option ") + argv[i] + " needs a value");
-        return argv[++i];
-    };
-    for (int i = 1; i < argc; ++i) {
-        const std::string opt = argv[i];
-        if (opt == "--model") {
-            a.config.modelPath = value(i);
-        } else if (opt == "--id") {
-            a.config.datasets.push_back({"id", value(i), DatasetRole::Id});
-        } else if (opt == "--ood") {
-            const std::string v = value(i);
-            const auto eq = v.find('=');
-            DatasetSpec spec;
-            spec.role = DatasetRole::Ood;
-            spec.path = eq == std::string::npos ? v : v.substr(eq + 1);
-            spec.name = eq == std::string::npos ? datasetDisplayName(v) : v.substr(0, eq);
-            a.config.datasets.push_back(spec);
-        } else if (opt == "--fit") {
-            a.config.datasets.push_back({"fit", value(i), DatasetRole::Fit});
-        } else if (opt == "--methods") {
-            a.config.methods = parseMethodList(value(i));
-            methodsGiven = true;
-        } else if (opt == "--out") {
-            a.out = value(i);
-        } else if (opt == "--param") {
-            params.push_back(value(i));
-        } else if (opt == "--preset") {
-            a.config.preprocess = PreprocessSpec::preset(value(i));
-        } else if (opt == "--size") {
-            const std::string v = value(i);
-            if (v == "one")
-                a.options.size = FigureSize::oneColumn();
-            else if (v == "two")
-                a.options.size = FigureSize::twoColumn();
-            else
-                throw Error("--size takes 'one' or 'two', not '" + v + "'");
-        } else if (opt == "--dpi") {
-            a.options.dpi = std::atoi(value(i).c_str());
-            if (a.options.dpi < 50 || a.options.dpi > 2400)
-                throw Error("--dpi must be between 50 and 2400");
-        } else if (opt == "--formats") {
-            a.formats = split(value(i));
-            for (const std::string& f : a.formats)
-                if (f != "pdf" && f != "svg" && f != "png")
-                    throw Error("unknown figure format '" + f + "' (pdf, svg, png)");
-        } else if (opt == "--threads") {
-            a.config.threads = std::atoi(value(i).c_str());
-        } else if (opt == "--no-cache") {
-            a.config.cacheDir.clear();
-        } else if (opt == "--demo") {
-            a.demo = true;
-        } else {
-            throw Error("unknown option '" + opt + "' for figures (see oodlens-cli figures --help)");
-        }
-    }
-    if (a.demo) {
-        RunConfig demo = demoConfig();
-        demo.methods = a.config.methods;
-        demo.threads = a.config.threads;
-        if (a.config.cacheDir.empty())
-            demo.cacheDir.clear();
-        a.config = demo;
-    }
-    for (const std::string& p : params)
-        a.config.params.parseAssignment(p);
+    if (help)
+        return a;
+    a.config = o.config;
+    a.out = o.outDir;
+    a.formats = o.formats;
+    a.options.dpi = o.dpi;
+    if (o.twoColumn)
+        a.options.size = FigureSize::twoColumn();
     if (a.config.modelPath.empty())
-        throw Error("figures needs --model FILE (or --demo)");
+        throw Error("figures needs --model FILE (or --session FILE, or --demo)");
     if (a.out.empty())
         throw Error("figures needs --out DIR");
-    if (!methodsGiven && !a.demo) {
+    if (!o.methodsGiven && !o.demo) {
+        // Fast methods only: the per-sample autograd variants and image passes are opt-in here.
         bool fit = false;
         for (const DatasetSpec& d : a.config.datasets)
             fit = fit || d.role == DatasetRole::Fit;
@@ -184,14 +109,14 @@ std::string fileSafe(const std::string& id)
 
 int runFiguresCommand(int argc, char** argv)
 {
-    for (int i = 1; i < argc; ++i)
-        if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
-            std::cout << kUsage;
-            return 0;
-        }
     FigureArgs args;
     try {
-        args = parse(argc, argv);
+        bool help = false;
+        args = parse(argc, argv, help);
+        if (help) {
+            std::cout << kSynopsis << groupedOptionsHelp(commandGroups::kFigures);
+            return 0;
+        }
     } catch (const Error& e) {
         std::cerr << "oodlens-cli figures: error: " << e.what() << "\n";
         return 2;

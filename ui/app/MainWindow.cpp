@@ -20,7 +20,7 @@
 #include "plots/OkabeIto.h"
 #include "plots/PlotSeries.h"
 #include "plots/PrView.h"
-#include "workspace/ProjectFile.h"
+#include "io/SessionFile.h"
 #include "app/Resources.h"
 #include "plots/RocView.h"
 #include "docks/RunProgressWidget.h"
@@ -957,12 +957,12 @@ void MainWindow::addDatasetDialog()
         addDataset(dialog.spec());
 }
 
-Project MainWindow::currentProject() const
+SessionFile MainWindow::currentProject() const
 {
-    Project p;
+    SessionFile p;
     p.config = config_;
     p.config.methods = methodList_->checkedMethods();
-    p.currentMethod = currentMethod();
+    p.currentMethod = currentMethod().toStdString();
     if (result_)
         p.threshold = session_->threshold();
     p.logCounts = logCountsAction_->isChecked();
@@ -975,7 +975,7 @@ Project MainWindow::currentProject() const
 bool MainWindow::saveSession(const QString& path)
 {
     try {
-        saveProject(path, currentProject());
+        currentProject().write(path.toStdString());
     } catch (const Error& e) {
         setStatus(QString::fromStdString(e.what()), true);
         return false;
@@ -992,14 +992,16 @@ bool MainWindow::openSession(const QString& path)
         setStatus(tr("Cancel the running analysis before opening a session"), true);
         return false;
     }
-    Project p;
+    SessionFile p;
     try {
-        p = loadProject(path);
+        p = SessionFile::read(path.toStdString());
     } catch (const Error& e) {
         setStatus(QString::fromStdString(e.what()), true);
         return false;
     }
-    const QStringList missing = missingFiles(p);
+    QStringList missing;
+    for (const std::string& file : p.missingFiles())
+        missing << QString::fromStdString(file);
     config_ = p.config;
     config_.cacheDir = RunConfig().cacheDir;
     configReady_ = true;
@@ -1007,8 +1009,8 @@ bool MainWindow::openSession(const QString& path)
     rememberRecent(path);
     // A session without methods (hand-written) scores the default panel.
     methodList_->setCheckedMethods(p.config.methods.empty() ? options_.methods : p.config.methods);
-    if (!p.currentMethod.isEmpty())
-        methodList_->setCurrentMethod(p.currentMethod);
+    if (!p.currentMethod.empty())
+        methodList_->setCurrentMethod(QString::fromStdString(p.currentMethod));
     logCountsAction_->setChecked(p.logCounts);
     densityAction_->setChecked(p.density);
     binsSpin_->setValue(p.bins);

@@ -22,6 +22,10 @@ class QTabWidget;
 class QTableView;
 class QCustomPlot;
 
+namespace oodlens {
+struct SessionFile;
+}
+
 namespace oodlens::ui {
 
 class AnalysisRunner;
@@ -37,7 +41,6 @@ class PrView;
 class RocView;
 class RunProgressWidget;
 class ThresholdPanel;
-struct Project;
 
 struct MainWindowOptions {
     // Start the run as soon as the event loop runs.
@@ -117,7 +120,7 @@ public:
     // Sessions: save (atomically) and open. False with the reason in the status bar.
     bool saveSession(const QString& path);
     bool openSession(const QString& path);
-    Project currentProject() const;
+    SessionFile currentProject() const;
     QString sessionPath() const { return sessionPath_; }
 
     // Exports the plot as a figure (format from the extension); false with the reason in the status bar.

@@ -15,7 +15,7 @@
 #include "docks/MethodParamsEditor.h"
 #include "plots/MetricsTableModel.h"
 #include "plots/PrView.h"
-#include "workspace/ProjectFile.h"
+#include "io/SessionFile.h"
 #include "plots/RocView.h"
 #include "common/Runtime.h"
 #include "methods/Scores.h"
@@ -434,7 +434,7 @@ void TestWorkspace::sessionRoundTrip()
         QVERIFY(window.saveSession(path));
         QVERIFY(!QFile::exists(path + QStringLiteral(".tmp")));
     }
-    const Project saved = loadProject(path);
+    const SessionFile saved = SessionFile::read(path.toStdString());
     QCOMPARE(saved.config.params.resolve("energy").get("T"), 3.0);
     QCOMPARE(saved.config.datasets.size(), demoConfig().datasets.size());
 
@@ -457,11 +457,11 @@ void TestWorkspace::sessionRoundTrip()
 
 void TestWorkspace::missingFileOnReopenIsNamed()
 {
-    Project p;
+    SessionFile p;
     p.config = demoConfig();
     p.config.datasets.push_back({"gone", "/nonexistent/oodlens-test/gone-set", DatasetRole::Ood});
     const QString path = dir_.filePath(QStringLiteral("missing.oodlens"));
-    saveProject(path, p);
+    p.write(path.toStdString());
     MainWindow window(options());
     QSignalSpy finished(&window, &MainWindow::runFinished);
     QVERIFY(window.openSession(path));

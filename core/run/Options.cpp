@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "run/Options.h"
+
+#include "common/Error.h"
+#include "datasets/Dataset.h"
+#include "io/SessionFile.h"
+#include "run/Demo.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+namespace oodlens {
+
+namespace settings {
+const IntSetting kBatch{"batch", "--batch", 1, 100000};
+const IntSetting kThreads{"threads", "--threads", 0, 4096};
+const IntSetting kBootstrap{"bootstrap", "--bootstrap", 0, 1000000};
+const IntSetting kDpi{"dpi", "--dpi", 50, 2400};
+const IntSetting kResize{"preprocessing.resize", "--resize", 1, 100000, true};
+const IntSetting kCrop{"preprocessing.crop", "--crop", 1, 100000, true};
+const IntSetting kChannels{"preprocessing.channels", "--channels", 1, 3, true};
+const IntSetting kHeight{"preprocessing.height", "", 1, 100000, true};
+const IntSetting kWidth{"preprocessing.width", "", 1, 100000, true};
+const IntSetting kBins{"view.bins", "", 1, 500, true};
+} // namespace settings
+
+namespace {
+
+std::string numberText(double v)
+{
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+}
+
+} // namespace
+
+std::string ValueSource::name(const std::string& field, const std::string& flag) const
+{
+    if (file.empty())
+        return "option " + (flag.empty() ? field : flag);
+    return "'" + file + "': \"" + field + "\"";
+}
+
+std::string ValueSource::name(const IntSetting& s) const { return name(s.field, s.flag); }
+
+int checkInt(double value, const IntSetting& s, const ValueSource& source, bool allowUnset)
+{
+    const bool zeroOk = s.zeroUnset && allowUnset;
+    if (zeroOk && value == 0)
+        return 0;
+    if (&s == &settings::kChannels) {
+        if (value != 1 && value != 3)
+            throw Error(source.name(s) + " must be 1 or 3 (got " + numberText(value) + ")");
+        return static_cast<int>(value);
+    }
+    if (!std::isfinite(value) || value != std::floor(value) || value < double(s.min) || value > double(s.max)) {
+        const long long low = zeroOk ? 0 : s.min;
+        throw Error(source.name(s) + " must be a whole number from " + std::to_string(low) + " to " +
+                    std::to_string(s.max) + (zeroOk ? " (0 = automatic)" : "") + " (got " + numberText(value) + ")");
+    }
+    return static_cast<int>(value);
+}
+
+int parseInt(const std::string& text, const IntSetting& s, const ValueSource& source)
+{
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || end == text.c_str() || *end || errno == ERANGE)
+        throw Error(source.name(s) + ": '" + text + "' is not a whole number");
+    // On the command line a flag is given to set a value: "0 = unset" is the file's default only.
+    return checkInt(static_cast<double>(v), s, source, !source.file.empty());
+}
+
+std::vector<float> parseFloatList(const std::string& text, const std::string& what)
+{
+    std::vector<float> out;
+    std::stringstream in(text);
+    std::string part;
+    while (std::getline(in, part, ',')) {
+        char* end = nullptr;
+        const float v = std::strtof(part.c_str(), &end);
+        if (part.empty() || end == part.c_str() || *end || !std::isfinite(v))
+            throw Error(what + ": '" + part + "' is not a number");
+        out.push_back(v);
+    }
+    if (out.empty() || (!text.empty() && text.back() == ','))
+        throw Error(what + " needs comma-separated numbers (got '" + text + "')");
+    return out;
+}
+
+void validatePreprocess(const PreprocessSpec& p, const ValueSource& source)
+{
+    using namespace settings;
+    checkInt(p.resize, kResize, source);
+    checkInt(p.crop, kCrop, source);
+    checkInt(p.channels, kChannels, source);
+    checkInt(p.height, kHeight, source);
+    checkInt(p.width, kWidth, source);
+    auto checkList = [&](const std::vector<float>& values, const char* field, const char* flag, bool positive) {
+        const std::string name = source.name(field, flag);
+        for (float v : values) {
+            if (!std::isfinite(v))
+                throw Error(name + ": every value must be a finite number");
+            if (positive && !(v > 0))
+                throw Error(name + ": every value must be positive (got " + numberText(v) + ")");
+        }
+        const std::size_t n = values.size();
+        if (n == 0 || n == 1)
+            return;
+        if (p.channels > 0 && n != std::size_t(p.channels))
+            throw Error(name + " has " + std::to_string(n) + " values; give 1, or one per channel (" +
+                        std::to_string(p.channels) + ")");
+        if (p.channels == 0 && n != 3)
+            throw Error(name + " has " + std::to_string(n) + " values; give 1, or one per channel (1 or 3)");
+    };
+    checkList(p.mean, "preprocessing.mean", "--mean", false);
+    checkList(p.stddev, "preprocessing.std", "--std", true);
+}
+
+DatasetSpec oodDatasetSpec(const std::string& value)
+{
+    if (value.empty())
+        throw Error("option --ood needs a dataset");
+    const auto eq = value.find('=');
+    // NAME=PATH, unless the '=' belongs to the path itself.
+    if (eq != std::string::npos && eq > 0 && value.find('/') > eq) {
+        if (eq + 1 == value.size())
+            throw Error("option --ood: no dataset after '" + value + "'");
+        return {value.substr(0, eq), value.substr(eq + 1), DatasetRole::Ood};
+    }
+    return {datasetDisplayName(value), value, DatasetRole::Ood};
+}
+
+namespace {
+
+// The state of one parse: the options so far and what the command line replaced of the base.
+struct Parse {
+    ParsedOptions& o;
+    std::set<DatasetRole> replacedRoles;
+    std::string preset;
+    PreprocessSpec fields; // preprocessing flags given (0 / empty = not given)
+};
+
+using Apply = void (*)(Parse&, const std::string& value);
+
+struct Entry {
+    OptionInfo info;
+    Apply apply = nullptr; // nullptr: handled before the others (--session, --demo)
+};
+
+void addDataset(Parse& p, DatasetSpec spec, const char* flag)
+{
+    RunConfig& c = p.o.config;
+    if (p.replacedRoles.insert(spec.role).second) // the first of its role replaces the base's sets
+        c.datasets.erase(std::remove_if(c.datasets.begin(), c.datasets.end(),
+                                        [&](const DatasetSpec& d) { return d.role == spec.role; }),
+                         c.datasets.end());
+    else if (spec.role != DatasetRole::Ood)
+        throw Error(std::string("option ") + flag + " given twice (one set of this role per run)");
+    if (spec.path.empty())
+        throw Error(std::string("option ") + flag + " needs a dataset");
+    c.datasets.push_back(std::move(spec));
+}
+
+std::vector<std::string> splitList(const std::string& text)
+{
+    std::vector<std::string> parts;
+    std::stringstream in(text);
+    std::string part;
+    while (std::getline(in, part, ','))
+        parts.push_back(part);
+    if (!text.empty() && text.back() == ',')
+        parts.emplace_back();
+    return parts;
+}
+
+int sizePart(const std::string& text, int min, const std::string& value)
+{
+    char* end = nullptr;
+    const long v = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end || v < min || v > 16384)
+        throw Error("option --size takes WIDTHxHEIGHT, at least 400x300 (e.g. 1600x1000), not '" + value + "'");
+    return static_cast<int>(v);
+}
+
+const std::vector<Entry>& entries()
+{
+    using G = OptionGroup;
+    static const std::vector<Entry> table = {
+        {{"--model", "FILE", G::Model, "the TorchScript classifier (.pt)"},
+         [](Parse& p, const std::string& v) { p.o.config.modelPath = v; }},
+        {{"--id", "DATASET", G::Datasets, "the ID test set: image folder, IDX, CIFAR batch, CSV or file list"},
+         [](Parse& p, const std::string& v) { addDataset(p, {"id", v, DatasetRole::Id}, "--id"); }},
+        {{"--ood", "[NAME=]DATASET", G::Datasets, "an OOD set (repeatable); NAME defaults to the file name"},
+         [](Parse& p, const std::string& v) { addDataset(p, oodDatasetSpec(v), "--ood"); }},
+        {{"--fit", "DATASET", G::Datasets, "an ID training set, for the fitted baselines"},
+         [](Parse& p, const std::string& v) { addDataset(p, {"fit", v, DatasetRole::Fit}, "--fit"); }},
+        {{"--session", "FILE", G::Session, "start from a saved session (.oodlens); the other options override it"},
+         nullptr},
+        {{"--methods", "a,b,...", G::Methods, "methods to score ('all', or see 'oodlens-cli methods')"},
+         [](Parse& p, const std::string& v) {
+             try {
+                 p.o.config.methods = parseMethodList(v);
+             } catch (const Error& e) {
+                 throw Error(std::string("option --methods: ") + e.what());
+             }
+             p.o.methodsGiven = true;
+         }},
+        {{"--param", "[METHOD.]NAME=VALUE", G::Params, "a method parameter (repeatable), e.g. T=2 or odin.eps=0.002"},
+         [](Parse& p, const std::string& v) {
+             try {
+                 p.o.config.params.parseAssignment(v);
+             } catch (const Error& e) {
+                 throw Error(std::string("option --param: ") + e.what());
+             }
+         }},
+        {{"--preset", "mnist|cifar|imagenet", G::Preprocess, "preprocessing preset; the flags below override it"},
+         [](Parse& p, const std::string& v) {
+             try {
+                 PreprocessSpec::preset(v);
+             } catch (const Error& e) {
+                 throw Error(std::string("option --preset: ") + e.what());
+             }
+             p.preset = v;
+         }},
+        {{"--resize", "N", G::Preprocess, "resize the shorter side to N pixels (bilinear)"},
+         [](Parse& p, const std::string& v) { p.fields.resize = parseInt(v, settings::kResize); }},
+        {{"--crop", "N", G::Preprocess, "centre crop to N x N pixels"},
+         [](Parse& p, const std::string& v) { p.fields.crop = parseInt(v, settings::kCrop); }},
+        {{"--channels", "1|3", G::Preprocess, "grey or RGB input (default: the model's)"},
+         [](Parse& p, const std::string& v) { p.fields.channels = parseInt(v, settings::kChannels); }},
+        {{"--mean", "a[,b,c]", G::Preprocess, "per-channel mean, on pixels scaled to [0,1]"},
+         [](Parse& p, const std::string& v) { p.fields.mean = parseFloatList(v, "option --mean"); }},
+        {{"--std", "a[,b,c]", G::Preprocess, "per-channel standard deviation (> 0)"},
+         [](Parse& p, const std::string& v) { p.fields.stddev = parseFloatList(v, "option --std"); }},
+        {{"--batch", "N", G::Runtime, "images per model batch (default 128)"},
+         [](Parse& p, const std::string& v) { p.o.config.batchSize = parseInt(v, settings::kBatch); }},
+        {{"--threads", "N", G::Runtime, "engine threads (default 0: every core)"},
+         [](Parse& p, const std::string& v) { p.o.config.threads = parseInt(v, settings::kThreads); }},
+        {{"--device", "cpu|cuda", G::Runtime, "where the model runs (default cpu)"},
+         [](Parse& p, const std::string& v) {
+             if (v.empty())
+                 throw Error("option --device needs a device name (cpu, cuda)");
+             p.o.config.device = v;
+         }},
+        {{"--out", "DIR", G::Output, "folder for the output files (created when missing)"},
+         [](Parse& p, const std::string& v) {
+             if (v.empty())
+                 throw Error("option --out needs a folder");
+             p.o.outDir = v;
+         }},
+        {{"--bootstrap", "N", G::Bootstrap, "95% bootstrap intervals from N resamples (default 0: none)"},
+         [](Parse& p, const std::string& v) { p.o.bootstrap = parseInt(v, settings::kBootstrap); }},
+        {{"--seed", "S", G::Bootstrap, "seed of the bootstrap resampling (default 0)"},
+         [](Parse& p, const std::string& v) {
+             errno = 0;
+             char* end = nullptr;
+             const unsigned long long s = std::strtoull(v.c_str(), &end, 10);
+             if (v.empty() || v[0] == '-' || *end || errno == ERANGE)
+                 throw Error("option --seed: '" + v + "' is not a whole number from 0 to 18446744073709551615");
+             p.o.seed = s;
+         }},
+        {{"--no-cache", "", G::Cache, "neither read nor write the feature cache"},
+         [](Parse& p, const std::string&) { p.o.config.cacheDir.clear(); }},
+        {{"--cache-dir", "DIR", G::Cache, "feature cache folder (default: $OODLENS_CACHE_DIR or the user cache)"},
+         [](Parse& p, const std::string& v) {
+             if (v.empty())
+                 throw Error("option --cache-dir needs a folder");
+             p.o.config.cacheDir = v;
+         }},
+        {{"--demo", "", G::Figures, "the bundled demo's model and sets (other options override them)"}, nullptr},
+        {{"--size", "one|two", G::Figures, "one-column (8.5 cm, default) or two-column (17.5 cm) width"},
+         [](Parse& p, const std::string& v) {
+             if (v != "one" && v != "two")
+                 throw Error("option --size takes 'one' or 'two', not '" + v + "'");
+             p.o.twoColumn = v == "two";
+         }},
+        {{"--dpi", "N", G::Figures, "PNG resolution (default 300)"},
+         [](Parse& p, const std::string& v) { p.o.dpi = parseInt(v, settings::kDpi); }},
+        {{"--formats", "pdf,svg,png", G::Figures, "figure formats to write (default all three)"},
+         [](Parse& p, const std::string& v) {
+             std::vector<std::string> formats;
+             for (const std::string& f : splitList(v)) {
+                 if (f != "pdf" && f != "svg" && f != "png")
+                     throw Error("option --formats: unknown figure format '" + f + "' (pdf, svg, png)");
+                 if (std::find(formats.begin(), formats.end(), f) == formats.end())
+                     formats.push_back(f);
+             }
+             p.o.formats = formats;
+         }},
+        {{"SESSION.oodlens", "", G::Gui, "open a saved session (File > Save session) instead of the demo"},
+         [](Parse& p, const std::string& v) {
+             if (!p.o.sessionPath.empty())
+                 throw Error("more than one session file given ('" + p.o.sessionPath + "', '" + v + "')");
+             p.o.sessionPath = v;
+         }},
+        {{"--no-autorun", "", G::Gui, "do not start the run at startup (F5 / Ctrl+R starts it)"},
+         [](Parse& p, const std::string&) { p.o.autorun = false; }},
+        {{"--method", "ID", G::Gui, "method to show first (default: the one shown last time)"},
+         [](Parse& p, const std::string& v) {
+             if (!findMethod(v))
+                 throw Error("option --method: unknown method '" + v + "' (see oodlens-cli methods)");
+             p.o.initialMethod = v;
+         }},
+        {{"--overlay", "", G::Gui, "overlay every checked method on the ROC and PR curves"},
+         [](Parse& p, const std::string&) { p.o.overlay = true; }},
+        {{"--tab", "analysis|explore", G::Gui, "tab to show (default analysis)"},
+         [](Parse& p, const std::string& v) {
+             if (v != "analysis" && v != "explore")
+                 throw Error("option --tab takes 'analysis' or 'explore', not '" + v + "'");
+             p.o.tab = v;
+         }},
+        {{"--screenshot", "FILE.png", G::Gui,
+          "wait for the run, save the window as a PNG, exit (1 if the run fails)"},
+         [](Parse& p, const std::string& v) {
+             if (v.empty())
+                 throw Error("option --screenshot needs a file name");
+             p.o.screenshot = v;
+         }},
+        {{"--size", "WxH", G::Gui, "window size for --screenshot (default 1600x1000)"},
+         [](Parse& p, const std::string& v) {
+             const auto x = v.find('x');
+             if (x == std::string::npos)
+                 sizePart("", 0, v);
+             p.o.windowWidth = sizePart(v.substr(0, x), 400, v);
+             p.o.windowHeight = sizePart(v.substr(x + 1), 300, v);
+         }},
+    };
+    return table;
+}
+
+bool isPositional(const OptionInfo& info) { return info.flag.rfind("--", 0) != 0; }
+
+} // namespace
+
+const std::vector<OptionInfo>& optionTable()
+{
+    static const std::vector<OptionInfo> infos = [] {
+        std::vector<OptionInfo> out;
+        for (const Entry& e : entries())
+            out.push_back(e.info);
+        return out;
+    }();
+    return infos;
+}
+
+std::string optionsHelp(unsigned groups)
+{
+    // One column for the whole table, so that every section of a help text lines up.
+    auto left = [](const OptionInfo& o) { return o.flag + (o.value.empty() ? "" : " " + o.value); };
+    std::size_t width = 0;
+    for (const OptionInfo& o : optionTable())
+        width = std::max(width, left(o).size());
+    std::string out;
+    for (const OptionInfo& o : optionTable()) {
+        if (!(o.group & groups))
+            continue;
+        const std::string l = left(o);
+        out += "  " + l + std::string(width - l.size() + 2, ' ') + o.help + "\n";
+    }
+    return out;
+}
+
+const char* optionGroupTitle(unsigned group)
+{
+    switch (group) {
+    case OptionGroup::Model: return "Model";
+    case OptionGroup::Datasets: return "Datasets";
+    case OptionGroup::Session: return "Session";
+    case OptionGroup::Methods: return "Methods";
+    case OptionGroup::Params: return "Method parameters";
+    case OptionGroup::Preprocess: return "Preprocessing (unset values come from the model's sidecar or input shape)";
+    case OptionGroup::Runtime: return "Runtime";
+    case OptionGroup::Output: return "Output";
+    case OptionGroup::Bootstrap: return "Bootstrap";
+    case OptionGroup::Cache: return "Feature cache";
+    case OptionGroup::Figures: return "Figures";
+    case OptionGroup::Gui: return "Window";
+    default: return "Options";
+    }
+}
+
+std::string groupedOptionsHelp(unsigned groups)
+{
+    std::string out;
+    for (unsigned g = 1; g && g <= OptionGroup::Gui; g <<= 1)
+        if (groups & g)
+            out += std::string(out.empty() ? "" : "\n") + optionGroupTitle(g) + ":\n" + optionsHelp(g);
+    return out;
+}
+
+ParsedOptions parseOptions(const std::vector<std::string>& args, unsigned groups, const std::string& command,
+                           const RunConfig& base)
+{
+    ParsedOptions o;
+    o.config = base;
+    for (const std::string& a : args)
+        if (a == "--help" || a == "-h") {
+            o.help = true;
+            return o;
+        }
+    const std::string hint = " (see " + command + " --help)";
+
+    // Pass 1: every word to a table entry and its value, so that errors come before any work.
+    std::vector<std::pair<const Entry*, std::string>> given;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& word = args[i];
+        const Entry* match = nullptr;
+        bool known = false;
+        for (const Entry& e : entries()) {
+            const bool positional = isPositional(e.info);
+            if (positional ? (word.rfind('-', 0) == 0 || word.empty()) : e.info.flag != word)
+                continue;
+            known = known || !positional;
+            if (e.info.group & groups) {
+                match = &e;
+                break;
+            }
+        }
+        if (!match) {
+            if (known)
+                throw Error("option " + word + " does not apply to " + command + hint);
+            if (word.rfind('-', 0) == 0)
+                throw Error("unknown option '" + word + "'" + hint);
+            throw Error("unexpected argument '" + word + "'" + hint);
+        }
+        std::string value = word;
+        if (isPositional(match->info)) {
+            if (word.size() < 8 || word.compare(word.size() - 8, 8, ".oodlens") != 0)
+                throw Error("unexpected argument '" + word + "' (a session file ends in .oodlens)" + hint);
+        } else if (!match->info.value.empty()) {
+            if (i + 1 >= args.size())
+                throw Error("option " + word + " needs a value (" + match->info.value + ")");
+            value = args[++i];
+            if (value.rfind("--", 0) == 0 && value.size() > 2)
+                throw Error("option " + word + " needs a value (" + match->info.value + "), not the option '" +
+                            value + "'");
+        }
+        given.emplace_back(match, value);
+    }
+
+    // Pass 2: the base the other options override.
+    std::string session;
+    bool demo = false;
+    for (const auto& [e, value] : given) {
+        if (e->info.flag == "--session") {
+            if (!session.empty())
+                throw Error("option --session given twice");
+            session = value;
+        } else if (e->info.flag == "--demo") {
+            demo = true;
+        }
+    }
+    if (!session.empty() && demo)
+        throw Error("options --session and --demo cannot be combined: both give the run");
+    if (!session.empty()) {
+        const SessionFile file = SessionFile::read(session);
+        o.config = file.config;
+        o.config.threads = base.threads;
+        o.config.cacheDir = base.cacheDir;
+        o.methodsGiven = !o.config.methods.empty();
+        o.sessionPath = session;
+    } else if (demo) {
+        RunConfig d = demoConfig();
+        d.threads = base.threads;
+        d.cacheDir = base.cacheDir;
+        o.config = d;
+        o.demo = true;
+    }
+
+    // Pass 3: the options, in order.
+    Parse p{o, {}, {}, {}};
+    for (const auto& [e, value] : given)
+        if (e->apply)
+            e->apply(p, value);
+    PreprocessSpec& pre = o.config.preprocess;
+    if (!p.preset.empty())
+        pre = PreprocessSpec::preset(p.preset);
+    if (p.fields.resize)
+        pre.resize = p.fields.resize;
+    if (p.fields.crop)
+        pre.crop = p.fields.crop;
+    if (p.fields.channels)
+        pre.channels = p.fields.channels;
+    if (!p.fields.mean.empty())
+        pre.mean = p.fields.mean;
+    if (!p.fields.stddev.empty())
+        pre.stddev = p.fields.stddev;
+    validatePreprocess(pre, ValueSource{});
+    return o;
+}
+
+} // namespace oodlens

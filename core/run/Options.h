@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "run/Pipeline.h"
+
+#include <string>
+#include <vector>
+
+namespace oodlens {
+
+// The one command-line parser of oodlens-cli (score, demo, figures, info) and of the GUI. Every
+// flag is declared once, in a group; a command names the groups it accepts, so a flag means the
+// same thing in every command that takes it. Numbers and preprocessing values are checked here,
+// with the same rules that the session file (io/SessionFile.h) applies to its fields.
+struct OptionGroup {
+    enum : unsigned {
+        Model = 1u << 0,      // --model
+        Datasets = 1u << 1,   // --id --ood --fit
+        Session = 1u << 2,    // --session (the run config from a saved .oodlens file)
+        Methods = 1u << 3,    // --methods
+        Params = 1u << 4,     // --param
+        Preprocess = 1u << 5, // --preset --resize --crop --channels --mean --std
+        Runtime = 1u << 6,    // --batch --threads --device
+        Output = 1u << 7,     // --out
+        Bootstrap = 1u << 8,  // --bootstrap --seed
+        Cache = 1u << 9,      // --no-cache --cache-dir
+        Figures = 1u << 10,   // --demo --size one|two --dpi --formats
+        Gui = 1u << 11,       // --no-autorun --method --overlay --tab --screenshot --size WxH, SESSION.oodlens
+    };
+};
+
+// The groups each command accepts. `figures` takes every `score` option.
+namespace commandGroups {
+constexpr unsigned kScore = OptionGroup::Model | OptionGroup::Datasets | OptionGroup::Session |
+                            OptionGroup::Methods | OptionGroup::Params | OptionGroup::Preprocess |
+                            OptionGroup::Runtime | OptionGroup::Output | OptionGroup::Bootstrap | OptionGroup::Cache;
+constexpr unsigned kDemo = OptionGroup::Methods | OptionGroup::Params | OptionGroup::Runtime | OptionGroup::Output |
+                           OptionGroup::Bootstrap | OptionGroup::Cache;
+constexpr unsigned kInfo = OptionGroup::Model | OptionGroup::Runtime;
+constexpr unsigned kFigures = kScore | OptionGroup::Figures;
+constexpr unsigned kGui = OptionGroup::Gui | OptionGroup::Methods;
+} // namespace commandGroups
+
+// One flag of the table, for help texts and tests.
+struct OptionInfo {
+    std::string flag;  // "--resize"
+    std::string value; // placeholder ("N"); empty for a switch
+    unsigned group = 0;
+    std::string help;  // one line
+};
+// Every flag, in help order.
+const std::vector<OptionInfo>& optionTable();
+// The option lines of `--help` for the given groups: "  --resize N   <help>", aligned.
+std::string optionsHelp(unsigned groups);
+// The title of one group ("Preprocessing"), and the option lines of each group in `groups` under
+// its title ("Preprocessing:\n  --preset ...").
+const char* optionGroupTitle(unsigned group);
+std::string groupedOptionsHelp(unsigned groups);
+
+// What a command line says. Fields of groups a command does not accept keep their defaults.
+struct ParsedOptions {
+    RunConfig config;
+    bool methodsGiven = false; // --methods given, or methods read from --session
+    std::string outDir;
+    int bootstrap = 0;
+    unsigned long long seed = 0;
+    std::string sessionPath; // --session FILE (score, figures) or the GUI's SESSION.oodlens
+    bool help = false;       // --help or -h: nothing else was parsed
+
+    // Figures group.
+    bool demo = false;
+    bool twoColumn = false; // --size two
+    int dpi = 300;
+    std::vector<std::string> formats{"pdf", "svg", "png"};
+
+    // GUI group.
+    bool autorun = true;
+    std::string initialMethod;
+    bool overlay = false;
+    std::string tab; // "", "analysis" or "explore"
+    std::string screenshot;
+    int windowWidth = 1600;
+    int windowHeight = 1000;
+};
+
+// Parses `args` (the words after the command) for a command that accepts `groups`, on top of
+// `base` (the command's defaults, e.g. demoConfig() for demo). `command` names the command in
+// messages ("score", "oodlens"). With --session FILE (or --demo), the file's (the demo's) run
+// config becomes the base, wherever the option appears; the other options then override it:
+// --methods replaces the methods, --param adds or replaces parameters, the first --id / --ood /
+// --fit replaces the base's sets of that role, each preprocessing flag replaces its field and
+// --preset all of them. Throws Error naming the option: unknown options, options of a group the
+// command does not take, missing or malformed values, numbers out of range.
+ParsedOptions parseOptions(const std::vector<std::string>& args, unsigned groups, const std::string& command,
+                           const RunConfig& base = RunConfig());
+
+// --- Value rules shared with the session file -------------------------------------------------
+
+// A whole-number setting: its field in the session file, its flag, its range. A value of 0 is
+// "unset / automatic" where `zeroUnset` (and then allowed whatever `min` says).
+struct IntSetting {
+    const char* field; // "batch", "preprocessing.resize", "view.bins"
+    const char* flag;  // "--batch"; "" when the command line has none
+    long long min;
+    long long max;
+    bool zeroUnset = false;
+};
+namespace settings {
+extern const IntSetting kBatch, kThreads, kBootstrap, kDpi, kResize, kCrop, kChannels, kHeight, kWidth, kBins;
+}
+
+// Says where a value came from, for messages: the command line (`source` empty: "option --batch")
+// or a file ("'run.oodlens': \"batch\"").
+struct ValueSource {
+    std::string file; // empty = the command line
+    std::string name(const IntSetting& s) const;
+    std::string name(const std::string& field, const std::string& flag) const;
+};
+
+// Checks `value` against `setting`; throws Error "<name> must be a whole number from MIN to MAX
+// (got V)" (or "must be 1 or 3" for the channels). 0 passes for a `zeroUnset` setting when
+// `allowUnset`.
+int checkInt(double value, const IntSetting& setting, const ValueSource& source, bool allowUnset = true);
+// Parses decimal text and checks it; throws Error naming the option on text that is no number.
+// On the command line (`source` without a file), 0 is refused for `zeroUnset` settings.
+int parseInt(const std::string& text, const IntSetting& setting, const ValueSource& source = {});
+// Comma-separated finite numbers ("0.5,0.5,0.5"); throws Error naming `what` otherwise.
+std::vector<float> parseFloatList(const std::string& text, const std::string& what);
+
+// Checks a preprocessing spec: channels 0 (from the model), 1 or 3; resize, crop, height and width
+// 0 (unset) or 1 to 100000; every std > 0 and finite means; mean and std hold 1 value or one per
+// channel. Throws Error naming the offending field (as a flag or as a session-file field).
+void validatePreprocess(const PreprocessSpec& spec, const ValueSource& source);
+
+// Splits --ood's value: "NAME=PATH" gives (NAME, PATH), unless the '=' belongs to the path (it
+// comes after a '/', or nothing precedes it); a plain PATH gets datasetDisplayName(PATH).
+DatasetSpec oodDatasetSpec(const std::string& value);
+
+} // namespace oodlens
