@@ -5,6 +5,7 @@
 // (No include guard: methods/Registry.cpp includes this twice with different definitions.)
 OODLENS_METHOD(Gradient)
 OODLENS_METHOD(OutputTerms)
+OODLENS_METHOD(Gen)
 OODLENS_METHOD(FeatureNorms)
 OODLENS_METHOD(Family)
 OODLENS_METHOD(Mahalanobis)
