@@ -283,42 +283,18 @@ public:
         return table;
     }
 
-    // One row per (method, usable OOD set). A pair whose metrics cannot be computed (every score
-    // NaN) keeps its row, with NaN metrics and a note, and a warning says so.
     std::vector<MetricsRow> metricsTable(const std::vector<std::string>& methods, const ScoreTable& table,
                                          const std::vector<std::size_t>& oods, int bootstrap)
     {
-        std::vector<MetricsRow> rows;
-        const int id = indexOf(DatasetRole::Id);
-        for (const std::string& method : methods) {
-            const auto it = table.find(method);
-            if (it == table.end())
-                continue;
-            for (std::size_t o : oods) {
-                throwIfCancelled(&cancelPoll_);
-                MetricsRow row;
-                row.method = method;
-                row.ood = s_.datasets[o].spec.name;
-                const std::vector<double>& idScores = it->second[id];
-                const std::vector<double>& oodScores = it->second[o];
-                try {
-                    row.metrics = computeMetrics(idScores, oodScores);
-                    if (bootstrap > 0) {
-                        Stamp sink(observer_, warnings, RunStage::Metrics, static_cast<int>(o), method);
-                        row.intervals = bootstrapMetrics(idScores, oodScores, bootstrap, s_.config.seed, &sink);
-                        row.hasIntervals = true;
-                    }
-                } catch (const Error& e) {
-                    row.metrics = BinaryMetrics::undefined();
-                    row.hasIntervals = false;
-                    row.note = e.what();
-                    Stamp sink(observer_, warnings, RunStage::Metrics, static_cast<int>(o), method);
-                    sink.warning(method + " on " + row.ood + ": no metrics (" + row.note + ")");
-                }
-                rows.push_back(std::move(row));
-            }
-        }
-        return rows;
+        std::vector<std::pair<std::size_t, std::string>> named;
+        for (std::size_t o : oods)
+            named.emplace_back(o, s_.datasets[o].spec.name);
+        return metricsRows(methods, table, static_cast<std::size_t>(indexOf(DatasetRole::Id)), named, bootstrap,
+                           s_.config.seed, &cancelPoll_,
+                           [this](std::size_t dataset, const std::string& method, const std::string& message) {
+                               Stamp(observer_, warnings, RunStage::Metrics, static_cast<int>(dataset), method)
+                                   .warning(message);
+                           });
     }
 
     std::shared_ptr<RunResult> shell(std::vector<std::size_t> oods) const
@@ -392,6 +368,46 @@ private:
     std::chrono::steady_clock::time_point start_;
     Poll cancelPoll_{observer_};
 };
+
+} // namespace
+
+std::vector<MetricsRow> metricsRows(const std::vector<std::string>& methods, const ScoreTable& table, std::size_t id,
+                                    const std::vector<std::pair<std::size_t, std::string>>& oods, int bootstrap,
+                                    unsigned long long seed, const ProgressSink* cancel,
+                                    const std::function<void(std::size_t, const std::string&, const std::string&)>& warn)
+{
+    std::vector<MetricsRow> rows;
+    for (const std::string& method : methods) {
+        const auto it = table.find(method);
+        if (it == table.end())
+            continue;
+        for (const auto& [o, name] : oods) {
+            throwIfCancelled(cancel);
+            MetricsRow row;
+            row.method = method;
+            row.ood = name;
+            const std::vector<double>& idScores = it->second.at(id);
+            const std::vector<double>& oodScores = it->second.at(o);
+            try {
+                row.metrics = computeMetrics(idScores, oodScores);
+                if (bootstrap > 0) {
+                    row.intervals = bootstrapMetrics(idScores, oodScores, bootstrap, seed, cancel);
+                    row.hasIntervals = true;
+                }
+            } catch (const Error& e) {
+                row.metrics = BinaryMetrics::undefined();
+                row.hasIntervals = false;
+                row.note = e.what();
+                if (warn)
+                    warn(o, method, method + " on " + name + ": no metrics (" + row.note + ")");
+            }
+            rows.push_back(std::move(row));
+        }
+    }
+    return rows;
+}
+
+namespace {
 
 // The methods a config asks for: the list given, or every method that applies.
 std::vector<std::string> methodsOf(const RunConfig& c)

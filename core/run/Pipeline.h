@@ -7,6 +7,7 @@
 #include "run/RunResult.h"
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +69,15 @@ private:
     std::atomic<int> extractions_{0};
     std::atomic<int> modelPasses_{0};
 };
+
+// The metrics table of a run: one row per (method, OOD set), OOD sets given as (dataset index in
+// `table`, name). A pair whose metrics cannot be computed (every score NaN) keeps its row, with NaN
+// metrics and a note, and `warn(dataset, method, message)` is told. With bootstrap > 0, seeded
+// intervals; `cancel` is polled between rows and resamples.
+std::vector<MetricsRow> metricsRows(const std::vector<std::string>& methods, const ScoreTable& table, std::size_t id,
+                                    const std::vector<std::pair<std::size_t, std::string>>& oods, int bootstrap,
+                                    unsigned long long seed, const ProgressSink* cancel,
+                                    const std::function<void(std::size_t, const std::string&, const std::string&)>& warn);
 
 // Runs `config` once with a fresh pipeline (the CLI's and the tests' way).
 RunResultPtr runOnce(const RunConfig& config, RunObserver* observer = nullptr);
