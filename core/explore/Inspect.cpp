@@ -32,28 +32,6 @@ std::size_t imageKey(const ImageIndex& i)
 
 } // namespace
 
-ScoreDistribution::ScoreDistribution(const std::vector<double>& scores)
-{
-    sorted_.reserve(scores.size());
-    for (double s : scores)
-        if (!std::isnan(s))
-            sorted_.push_back(s);
-    std::sort(sorted_.begin(), sorted_.end());
-}
-
-double ScoreDistribution::percentile(double value) const
-{
-    if (std::isnan(value) || sorted_.empty())
-        return kNaN;
-    const auto upper = std::upper_bound(sorted_.begin(), sorted_.end(), value);
-    return static_cast<double>(upper - sorted_.begin()) / static_cast<double>(sorted_.size());
-}
-
-double percentileWithin(const std::vector<double>& reference, double value)
-{
-    return ScoreDistribution(reference).percentile(value);
-}
-
 std::vector<ClassProbability> topProbabilities(const float* logits, int classes, int k, double temperature)
 {
     std::vector<ClassProbability> all;
@@ -129,27 +107,6 @@ std::vector<double> rankDifference(const std::vector<double>& a, const std::vect
     return d;
 }
 
-double thresholdAtIdTpr(const std::vector<double>& idScores, double tpr)
-{
-    const ScoreDistribution dist(idScores);
-    const std::vector<double>& s = dist.sorted();
-    if (s.empty())
-        throw Error("no usable ID score to set a threshold on");
-    const double n = static_cast<double>(s.size());
-    // Walk distinct values from the top; the same comparison as computeMetrics' threshold95.
-    std::size_t accepted = 0;
-    for (std::size_t i = s.size(); i > 0;) {
-        const double v = s[i - 1];
-        while (i > 0 && s[i - 1] == v) {
-            --i;
-            ++accepted;
-        }
-        if (static_cast<double>(accepted) / n >= tpr)
-            return v;
-    }
-    return s.front();
-}
-
 std::vector<ImageIndex> selectImages(const std::vector<ImageColumns>& columns, const ImageFilter& filter, bool ascending)
 {
     std::unordered_set<std::size_t> only;
@@ -207,8 +164,8 @@ DecompositionReference::DecompositionReference(const std::string& method, const 
         f[r] = d.featureTerm;
         o[r] = d.outputTerm;
     }
-    feature_ = ScoreDistribution(f);
-    output_ = ScoreDistribution(o);
+    feature_ = SortedScores(f);
+    output_ = SortedScores(o);
 }
 
 FactorPercentiles DecompositionReference::locate(const FeatureSet& set, std::size_t row) const

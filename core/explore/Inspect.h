@@ -3,6 +3,7 @@
 #include "model/Classifier.h"
 #include "features/FeatureSet.h"
 #include "methods/Scores.h"
+#include "metrics/SortedScores.h"
 
 #include <cstddef>
 #include <string>
@@ -14,25 +15,8 @@ namespace oodlens {
 // Every score is oriented higher = more ID, and an image is accepted as ID when score >= threshold;
 // NaN never compares, so a NaN score is always flagged and always sorts last.
 
-// The ID set's scores, sorted once, for repeated percentile queries.
-class ScoreDistribution {
-public:
-    ScoreDistribution() = default;
-    // NaN scores are left out (they have no place in an order).
-    explicit ScoreDistribution(const std::vector<double>& scores);
-    // Fraction of the reference scores <= value, in [0, 1]. Ties count as below, so the largest ID
-    // score sits at 1 and a value equal to every ID score is at 1, not in the middle. NaN for a NaN
-    // value or an empty reference.
-    double percentile(double value) const;
-    std::size_t size() const { return sorted_.size(); }
-    const std::vector<double>& sorted() const { return sorted_; }
-
-private:
-    std::vector<double> sorted_;
-};
-
-// One-off form of ScoreDistribution(reference).percentile(value).
-double percentileWithin(const std::vector<double>& reference, double value);
+// Percentiles within the ID set and thresholds at an ID TPR come from metrics/SortedScores.h
+// (SortedScores, percentileWithin, thresholdAtIdTpr), the one sorted-score index.
 
 struct ClassProbability {
     int cls = -1;
@@ -52,10 +36,6 @@ std::vector<double> normalizedRanks(const std::vector<double>& scores);
 // a's normalised rank minus b's, per image (same images, same order); NaN where either is NaN.
 // Positive: a finds the image more ID-like than b does, relative to the other images.
 std::vector<double> rankDifference(const std::vector<double>& a, const std::vector<double>& b);
-
-// The highest threshold t that accepts (score >= t) at least `tpr` of the non-NaN ID scores: the
-// same convention as BinaryMetrics::threshold95 (tpr = 0.95). Throws Error when no score is usable.
-double thresholdAtIdTpr(const std::vector<double>& idScores, double tpr);
 
 // One image of a run: dataset index (as in the score table) and row within that dataset.
 struct ImageIndex {
@@ -110,8 +90,8 @@ private:
     std::string method_;
     Head head_;
     ScoreParams params_;
-    ScoreDistribution feature_;
-    ScoreDistribution output_;
+    SortedScores feature_;
+    SortedScores output_;
 };
 
 // Whether a method decomposes into featureTerm x outputTerm (decompose() accepts it).

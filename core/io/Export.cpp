@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "io/Export.h"
 
+#include "metrics/MetricColumns.h"
+
 #include "common/Error.h"
 #include "methods/Registry.h"
 #include "io/Json.h"
@@ -110,11 +112,16 @@ void writeScoresCsv(const std::string& file, const RunResult& result)
 void writeMetricsCsv(const std::string& file, const std::vector<MetricsRow>& rows)
 {
     std::ostringstream out;
-    out << "method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out\n";
-    for (const MetricsRow& r : rows)
-        out << csvField(r.method) << ',' << csvField(r.ood) << ',' << number(r.metrics.auroc) << ','
-            << number(r.metrics.fpr95_id) << ',' << number(r.metrics.fpr95_ood) << ',' << number(r.metrics.aupr_in) << ','
-            << number(r.metrics.aupr_out) << '\n';
+    out << "method,ood";
+    for (const MetricColumn& c : metricColumns())
+        out << ',' << c.id;
+    out << '\n';
+    for (const MetricsRow& r : rows) {
+        out << csvField(r.method) << ',' << csvField(r.ood);
+        for (const MetricColumn& c : metricColumns())
+            out << ',' << number(c.of(r.metrics));
+        out << '\n';
+    }
     writeFileAtomic(file, out.str());
 }
 
@@ -150,41 +157,11 @@ void printMetricsTable(std::ostream& out, const std::vector<MetricsRow>& rows)
 
 namespace {
 
-struct Column {
-    const char* label;     // for Markdown
-    const char* latex;     // for LaTeX
-    double BinaryMetrics::*value;
-    Interval BootstrapIntervals::*interval;
-    bool higherIsBetter;
-};
-const Column kColumns[] = {
-    {"AUROC", "AUROC$\\uparrow$", &BinaryMetrics::auroc, &BootstrapIntervals::auroc, true},
-    {"FPR@95 (ID+)", "FPR95$_{\\mathrm{ID}+}\\downarrow$", &BinaryMetrics::fpr95_id, &BootstrapIntervals::fpr95_id, false},
-    {"FPR@95 (OOD+)", "FPR95$_{\\mathrm{OOD}+}\\downarrow$", &BinaryMetrics::fpr95_ood, &BootstrapIntervals::fpr95_ood, false},
-    {"AUPR-In", "AUPR-In$\\uparrow$", &BinaryMetrics::aupr_in, &BootstrapIntervals::aupr_in, true},
-    {"AUPR-Out", "AUPR-Out$\\uparrow$", &BinaryMetrics::aupr_out, &BootstrapIntervals::aupr_out, true},
-};
-
 std::string percent(double v)
 {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f", 100.0 * v);
     return buf;
-}
-
-// Whether row r holds the best value of column c among the rows of the same OOD set.
-bool isBest(const std::vector<MetricsRow>& rows, std::size_t r, const Column& c)
-{
-    for (const MetricsRow& other : rows) {
-        if (other.ood != rows[r].ood)
-            continue;
-        const double a = rows[r].metrics.*(c.value), b = other.metrics.*(c.value);
-        if (std::isnan(a))
-            return false;
-        if (c.higherIsBetter ? b > a : b < a)
-            return false;
-    }
-    return true;
 }
 
 std::string latexEscape(const std::string& s)
@@ -217,11 +194,8 @@ void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& ro
         j.set("ood", r.ood);
         if (!r.note.empty())
             j.set("note", r.note);
-        j.set("auroc", r.metrics.auroc);
-        j.set("fpr95_id", r.metrics.fpr95_id);
-        j.set("fpr95_ood", r.metrics.fpr95_ood);
-        j.set("aupr_in", r.metrics.aupr_in);
-        j.set("aupr_out", r.metrics.aupr_out);
+        for (const MetricColumn& c : metricColumns())
+            j.set(c.id, c.of(r.metrics));
         j.set("detection_acc", r.metrics.detection_acc);
         j.set("threshold95", r.metrics.threshold95);
         j.set("n_id", static_cast<unsigned long long>(r.metrics.n_id));
@@ -234,11 +208,8 @@ void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& ro
             Json ci = Json::object();
             ci.set("resamples", r.intervals.resamples);
             ci.set("seed", static_cast<unsigned long long>(r.intervals.seed));
-            ci.set("auroc", intervalJson(r.intervals.auroc));
-            ci.set("fpr95_id", intervalJson(r.intervals.fpr95_id));
-            ci.set("fpr95_ood", intervalJson(r.intervals.fpr95_ood));
-            ci.set("aupr_in", intervalJson(r.intervals.aupr_in));
-            ci.set("aupr_out", intervalJson(r.intervals.aupr_out));
+            for (const MetricColumn& c : metricColumns())
+                ci.set(c.id, intervalJson(c.of(r.intervals)));
             j.set("ci95", ci);
         }
         all.push(j);
@@ -253,22 +224,24 @@ void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& ro
 std::string metricsMarkdown(const std::vector<MetricsRow>& rows)
 {
     std::ostringstream out;
+    const std::vector<MetricColumn>& columns = metricColumns();
+    const std::vector<std::vector<bool>> best = bestPerOodSet(rows);
     out << "| Method | OOD |";
-    for (const Column& c : kColumns)
+    for (const MetricColumn& c : columns)
         out << ' ' << c.label << " |";
     out << "\n|---|---|";
-    for (std::size_t i = 0; i < std::size(kColumns); ++i)
+    for (std::size_t i = 0; i < columns.size(); ++i)
         out << "---:|";
     out << '\n';
     for (std::size_t r = 0; r < rows.size(); ++r) {
         out << "| " << methodLabel(rows[r].method) << " | " << rows[r].ood << " |";
-        for (const Column& c : kColumns) {
-            std::string cell = percent(rows[r].metrics.*(c.value));
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            std::string cell = percent(columns[c].of(rows[r].metrics));
             if (rows[r].hasIntervals) {
-                const Interval& i = rows[r].intervals.*(c.interval);
+                const Interval i = columns[c].of(rows[r].intervals);
                 cell += " (" + percent(i.lo) + "-" + percent(i.hi) + ")";
             }
-            out << ' ' << (isBest(rows, r, c) ? "**" + cell + "**" : cell) << " |";
+            out << ' ' << (best[r][c] ? "**" + cell + "**" : cell) << " |";
         }
         out << '\n';
     }
@@ -280,20 +253,22 @@ std::string metricsMarkdown(const std::vector<MetricsRow>& rows)
 std::string metricsLatex(const std::vector<MetricsRow>& rows)
 {
     std::ostringstream out;
+    const std::vector<MetricColumn>& columns = metricColumns();
+    const std::vector<std::vector<bool>> best = bestPerOodSet(rows);
     out << "% Generated by OOD Lens. Needs \\usepackage{booktabs}.\n"
-        << "\\begin{tabular}{ll" << std::string(std::size(kColumns), 'r') << "}\n\\toprule\nMethod & OOD";
-    for (const Column& c : kColumns)
+        << "\\begin{tabular}{ll" << std::string(columns.size(), 'r') << "}\n\\toprule\nMethod & OOD";
+    for (const MetricColumn& c : columns)
         out << " & " << c.latex;
     out << " \\\\\n\\midrule\n";
     for (std::size_t r = 0; r < rows.size(); ++r) {
         out << latexEscape(methodLabel(rows[r].method)) << " & " << latexEscape(rows[r].ood);
-        for (const Column& c : kColumns) {
-            std::string cell = percent(rows[r].metrics.*(c.value));
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            std::string cell = percent(columns[c].of(rows[r].metrics));
             if (rows[r].hasIntervals) {
-                const Interval& i = rows[r].intervals.*(c.interval);
+                const Interval i = columns[c].of(rows[r].intervals);
                 cell += "\\,{\\scriptsize[" + percent(i.lo) + ", " + percent(i.hi) + "]}";
             }
-            out << " & " << (isBest(rows, r, c) ? "\\textbf{" + cell + "}" : cell);
+            out << " & " << (best[r][c] ? "\\textbf{" + cell + "}" : cell);
         }
         out << " \\\\\n";
     }

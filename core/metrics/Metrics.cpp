@@ -3,6 +3,7 @@
 
 #include "common/Error.h"
 #include "common/Progress.h"
+#include "metrics/SortedScores.h"
 
 #include <algorithm>
 #include <cmath>
@@ -26,35 +27,43 @@ struct Grouped {
     std::size_t nId = 0, nOod = 0, nanId = 0, nanOod = 0, infId = 0, infOod = 0;
 };
 
-Grouped groupScores(const std::vector<double>& id, const std::vector<double>& ood)
+std::size_t infinities(const std::vector<double>& ascending)
+{
+    std::size_t n = 0;
+    for (auto it = ascending.begin(); it != ascending.end() && std::isinf(*it); ++it)
+        ++n;
+    for (auto it = ascending.rbegin(); it != ascending.rend() && std::isinf(*it); ++it)
+        ++n;
+    return std::min(n, ascending.size());
+}
+
+// Merges the two sorted sets from the top.
+Grouped groupScores(const SortedScores& id, const SortedScores& ood)
 {
     Grouped g;
-    std::vector<std::pair<double, bool>> all; // (score, isId)
-    all.reserve(id.size() + ood.size());
-    for (double s : id) {
-        if (std::isnan(s)) {
-            ++g.nanId;
-            continue;
-        }
-        g.infId += std::isinf(s);
-        all.emplace_back(s, true);
-    }
-    for (double s : ood) {
-        if (std::isnan(s)) {
-            ++g.nanOod;
-            continue;
-        }
-        g.infOod += std::isinf(s);
-        all.emplace_back(s, false);
-    }
-    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (const auto& [s, isId] : all) {
-        if (g.groups.empty() || g.groups.back().score != s)
-            g.groups.push_back({s, 0, 0});
-        (isId ? g.groups.back().id : g.groups.back().ood)++;
-        (isId ? g.nId : g.nOod)++;
+    g.nId = id.usable();
+    g.nOod = ood.usable();
+    g.nanId = id.nanCount();
+    g.nanOod = ood.nanCount();
+    g.infId = infinities(id.values());
+    g.infOod = infinities(ood.values());
+    auto a = id.values().rbegin(), aEnd = id.values().rend();
+    auto b = ood.values().rbegin(), bEnd = ood.values().rend();
+    while (a != aEnd || b != bEnd) {
+        const double s = b == bEnd || (a != aEnd && *a >= *b) ? *a : *b;
+        Group grp{s, 0, 0};
+        for (; a != aEnd && *a == s; ++a)
+            ++grp.id;
+        for (; b != bEnd && *b == s; ++b)
+            ++grp.ood;
+        g.groups.push_back(grp);
     }
     return g;
+}
+
+Grouped groupScores(const std::vector<double>& id, const std::vector<double>& ood)
+{
+    return groupScores(SortedScores(id), SortedScores(ood));
 }
 
 // Average precision (step-wise) of a ranking given as groups in the order thresholds are lowered:
@@ -78,7 +87,8 @@ double averagePrecision(const Range& groups, std::size_t nPos, Pos pos, Neg neg)
 
 BinaryMetrics computeMetrics(const std::vector<double>& id, const std::vector<double>& ood)
 {
-    const Grouped g = groupScores(id, ood);
+    const SortedScores idSorted(id), oodSorted(ood);
+    const Grouped g = groupScores(idSorted, oodSorted);
     if (g.nId == 0 || g.nOod == 0)
         throw Error(std::string("cannot compute metrics: the ") + (g.nId == 0 ? "ID" : "OOD") + " set has no usable score (" +
                     std::to_string(g.nId == 0 ? g.nanId : g.nanOod) + " NaN)");
@@ -94,19 +104,16 @@ BinaryMetrics computeMetrics(const std::vector<double>& id, const std::vector<do
     // Descending thresholds: ID positive, accept when score >= t.
     std::size_t tp = 0, fp = 0;
     long double twiceU = 0; // 2 * Mann-Whitney U, ties count 1/2
-    bool found95 = false;
     double best = 0.5;      // balanced accuracy of "accept nothing"
     for (const Group& grp : g.groups) {
         twiceU += static_cast<long double>(grp.ood) * (2.0L * tp + grp.id);
         tp += grp.id;
         fp += grp.ood;
-        if (!found95 && double(tp) / nId >= 0.95) {
-            found95 = true;
-            m.fpr95_id = fp / nOod;
-            m.threshold95 = grp.score;
-        }
         best = std::max(best, 0.5 * (tp / nId + 1.0 - fp / nOod));
     }
+    // The operating point every view starts at: the one definition of the threshold at 95% ID TPR.
+    m.threshold95 = idSorted.thresholdForTpr(kIdTpr95);
+    m.fpr95_id = double(oodSorted.accepted(m.threshold95)) / nOod;
     m.auroc = static_cast<double>(twiceU / (2.0L * g.nId * g.nOod));
     m.detection_acc = best;
 
@@ -115,7 +122,7 @@ BinaryMetrics computeMetrics(const std::vector<double>& id, const std::vector<do
     for (auto it = g.groups.rbegin(); it != g.groups.rend(); ++it) {
         flaggedOod += it->ood;
         flaggedId += it->id;
-        if (double(flaggedOod) / nOod >= 0.95) {
+        if (flaggedOod >= acceptedForTpr(g.nOod, kIdTpr95)) {
             m.fpr95_ood = flaggedId / nId;
             break;
         }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "metrics/ThresholdPresets.h"
 
-#include "common/Error.h"
 #include "metrics/Metrics.h"
+#include "metrics/SortedScores.h"
 
 #include <cmath>
 #include <limits>
@@ -43,17 +43,8 @@ std::vector<double> pooledOodScores(const RunResult& result, const std::string& 
 
 double thresholdAtIdTpr95(const RunResult& result, const std::string& method)
 {
-    // threshold95 depends on the ID scores alone: any OOD set's row carries it.
-    for (std::size_t ood : result.oodIndices)
-        if (const MetricsRow* row = result.metricsOf(method, result.datasets[ood].name))
-            return row->metrics.threshold95;
-    const std::vector<double>& id = idScores(result, method);
-    const std::vector<double> ood = pooledOodScores(result, method);
-    try {
-        return computeMetrics(id, ood).threshold95;
-    } catch (const Error&) {
-        return kNaN;
-    }
+    // Depends on the ID scores alone: the same function as BinaryMetrics::threshold95.
+    return SortedScores(idScores(result, method)).thresholdForTpr(kIdTpr95);
 }
 
 double thresholdAtFpr(const RunResult& result, const std::string& method, double fpr)

@@ -11,7 +11,8 @@ namespace oodlens {
 // side matters, every OOD set of the result is pooled. Each returns NaN when the method has no
 // usable scores.
 
-// The threshold that keeps 95% of the ID images (core's BinaryMetrics::threshold95).
+// The threshold that keeps 95% of the ID images (core's BinaryMetrics::threshold95, from
+// SortedScores::thresholdForTpr); needs no OOD set.
 double thresholdAtIdTpr95(const RunResult& result, const std::string& method);
 // The threshold with the highest ID TPR whose FPR (OOD accepted) is at most `fpr` (a fraction).
 double thresholdAtFpr(const RunResult& result, const std::string& method, double fpr);

@@ -6,6 +6,7 @@
 #include "features/Preprocess.h"
 #include "methods/Registry.h"
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,15 @@ struct DatasetSpec {
     std::string path;
     DatasetRole role = DatasetRole::Ood;
     bool operator==(const DatasetSpec& o) const { return name == o.name && path == o.path && role == o.role; }
+};
+
+// What RunConfig::addDataset did with a spec.
+struct DatasetAddition {
+    bool added = false;     // false: refused, `refusal` says why, the config is unchanged
+    std::size_t index = 0;  // where the added spec is now
+    int replaced = -1;      // the index the previous ID set had (it was removed first), or -1
+    DatasetSpec spec;       // the spec as added (its name made unique)
+    std::string refusal;
 };
 
 struct RunConfig {
@@ -35,6 +45,20 @@ struct RunConfig {
     // Seeded 95% bootstrap intervals on every metrics row when > 0.
     int bootstrap = 0;
     unsigned long long seed = 0;
+
+    // The dataset rules, the one place they are written (the GUI's docks, drops and sessions add
+    // through here):
+    // - a dataset needs a path, and the same path is never added twice in the same role;
+    // - there is one ID test set, named "id": adding another replaces it;
+    // - OOD and fit sets are named by the spec, else by their file or folder name, and names are
+    //   unique within a role ("name-2", "name-3", ...), since plots and tables tell sets apart
+    //   by name.
+    DatasetAddition addDataset(DatasetSpec spec);
+    // Removes dataset `index`; false when there is none.
+    bool removeDataset(std::size_t index);
+    // Index of the ID test set in `datasets`, or -1.
+    int idDataset() const;
+    bool hasRole(DatasetRole role) const;
 };
 
 } // namespace oodlens

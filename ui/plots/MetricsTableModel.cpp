@@ -3,6 +3,7 @@
 
 #include "docks/MethodLabels.h"
 #include "methods/Scores.h"
+#include "metrics/MetricColumns.h"
 
 #include <QColor>
 #include <QFont>
@@ -13,22 +14,17 @@ namespace oodlens::ui {
 
 namespace {
 
+// The core metric column shown in table column `column`, or nullptr (method, group, OOD set).
+const MetricColumn* metricColumn(int column)
+{
+    const int i = column - MetricsTableModel::AurocColumn;
+    return i >= 0 && i < int(metricColumns().size()) ? &metricColumns()[std::size_t(i)] : nullptr;
+}
+
 double metricValue(const BinaryMetrics& m, int column)
 {
-    switch (column) {
-    case MetricsTableModel::AurocColumn:
-        return m.auroc;
-    case MetricsTableModel::Fpr95IdColumn:
-        return m.fpr95_id;
-    case MetricsTableModel::Fpr95OodColumn:
-        return m.fpr95_ood;
-    case MetricsTableModel::AuprInColumn:
-        return m.aupr_in;
-    case MetricsTableModel::AuprOutColumn:
-        return m.aupr_out;
-    default:
-        return NAN;
-    }
+    const MetricColumn* c = metricColumn(column);
+    return c ? c->of(m) : NAN;
 }
 
 QString percent(double fraction)
@@ -44,25 +40,8 @@ QString groupLabel(const std::string& method)
 
 Interval intervalOf(const BootstrapIntervals& b, int column)
 {
-    switch (column) {
-    case MetricsTableModel::AurocColumn:
-        return b.auroc;
-    case MetricsTableModel::Fpr95IdColumn:
-        return b.fpr95_id;
-    case MetricsTableModel::Fpr95OodColumn:
-        return b.fpr95_ood;
-    case MetricsTableModel::AuprInColumn:
-        return b.aupr_in;
-    case MetricsTableModel::AuprOutColumn:
-        return b.aupr_out;
-    default:
-        return {};
-    }
-}
-
-bool lowerIsBetter(int column)
-{
-    return column == MetricsTableModel::Fpr95IdColumn || column == MetricsTableModel::Fpr95OodColumn;
+    const MetricColumn* c = metricColumn(column);
+    return c ? c->of(b) : Interval{};
 }
 
 bool isReversed(const BinaryMetrics& m)
@@ -83,19 +62,7 @@ void MetricsTableModel::setRows(std::vector<MetricsRow> rows)
 {
     beginResetModel();
     rows_ = std::move(rows);
-    best_.assign(rows_.size(), std::vector<bool>(ColumnCount, false));
-    for (int column = AurocColumn; column < ColumnCount; ++column)
-        for (std::size_t i = 0; i < rows_.size(); ++i) {
-            const double v = metricValue(rows_[i].metrics, column);
-            bool best = std::isfinite(v);
-            for (std::size_t j = 0; j < rows_.size() && best; ++j) {
-                if (rows_[j].ood != rows_[i].ood)
-                    continue;
-                const double w = metricValue(rows_[j].metrics, column);
-                best = !(lowerIsBetter(column) ? w < v : w > v);
-            }
-            best_[i][std::size_t(column)] = best && rows_.size() > 1;
-        }
+    best_ = bestPerOodSet(rows_);
     endResetModel();
 }
 
@@ -110,8 +77,9 @@ int MetricsTableModel::firstRowOf(const QString& method) const
 
 bool MetricsTableModel::isBest(int row, int column) const
 {
-    return row >= 0 && std::size_t(row) < best_.size() && column >= 0 && column < ColumnCount &&
-           best_[std::size_t(row)][std::size_t(column)];
+    const int metric = column - AurocColumn;
+    return row >= 0 && std::size_t(row) < best_.size() && metricColumn(column) &&
+           best_[std::size_t(row)][std::size_t(metric)];
 }
 
 int MetricsTableModel::rowCount(const QModelIndex& parent) const
@@ -217,17 +185,9 @@ QVariant MetricsTableModel::headerData(int section, Qt::Orientation orientation,
             return tr("Group");
         case OodColumn:
             return tr("OOD set");
-        case AurocColumn:
-            return tr("AUROC %");
-        case Fpr95IdColumn:
-            return tr("FPR@95 (ID+) %");
-        case Fpr95OodColumn:
-            return tr("FPR@95 (OOD+) %");
-        case AuprInColumn:
-            return tr("AUPR-In %");
-        case AuprOutColumn:
-            return tr("AUPR-Out %");
         default:
+            if (const MetricColumn* c = metricColumn(section))
+                return tr("%1 %").arg(QString::fromLatin1(c->label));
             return {};
         }
     }

@@ -14,6 +14,7 @@ class MetricsTableModel : public QAbstractTableModel {
     Q_OBJECT
 
 public:
+    // The metric columns are core's metricColumns(), in that order, from AurocColumn on.
     enum Column {
         MethodColumn,
         GroupColumn,
@@ -47,7 +48,7 @@ public:
 
 private:
     std::vector<MetricsRow> rows_;
-    std::vector<std::vector<bool>> best_; // best_[row][column]
+    std::vector<std::vector<bool>> best_; // best_[row][metric column], core's bestPerOodSet
 };
 
 } // namespace oodlens::ui

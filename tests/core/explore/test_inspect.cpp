@@ -85,11 +85,11 @@ private slots:
     {
         std::mt19937 rng(1);
         const std::vector<double> ref = randomScores(rng, 500, 30, true);
-        const ScoreDistribution dist(ref);
+        const SortedScores dist(ref);
         for (double v = -4; v <= 12; v += 0.25)
             QCOMPARE(dist.percentile(v), brutePercentile(ref, v));
         QVERIFY(std::isnan(dist.percentile(kNaN)));
-        QVERIFY(std::isnan(ScoreDistribution(std::vector<double>{}).percentile(1.0)));
+        QVERIFY(std::isnan(SortedScores(std::vector<double>{}).percentile(1.0)));
     }
 
     void percentileCountsTiesAsBelow()

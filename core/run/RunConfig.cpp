@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "run/RunConfig.h"
+
+#include "datasets/Dataset.h"
+
+#include <algorithm>
+
+namespace oodlens {
+
+int RunConfig::idDataset() const
+{
+    for (std::size_t i = 0; i < datasets.size(); ++i)
+        if (datasets[i].role == DatasetRole::Id)
+            return static_cast<int>(i);
+    return -1;
+}
+
+bool RunConfig::hasRole(DatasetRole role) const
+{
+    return std::any_of(datasets.begin(), datasets.end(), [role](const DatasetSpec& d) { return d.role == role; });
+}
+
+DatasetAddition RunConfig::addDataset(DatasetSpec spec)
+{
+    DatasetAddition a;
+    if (spec.path.empty()) {
+        a.refusal = "a dataset needs a path";
+        return a;
+    }
+    for (const DatasetSpec& d : datasets)
+        if (d.path == spec.path && d.role == spec.role) {
+            a.refusal = spec.path + " is already in the analysis";
+            return a;
+        }
+    if (spec.role == DatasetRole::Id) {
+        spec.name = "id";
+        a.replaced = idDataset();
+        if (a.replaced >= 0)
+            datasets.erase(datasets.begin() + a.replaced);
+    } else {
+        const std::string base = spec.name.empty() ? datasetDisplayName(spec.path) : spec.name;
+        std::string name = base;
+        for (int n = 2;; ++n) {
+            const bool taken = std::any_of(datasets.begin(), datasets.end(), [&](const DatasetSpec& d) {
+                return d.name == name && d.role == spec.role;
+            });
+            if (!taken)
+                break;
+            name = base + "-" + std::to_string(n);
+        }
+        spec.name = name;
+    }
+    datasets.push_back(spec);
+    a.added = true;
+    a.index = datasets.size() - 1;
+    a.spec = std::move(spec);
+    return a;
+}
+
+bool RunConfig::removeDataset(std::size_t index)
+{
+    if (index >= datasets.size())
+        return false;
+    datasets.erase(datasets.begin() + static_cast<std::ptrdiff_t>(index));
+    return true;
+}
+
+} // namespace oodlens
