@@ -1,46 +1,42 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "workspace/ResultMetaTypes.h"
-#include "plots/FigureExport.h"
 
 #include <QMainWindow>
 #include <QString>
 
 #include <functional>
-#include <limits>
 #include <string>
 #include <vector>
 
 class QAction;
-class QCheckBox;
 class QLabel;
 class QMenu;
-class QSortFilterProxyModel;
 class QSpinBox;
-class QSplitter;
 class QTabWidget;
 class QTableView;
-class QCustomPlot;
-
-namespace oodlens {
-struct SessionFile;
-}
 
 namespace oodlens::ui {
 
 class AnalysisRunner;
-class Workspace;
 class DatasetsPanel;
 class ExplorePanel;
+class ExportActions;
 class HistogramView;
 class MethodListWidget;
 class MethodParamsEditor;
+class MethodsPanel;
+class MetricsPanel;
 class MetricsTableModel;
 class ModelPanel;
 class PrView;
 class RocView;
+class RunController;
 class RunProgressWidget;
+class SessionActions;
+class ScorePlotsPanel;
 class ThresholdPanel;
+class Workspace;
 
 struct MainWindowOptions {
     // Start the run as soon as the event loop runs.
@@ -58,11 +54,14 @@ struct MainWindowOptions {
     QString sessionFile;
 };
 
-// The analysis workspace: a model and its datasets (docks), every method with its parameters
+// The analysis window: a model and its datasets (docks), every method with its parameters
 // (dock), the score histogram with a draggable threshold, ROC and precision-recall curves with
-// the operating point, the threshold's readouts, and the metrics of every method. All views sync
-// through one Workspace. Runs happen on a worker thread that keeps extracted features, so
-// a parameter or method change rescores without running the model again.
+// the operating point, the threshold's readouts, and the metrics of every method. It only lays
+// these out with their actions, menus and settings: the state they show is the Workspace's
+// (which every dock and plot observes), runs are the RunController's (a worker thread that
+// keeps extracted features, so a parameter or method change rescores without running the model
+// again), files in and out are SessionActions' and ExportActions'. The accessors below reach
+// them, for tests and for gui_main.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
@@ -73,60 +72,53 @@ public:
     // Closed-form gradient and non-gradient scores plus one autograd check.
     static std::vector<std::string> defaultMethods();
 
+    Workspace* workspace() const { return workspace_; }
+    Workspace* session() const { return workspace_; }
+    RunController* runController() const { return run_; }
+    SessionActions* sessionActions() const { return sessionActions_; }
+    ExportActions* exportActions() const { return exportActions_; }
+    AnalysisRunner* runner() const;
     bool isRunning() const;
-    RunResultPtr result() const { return result_; }
-    Workspace* session() const { return session_; }
+    RunResultPtr result() const;
     QString currentMethod() const;
+    // False when `id` is not a known method.
     bool setCurrentMethod(const QString& id);
     // The analysis as configured now (what the next run will do).
-    const RunConfig& config() const { return config_; }
+    const RunConfig& config() const;
 
-    HistogramView* histogramPlot() const { return histogram_; }
-    RocView* rocPlot() const { return roc_; }
-    PrView* prPlot() const { return pr_; }
+    ScorePlotsPanel* plotsPanel() const { return plots_; }
+    HistogramView* histogramPlot() const;
+    RocView* rocPlot() const;
+    PrView* prPlot() const;
+    QSpinBox* binsSpin() const;
     ThresholdPanel* thresholdPanel() const { return thresholdPanel_; }
-    MetricsTableModel* metricsModel() const { return metricsModel_; }
-    QTableView* metricsView() const { return metricsView_; }
-    MethodListWidget* methodList() const { return methodList_; }
-    MethodParamsEditor* paramsEditor() const { return paramsEditor_; }
+    MetricsPanel* metricsPanel() const { return metricsPanel_; }
+    MetricsTableModel* metricsModel() const;
+    QTableView* metricsView() const;
+    MethodsPanel* methodsPanel() const { return methodsPanel_; }
+    MethodListWidget* methodList() const;
+    MethodParamsEditor* paramsEditor() const;
     DatasetsPanel* datasetsPanel() const { return datasetsPanel_; }
     ModelPanel* modelPanel() const { return modelPanel_; }
     ExplorePanel* explorePanel() const { return explorePanel_; }
     QTabWidget* centralTabs() const { return centralTabs_; }
     RunProgressWidget* progressWidget() const { return progress_; }
-    AnalysisRunner* runner() const { return runner_; }
     QAction* runAction() const { return runAction_; }
     QAction* cancelAction() const { return cancelAction_; }
     QAction* logCountsAction() const { return logCountsAction_; }
     QAction* densityAction() const { return densityAction_; }
     QAction* overlayAction() const { return overlayAction_; }
     QAction* bootstrapAction() const { return bootstrapAction_; }
-    QSpinBox* binsSpin() const { return binsSpin_; }
     // The status line as shown (last outcome or error).
     QString statusText() const;
 
-    // Editing the analysis (also what the docks, menus and drops do).
-    void setModelPath(const QString& path);
-    // Adds a dataset; a second ID set replaces the first. Returns false (status says why) on a
-    // bad spec.
+    // Shortcuts to what the docks, menus and drops do; the rest is reached through workspace(),
+    // sessionActions() and exportActions().
     bool addDataset(const DatasetSpec& spec);
-    void removeDataset(int index);
-    // Adds what was dropped: a session file opens, a model file becomes the model, anything else
-    // (folders, dataset files) becomes a dataset: the ID set when there is none, else an OOD set.
-    void addDroppedPaths(const QStringList& paths);
-    // Sets one score parameter ("energy.T") and rescores from the kept features.
     void setParam(const QString& key, double value);
-
-    // Sessions: save (atomically) and open. False with the reason in the status bar.
     bool saveSession(const QString& path);
     bool openSession(const QString& path);
-    SessionFile currentProject() const;
-    QString sessionPath() const { return sessionPath_; }
-
-    // Exports the plot as a figure (format from the extension); false with the reason in the status bar.
-    bool exportPlot(QCustomPlot* plot, const QString& path, const FigureOptions& options);
-    // The metrics as text (tab-separated, what Ctrl+C copies), and written through core's exporters
-    // (.csv, .md, .tex by extension).
+    // The metrics as text (tab-separated, what Ctrl+C copies), and written through core's exporters.
     QString metricsText() const;
     bool exportMetrics(const QString& path);
 
@@ -134,7 +126,7 @@ public slots:
     // Starts a run; false when one is already going on or the configuration cannot be built.
     bool startRun();
     void cancelRun();
-    // Shows a finished result (what a run's end does).
+    // Shows a result as a run's end does (RunController::showResult).
     void setResult(oodlens::RunResultPtr result);
 
 signals:
@@ -154,65 +146,26 @@ private:
     void buildActions();
     void buildLayout();
     void buildMenus();
+    void connectRuns();
     void restoreSettings();
     void saveSettings();
-    bool ensureConfig();
-    void configChanged();
-    void requestRescore();
-    void setRunning(bool running);
-    void setStatus(const QString& text, bool error = false);
-    void showMethod(const QString& id);
-    // Redraws the current method; the threshold becomes `keepThreshold` when finite, else the one
-    // accepting `carryAcceptance` of the ID set, else the one at 95% ID TPR.
-    void redrawCurrent(double carryAcceptance, double keepThreshold = std::numeric_limits<double>::quiet_NaN());
-    void drawCurves();
-    void applyThreshold(double threshold);
-    double currentIdAcceptance() const;
-    void selectMetricsRowOf(const QString& id);
-    void onFinished(RunResultPtr result);
-    void onFailed(const QString& message);
-    void onCancelled();
-    void openModelDialog();
-    void addDatasetDialog();
-    void openSessionDialog();
-    bool saveSessionDialog(bool forceAsk);
-    void exportFigureDialog();
-    void exportMetricsDialog();
-    void copyMetrics();
-    void rememberRecent(const QString& path);
-    void rebuildRecentMenu();
-    QCustomPlot* focusedPlot() const;
+    void setStatus(const QString& text, bool error = false, const QString& details = QString());
+    void showTitle();
 
     MainWindowOptions options_;
-    AnalysisRunner* runner_;
-    Workspace* session_;
-    RunResultPtr result_;
-    RunConfig config_;
-    bool configReady_ = false;
-    bool rerunPending_ = false;
-    double pendingThreshold_;
-    QString sessionPath_;
-    // The curves drawn, in order: (method, OOD dataset index).
-    std::vector<std::pair<std::string, std::size_t>> curveKeys_;
-    QCustomPlot* lastPlot_ = nullptr;
+    Workspace* workspace_;
+    RunController* run_;
+    SessionActions* sessionActions_ = nullptr;
+    ExportActions* exportActions_ = nullptr;
 
-    MethodListWidget* methodList_ = nullptr;
-    MethodParamsEditor* paramsEditor_ = nullptr;
-    HistogramView* histogram_ = nullptr;
-    RocView* roc_ = nullptr;
-    PrView* pr_ = nullptr;
-    QSpinBox* binsSpin_ = nullptr;
-    QCheckBox* densityCheck_ = nullptr;
-    QSplitter* plotSplitter_ = nullptr;
-    QSplitter* curveSplitter_ = nullptr;
+    ScorePlotsPanel* plots_ = nullptr;
+    MethodsPanel* methodsPanel_ = nullptr;
     QTabWidget* centralTabs_ = nullptr;
     ThresholdPanel* thresholdPanel_ = nullptr;
     DatasetsPanel* datasetsPanel_ = nullptr;
     ModelPanel* modelPanel_ = nullptr;
     ExplorePanel* explorePanel_ = nullptr;
-    MetricsTableModel* metricsModel_ = nullptr;
-    QSortFilterProxyModel* metricsProxy_ = nullptr;
-    QTableView* metricsView_ = nullptr;
+    MetricsPanel* metricsPanel_ = nullptr;
     RunProgressWidget* progress_ = nullptr;
     QLabel* statusLabel_ = nullptr;
     QMenu* recentMenu_ = nullptr;
@@ -227,7 +180,6 @@ private:
     QAction* saveSessionAsAction_ = nullptr;
     QAction* exportFigureAction_ = nullptr;
     QAction* exportMetricsAction_ = nullptr;
-    QAction* copyMetricsAction_ = nullptr;
     QAction* logCountsAction_ = nullptr;
     QAction* densityAction_ = nullptr;
     QAction* overlayAction_ = nullptr;

@@ -2,6 +2,7 @@
 #include "docks/DatasetsPanel.h"
 
 #include "datasets/Dataset.h"
+#include "workspace/Workspace.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -29,7 +30,7 @@ QString roleLabel(DatasetRole role)
 
 } // namespace
 
-DatasetsPanel::DatasetsPanel(QWidget* parent) : QWidget(parent)
+DatasetsPanel::DatasetsPanel(Workspace* workspace, QWidget* parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("datasetsPanel"));
     table_ = new QTableWidget(0, ColumnCount, this);
@@ -56,10 +57,19 @@ DatasetsPanel::DatasetsPanel(QWidget* parent) : QWidget(parent)
     layout->addLayout(buttons);
 
     connect(add_, &QPushButton::clicked, this, &DatasetsPanel::addRequested);
-    connect(remove_, &QPushButton::clicked, this, [this]() {
+    connect(remove_, &QPushButton::clicked, workspace, [this, workspace]() {
         if (selectedRow() >= 0)
-            emit removeRequested(selectedRow());
+            workspace->removeDataset(selectedRow());
     });
+    connect(workspace, &Workspace::configChanged, this, [this, workspace]() { setDatasets(workspace->config().datasets); });
+    connect(workspace, &Workspace::resultChanged, this, [this, workspace]() {
+        // A partial result's pending sets say "not extracted yet"; their rows keep the run's progress.
+        const RunResultPtr r = workspace->result();
+        if (r && !r->partial)
+            for (std::size_t i = 0; i < r->datasets.size(); ++i)
+                setSummary(static_cast<int>(i), r->datasets[i]);
+    });
+    setDatasets(workspace->config().datasets);
     connect(table_, &QTableWidget::itemSelectionChanged, this, [this]() { remove_->setEnabled(selectedRow() >= 0); });
 }
 

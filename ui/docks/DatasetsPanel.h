@@ -15,19 +15,21 @@ class QTableWidget;
 
 namespace oodlens::ui {
 
+class Workspace;
+
 // The datasets of the analysis, one row each: name, role, kind, image count, skipped count and a
 // status (queued, per-dataset progress with time left, done, from the cache, or the error of
-// that dataset, in red, beside it). An error in one dataset never hides the others.
+// that dataset, in red, beside it). An error in one dataset never hides the others. The rows
+// follow the Workspace's analysis, and a finished result fills them in; Remove edits the
+// Workspace, Add asks for a dialog (addRequested).
 class DatasetsPanel : public QWidget {
     Q_OBJECT
 
 public:
     enum Column { NameColumn, RoleColumn, KindColumn, ImagesColumn, SkippedColumn, StatusColumn, ColumnCount };
 
-    explicit DatasetsPanel(QWidget* parent = nullptr);
+    explicit DatasetsPanel(Workspace* workspace, QWidget* parent = nullptr);
 
-    // Lists `specs`; rows of datasets listed before keep their kind, counts and status.
-    void setDatasets(const std::vector<DatasetSpec>& specs);
     // A dataset finished (or failed) extracting.
     void setSummary(int dataset, const DatasetSummary& summary);
     // A progress report of the run ("extracting NAME", done, total): updates NAME's row.
@@ -49,7 +51,6 @@ public:
 
 signals:
     void addRequested();
-    void removeRequested(int row);
 
 private:
     struct RowState {
@@ -60,6 +61,8 @@ private:
         EtaEstimator eta;
         QElapsedTimer clock;
     };
+    // Lists `specs`; rows of datasets listed before keep their kind, counts and status.
+    void setDatasets(const std::vector<DatasetSpec>& specs);
     static QString key(const std::string& path, DatasetRole role);
     void updateRow(int row);
 

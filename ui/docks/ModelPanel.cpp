@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "docks/ModelPanel.h"
 
+#include "workspace/Workspace.h"
+
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QLabel>
@@ -15,7 +17,7 @@ const char* const kFields[] = {"Classes", "Feature dim", "Head", "Feature source
 
 } // namespace
 
-ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent)
+ModelPanel::ModelPanel(Workspace* workspace, QWidget* parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("modelPanel"));
     path_ = new QLabel(tr("No model"), this);
@@ -38,6 +40,20 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent)
     layout->addWidget(open_, 0, Qt::AlignLeft);
     layout->addStretch(1);
     connect(open_, &QPushButton::clicked, this, &ModelPanel::openRequested);
+    // The details stay while they describe the configured model (a loaded result of it).
+    auto showConfigured = [this, workspace]() {
+        const RunResultPtr r = workspace->result();
+        if (!r || r->model.path != workspace->config().modelPath)
+            setModelPath(QString::fromStdString(workspace->config().modelPath));
+    };
+    connect(workspace, &Workspace::configChanged, this, showConfigured);
+    connect(workspace, &Workspace::resultChanged, this, [this, workspace, showConfigured]() {
+        if (const RunResultPtr r = workspace->result())
+            setInfo(r->model);
+        else
+            showConfigured();
+    });
+    showConfigured();
 }
 
 void ModelPanel::setField(const QString& name, const QString& value)

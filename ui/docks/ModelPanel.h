@@ -11,17 +11,17 @@ class QPushButton;
 
 namespace oodlens::ui {
 
+class Workspace;
+
 // The model of the analysis: its file, and once a run has loaded it, what the engine found in
-// it (classes, feature dimension, head, where the features come from, the sidecar).
+// it (classes, feature dimension, head, where the features come from, the sidecar). Follows the
+// Workspace: its model path, and the model of its result.
 class ModelPanel : public QWidget {
     Q_OBJECT
 
 public:
-    explicit ModelPanel(QWidget* parent = nullptr);
+    explicit ModelPanel(Workspace* workspace, QWidget* parent = nullptr);
 
-    // A model chosen but not loaded yet: shows the path, clears the details.
-    void setModelPath(const QString& path);
-    void setInfo(const ModelInfo& info);
     // The value shown in row `field` ("Classes", "Feature dim", "Head", ...).
     QString field(const QString& name) const;
 
@@ -29,6 +29,9 @@ signals:
     void openRequested();
 
 private:
+    // A model chosen but not loaded yet: shows the path, clears the details.
+    void setModelPath(const QString& path);
+    void setInfo(const ModelInfo& info);
     void setField(const QString& name, const QString& value);
 
     QLabel* path_;

@@ -226,7 +226,7 @@ void ThresholdPanel::setFromPreset(double threshold, const QString& what)
 void ThresholdPanel::applyTpr95()
 {
     if (const RunResultPtr r = session_->result())
-        setFromPreset(thresholdAtIdTpr95(*r, session_->currentMethod().toStdString()), tpr95_->text());
+        setFromPreset(session_->thresholdAtIdTpr95(session_->currentMethod()), tpr95_->text());
 }
 
 void ThresholdPanel::applyYouden()

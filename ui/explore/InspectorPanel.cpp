@@ -88,31 +88,6 @@ bool InspectorPanel::hasImage() const
     return !image_->pixmap().isNull();
 }
 
-const ScoreDistribution& InspectorPanel::idDistribution(const std::string& method)
-{
-    auto it = id_.find(method);
-    if (it == id_.end()) {
-        const RunResultPtr r = session_->result();
-        it = id_.emplace(method, ScoreDistribution(r->scoresOf(method, static_cast<std::size_t>(r->idIndex)))).first;
-    }
-    return it->second;
-}
-
-double InspectorPanel::threshold95(const std::string& method)
-{
-    auto it = threshold95_.find(method);
-    if (it == threshold95_.end()) {
-        const RunResultPtr r = session_->result();
-        double t = std::nan("");
-        try {
-            t = thresholdAtIdTpr(r->scoresOf(method, static_cast<std::size_t>(r->idIndex)), 0.95);
-        } catch (const Error&) {
-        }
-        it = threshold95_.emplace(method, t).first;
-    }
-    return it->second;
-}
-
 const DecompositionReference* InspectorPanel::decomposition(const std::string& method)
 {
     auto it = decompositions_.find(method);
@@ -126,14 +101,20 @@ const DecompositionReference* InspectorPanel::decomposition(const std::string& m
     return &it->second;
 }
 
+double InspectorPanel::idPercentile(const std::string& method, double value) const
+{
+    const RunResultPtr r = session_->result();
+    return r->idIndex < 0 ? std::nan("")
+                          : session_->thresholdIndex(QString::fromStdString(method))
+                                .percentile(static_cast<std::size_t>(r->idIndex), value);
+}
+
 void InspectorPanel::refresh()
 {
     tree_->clear();
     const RunResultPtr r = session_ ? session_->result() : nullptr;
     if (r.get() != cachedFor_) {
         cachedFor_ = r.get();
-        id_.clear();
-        threshold95_.clear();
         decompositions_.clear();
     }
     const ImageRef ref = session_ ? session_->currentImage() : ImageRef();
@@ -187,7 +168,7 @@ void InspectorPanel::refresh()
             }
             const double v = s[row];
             const bool isCurrent = info.id == current;
-            const double t = isCurrent ? session_->threshold() : threshold95(info.id);
+            const double t = isCurrent ? session_->threshold() : session_->thresholdAtIdTpr95(QString::fromStdString(info.id));
             QString decision;
             if (!std::isnan(t)) {
                 const bool flagged = std::isnan(v) || v < t;
@@ -196,7 +177,7 @@ void InspectorPanel::refresh()
                                       : tr(" at 95%-ID-TPR threshold %1").arg(number(t)));
             }
             auto* item = new QTreeWidgetItem(
-                tree_, {methodDisplayLabel(info.id), number(v), percent(idDistribution(info.id).percentile(v)), decision});
+                tree_, {methodDisplayLabel(info.id), number(v), percent(idPercentile(info.id, v)), decision});
             item->setData(0, Qt::UserRole, QString::fromStdString(info.id));
             if (isCurrent)
                 for (int c = 0; c < 4; ++c) {

@@ -43,8 +43,8 @@ public Q_SLOTS:
 
 private:
     void showImage();
-    const ScoreDistribution& idDistribution(const std::string& method);
-    double threshold95(const std::string& method);
+    // Where `value` sits among the ID set's scores of `method` (the Workspace's sorted index).
+    double idPercentile(const std::string& method, double value) const;
     const DecompositionReference* decomposition(const std::string& method);
 
     QPointer<Workspace> session_;
@@ -55,8 +55,6 @@ private:
     QTreeWidget* tree_ = nullptr;
     // Per-result caches, dropped when the result changes.
     const RunResult* cachedFor_ = nullptr;
-    std::map<std::string, ScoreDistribution> id_;
-    std::map<std::string, double> threshold95_;
     std::map<std::string, DecompositionReference> decompositions_;
 };
 

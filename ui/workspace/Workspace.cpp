@@ -1,19 +1,116 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "workspace/Workspace.h"
 
+#include "metrics/SortedScores.h"
+
 #include <cmath>
 
 namespace oodlens::ui {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Whether an image of `from` is the same image in `to`: its dataset kept its index and features
+// (a run's partial results and its final one share them; a rescore keeps them).
+bool sameImage(const RunResult* from, const RunResult* to, const ImageRef& image)
+{
+    if (!from || !to || !image.isValid())
+        return false;
+    const auto d = static_cast<std::size_t>(image.dataset);
+    return d < from->features.size() && d < to->features.size() && from->features[d] &&
+           from->features[d] == to->features[d] && static_cast<std::size_t>(image.row) < to->features[d]->rows;
+}
+
+const std::vector<double>& idScoresOf(const RunResult* r, const std::string& method)
+{
+    static const std::vector<double> none;
+    return r && r->idIndex >= 0 ? r->scoresOf(method, static_cast<std::size_t>(r->idIndex)) : none;
+}
+
+} // namespace
 
 Workspace::Workspace(QObject* parent) : QObject(parent)
 {
     qRegisterMetaType<ImageRef>("oodlens::ui::ImageRef");
 }
 
+// --- The analysis being edited -------------------------------------------------------------------
+
+void Workspace::setConfig(RunConfig config)
+{
+    const bool otherModel = config.modelPath != config_.modelPath;
+    config_ = std::move(config);
+    configured_ = true;
+    if (otherModel && result_ && result_->model.path != config_.modelPath)
+        setResult(nullptr);
+    emit configChanged();
+}
+
+void Workspace::setModelPath(const QString& path)
+{
+    const std::string p = path.toStdString();
+    configured_ = true;
+    if (p == config_.modelPath)
+        return;
+    config_.modelPath = p;
+    if (result_ && result_->model.path != p)
+        setResult(nullptr);
+    emit modelPathChanged(path);
+    emit configChanged();
+}
+
+DatasetAddition Workspace::addDataset(const DatasetSpec& spec)
+{
+    DatasetAddition added = config_.addDataset(spec);
+    if (!added.added)
+        return added;
+    configured_ = true;
+    emit datasetsChanged();
+    emit configChanged();
+    return added;
+}
+
+void Workspace::removeDataset(int index)
+{
+    if (index < 0 || !config_.removeDataset(static_cast<std::size_t>(index)))
+        return;
+    emit datasetsChanged();
+    emit datasetRemoved(index);
+    emit configChanged();
+}
+
+void Workspace::setMethods(const std::vector<std::string>& methods)
+{
+    if (methods == config_.methods)
+        return;
+    config_.methods = methods;
+    emit methodsChanged();
+    emit configChanged();
+}
+
+void Workspace::setParam(const QString& key, double value)
+{
+    ScoreParams next = config_.params;
+    next.set(key.toStdString(), value);
+    if (next == config_.params)
+        return;
+    config_.params = std::move(next);
+    emit paramsChanged();
+    emit configChanged();
+}
+
+// --- The result on screen ------------------------------------------------------------------------
+
 const std::vector<double>& Workspace::currentScores(std::size_t dataset) const
 {
     static const std::vector<double> none;
     return result_ ? result_->scoresOf(method_.toStdString(), dataset) : none;
+}
+
+bool Workspace::hasScores(const QString& method) const
+{
+    return result_ && result_->scores.count(method.toStdString()) > 0;
 }
 
 bool Workspace::isFlagged(const ImageRef& image) const
@@ -38,23 +135,48 @@ const ThresholdIndex& Workspace::thresholdIndex(const QString& method) const
     return *it->second;
 }
 
-namespace {
-
-// Whether an image of `from` is the same image in `to`: its dataset kept its index and features
-// (a run's partial results and its final one share them; a rescore keeps them).
-bool sameImage(const RunResult* from, const RunResult* to, const ImageRef& image)
+double Workspace::idAcceptance() const
 {
-    if (!from || !to || !image.isValid())
-        return false;
-    const auto d = static_cast<std::size_t>(image.dataset);
-    return d < from->features.size() && d < to->features.size() && from->features[d] &&
-           from->features[d] == to->features[d] && static_cast<std::size_t>(image.row) < to->features[d]->rows;
+    if (!result_ || result_->idIndex < 0 || method_.isEmpty())
+        return kNaN;
+    return currentThresholdIndex().acceptance(static_cast<std::size_t>(result_->idIndex), threshold_);
 }
 
-} // namespace
+double Workspace::thresholdAtIdAcceptance(const QString& method, double share) const
+{
+    if (!result_ || result_->idIndex < 0 || std::isnan(share))
+        return kNaN;
+    return thresholdIndex(method).thresholdForAcceptance(static_cast<std::size_t>(result_->idIndex), share);
+}
+
+double Workspace::thresholdAtIdTpr95(const QString& method) const
+{
+    return thresholdAtIdAcceptance(method, kIdTpr95);
+}
+
+double Workspace::startingThreshold(const QString& method, double carry, double keep) const
+{
+    if (!hasScores(method))
+        return kNaN;
+    if (std::isfinite(keep))
+        return keep;
+    double t = std::isfinite(carry) ? thresholdAtIdAcceptance(method, carry) : kNaN;
+    if (!std::isfinite(t))
+        t = thresholdAtIdTpr95(method);
+    return t;
+}
 
 void Workspace::setResult(RunResultPtr result)
 {
+    const double carry = idAcceptance();
+    // The same ID scores of the current method (the rest of a run after a partial result, a
+    // rescore that did not touch it): the threshold stays exactly where the user put it.
+    const std::string shown = method_.toStdString();
+    const std::vector<double>& before = idScoresOf(result_.get(), shown);
+    const bool sameIdScores = result && result_ && result->idIndex == result_->idIndex && !before.empty() &&
+                              idScoresOf(result.get(), shown) == before;
+    const double keep = sameIdScores ? threshold_ : kNaN;
+
     const RunResultPtr old = std::move(result_);
     result_ = std::move(result);
     indices_.clear();
@@ -67,7 +189,24 @@ void Workspace::setResult(RunResultPtr result)
             selection_.clear();
             break;
         }
+
+    const QString oldMethod = method_;
+    if (method_.isEmpty() && result_ && !result_->methods.empty())
+        method_ = QString::fromStdString(result_->methods.front());
+    const double oldThreshold = threshold_;
+    double t = startingThreshold(method_, carry, keep);
+    if (result_ && std::isfinite(pendingThreshold_)) {
+        t = pendingThreshold_;
+        pendingThreshold_ = kNaN;
+    }
+    if (std::isfinite(t))
+        threshold_ = t;
+
     emit resultChanged();
+    if (method_ != oldMethod)
+        emit currentMethodChanged(method_);
+    if (threshold_ != oldThreshold)
+        emit thresholdChanged(threshold_);
     emit currentImageChanged(current_);
     emit selectionChanged();
 }
@@ -76,8 +215,16 @@ void Workspace::setCurrentMethod(const QString& method)
 {
     if (method == method_)
         return;
+    // Keep the operating point: the same share of ID images accepted.
+    const double carry = idAcceptance();
     method_ = method;
+    const double oldThreshold = threshold_;
+    const double t = startingThreshold(method_, carry, kNaN);
+    if (std::isfinite(t))
+        threshold_ = t;
     emit currentMethodChanged(method_);
+    if (threshold_ != oldThreshold)
+        emit thresholdChanged(threshold_);
 }
 
 void Workspace::setThreshold(double threshold)

@@ -2,14 +2,18 @@
 #pragma once
 #include "workspace/ResultMetaTypes.h"
 #include "metrics/ThresholdIndex.h"
+#include "run/RunConfig.h"
 
 #include <QObject>
 #include <QString>
 #include <QVector>
 
 #include <cstddef>
+#include <limits>
 #include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace oodlens::ui {
 
@@ -23,17 +27,44 @@ struct ImageRef {
     bool operator!=(const ImageRef& o) const { return !(*this == o); }
 };
 
-// The state every view shares, so that they stay in sync without knowing each other: the current
-// result, the method being looked at, the one decision threshold (accept as ID when
-// score >= threshold, in the current method's units), the image being inspected and the selection.
-// Views read it and call the setters; every setter emits its signal only when the value changes.
-// Lives on the GUI thread.
+// The one owner of the state every view shares, so that they stay in sync without knowing each
+// other: the editable analysis (the RunConfig the next run does: model, datasets, checked
+// methods, parameters), the current result, the method being looked at, the one decision
+// threshold (accept as ID when score >= threshold, in the current method's units), the image
+// being inspected and the selection. Views and docks read it, call its setters and follow its
+// signals; nobody else keeps a copy. Every setter emits its signals only when something changed,
+// after the whole change is made (a handler always reads a consistent state). Lives on the GUI
+// thread.
+//
+// The threshold follows the data the way a user expects the operating point to: a new result
+// keeps it exactly when the current method's ID scores did not change (the rest of a run after a
+// partial result, a rescore of another method), else keeps the share of ID images accepted; a
+// method switch keeps that share too; with nothing to carry it starts at 95% ID TPR.
 class Workspace : public QObject {
     Q_OBJECT
 
 public:
     explicit Workspace(QObject* parent = nullptr);
 
+    // --- The analysis being edited -------------------------------------------------------------
+    const RunConfig& config() const { return config_; }
+    // Whether a whole analysis was set (setConfig) or edited; before that the config only holds
+    // the checked methods, and the window asks its factory (the demo) for the rest.
+    bool isConfigured() const { return configured_; }
+    // Replaces the whole analysis (a session opened, the demo set up); emits configChanged only.
+    void setConfig(RunConfig config);
+    // A different model clears the result: the previous model's plots must not stay on screen.
+    void setModelPath(const QString& path);
+    // Adds a dataset under RunConfig::addDataset's rules (a second ID set replaces the first,
+    // names unique per role, no path twice); emits datasetsChanged when it was added.
+    DatasetAddition addDataset(const DatasetSpec& spec);
+    void removeDataset(int index);
+    // The methods the next run scores (the checked ones).
+    void setMethods(const std::vector<std::string>& methods);
+    // One score parameter ("energy.T").
+    void setParam(const QString& key, double value);
+
+    // --- The result on screen ------------------------------------------------------------------
     RunResultPtr result() const { return result_; }
     QString currentMethod() const { return method_; }
     double threshold() const { return threshold_; }
@@ -42,21 +73,43 @@ public:
 
     // Scores of the current method on one dataset of the current result (empty if none).
     const std::vector<double>& currentScores(std::size_t dataset) const;
+    // Whether the current result has scores of `method`.
+    bool hasScores(const QString& method) const;
     // Whether an image is flagged as OOD at the current threshold (score < threshold; NaN is flagged).
     bool isFlagged(const ImageRef& image) const;
     // `method`'s scores of the current result sorted once (built on first use, dropped with the
     // result), so that every view answers a threshold move with binary searches.
     const ThresholdIndex& thresholdIndex(const QString& method) const;
     const ThresholdIndex& currentThresholdIndex() const { return thresholdIndex(method_); }
+    // The share of the ID set the current method accepts at the threshold; NaN without one.
+    double idAcceptance() const;
+    // `method`'s threshold accepting `share` of the ID set (NaN when it has no ID scores): how
+    // another method is read at the same operating point.
+    double thresholdAtIdAcceptance(const QString& method, double share) const;
+    // The threshold at 95% ID TPR of `method` (BinaryMetrics::threshold95); NaN without scores.
+    double thresholdAtIdTpr95(const QString& method) const;
+
+    // The threshold the next result applies (a reopened session's), instead of the carried one.
+    void setPendingThreshold(double threshold) { pendingThreshold_ = threshold; }
 
 public Q_SLOTS:
-    void setResult(RunResultPtr result);
+    // Shows `result` (nullptr clears the views); the threshold follows as described above.
+    void setResult(oodlens::RunResultPtr result);
+    // Unknown ids are kept (the view says it is not scored); the threshold keeps the ID share.
     void setCurrentMethod(const QString& method);
     void setThreshold(double threshold);
-    void setCurrentImage(ImageRef image);
-    void setSelection(const QVector<ImageRef>& images);
+    void setCurrentImage(oodlens::ui::ImageRef image);
+    void setSelection(const QVector<oodlens::ui::ImageRef>& images);
 
 Q_SIGNALS:
+    // Any change of the analysis: replaced, or edited (then the specific signal below comes first).
+    void configChanged();
+    void modelPathChanged(const QString& path);
+    void datasetsChanged();
+    void datasetRemoved(int index);
+    void methodsChanged();
+    void paramsChanged();
+
     void resultChanged();
     void currentMethodChanged(const QString& method);
     void thresholdChanged(double threshold);
@@ -64,9 +117,16 @@ Q_SIGNALS:
     void selectionChanged();
 
 private:
+    // The threshold a view of `method` starts at: `keep` when finite, else the one accepting
+    // `carry` of the ID set, else the one at 95% ID TPR; NaN when `method` has no ID scores.
+    double startingThreshold(const QString& method, double carry, double keep) const;
+
+    RunConfig config_;
+    bool configured_ = false;
     RunResultPtr result_;
     QString method_;
     double threshold_ = 0;
+    double pendingThreshold_ = std::numeric_limits<double>::quiet_NaN();
     ImageRef current_;
     QVector<ImageRef> selection_;
     mutable std::map<QString, std::shared_ptr<const ThresholdIndex>> indices_;
