@@ -41,6 +41,8 @@
 #include <QTimer>
 #include <QToolBar>
 
+#include <algorithm>
+
 namespace oodlens::ui {
 
 namespace {
@@ -300,7 +302,6 @@ void MainWindow::connectRuns()
     connect(run_, &RunController::runFinished, this, &MainWindow::runFinished);
     connect(run_, &RunController::runFailed, this, &MainWindow::runFailed);
     connect(run_, &RunController::runCancelled, this, &MainWindow::runCancelled);
-    runAction_->setEnabled(true);
     cancelAction_->setEnabled(false);
 }
 
@@ -343,12 +344,9 @@ void MainWindow::closeEvent(QCloseEvent* event)
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
-    if (event->mimeData()->hasUrls())
-        for (const QUrl& url : event->mimeData()->urls())
-            if (url.isLocalFile()) {
-                event->acceptProposedAction();
-                return;
-            }
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (std::any_of(urls.begin(), urls.end(), [](const QUrl& url) { return url.isLocalFile(); }))
+        return event->acceptProposedAction();
     QMainWindow::dragEnterEvent(event);
 }
 
@@ -384,31 +382,10 @@ void MainWindow::showTitle()
                             oodNames.join(QStringLiteral(", "))));
 }
 
-// --- Shortcuts to the workspace and the controllers ------------------------------------------------
-
-AnalysisRunner* MainWindow::runner() const { return run_->runner(); }
-bool MainWindow::isRunning() const { return run_->isRunning(); }
-RunResultPtr MainWindow::result() const { return workspace_->result(); }
-QString MainWindow::currentMethod() const { return workspace_->currentMethod(); }
-const RunConfig& MainWindow::config() const { return workspace_->config(); }
-HistogramView* MainWindow::histogramPlot() const { return plots_->histogram(); }
-RocView* MainWindow::rocPlot() const { return plots_->roc(); }
-PrView* MainWindow::prPlot() const { return plots_->pr(); }
-QSpinBox* MainWindow::binsSpin() const { return plots_->binsSpin(); }
-MetricsTableModel* MainWindow::metricsModel() const { return metricsPanel_->metricsModel(); }
-QTableView* MainWindow::metricsView() const { return metricsPanel_; }
-MethodListWidget* MainWindow::methodList() const { return methodsPanel_->list(); }
-MethodParamsEditor* MainWindow::paramsEditor() const { return methodsPanel_->paramsEditor(); }
-QString MainWindow::statusText() const { return statusLabel_->text(); }
-bool MainWindow::addDataset(const DatasetSpec& spec) { return sessionActions_->addDataset(spec); }
-void MainWindow::setParam(const QString& key, double value) { workspace_->setParam(key, value); }
-bool MainWindow::saveSession(const QString& path) { return sessionActions_->saveSession(path); }
-bool MainWindow::openSession(const QString& path) { return sessionActions_->openSession(path); }
-QString MainWindow::metricsText() const { return metricsPanel_->metricsText(); }
-bool MainWindow::exportMetrics(const QString& path) { return exportActions_->exportMetrics(path); }
-bool MainWindow::startRun() { return run_->startRun(); }
-void MainWindow::cancelRun() { run_->cancelRun(); }
-void MainWindow::setResult(RunResultPtr result) { run_->showResult(std::move(result)); }
+QString MainWindow::statusText() const
+{
+    return statusLabel_->text();
+}
 
 bool MainWindow::setCurrentMethod(const QString& id)
 {

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "app/ExportActions.h"
+#include "app/SessionActions.h"
+#include "docks/MethodsPanel.h"
+#include "docks/MetricsPanel.h"
+#include "plots/ScorePlotsPanel.h"
 #include "workspace/ResultMetaTypes.h"
+#include "workspace/RunController.h"
+#include "workspace/Workspace.h"
 
 #include <QMainWindow>
 #include <QString>
@@ -77,27 +84,27 @@ public:
     RunController* runController() const { return run_; }
     SessionActions* sessionActions() const { return sessionActions_; }
     ExportActions* exportActions() const { return exportActions_; }
-    AnalysisRunner* runner() const;
-    bool isRunning() const;
-    RunResultPtr result() const;
-    QString currentMethod() const;
+    AnalysisRunner* runner() const { return run_->runner(); }
+    bool isRunning() const { return run_->isRunning(); }
+    RunResultPtr result() const { return workspace_->result(); }
+    QString currentMethod() const { return workspace_->currentMethod(); }
     // False when `id` is not a known method.
     bool setCurrentMethod(const QString& id);
     // The analysis as configured now (what the next run will do).
-    const RunConfig& config() const;
+    const RunConfig& config() const { return workspace_->config(); }
 
     ScorePlotsPanel* plotsPanel() const { return plots_; }
-    HistogramView* histogramPlot() const;
-    RocView* rocPlot() const;
-    PrView* prPlot() const;
-    QSpinBox* binsSpin() const;
+    HistogramView* histogramPlot() const { return plots_->histogram(); }
+    RocView* rocPlot() const { return plots_->roc(); }
+    PrView* prPlot() const { return plots_->pr(); }
+    QSpinBox* binsSpin() const { return plots_->binsSpin(); }
     ThresholdPanel* thresholdPanel() const { return thresholdPanel_; }
     MetricsPanel* metricsPanel() const { return metricsPanel_; }
-    MetricsTableModel* metricsModel() const;
-    QTableView* metricsView() const;
+    MetricsTableModel* metricsModel() const { return metricsPanel_->metricsModel(); }
+    QTableView* metricsView() const { return metricsPanel_; }
     MethodsPanel* methodsPanel() const { return methodsPanel_; }
-    MethodListWidget* methodList() const;
-    MethodParamsEditor* paramsEditor() const;
+    MethodListWidget* methodList() const { return methodsPanel_->list(); }
+    MethodParamsEditor* paramsEditor() const { return methodsPanel_->paramsEditor(); }
     DatasetsPanel* datasetsPanel() const { return datasetsPanel_; }
     ModelPanel* modelPanel() const { return modelPanel_; }
     ExplorePanel* explorePanel() const { return explorePanel_; }
@@ -114,20 +121,20 @@ public:
 
     // Shortcuts to what the docks, menus and drops do; the rest is reached through workspace(),
     // sessionActions() and exportActions().
-    bool addDataset(const DatasetSpec& spec);
-    void setParam(const QString& key, double value);
-    bool saveSession(const QString& path);
-    bool openSession(const QString& path);
+    bool addDataset(const DatasetSpec& spec) { return sessionActions_->addDataset(spec); }
+    void setParam(const QString& key, double value) { workspace_->setParam(key, value); }
+    bool saveSession(const QString& path) { return sessionActions_->saveSession(path); }
+    bool openSession(const QString& path) { return sessionActions_->openSession(path); }
     // The metrics as text (tab-separated, what Ctrl+C copies), and written through core's exporters.
-    QString metricsText() const;
-    bool exportMetrics(const QString& path);
+    QString metricsText() const { return metricsPanel_->metricsText(); }
+    bool exportMetrics(const QString& path) { return exportActions_->exportMetrics(path); }
 
 public slots:
     // Starts a run; false when one is already going on or the configuration cannot be built.
-    bool startRun();
-    void cancelRun();
+    bool startRun() { return run_->startRun(); }
+    void cancelRun() { run_->cancelRun(); }
     // Shows a result as a run's end does (RunController::showResult).
-    void setResult(oodlens::RunResultPtr result);
+    void setResult(oodlens::RunResultPtr result) { run_->showResult(std::move(result)); }
 
 signals:
     void runStarted();

@@ -96,6 +96,9 @@ private slots:
         Workspace session;
         ExplorePanel panel(&session);
         session.setResult(r);
+        // The gallery makes its first tile current as the result arrives; with no image picked
+        // and none selected there is nothing to export.
+        session.setCurrentImage(ImageRef());
         const QString file = dir_.filePath(QStringLiteral("selection.csv"));
         QVERIFY(!panel.exportSelectionCsv(file).isEmpty()); // nothing selected
         const QVector<ImageRef> picked{{r->idIndex, 4}, {int(r->oodIndices[0]), 9}};
