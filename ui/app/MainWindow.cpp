@@ -165,7 +165,7 @@ void MainWindow::buildLayout()
     centralTabs_ = new QTabWidget(this);
     centralTabs_->setObjectName(QStringLiteral("centralTabs"));
     centralTabs_->setDocumentMode(true);
-    centralTabs_->addTab(plots_, tr("Pipeline"));
+    centralTabs_->addTab(plots_, tr("Analysis"));
     explorePanel_ = new ExplorePanel(workspace_, this);
     // In a scroll area, so that the explorer's minimum size never forces the window's.
     auto* exploreScroll = new QScrollArea(this);
@@ -255,7 +255,7 @@ void MainWindow::buildMenus()
     file->addAction(quitAction_);
     sessionActions_->setRecentMenu(recentMenu_);
 
-    QMenu* analysis = menuBar()->addMenu(tr("&Pipeline"));
+    QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
     analysis->addActions({runAction_, cancelAction_});
     analysis->addSeparator();
     analysis->addAction(bootstrapAction_);

@@ -18,7 +18,7 @@ class PrView;
 class RocView;
 class Workspace;
 
-// The "Pipeline" tab: the current method's score histogram (with its bins / density / log
+// The "Analysis" tab: the current method's score histogram (with its bins / density / log
 // options above it and the draggable threshold line) beside its ROC and precision-recall curves
 // with the operating point of the threshold. A view of the Workspace: it redraws when the result,
 // the current method or the checked methods change, moves the line and the operating points when
