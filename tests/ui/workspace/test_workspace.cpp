@@ -527,7 +527,13 @@ void TestWorkspace::guiThreadStaysResponsiveDuringARun()
     timer.stop();
     qInfo("run took %lld ms, %d timer ticks, longest gap between 10 ms ticks: %lld ms", clock.elapsed(), ticks, maxGap);
     QVERIFY(window.runner()->modelPasses() >= 2);
-    QVERIFY2(maxGap < 100, qPrintable(QStringLiteral("GUI thread blocked for %1 ms").arg(maxGap)));
+    // Work on the GUI thread would stall the timer for most of the run (the extraction alone is
+    // most of it). A fixed millisecond bound would be a timed test that a loaded or sanitised
+    // machine fails; the share of the run is not.
+    const qint64 run = clock.elapsed();
+    QVERIFY2(ticks >= 5, qPrintable(QStringLiteral("%1 timer ticks during a %2 ms run").arg(ticks).arg(run)));
+    QVERIFY2(maxGap < run / 4,
+             qPrintable(QStringLiteral("GUI thread blocked for %1 ms of a %2 ms run").arg(maxGap).arg(run)));
 }
 
 QTEST_MAIN(TestWorkspace)
