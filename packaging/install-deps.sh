@@ -4,11 +4,11 @@
 # everything is present it only checks (a second or two) and installs nothing.
 #
 #   packaging/install-deps.sh            everything (build, GUI, tests)
-#   packaging/install-deps.sh --headless core + CLI only (no Qt GUI modules), e.g. on GPU servers
+#   packaging/install-deps.sh --headless core + CLI and their tests only (no Qt), e.g. on GPU servers
 #   packaging/install-deps.sh --list     print the package list and exit
 set -euo pipefail
 
-build=(build-essential cmake ninja-build pkg-config)
+build=(build-essential cmake ninja-build pkg-config libgtest-dev)   # GoogleTest: the core and CLI tests, headless too
 core=(libtorch-dev libopenblas0-pthread libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev zlib1g-dev)
 gui=(qt6-base-dev qt6-svg-dev qt6-qpa-plugins libqcustomplot-dev libgl-dev fonts-dejavu-core xvfb xauth)
 tests=(python3 python3-numpy python3-torch python3-torchvision python3-sklearn)

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "features/Extraction.h"
 
-#include "model/Classifier.h"
-#include "datasets/Dataset.h"
 #include "common/Error.h"
 #include "common/Progress.h"
+#include "datasets/Dataset.h"
+#include "model/Classifier.h"
 
 #include <algorithm>
 #include <future>
@@ -18,6 +18,7 @@ struct Batch {
     std::vector<float> input;       // rows x C x H x W
     std::vector<std::size_t> items; // dataset indices of the rows that decoded
     std::vector<std::string> skipped;
+    int height = 0, width = 0; // output size of every row; 0 while no image so far has decoded
 };
 
 } // namespace
@@ -39,8 +40,8 @@ PreprocessSpec resolvePreprocess(PreprocessSpec spec, const Classifier& model)
     return spec;
 }
 
-void forEachBatch(const Dataset& data, const PreprocessSpec& specIn, const ExtractionOptions& options, ProgressSink* sink,
-                  const std::string& stage, const BatchFn& fn)
+void forEachBatch(const Dataset& data, const PreprocessSpec& specIn, const ExtractionOptions& options,
+                  ProgressSink* sink, const std::string& stage, const BatchFn& fn)
 {
     const std::size_t n = data.size();
     if (n == 0)
@@ -51,28 +52,32 @@ void forEachBatch(const Dataset& data, const PreprocessSpec& specIn, const Extra
     const std::size_t batchSize = static_cast<std::size_t>(std::max(1, options.batchSize));
 
     // The output size of the first readable image fixes the batch shape when the spec leaves it
-    // open; it is settled by the first prepared batch, before any later batch is started.
-    int height = spec.height, width = spec.width;
-    auto prepare = [&](std::size_t begin) {
+    // open. Each task gets the shape settled so far by value and returns the shape it used, so the
+    // prefetching thread and this one share nothing mutable: batch k + 1 starts from what batch k
+    // (or an earlier one) settled, and a batch with no readable image leaves the shape open.
+    auto prepare = [&data, n, batchSize, channels](std::size_t begin, PreprocessSpec shape) {
         Batch b;
         b.begin = begin;
         b.end = std::min(n, begin + batchSize);
         for (std::size_t i = b.begin; i < b.end; ++i) {
             try {
                 const ImageU8 img = data.image(i);
-                if (height == 0 || width == 0) {
-                    preprocessedSize(spec, img.height, img.width, height, width);
-                    spec.height = height;
-                    spec.width = width;
+                if (shape.height == 0 || shape.width == 0) {
+                    int height = 0, width = 0;
+                    preprocessedSize(shape, img.height, img.width, height, width);
+                    shape.height = height;
+                    shape.width = width;
                 }
-                const std::size_t block = static_cast<std::size_t>(channels) * height * width;
+                const std::size_t block = static_cast<std::size_t>(channels) * shape.height * shape.width;
                 b.input.resize(b.input.size() + block);
-                preprocessImage(img, spec, b.input.data() + b.input.size() - block);
+                preprocessImage(img, shape, b.input.data() + b.input.size() - block);
                 b.items.push_back(i);
             } catch (const std::exception& e) {
                 b.skipped.push_back(data.itemPath(i) + ": " + e.what());
             }
         }
+        b.height = shape.height;
+        b.width = shape.width;
         return b;
     };
 
@@ -80,17 +85,21 @@ void forEachBatch(const Dataset& data, const PreprocessSpec& specIn, const Extra
         sink->update(stage, 0, n);
     // Decode the next batch on another thread while the model runs on the current one; at most two
     // batches of decoded images exist at any time, whatever the dataset size.
-    std::future<Batch> next = std::async(std::launch::async, prepare, std::size_t(0));
+    std::future<Batch> next = std::async(std::launch::async, prepare, std::size_t(0), spec);
     for (std::size_t begin = 0; begin < n; begin += batchSize) {
         Batch batch = next.get();
+        if (spec.height == 0 || spec.width == 0) {
+            spec.height = batch.height;
+            spec.width = batch.width;
+        }
         if (batch.end < n)
-            next = std::async(std::launch::async, prepare, batch.end);
+            next = std::async(std::launch::async, prepare, batch.end, spec);
         if (sink && sink->isCancelRequested()) {
             if (next.valid())
                 next.wait();
             throw Cancelled();
         }
-        fn(batch.input.data(), batch.items, batch.skipped, channels, height, width);
+        fn(batch.input.data(), batch.items, batch.skipped, channels, batch.height, batch.width);
         if (sink)
             sink->update(stage, batch.end, n);
     }

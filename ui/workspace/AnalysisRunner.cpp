@@ -5,7 +5,7 @@
 
 namespace oodlens::ui {
 
-AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), worker_(new AnalysisWorker), thread_(new QThread)
+AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), thread_(new QThread), worker_(new AnalysisWorker)
 {
     qRegisterMetaType<RunResultPtr>("oodlens::RunResultPtr");
     qRegisterMetaType<DatasetSummary>("oodlens::DatasetSummary");

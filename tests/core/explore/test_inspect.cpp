@@ -5,7 +5,7 @@
 #include "explore/Inspect.h"
 #include "metrics/Metrics.h"
 
-#include <QtTest>
+#include "TestSupport.h"
 
 #include <algorithm>
 #include <cmath>
@@ -77,263 +77,266 @@ FeatureSet randomFeatureSet(std::mt19937& rng, std::size_t rows, int dim, int cl
 
 } // namespace
 
-class TestInspect : public QObject {
-    Q_OBJECT
+TEST(Inspect, percentileMatchesBruteForce)
+{
+    std::mt19937 rng(1);
+    const std::vector<double> ref = randomScores(rng, 500, 30, true);
+    const SortedScores dist(ref);
+    for (double v = -4; v <= 12; v += 0.25)
+        ASSERT_FUZZY_EQ(dist.percentile(v), brutePercentile(ref, v));
+    ASSERT_TRUE(std::isnan(dist.percentile(kNaN)));
+    ASSERT_TRUE(std::isnan(SortedScores(std::vector<double>{}).percentile(1.0)));
+}
 
-private slots:
-    void percentileMatchesBruteForce()
-    {
-        std::mt19937 rng(1);
-        const std::vector<double> ref = randomScores(rng, 500, 30, true);
-        const SortedScores dist(ref);
-        for (double v = -4; v <= 12; v += 0.25)
-            QCOMPARE(dist.percentile(v), brutePercentile(ref, v));
-        QVERIFY(std::isnan(dist.percentile(kNaN)));
-        QVERIFY(std::isnan(SortedScores(std::vector<double>{}).percentile(1.0)));
-    }
+TEST(Inspect, percentileCountsTiesAsBelow)
+{
+    const std::vector<double> ref{1, 2, 2, 2, 3};
+    ASSERT_FUZZY_EQ(percentileWithin(ref, 2.0), 0.8);
+    ASSERT_FUZZY_EQ(percentileWithin(ref, 3.0), 1.0);
+    ASSERT_FUZZY_EQ(percentileWithin(ref, 0.5), 0.0);
+    ASSERT_FUZZY_EQ(percentileWithin({5, 5, 5}, 5.0), 1.0);
+}
 
-    void percentileCountsTiesAsBelow()
-    {
-        const std::vector<double> ref{1, 2, 2, 2, 3};
-        QCOMPARE(percentileWithin(ref, 2.0), 0.8);
-        QCOMPARE(percentileWithin(ref, 3.0), 1.0);
-        QCOMPARE(percentileWithin(ref, 0.5), 0.0);
-        QCOMPARE(percentileWithin({5, 5, 5}, 5.0), 1.0);
-    }
-
-    void topProbabilitiesMatchSoftmax()
-    {
-        const std::vector<float> z{1.0f, 3.0f, -2.0f, 3.0f, 0.5f, 2.0f, 10.0f};
-        for (double t : {1.0, 2.5}) {
-            std::vector<double> p(z.size());
-            double sum = 0;
-            for (std::size_t c = 0; c < z.size(); ++c)
-                sum += p[c] = std::exp(z[c] / t);
-            for (double& x : p)
-                x /= sum;
-            std::vector<int> order(z.size());
-            std::iota(order.begin(), order.end(), 0);
-            std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return p[a] > p[b]; });
-            const auto top = topProbabilities(z.data(), static_cast<int>(z.size()), 5, t);
-            QCOMPARE(top.size(), std::size_t(5));
-            for (int k = 0; k < 5; ++k) {
-                QCOMPARE(top[k].cls, order[k]);
-                QVERIFY(std::fabs(top[k].probability - p[order[k]]) < 1e-12);
-            }
-        }
-        QCOMPARE(topProbabilities(z.data(), 3, 5).size(), std::size_t(3));
-        // Ties keep the lower class first.
-        const auto tied = topProbabilities(z.data(), 4, 2);
-        QCOMPARE(tied[0].cls, 1);
-        QCOMPARE(tied[1].cls, 3);
-    }
-
-    void ranksMatchBruteForce()
-    {
-        std::mt19937 rng(2);
-        const std::vector<double> a = randomScores(rng, 300, 15, true);
-        const std::vector<double> b = randomScores(rng, 300, 40, true);
-        const std::vector<double> ra = normalizedRanks(a);
-        const std::vector<double> diff = rankDifference(a, b);
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            if (std::isnan(a[i])) {
-                QVERIFY(std::isnan(ra[i]));
-                QVERIFY(std::isnan(diff[i]));
-                continue;
-            }
-            QVERIFY(std::fabs(ra[i] - bruteRank(a, i)) < 1e-12);
-            if (!std::isnan(b[i]))
-                QVERIFY(std::fabs(diff[i] - (bruteRank(a, i) - bruteRank(b, i))) < 1e-12);
-        }
-        QCOMPARE(normalizedRanks({7.0})[0], 0.5);
-        QVERIFY_THROWS_EXCEPTION(Error, rankDifference({1, 2}, {1}));
-    }
-
-    void thresholdAtTprMatchesMetrics()
-    {
-        std::mt19937 rng(3);
-        for (int trial = 0; trial < 20; ++trial) {
-            const std::vector<double> id = randomScores(rng, 50 + trial * 13, 10 + trial);
-            const std::vector<double> ood = randomScores(rng, 80, 12);
-            QCOMPARE(thresholdAtIdTpr(id, 0.95), computeMetrics(id, ood).threshold95);
-            // Brute force at another TPR: the highest ID value accepting at least that fraction.
-            double best = -std::numeric_limits<double>::infinity();
-            for (double t : id) {
-                const double accepted =
-                    double(std::count_if(id.begin(), id.end(), [t](double s) { return s >= t; })) / id.size();
-                if (accepted >= 0.8)
-                    best = std::max(best, t);
-            }
-            QCOMPARE(thresholdAtIdTpr(id, 0.8), best);
-        }
-        QVERIFY_THROWS_EXCEPTION(Error, thresholdAtIdTpr({kNaN}, 0.95));
-    }
-
-    void selectionSortsAndFilters_data()
-    {
-        QTest::addColumn<bool>("ascending");
-        QTest::addColumn<int>("trueClass");
-        QTest::addColumn<int>("predictedClass");
-        QTest::addColumn<int>("flag");
-        QTest::addColumn<bool>("restrict");
-        QTest::newRow("all, descending") << false << -1 << -1 << 0 << false;
-        QTest::newRow("all, ascending") << true << -1 << -1 << 0 << false;
-        QTest::newRow("true class 2") << false << 2 << -1 << 0 << false;
-        QTest::newRow("predicted 1, flagged") << true << -1 << 1 << 1 << false;
-        QTest::newRow("accepted") << false << -1 << -1 << 2 << false;
-        QTest::newRow("selection only") << true << -1 << -1 << 0 << true;
-        QTest::newRow("class 0, selection, accepted") << true << 0 << -1 << 2 << true;
-    }
-    void selectionSortsAndFilters()
-    {
-        QFETCH(bool, ascending);
-        QFETCH(int, trueClass);
-        QFETCH(int, predictedClass);
-        QFETCH(int, flag);
-        QFETCH(bool, restrict);
-        std::mt19937 rng(4);
-        std::vector<std::vector<double>> sortS, flagS;
-        std::vector<std::vector<int>> labels, preds;
-        for (std::size_t n : {120u, 90u}) {
-            sortS.push_back(randomScores(rng, n, 25, true));
-            flagS.push_back(randomScores(rng, n, 25, true));
-            std::vector<int> l(n), p(n);
-            for (std::size_t i = 0; i < n; ++i) {
-                l[i] = static_cast<int>(rng() % 4);
-                p[i] = static_cast<int>(rng() % 4);
-            }
-            labels.push_back(l);
-            preds.push_back(p);
-        }
-        ImageFilter f;
-        f.trueClass = trueClass;
-        f.predictedClass = predictedClass;
-        f.flag = static_cast<FlagFilter>(flag);
-        f.threshold = 0.5;
-        f.restrict = restrict;
-        for (std::size_t r = 0; r < 90; r += 3)
-            f.only.push_back({r % 2, r});
-        std::vector<ImageColumns> cols;
-        for (std::size_t d = 0; d < 2; ++d)
-            cols.push_back({d, &sortS[d], &flagS[d], &labels[d], &preds[d]});
-        const std::vector<ImageIndex> got = selectImages(cols, f, ascending);
-
-        // Brute force: every image passing every filter, then check order pairwise.
-        std::vector<ImageIndex> expected;
-        for (std::size_t d = 0; d < 2; ++d)
-            for (std::size_t r = 0; r < sortS[d].size(); ++r) {
-                if (trueClass >= 0 && labels[d][r] != trueClass)
-                    continue;
-                if (predictedClass >= 0 && preds[d][r] != predictedClass)
-                    continue;
-                const bool flagged = std::isnan(flagS[d][r]) || flagS[d][r] < 0.5;
-                if ((flag == 1 && !flagged) || (flag == 2 && flagged))
-                    continue;
-                if (restrict && std::find(f.only.begin(), f.only.end(), ImageIndex{d, r}) == f.only.end())
-                    continue;
-                expected.push_back({d, r});
-            }
-        std::vector<ImageIndex> sortedGot = got;
-        std::sort(sortedGot.begin(), sortedGot.end());
-        QCOMPARE(sortedGot.size(), expected.size());
-        QVERIFY(sortedGot == expected);
-        for (std::size_t i = 1; i < got.size(); ++i) {
-            const double a = sortS[got[i - 1].dataset][got[i - 1].row];
-            const double b = sortS[got[i].dataset][got[i].row];
-            if (std::isnan(a)) {
-                QVERIFY(std::isnan(b)); // NaN only at the end
-                continue;
-            }
-            if (!std::isnan(b))
-                QVERIFY(ascending ? a <= b : a >= b);
+TEST(Inspect, topProbabilitiesMatchSoftmax)
+{
+    const std::vector<float> z{1.0f, 3.0f, -2.0f, 3.0f, 0.5f, 2.0f, 10.0f};
+    for (double t : {1.0, 2.5}) {
+        std::vector<double> p(z.size());
+        double sum = 0;
+        for (std::size_t c = 0; c < z.size(); ++c)
+            sum += p[c] = std::exp(z[c] / t);
+        for (double& x : p)
+            x /= sum;
+        std::vector<int> order(z.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return p[a] > p[b]; });
+        const auto top = topProbabilities(z.data(), static_cast<int>(z.size()), 5, t);
+        ASSERT_EQ(top.size(), std::size_t(5));
+        for (int k = 0; k < 5; ++k) {
+            ASSERT_EQ(top[k].cls, order[k]);
+            ASSERT_TRUE(std::fabs(top[k].probability - p[order[k]]) < 1e-12);
         }
     }
+    ASSERT_EQ(topProbabilities(z.data(), 3, 5).size(), std::size_t(3));
+    // Ties keep the lower class first.
+    const auto tied = topProbabilities(z.data(), 4, 2);
+    ASSERT_EQ(tied[0].cls, 1);
+    ASSERT_EQ(tied[1].cls, 3);
+}
 
-    void decompositionFactorsMultiplyToScore_data()
-    {
-        QTest::addColumn<QString>("method");
-        for (const char* m : {"gradnorm", "exgrad", "l1_x_msp", "l2_x_energy"})
-            QTest::newRow(m) << QString::fromLatin1(m);
-    }
-    void decompositionFactorsMultiplyToScore()
-    {
-        QFETCH(QString, method);
-        const std::string m = method.toStdString();
-        std::mt19937 rng(5);
-        const FeatureSet id = randomFeatureSet(rng, 200, 16, 6);
-        const FeatureSet ood = randomFeatureSet(rng, 50, 16, 6);
-        ScoreParams params;
-        params.set("T", 2.0);
-        QVERIFY(isDecomposable(m));
-        const DecompositionReference ref(m, id, Head{}, params);
-        const std::vector<double> scores = computeScores(m, ood, Head{}, params);
-        std::vector<double> idFeature, idOutput;
-        for (std::size_t r = 0; r < id.rows; ++r) {
-            const Decomposition d = decompose(m, id, Head{}, params, r);
-            idFeature.push_back(d.featureTerm);
-            idOutput.push_back(d.outputTerm);
+TEST(Inspect, ranksMatchBruteForce)
+{
+    std::mt19937 rng(2);
+    const std::vector<double> a = randomScores(rng, 300, 15, true);
+    const std::vector<double> b = randomScores(rng, 300, 40, true);
+    const std::vector<double> ra = normalizedRanks(a);
+    const std::vector<double> diff = rankDifference(a, b);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::isnan(a[i])) {
+            ASSERT_TRUE(std::isnan(ra[i]));
+            ASSERT_TRUE(std::isnan(diff[i]));
+            continue;
         }
-        for (std::size_t r = 0; r < ood.rows; ++r) {
-            const FactorPercentiles p = ref.locate(ood, r);
-            QVERIFY2(std::fabs(p.score - scores[r]) <= 1e-9 * std::max(1.0, std::fabs(scores[r])),
-                     qPrintable(QStringLiteral("%1 vs %2").arg(p.score).arg(scores[r])));
-            QCOMPARE(p.featurePercentile, brutePercentile(idFeature, p.value.featureTerm));
-            QCOMPARE(p.outputPercentile, brutePercentile(idOutput, p.value.outputTerm));
+        ASSERT_TRUE(std::fabs(ra[i] - bruteRank(a, i)) < 1e-12);
+        if (!std::isnan(b[i])) {
+            ASSERT_TRUE(std::fabs(diff[i] - (bruteRank(a, i) - bruteRank(b, i))) < 1e-12);
         }
     }
+    ASSERT_FUZZY_EQ(normalizedRanks({7.0})[0], 0.5);
+    ASSERT_THROW(rankDifference({1, 2}, {1}), Error);
+}
 
-    void nonProductsAreNotDecomposable()
-    {
-        QVERIFY(!isDecomposable("mahalanobis"));
-        QVERIFY(!isDecomposable("feature_l1")); // a single factor
-        QVERIFY(!isDecomposable("gradterm"));
-        QVERIFY(!isDecomposable("no_such_method"));
-    }
-
-    void disagreementsMatchBruteForce()
-    {
-        std::mt19937 rng(6);
-        std::vector<std::vector<double>> a{randomScores(rng, 100, 30), randomScores(rng, 70, 30, true)};
-        std::vector<std::vector<double>> b{randomScores(rng, 100, 30), randomScores(rng, 70, 30, true)};
-        for (bool conflictOnly : {false, true}) {
-            const DisagreementReport rep = findDisagreements(a, b, 0, 0.9, conflictOnly, 0);
-            QCOMPARE(rep.thresholdA, thresholdAtIdTpr(a[0], 0.9));
-            QCOMPARE(rep.thresholdB, thresholdAtIdTpr(b[0], 0.9));
-            std::vector<double> pa, pb;
-            for (std::size_t d = 0; d < 2; ++d) {
-                pa.insert(pa.end(), a[d].begin(), a[d].end());
-                pb.insert(pb.end(), b[d].begin(), b[d].end());
-            }
-            std::size_t expectedRows = 0;
-            for (std::size_t d = 0, i = 0; d < 2; ++d)
-                for (std::size_t r = 0; r < a[d].size(); ++r, ++i) {
-                    const bool fa = std::isnan(a[d][r]) || a[d][r] < rep.thresholdA;
-                    const bool fb = std::isnan(b[d][r]) || b[d][r] < rep.thresholdB;
-                    expectedRows += !conflictOnly || fa != fb ? 1 : 0;
-                }
-            QCOMPARE(rep.rows.size(), expectedRows);
-            double previous = 2;
-            for (const Disagreement& x : rep.rows) {
-                const std::size_t i = x.image.dataset * 100 + x.image.row;
-                QCOMPARE(x.scoreA, pa[i]);
-                if (conflictOnly)
-                    QVERIFY(x.flaggedA != x.flaggedB);
-                if (std::isnan(x.rankDiff)) {
-                    previous = -1;
-                    continue;
-                }
-                QVERIFY(std::fabs(x.rankDiff - (bruteRank(pa, i) - bruteRank(pb, i))) < 1e-12);
-                QVERIFY(std::fabs(x.rankDiff) <= previous);
-                previous = std::fabs(x.rankDiff);
-            }
+TEST(Inspect, thresholdAtTprMatchesMetrics)
+{
+    std::mt19937 rng(3);
+    for (int trial = 0; trial < 20; ++trial) {
+        const std::vector<double> id = randomScores(rng, 50 + trial * 13, 10 + trial);
+        const std::vector<double> ood = randomScores(rng, 80, 12);
+        ASSERT_FUZZY_EQ(thresholdAtIdTpr(id, 0.95), computeMetrics(id, ood).threshold95);
+        // Brute force at another TPR: the highest ID value accepting at least that fraction.
+        double best = -std::numeric_limits<double>::infinity();
+        for (double t : id) {
+            const double accepted =
+                double(std::count_if(id.begin(), id.end(), [t](double s) { return s >= t; })) / id.size();
+            if (accepted >= 0.8)
+                best = std::max(best, t);
         }
-        const DisagreementReport top = findDisagreements(a, b, 0, 0.95, false, 10);
-        QCOMPARE(top.rows.size(), std::size_t(10));
-        const DisagreementReport all = findDisagreements(a, b, 0, 0.95, false, 0);
-        for (std::size_t i = 0; i < 10; ++i)
-            QVERIFY(top.rows[i].image == all.rows[i].image);
+        ASSERT_FUZZY_EQ(thresholdAtIdTpr(id, 0.8), best);
     }
+    ASSERT_THROW(thresholdAtIdTpr({kNaN}, 0.95), Error);
+}
+
+struct SelectionRow {
+    const char* tag;
+    bool ascending;
+    int trueClass;
+    int predictedClass;
+    int flag;
+    bool restrict;
 };
 
-QTEST_GUILESS_MAIN(TestInspect)
-#include "test_inspect.moc"
+void PrintTo(const SelectionRow& r, std::ostream* os)
+{
+    *os << r.tag;
+}
+
+class InspectSelection : public ::testing::TestWithParam<SelectionRow> {};
+
+INSTANTIATE_TEST_SUITE_P(Inspect, InspectSelection,
+                         ::testing::Values(SelectionRow{"all, descending", false, -1, -1, 0, false},
+                                           SelectionRow{"all, ascending", true, -1, -1, 0, false},
+                                           SelectionRow{"true class 2", false, 2, -1, 0, false},
+                                           SelectionRow{"predicted 1, flagged", true, -1, 1, 1, false},
+                                           SelectionRow{"accepted", false, -1, -1, 2, false},
+                                           SelectionRow{"selection only", true, -1, -1, 0, true},
+                                           SelectionRow{"class 0, selection, accepted", true, 0, -1, 2, true}),
+                         [](const auto& info) { return oodlens::test::paramName(info.param.tag); });
+
+TEST_P(InspectSelection, selectionSortsAndFilters)
+{
+    const SelectionRow& row = GetParam();
+    const bool ascending = row.ascending, restrict = row.restrict;
+    const int trueClass = row.trueClass, predictedClass = row.predictedClass, flag = row.flag;
+    std::mt19937 rng(4);
+    std::vector<std::vector<double>> sortS, flagS;
+    std::vector<std::vector<int>> labels, preds;
+    for (std::size_t n : {120u, 90u}) {
+        sortS.push_back(randomScores(rng, n, 25, true));
+        flagS.push_back(randomScores(rng, n, 25, true));
+        std::vector<int> l(n), p(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            l[i] = static_cast<int>(rng() % 4);
+            p[i] = static_cast<int>(rng() % 4);
+        }
+        labels.push_back(l);
+        preds.push_back(p);
+    }
+    ImageFilter f;
+    f.trueClass = trueClass;
+    f.predictedClass = predictedClass;
+    f.flag = static_cast<FlagFilter>(flag);
+    f.threshold = 0.5;
+    f.restrict = restrict;
+    for (std::size_t r = 0; r < 90; r += 3)
+        f.only.push_back({r % 2, r});
+    std::vector<ImageColumns> cols;
+    for (std::size_t d = 0; d < 2; ++d)
+        cols.push_back({d, &sortS[d], &flagS[d], &labels[d], &preds[d]});
+    const std::vector<ImageIndex> got = selectImages(cols, f, ascending);
+
+    // Brute force: every image passing every filter, then check order pairwise.
+    std::vector<ImageIndex> expected;
+    for (std::size_t d = 0; d < 2; ++d)
+        for (std::size_t r = 0; r < sortS[d].size(); ++r) {
+            if (trueClass >= 0 && labels[d][r] != trueClass)
+                continue;
+            if (predictedClass >= 0 && preds[d][r] != predictedClass)
+                continue;
+            const bool flagged = std::isnan(flagS[d][r]) || flagS[d][r] < 0.5;
+            if ((flag == 1 && !flagged) || (flag == 2 && flagged))
+                continue;
+            if (restrict && std::find(f.only.begin(), f.only.end(), ImageIndex{d, r}) == f.only.end())
+                continue;
+            expected.push_back({d, r});
+        }
+    std::vector<ImageIndex> sortedGot = got;
+    std::sort(sortedGot.begin(), sortedGot.end());
+    ASSERT_EQ(sortedGot.size(), expected.size());
+    ASSERT_TRUE(sortedGot == expected);
+    for (std::size_t i = 1; i < got.size(); ++i) {
+        const double a = sortS[got[i - 1].dataset][got[i - 1].row];
+        const double b = sortS[got[i].dataset][got[i].row];
+        if (std::isnan(a)) {
+            ASSERT_TRUE(std::isnan(b)); // NaN only at the end
+            continue;
+        }
+        if (!std::isnan(b)) {
+            ASSERT_TRUE(ascending ? a <= b : a >= b);
+        }
+    }
+}
+
+class InspectDecomposition : public ::testing::TestWithParam<const char*> {};
+
+INSTANTIATE_TEST_SUITE_P(Inspect, InspectDecomposition,
+                         ::testing::Values("gradnorm", "exgrad", "l1_x_msp", "l2_x_energy"),
+                         [](const auto& info) { return oodlens::test::paramName(info.param); });
+
+TEST_P(InspectDecomposition, decompositionFactorsMultiplyToScore)
+{
+    const std::string m = GetParam();
+    std::mt19937 rng(5);
+    const FeatureSet id = randomFeatureSet(rng, 200, 16, 6);
+    const FeatureSet ood = randomFeatureSet(rng, 50, 16, 6);
+    ScoreParams params;
+    params.set("T", 2.0);
+    ASSERT_TRUE(isDecomposable(m));
+    const DecompositionReference ref(m, id, Head{}, params);
+    const std::vector<double> scores = computeScores(m, ood, Head{}, params);
+    std::vector<double> idFeature, idOutput;
+    for (std::size_t r = 0; r < id.rows; ++r) {
+        const Decomposition d = decompose(m, id, Head{}, params, r);
+        idFeature.push_back(d.featureTerm);
+        idOutput.push_back(d.outputTerm);
+    }
+    for (std::size_t r = 0; r < ood.rows; ++r) {
+        const FactorPercentiles p = ref.locate(ood, r);
+        ASSERT_TRUE(std::fabs(p.score - scores[r]) <= 1e-9 * std::max(1.0, std::fabs(scores[r])))
+            << p.score << " vs " << scores[r];
+        ASSERT_FUZZY_EQ(p.featurePercentile, brutePercentile(idFeature, p.value.featureTerm));
+        ASSERT_FUZZY_EQ(p.outputPercentile, brutePercentile(idOutput, p.value.outputTerm));
+    }
+}
+
+TEST(Inspect, nonProductsAreNotDecomposable)
+{
+    ASSERT_TRUE(!isDecomposable("mahalanobis"));
+    ASSERT_TRUE(!isDecomposable("feature_l1")); // a single factor
+    ASSERT_TRUE(!isDecomposable("gradterm"));
+    ASSERT_TRUE(!isDecomposable("no_such_method"));
+}
+
+TEST(Inspect, disagreementsMatchBruteForce)
+{
+    std::mt19937 rng(6);
+    std::vector<std::vector<double>> a{randomScores(rng, 100, 30), randomScores(rng, 70, 30, true)};
+    std::vector<std::vector<double>> b{randomScores(rng, 100, 30), randomScores(rng, 70, 30, true)};
+    for (bool conflictOnly : {false, true}) {
+        const DisagreementReport rep = findDisagreements(a, b, 0, 0.9, conflictOnly, 0);
+        ASSERT_FUZZY_EQ(rep.thresholdA, thresholdAtIdTpr(a[0], 0.9));
+        ASSERT_FUZZY_EQ(rep.thresholdB, thresholdAtIdTpr(b[0], 0.9));
+        std::vector<double> pa, pb;
+        for (std::size_t d = 0; d < 2; ++d) {
+            pa.insert(pa.end(), a[d].begin(), a[d].end());
+            pb.insert(pb.end(), b[d].begin(), b[d].end());
+        }
+        std::size_t expectedRows = 0;
+        for (std::size_t d = 0, i = 0; d < 2; ++d)
+            for (std::size_t r = 0; r < a[d].size(); ++r, ++i) {
+                const bool fa = std::isnan(a[d][r]) || a[d][r] < rep.thresholdA;
+                const bool fb = std::isnan(b[d][r]) || b[d][r] < rep.thresholdB;
+                expectedRows += !conflictOnly || fa != fb ? 1 : 0;
+            }
+        ASSERT_EQ(rep.rows.size(), expectedRows);
+        double previous = 2;
+        for (const Disagreement& x : rep.rows) {
+            const std::size_t i = x.image.dataset * 100 + x.image.row;
+            ASSERT_FUZZY_EQ(x.scoreA, pa[i]);
+            if (conflictOnly) {
+                ASSERT_TRUE(x.flaggedA != x.flaggedB);
+            }
+            if (std::isnan(x.rankDiff)) {
+                previous = -1;
+                continue;
+            }
+            ASSERT_TRUE(std::fabs(x.rankDiff - (bruteRank(pa, i) - bruteRank(pb, i))) < 1e-12);
+            ASSERT_TRUE(std::fabs(x.rankDiff) <= previous);
+            previous = std::fabs(x.rankDiff);
+        }
+    }
+    const DisagreementReport top = findDisagreements(a, b, 0, 0.95, false, 10);
+    ASSERT_EQ(top.rows.size(), std::size_t(10));
+    const DisagreementReport all = findDisagreements(a, b, 0, 0.95, false, 0);
+    for (std::size_t i = 0; i < 10; ++i)
+        ASSERT_TRUE(top.rows[i].image == all.rows[i].image);
+}

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // PreprocessSpec and preprocessImage() against hand-computed tensors.
 #include "common/Error.h"
-#include "io/Json.h"
 #include "features/Preprocess.h"
+#include "io/Json.h"
 
-#include <QtTest>
+#include "TestSupport.h"
 
 #include <cmath>
+#include <sstream>
 
 using namespace oodlens;
 
@@ -43,280 +44,270 @@ bool near(float a, float b, float tolerance = 1e-5f)
     return std::fabs(a - b) <= tolerance;
 }
 
-QString describe(const std::vector<float>& v)
+std::string describe(const std::vector<float>& v)
 {
-    QStringList parts;
-    for (float x : v)
-        parts << QString::number(x, 'g', 7);
-    return parts.join(QLatin1Char(' '));
+    std::ostringstream parts;
+    parts.precision(7);
+    for (std::size_t i = 0; i < v.size(); ++i)
+        parts << (i ? " " : "") << v[i];
+    return parts.str();
 }
 
 } // namespace
 
-class TestPreprocess : public QObject {
-    Q_OBJECT
+TEST(Preprocess, normalisesPerChannel)
+{
+    // 2 x 1 RGB image: (10, 20, 30), (200, 100, 0).
+    const ImageU8 img = makeImage(2, 1, 3, {10, 20, 30, 200, 100, 0});
+    PreprocessSpec spec;
+    spec.channels = 3;
+    spec.mean = {0.5f, 0.4f, 0.3f};
+    spec.stddev = {0.2f, 0.25f, 0.5f};
+    const std::vector<float> out = run(img, spec);
+    // Planar C x H x W: out[c * 2 + x] = (p / 255 - mean[c]) / std[c].
+    const std::vector<float> expected = {(10 / 255.f - 0.5f) / 0.2f,  (200 / 255.f - 0.5f) / 0.2f,
+                                         (20 / 255.f - 0.4f) / 0.25f, (100 / 255.f - 0.4f) / 0.25f,
+                                         (30 / 255.f - 0.3f) / 0.5f,  (0 / 255.f - 0.3f) / 0.5f};
+    ASSERT_EQ(out.size(), expected.size());
+    for (std::size_t i = 0; i < out.size(); ++i)
+        ASSERT_TRUE(near(out[i], expected[i])) << describe(out) + " vs " + describe(expected);
+}
 
-private Q_SLOTS:
-    void normalisesPerChannel()
-    {
-        // 2 x 1 RGB image: (10, 20, 30), (200, 100, 0).
-        const ImageU8 img = makeImage(2, 1, 3, {10, 20, 30, 200, 100, 0});
-        PreprocessSpec spec;
-        spec.channels = 3;
-        spec.mean = {0.5f, 0.4f, 0.3f};
-        spec.stddev = {0.2f, 0.25f, 0.5f};
-        const std::vector<float> out = run(img, spec);
-        // Planar C x H x W: out[c * 2 + x] = (p / 255 - mean[c]) / std[c].
-        const std::vector<float> expected = {(10 / 255.f - 0.5f) / 0.2f,  (200 / 255.f - 0.5f) / 0.2f,
-                                             (20 / 255.f - 0.4f) / 0.25f, (100 / 255.f - 0.4f) / 0.25f,
-                                             (30 / 255.f - 0.3f) / 0.5f,  (0 / 255.f - 0.3f) / 0.5f};
-        QCOMPARE(out.size(), expected.size());
-        for (std::size_t i = 0; i < out.size(); ++i)
-            QVERIFY2(near(out[i], expected[i]), qPrintable(describe(out) + " vs " + describe(expected)));
+TEST(Preprocess, singleMeanIsBroadcastAndNoneMeansScaleOnly)
+{
+    const ImageU8 img = makeImage(2, 1, 3, {0, 51, 255, 255, 102, 0});
+    PreprocessSpec spec;
+    spec.channels = 3;
+    spec.mean = {0.1307f};
+    spec.stddev = {0.3081f};
+    std::vector<float> out = run(img, spec);
+    ASSERT_TRUE(near(out[2], (51 / 255.f - 0.1307f) / 0.3081f)); // G of pixel 0
+    ASSERT_TRUE(near(out[5], (0 - 0.1307f) / 0.3081f));          // B of pixel 1
+
+    spec.mean.clear();
+    spec.stddev.clear();
+    out = run(img, spec);
+    ASSERT_TRUE(near(out[0], 0.f));
+    ASSERT_TRUE(near(out[1], 1.f));
+    ASSERT_TRUE(near(out[3], 102 / 255.f));
+    ASSERT_TRUE(near(out[4], 1.f));
+}
+
+TEST(Preprocess, grayIsReplicatedToThreeChannels)
+{
+    const ImageU8 img = makeImage(3, 2, 1, {0, 10, 20, 30, 40, 255});
+    PreprocessSpec spec;
+    spec.channels = 3;
+    int h = 0, w = 0;
+    const std::vector<float> out = run(img, spec, h, w);
+    ASSERT_EQ(h, 2);
+    ASSERT_EQ(w, 3);
+    ASSERT_EQ(out.size(), std::size_t(18));
+    for (int c = 0; c < 3; ++c)
+        for (int i = 0; i < 6; ++i)
+            ASSERT_TRUE(near(out[c * 6 + i], img.pixels[i] / 255.f)) << describe(out);
+}
+
+TEST(Preprocess, rgbBecomesGrayWithTheLumaFormula)
+{
+    // Pure R, G, B and a mix: gray = round(0.299 R + 0.587 G + 0.114 B). The distinct weights
+    // catch a swapped channel order.
+    const ImageU8 img = makeImage(4, 1, 3, {255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30});
+    PreprocessSpec spec;
+    spec.channels = 1;
+    const std::vector<float> out = run(img, spec);
+    ASSERT_EQ(out.size(), std::size_t(4));
+    const float expected[4] = {76, 150, 29, 18}; // 76.245, 149.685, 29.07, 18.15
+    for (int i = 0; i < 4; ++i)
+        ASSERT_TRUE(near(out[i], expected[i] / 255.f)) << describe(out);
+}
+
+TEST(Preprocess, centreCropPicksTheCentre)
+{
+    // 6 wide x 4 tall gray, value = 10 * y + x; a 2 x 2 crop starts at x = (6-2)/2 = 2, y = (4-2)/2 = 1.
+    std::vector<std::uint8_t> px;
+    for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 6; ++x)
+            px.push_back(static_cast<std::uint8_t>(10 * y + x));
+    PreprocessSpec spec;
+    spec.crop = 2;
+    int h = 0, w = 0;
+    const std::vector<float> out = run(makeImage(6, 4, 1, px), spec, h, w);
+    ASSERT_EQ(h, 2);
+    ASSERT_EQ(w, 2);
+    const float expected[4] = {12, 13, 22, 23};
+    for (int i = 0; i < 4; ++i)
+        ASSERT_TRUE(near(out[i], expected[i] / 255.f)) << describe(out);
+
+    // Odd sizes: 5 x 5, crop 3 -> rows and columns 1..3.
+    px.clear();
+    for (int y = 0; y < 5; ++y)
+        for (int x = 0; x < 5; ++x)
+            px.push_back(static_cast<std::uint8_t>(10 * y + x));
+    spec.crop = 3;
+    const std::vector<float> odd = run(makeImage(5, 5, 1, px), spec);
+    ASSERT_EQ(odd.size(), std::size_t(9));
+    ASSERT_TRUE(near(odd[0], 11 / 255.f));
+    ASSERT_TRUE(near(odd[4], 22 / 255.f));
+    ASSERT_TRUE(near(odd[8], 33 / 255.f));
+}
+
+TEST(Preprocess, resizeScalesTheShorterSide)
+{
+    PreprocessSpec spec;
+    spec.resize = 10;
+    int h = 0, w = 0;
+    preprocessedSize(spec, 20, 40, h, w); // 40 wide x 20 tall
+    ASSERT_EQ(h, 10);
+    ASSERT_EQ(w, 20);
+    preprocessedSize(spec, 40, 20, h, w); // portrait
+    ASSERT_EQ(h, 20);
+    ASSERT_EQ(w, 10);
+    preprocessedSize(spec, 15, 15, h, w);
+    ASSERT_EQ(h, 10);
+    ASSERT_EQ(w, 10);
+
+    // Content: a horizontal ramp, value = 4x, halves to 8x' + 2 (bilinear between 8x' and 8x' + 4).
+    std::vector<std::uint8_t> px;
+    for (int y = 0; y < 20; ++y)
+        for (int x = 0; x < 40; ++x)
+            px.push_back(static_cast<std::uint8_t>(4 * x));
+    const ImageU8 ramp = makeImage(40, 20, 1, px);
+    const std::vector<float> resized = run(ramp, spec, h, w);
+    ASSERT_EQ(h, 10);
+    ASSERT_EQ(w, 20);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            ASSERT_TRUE(near(resized[y * w + x], (8 * x + 2) / 255.f, 1.01f / 255.f))
+                << "(" << y << "," << x << "): " << resized[y * w + x] * 255;
+
+    // Crop after resize: the centre 10 x 10 of the 20 x 10 result, columns 5..14.
+    spec.crop = 10;
+    const std::vector<float> cropped = run(ramp, spec, h, w);
+    ASSERT_EQ(h, 10);
+    ASSERT_EQ(w, 10);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            ASSERT_TRUE(near(cropped[y * w + x], (8 * (x + 5) + 2) / 255.f, 1.01f / 255.f))
+                << "(" << y << "," << x << "): " << cropped[y * w + x] * 255;
+}
+
+TEST(Preprocess, fixedSizeResizesAnyImage)
+{
+    PreprocessSpec spec = PreprocessSpec::preset("mnist");
+    int h = 0, w = 0;
+    const std::vector<float> out = run(makeImage(56, 56, 3, std::vector<std::uint8_t>(56 * 56 * 3, 255)), spec, h, w);
+    ASSERT_EQ(h, 28);
+    ASSERT_EQ(w, 28);
+    ASSERT_EQ(out.size(), std::size_t(28 * 28));
+    for (float v : out)
+        ASSERT_TRUE(near(v, (1.f - 0.1307f) / 0.3081f));
+}
+
+TEST(Preprocess, refusesUnsupportedChannelCounts)
+{
+    PreprocessSpec spec;
+    std::vector<float> out(16);
+    ASSERT_THROW(preprocessImage(makeImage(2, 2, 4, std::vector<std::uint8_t>(16)), spec, out.data()), Error);
+}
+
+TEST(Preprocess, presets)
+{
+    const PreprocessSpec mnist = PreprocessSpec::preset("mnist");
+    ASSERT_EQ(mnist.channels, 1);
+    ASSERT_EQ(mnist.height, 28);
+    ASSERT_EQ(mnist.width, 28);
+    ASSERT_EQ(mnist.resize, 0);
+    ASSERT_EQ(mnist.crop, 0);
+    ASSERT_EQ(mnist.mean, std::vector<float>{0.1307f});
+    ASSERT_EQ(mnist.stddev, std::vector<float>{0.3081f});
+
+    const PreprocessSpec cifar = PreprocessSpec::preset("cifar");
+    ASSERT_EQ(cifar.channels, 3);
+    ASSERT_EQ(cifar.height, 32);
+    ASSERT_EQ(cifar.width, 32);
+    ASSERT_EQ(cifar.mean, (std::vector<float>{0.4914f, 0.4822f, 0.4465f}));
+    ASSERT_EQ(cifar.stddev, (std::vector<float>{0.2470f, 0.2435f, 0.2616f}));
+
+    const PreprocessSpec imagenet = PreprocessSpec::preset("imagenet");
+    ASSERT_EQ(imagenet.channels, 3);
+    ASSERT_EQ(imagenet.resize, 256);
+    ASSERT_EQ(imagenet.crop, 224);
+    ASSERT_EQ(imagenet.height, 224);
+    ASSERT_EQ(imagenet.width, 224);
+    ASSERT_EQ(imagenet.mean, (std::vector<float>{0.485f, 0.456f, 0.406f}));
+    ASSERT_EQ(imagenet.stddev, (std::vector<float>{0.229f, 0.224f, 0.225f}));
+    int h = 0, w = 0;
+    preprocessedSize(imagenet, 480, 640, h, w);
+    ASSERT_EQ(h, 224);
+    ASSERT_EQ(w, 224);
+
+    try {
+        PreprocessSpec::preset("svhn");
+        FAIL() << "unknown preset accepted";
+    } catch (const Error& e) {
+        ASSERT_TRUE(oodlens::test::contains(e.what(), "svhn"));
     }
+}
 
-    void singleMeanIsBroadcastAndNoneMeansScaleOnly()
-    {
-        const ImageU8 img = makeImage(2, 1, 3, {0, 51, 255, 255, 102, 0});
-        PreprocessSpec spec;
-        spec.channels = 3;
-        spec.mean = {0.1307f};
-        spec.stddev = {0.3081f};
-        std::vector<float> out = run(img, spec);
-        QVERIFY(near(out[2], (51 / 255.f - 0.1307f) / 0.3081f)); // G of pixel 0
-        QVERIFY(near(out[5], (0 - 0.1307f) / 0.3081f));          // B of pixel 1
+TEST(Preprocess, fromJsonReadsTheFieldsPresent)
+{
+    const Json j = Json::parse(R"({"preset": "mnist", "resize": 32, "crop": 30, "mean": [0.5], "std": [0.25]})");
+    const PreprocessSpec s = PreprocessSpec::fromJson(j, "m.json");
+    ASSERT_EQ(s.channels, 1); // from the preset
+    ASSERT_EQ(s.height, 28);
+    ASSERT_EQ(s.resize, 32);
+    ASSERT_EQ(s.crop, 30);
+    ASSERT_EQ(s.mean, std::vector<float>{0.5f});
+    ASSERT_EQ(s.stddev, std::vector<float>{0.25f});
 
-        spec.mean.clear();
-        spec.stddev.clear();
-        out = run(img, spec);
-        QVERIFY(near(out[0], 0.f));
-        QVERIFY(near(out[1], 1.f));
-        QVERIFY(near(out[3], 102 / 255.f));
-        QVERIFY(near(out[4], 1.f));
-    }
+    const PreprocessSpec sidecar = PreprocessSpec::fromJson(
+        Json::parse(R"({"channels": 3, "height": 32, "width": 30, "scale": "1/255"})"), "s.json");
+    ASSERT_EQ(sidecar.channels, 3);
+    ASSERT_EQ(sidecar.height, 32);
+    ASSERT_EQ(sidecar.width, 30);
+    ASSERT_TRUE(sidecar.mean.empty());
+    ASSERT_TRUE(PreprocessSpec::fromJson(Json::parse("{}"), "e.json").isUnset());
+}
 
-    void grayIsReplicatedToThreeChannels()
-    {
-        const ImageU8 img = makeImage(3, 2, 1, {0, 10, 20, 30, 40, 255});
-        PreprocessSpec spec;
-        spec.channels = 3;
-        int h = 0, w = 0;
-        const std::vector<float> out = run(img, spec, h, w);
-        QCOMPARE(h, 2);
-        QCOMPARE(w, 3);
-        QCOMPARE(out.size(), std::size_t(18));
-        for (int c = 0; c < 3; ++c)
-            for (int i = 0; i < 6; ++i)
-                QVERIFY2(near(out[c * 6 + i], img.pixels[i] / 255.f), qPrintable(describe(out)));
-    }
-
-    void rgbBecomesGrayWithTheLumaFormula()
-    {
-        // Pure R, G, B and a mix: gray = round(0.299 R + 0.587 G + 0.114 B). The distinct weights
-        // catch a swapped channel order.
-        const ImageU8 img = makeImage(4, 1, 3, {255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30});
-        PreprocessSpec spec;
-        spec.channels = 1;
-        const std::vector<float> out = run(img, spec);
-        QCOMPARE(out.size(), std::size_t(4));
-        const float expected[4] = {76, 150, 29, 18}; // 76.245, 149.685, 29.07, 18.15
-        for (int i = 0; i < 4; ++i)
-            QVERIFY2(near(out[i], expected[i] / 255.f), qPrintable(describe(out)));
-    }
-
-    void centreCropPicksTheCentre()
-    {
-        // 6 wide x 4 tall gray, value = 10 * y + x; a 2 x 2 crop starts at x = (6-2)/2 = 2, y = (4-2)/2 = 1.
-        std::vector<std::uint8_t> px;
-        for (int y = 0; y < 4; ++y)
-            for (int x = 0; x < 6; ++x)
-                px.push_back(static_cast<std::uint8_t>(10 * y + x));
-        PreprocessSpec spec;
-        spec.crop = 2;
-        int h = 0, w = 0;
-        const std::vector<float> out = run(makeImage(6, 4, 1, px), spec, h, w);
-        QCOMPARE(h, 2);
-        QCOMPARE(w, 2);
-        const float expected[4] = {12, 13, 22, 23};
-        for (int i = 0; i < 4; ++i)
-            QVERIFY2(near(out[i], expected[i] / 255.f), qPrintable(describe(out)));
-
-        // Odd sizes: 5 x 5, crop 3 -> rows and columns 1..3.
-        px.clear();
-        for (int y = 0; y < 5; ++y)
-            for (int x = 0; x < 5; ++x)
-                px.push_back(static_cast<std::uint8_t>(10 * y + x));
-        spec.crop = 3;
-        const std::vector<float> odd = run(makeImage(5, 5, 1, px), spec);
-        QCOMPARE(odd.size(), std::size_t(9));
-        QVERIFY(near(odd[0], 11 / 255.f));
-        QVERIFY(near(odd[4], 22 / 255.f));
-        QVERIFY(near(odd[8], 33 / 255.f));
-    }
-
-    void resizeScalesTheShorterSide()
-    {
-        PreprocessSpec spec;
-        spec.resize = 10;
-        int h = 0, w = 0;
-        preprocessedSize(spec, 20, 40, h, w); // 40 wide x 20 tall
-        QCOMPARE(h, 10);
-        QCOMPARE(w, 20);
-        preprocessedSize(spec, 40, 20, h, w); // portrait
-        QCOMPARE(h, 20);
-        QCOMPARE(w, 10);
-        preprocessedSize(spec, 15, 15, h, w);
-        QCOMPARE(h, 10);
-        QCOMPARE(w, 10);
-
-        // Content: a horizontal ramp, value = 4x, halves to 8x' + 2 (bilinear between 8x' and 8x' + 4).
-        std::vector<std::uint8_t> px;
-        for (int y = 0; y < 20; ++y)
-            for (int x = 0; x < 40; ++x)
-                px.push_back(static_cast<std::uint8_t>(4 * x));
-        const ImageU8 ramp = makeImage(40, 20, 1, px);
-        const std::vector<float> resized = run(ramp, spec, h, w);
-        QCOMPARE(h, 10);
-        QCOMPARE(w, 20);
-        for (int y = 0; y < h; ++y)
-            for (int x = 0; x < w; ++x)
-                QVERIFY2(near(resized[y * w + x], (8 * x + 2) / 255.f, 1.01f / 255.f),
-                         qPrintable(QStringLiteral("(%1,%2): %3").arg(y).arg(x).arg(resized[y * w + x] * 255)));
-
-        // Crop after resize: the centre 10 x 10 of the 20 x 10 result, columns 5..14.
-        spec.crop = 10;
-        const std::vector<float> cropped = run(ramp, spec, h, w);
-        QCOMPARE(h, 10);
-        QCOMPARE(w, 10);
-        for (int y = 0; y < h; ++y)
-            for (int x = 0; x < w; ++x)
-                QVERIFY2(near(cropped[y * w + x], (8 * (x + 5) + 2) / 255.f, 1.01f / 255.f),
-                         qPrintable(QStringLiteral("(%1,%2): %3").arg(y).arg(x).arg(cropped[y * w + x] * 255)));
-    }
-
-    void fixedSizeResizesAnyImage()
-    {
-        PreprocessSpec spec = PreprocessSpec::preset("mnist");
-        int h = 0, w = 0;
-        const std::vector<float> out =
-            run(makeImage(56, 56, 3, std::vector<std::uint8_t>(56 * 56 * 3, 255)), spec, h, w);
-        QCOMPARE(h, 28);
-        QCOMPARE(w, 28);
-        QCOMPARE(out.size(), std::size_t(28 * 28));
-        for (float v : out)
-            QVERIFY(near(v, (1.f - 0.1307f) / 0.3081f));
-    }
-
-    void refusesUnsupportedChannelCounts()
-    {
-        PreprocessSpec spec;
-        std::vector<float> out(16);
-        QVERIFY_THROWS_EXCEPTION(Error,
-                                 preprocessImage(makeImage(2, 2, 4, std::vector<std::uint8_t>(16)), spec, out.data()));
-    }
-
-    void presets()
-    {
-        const PreprocessSpec mnist = PreprocessSpec::preset("mnist");
-        QCOMPARE(mnist.channels, 1);
-        QCOMPARE(mnist.height, 28);
-        QCOMPARE(mnist.width, 28);
-        QCOMPARE(mnist.resize, 0);
-        QCOMPARE(mnist.crop, 0);
-        QCOMPARE(mnist.mean, std::vector<float>{0.1307f});
-        QCOMPARE(mnist.stddev, std::vector<float>{0.3081f});
-
-        const PreprocessSpec cifar = PreprocessSpec::preset("cifar");
-        QCOMPARE(cifar.channels, 3);
-        QCOMPARE(cifar.height, 32);
-        QCOMPARE(cifar.width, 32);
-        QCOMPARE(cifar.mean, (std::vector<float>{0.4914f, 0.4822f, 0.4465f}));
-        QCOMPARE(cifar.stddev, (std::vector<float>{0.2470f, 0.2435f, 0.2616f}));
-
-        const PreprocessSpec imagenet = PreprocessSpec::preset("imagenet");
-        QCOMPARE(imagenet.channels, 3);
-        QCOMPARE(imagenet.resize, 256);
-        QCOMPARE(imagenet.crop, 224);
-        QCOMPARE(imagenet.height, 224);
-        QCOMPARE(imagenet.width, 224);
-        QCOMPARE(imagenet.mean, (std::vector<float>{0.485f, 0.456f, 0.406f}));
-        QCOMPARE(imagenet.stddev, (std::vector<float>{0.229f, 0.224f, 0.225f}));
-        int h = 0, w = 0;
-        preprocessedSize(imagenet, 480, 640, h, w);
-        QCOMPARE(h, 224);
-        QCOMPARE(w, 224);
-
+TEST(Preprocess, fromJsonRefusesBadValuesNamingTheSource)
+{
+    for (const char* bad :
+         {R"({"channels": 2})", R"({"resize": -1})", R"({"crop": "big"})", R"({"mean": "x"})", R"({"mean": []})",
+          R"({"std": [0.5, 0]})", R"({"mean": [0.5, "a"]})", R"([1, 2])", R"({"preset": "nope"})"}) {
         try {
-            PreprocessSpec::preset("svhn");
-            QFAIL("unknown preset accepted");
+            PreprocessSpec::fromJson(Json::parse(bad), "model.json");
+            FAIL() << "accepted " << bad;
         } catch (const Error& e) {
-            QVERIFY(QString::fromUtf8(e.what()).contains(QLatin1String("svhn")));
+            const std::string msg = e.what();
+            ASSERT_TRUE(oodlens::test::contains(msg, "model.json") || oodlens::test::contains(msg, "nope")) << msg;
         }
     }
+}
 
-    void fromJsonReadsTheFieldsPresent()
-    {
-        const Json j = Json::parse(R"({"preset": "mnist", "resize": 32, "crop": 30, "mean": [0.5], "std": [0.25]})");
-        const PreprocessSpec s = PreprocessSpec::fromJson(j, "m.json");
-        QCOMPARE(s.channels, 1); // from the preset
-        QCOMPARE(s.height, 28);
-        QCOMPARE(s.resize, 32);
-        QCOMPARE(s.crop, 30);
-        QCOMPARE(s.mean, std::vector<float>{0.5f});
-        QCOMPARE(s.stddev, std::vector<float>{0.25f});
+TEST(Preprocess, withDefaultsFillsOnlyUnsetFields)
+{
+    PreprocessSpec user;
+    user.resize = 40;
+    user.mean = {0.5f};
+    const PreprocessSpec s = user.withDefaults(PreprocessSpec::preset("imagenet"));
+    ASSERT_EQ(s.resize, 40); // kept
+    ASSERT_EQ(s.crop, 224);  // from the fallback
+    ASSERT_EQ(s.channels, 3);
+    ASSERT_EQ(s.height, 224);
+    ASSERT_EQ(s.width, 224);
+    ASSERT_EQ(s.mean, std::vector<float>{0.5f}); // kept
+    ASSERT_EQ(s.stddev, (std::vector<float>{0.229f, 0.224f, 0.225f}));
 
-        const PreprocessSpec sidecar = PreprocessSpec::fromJson(
-            Json::parse(R"({"channels": 3, "height": 32, "width": 30, "scale": "1/255"})"), "s.json");
-        QCOMPARE(sidecar.channels, 3);
-        QCOMPARE(sidecar.height, 32);
-        QCOMPARE(sidecar.width, 30);
-        QVERIFY(sidecar.mean.empty());
-        QVERIFY(PreprocessSpec::fromJson(Json::parse("{}"), "e.json").isUnset());
-    }
-
-    void fromJsonRefusesBadValuesNamingTheSource()
-    {
-        for (const char* bad :
-             {R"({"channels": 2})", R"({"resize": -1})", R"({"crop": "big"})", R"({"mean": "x"})", R"({"mean": []})",
-              R"({"std": [0.5, 0]})", R"({"mean": [0.5, "a"]})", R"([1, 2])", R"({"preset": "nope"})"}) {
-            try {
-                PreprocessSpec::fromJson(Json::parse(bad), "model.json");
-                QFAIL(qPrintable(QStringLiteral("accepted ") + QLatin1String(bad)));
-            } catch (const Error& e) {
-                const QString msg = QString::fromUtf8(e.what());
-                QVERIFY2(msg.contains(QLatin1String("model.json")) || msg.contains(QLatin1String("nope")),
-                         qPrintable(msg));
-            }
-        }
-    }
-
-    void withDefaultsFillsOnlyUnsetFields()
-    {
-        PreprocessSpec user;
-        user.resize = 40;
-        user.mean = {0.5f};
-        const PreprocessSpec s = user.withDefaults(PreprocessSpec::preset("imagenet"));
-        QCOMPARE(s.resize, 40); // kept
-        QCOMPARE(s.crop, 224);  // from the fallback
-        QCOMPARE(s.channels, 3);
-        QCOMPARE(s.height, 224);
-        QCOMPARE(s.width, 224);
-        QCOMPARE(s.mean, std::vector<float>{0.5f}); // kept
-        QCOMPARE(s.stddev, (std::vector<float>{0.229f, 0.224f, 0.225f}));
-
-        // Height and width go together: a spec with one of them keeps its own pair.
-        PreprocessSpec half;
-        half.height = 10;
-        const PreprocessSpec h = half.withDefaults(PreprocessSpec::preset("cifar"));
-        QCOMPARE(h.height, 10);
-        QCOMPARE(h.width, 0);
-        QVERIFY(PreprocessSpec().isUnset());
-        QVERIFY(!s.isUnset());
-        QCOMPARE(PreprocessSpec().withDefaults(PreprocessSpec::preset("mnist")).describe(),
-                 PreprocessSpec::preset("mnist").describe());
-        QVERIFY(PreprocessSpec::preset("mnist").describe() != PreprocessSpec::preset("cifar").describe());
-    }
-};
-
-QTEST_GUILESS_MAIN(TestPreprocess)
-#include "test_preprocess.moc"
+    // Height and width go together: a spec with one of them keeps its own pair.
+    PreprocessSpec half;
+    half.height = 10;
+    const PreprocessSpec h = half.withDefaults(PreprocessSpec::preset("cifar"));
+    ASSERT_EQ(h.height, 10);
+    ASSERT_EQ(h.width, 0);
+    ASSERT_TRUE(PreprocessSpec().isUnset());
+    ASSERT_TRUE(!s.isUnset());
+    ASSERT_EQ(PreprocessSpec().withDefaults(PreprocessSpec::preset("mnist")).describe(),
+              PreprocessSpec::preset("mnist").describe());
+    ASSERT_TRUE(PreprocessSpec::preset("mnist").describe() != PreprocessSpec::preset("cifar").describe());
+}

@@ -3,11 +3,12 @@
 // (Agreement with independent numpy implementations on the demo: tests/python/crosscheck_fitted.py.)
 #include "common/Error.h"
 #include "methods/Scores.h"
-#include "methods/Scores.h"
 
-#include <QtTest>
+#include "TestSupport.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 
 using namespace oodlens;
@@ -52,128 +53,126 @@ Head identityHead(int classes, int dim)
     return h;
 }
 
-QString messageOf(const std::function<void()>& fn)
+std::string messageOf(const std::function<void()>& fn)
 {
     try {
         fn();
     } catch (const Error& e) {
-        return QString::fromUtf8(e.what());
+        return e.what();
     }
     return {};
 }
 
 } // namespace
 
-class TestFitted : public QObject {
-    Q_OBJECT
-private Q_SLOTS:
-    void knnFindsExactNeighbours()
-    {
-        // Bank on the unit circle at known angles; the query's k-th neighbour is known.
-        Head head = identityHead(2, 2);
-        FeatureSet bank;
-        bank.rows = 4;
-        bank.dim = 2;
-        bank.classes = 2;
-        for (double deg : {0.0, 10.0, 30.0, 90.0}) {
-            bank.features.push_back(static_cast<float>(std::cos(deg * M_PI / 180)));
-            bank.features.push_back(static_cast<float>(std::sin(deg * M_PI / 180)));
-        }
-        bank.logits.assign(8, 0.f);
-        bank.labels.assign(4, 0);
-        FeatureSet q = bank;
-        q.rows = 1;
-        q.features = {5.f, 0.f}; // direction 0 degrees, length 5: normalised first
-        q.logits = {0.f, 0.f};
-        ScoreParams p;
-        p.set("knn.k", 3);
-        const double score = fitScorer("knn", &bank, head, p)->score(q, nullptr)[0];
-        const double expected = -2 * std::sin(15 * M_PI / 180); // chord to the 30-degree point
-        QVERIFY(std::abs(score - expected) < 1e-6);
+TEST(Fitted, knnFindsExactNeighbours)
+{
+    // Bank on the unit circle at known angles; the query's k-th neighbour is known.
+    Head head = identityHead(2, 2);
+    FeatureSet bank;
+    bank.rows = 4;
+    bank.dim = 2;
+    bank.classes = 2;
+    for (double deg : {0.0, 10.0, 30.0, 90.0}) {
+        bank.features.push_back(static_cast<float>(std::cos(deg * M_PI / 180)));
+        bank.features.push_back(static_cast<float>(std::sin(deg * M_PI / 180)));
     }
+    bank.logits.assign(8, 0.f);
+    bank.labels.assign(4, 0);
+    FeatureSet q = bank;
+    q.rows = 1;
+    q.features = {5.f, 0.f}; // direction 0 degrees, length 5: normalised first
+    q.logits = {0.f, 0.f};
+    ScoreParams p;
+    p.set("knn.k", 3);
+    const double score = fitScorer("knn", &bank, head, p)->score(q, nullptr)[0];
+    const double expected = -2 * std::sin(15 * M_PI / 180); // chord to the 30-degree point
+    ASSERT_TRUE(std::abs(score - expected) < 1e-6);
+}
 
-    void mahalanobisPrefersTheClassCentres()
-    {
-        const Head head = identityHead(3, 6);
-        const FeatureSet fit = synthetic(600, 6, head, 1);
-        const FeatureSet near = synthetic(60, 6, head, 2);
-        const FeatureSet far = synthetic(60, 6, head, 3, 8.0);
-        auto m = fitScorer("mahalanobis", &fit, head, ScoreParams());
-        const auto a = m->score(near, nullptr), b = m->score(far, nullptr);
-        QVERIFY(*std::min_element(a.begin(), a.end()) > *std::max_element(b.begin(), b.end()));
-        QVERIFY(m->note().find("shrinkage") == std::string::npos);
-    }
+TEST(Fitted, mahalanobisPrefersTheClassCentres)
+{
+    const Head head = identityHead(3, 6);
+    const FeatureSet fit = synthetic(600, 6, head, 1);
+    const FeatureSet near = synthetic(60, 6, head, 2);
+    const FeatureSet far = synthetic(60, 6, head, 3, 8.0);
+    auto m = fitScorer("mahalanobis", &fit, head, ScoreParams());
+    const auto a = m->score(near, nullptr), b = m->score(far, nullptr);
+    ASSERT_TRUE(*std::min_element(a.begin(), a.end()) > *std::max_element(b.begin(), b.end()));
+    ASSERT_TRUE(m->note().find("shrinkage") == std::string::npos);
+}
 
-    void singularCovarianceIsShrunkAndReported()
-    {
-        const Head head = identityHead(2, 4);
-        FeatureSet fit = synthetic(200, 4, head, 4);
-        for (std::size_t r = 0; r < fit.rows; ++r)
-            fit.features[r * 4 + 3] = 0.f; // a dead unit: zero variance, singular covariance
-        auto m = fitScorer("mahalanobis", &fit, head, ScoreParams());
-        QVERIFY2(m->note().find("shrinkage") != std::string::npos, m->note().c_str());
-        const auto s = m->score(fit, nullptr);
-        QVERIFY(std::all_of(s.begin(), s.end(), [](double v) { return std::isfinite(v); }));
-    }
+TEST(Fitted, singularCovarianceIsShrunkAndReported)
+{
+    const Head head = identityHead(2, 4);
+    FeatureSet fit = synthetic(200, 4, head, 4);
+    for (std::size_t r = 0; r < fit.rows; ++r)
+        fit.features[r * 4 + 3] = 0.f; // a dead unit: zero variance, singular covariance
+    auto m = fitScorer("mahalanobis", &fit, head, ScoreParams());
+    ASSERT_TRUE(m->note().find("shrinkage") != std::string::npos) << m->note().c_str();
+    const auto s = m->score(fit, nullptr);
+    ASSERT_TRUE(std::all_of(s.begin(), s.end(), [](double v) { return std::isfinite(v); }));
+}
 
-    void unlabelledFitSetUsesPredictionsAndSaysSo()
-    {
-        const Head head = identityHead(2, 4);
-        FeatureSet fit = synthetic(100, 4, head, 5);
-        std::fill(fit.labels.begin(), fit.labels.end(), -1);
-        auto m = fitScorer("mahalanobis", &fit, head, ScoreParams());
-        QVERIFY(m->note().find("predictions") != std::string::npos);
-    }
+TEST(Fitted, unlabelledFitSetUsesPredictionsAndSaysSo)
+{
+    const Head head = identityHead(2, 4);
+    FeatureSet fit = synthetic(100, 4, head, 5);
+    std::fill(fit.labels.begin(), fit.labels.end(), -1);
+    auto m = fitScorer("mahalanobis", &fit, head, ScoreParams());
+    ASSERT_TRUE(m->note().find("predictions") != std::string::npos);
+}
 
-    void reactClipsAtTheFitPercentile()
-    {
-        const Head head = identityHead(2, 2);
-        FeatureSet fit = synthetic(1, 2, head, 6);
-        fit.rows = 5;
-        fit.features = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-        fit.labels.assign(5, 0);
-        fit.logits.assign(10, 0.f);
-        ScoreParams p;
-        p.set("react.p", 50); // median of 1..10 = 5.5
-        auto r = fitScorer("react", &fit, head, p);
-        FeatureSet q = fit;
-        q.rows = 1;
-        q.features = {100.f, 1.f};
-        const double expected = std::log(std::exp(5.5) + std::exp(1.0)); // energy of W min(h, 5.5)
-        QVERIFY(std::abs(r->score(q, nullptr)[0] - expected) < 1e-9);
-    }
+TEST(Fitted, reactClipsAtTheFitPercentile)
+{
+    const Head head = identityHead(2, 2);
+    FeatureSet fit = synthetic(1, 2, head, 6);
+    fit.rows = 5;
+    fit.features = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    fit.labels.assign(5, 0);
+    fit.logits.assign(10, 0.f);
+    ScoreParams p;
+    p.set("react.p", 50); // median of 1..10 = 5.5
+    auto r = fitScorer("react", &fit, head, p);
+    FeatureSet q = fit;
+    q.rows = 1;
+    q.features = {100.f, 1.f};
+    const double expected = std::log(std::exp(5.5) + std::exp(1.0)); // energy of W min(h, 5.5)
+    ASSERT_TRUE(std::abs(r->score(q, nullptr)[0] - expected) < 1e-9);
+}
 
-    void ashKeepsTheTopEntriesAndRescales()
-    {
-        const Head head = identityHead(1, 4);
-        FeatureSet q;
-        q.rows = 1;
-        q.dim = 4;
-        q.classes = 1;
-        q.features = {4.f, 3.f, 2.f, 1.f};
-        q.logits = {10.f};
-        ScoreParams p;
-        p.set("ash.p", 50); // keep 2 of 4: (4, 3), s1 = 10, s2 = 7
-        const double score = computeScores("ash", q, head, p)[0];
-        QVERIFY(std::abs(score - 7.0 * std::exp(10.0 / 7.0)) < 1e-9); // one class: energy = its logit
-    }
+TEST(Fitted, ashKeepsTheTopEntriesAndRescales)
+{
+    const Head head = identityHead(1, 4);
+    FeatureSet q;
+    q.rows = 1;
+    q.dim = 4;
+    q.classes = 1;
+    q.features = {4.f, 3.f, 2.f, 1.f};
+    q.logits = {10.f};
+    ScoreParams p;
+    p.set("ash.p", 50); // keep 2 of 4: (4, 3), s1 = 10, s2 = 7
+    const double score = computeScores("ash", q, head, p)[0];
+    ASSERT_TRUE(std::abs(score - 7.0 * std::exp(10.0 / 7.0)) < 1e-9); // one class: energy = its logit
+}
 
-    void degenerateCasesGiveClearErrors()
-    {
-        const Head head = identityHead(2, 4);
-        const FeatureSet fit = synthetic(20, 4, head, 7);
-        ScoreParams bigK;
-        bigK.set("knn.k", 21);
-        QVERIFY(messageOf([&] { fitScorer("knn", &fit, head, bigK); }).contains(QLatin1String("larger than the fit set")));
-        FeatureSet empty;
-        empty.dim = 4;
-        QVERIFY(messageOf([&] { fitScorer("mahalanobis", &empty, head, ScoreParams()); }).contains(QLatin1String("empty")));
-        QVERIFY(messageOf([&] { fitScorer("vim", nullptr, head, ScoreParams()); }).contains(QLatin1String("needs a fit set")));
-        const Head wide = identityHead(2, 8);
-        QVERIFY(messageOf([&] { fitScorer("knn", &fit, wide, ScoreParams()); }).contains(QLatin1String("feature dimension")));
-        QVERIFY(messageOf([&] { computeScores("react", fit, head, ScoreParams()); }).contains(QLatin1String("fit set")));
-    }
-};
-
-QTEST_GUILESS_MAIN(TestFitted)
-#include "test_fitted.moc"
+TEST(Fitted, degenerateCasesGiveClearErrors)
+{
+    const Head head = identityHead(2, 4);
+    const FeatureSet fit = synthetic(20, 4, head, 7);
+    ScoreParams bigK;
+    bigK.set("knn.k", 21);
+    ASSERT_TRUE(
+        oodlens::test::contains(messageOf([&] { fitScorer("knn", &fit, head, bigK); }), "larger than the fit set"));
+    FeatureSet empty;
+    empty.dim = 4;
+    ASSERT_TRUE(
+        oodlens::test::contains(messageOf([&] { fitScorer("mahalanobis", &empty, head, ScoreParams()); }), "empty"));
+    ASSERT_TRUE(
+        oodlens::test::contains(messageOf([&] { fitScorer("vim", nullptr, head, ScoreParams()); }), "needs a fit set"));
+    const Head wide = identityHead(2, 8);
+    ASSERT_TRUE(
+        oodlens::test::contains(messageOf([&] { fitScorer("knn", &fit, wide, ScoreParams()); }), "feature dimension"));
+    ASSERT_TRUE(
+        oodlens::test::contains(messageOf([&] { computeScores("react", fit, head, ScoreParams()); }), "fit set"));
+}

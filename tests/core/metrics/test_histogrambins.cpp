@@ -2,7 +2,7 @@
 // Shared bin edges over the union of finite scores; non-finite scores counted apart.
 #include "metrics/HistogramBins.h"
 
-#include <QtTest>
+#include "TestSupport.h"
 
 #include <cmath>
 #include <limits>
@@ -20,40 +20,25 @@ std::size_t sum(const std::vector<std::size_t>& v)
 }
 } // namespace
 
-class TestHistogramBins : public QObject {
-    Q_OBJECT
-
-private slots:
-    void edgesSpanTheUnionOfAllSets();
-    void everyFiniteScoreLandsInExactlyOneBin();
-    void maximumIsCountedInTheLastBin();
-    void nonFiniteScoresAreCountedApart();
-    void identicalScoresGetOneBin();
-    void noFiniteScoreGivesNoEdges();
-    void autoBinCountIsClamped_data();
-    void autoBinCountIsClamped();
-    void narrowestSetSetsTheBinWidth();
-};
-
-void TestHistogramBins::edgesSpanTheUnionOfAllSets()
+TEST(HistogramBins, edgesSpanTheUnionOfAllSets)
 {
     const std::vector<double> a{0.0, 0.5, 1.0};
     const std::vector<double> b{2.0, 3.0};
     const SharedHistogram h = computeSharedHistogram({&a, &b}, 6);
-    QCOMPARE(h.bins(), std::size_t(6));
-    QCOMPARE(h.edges.front(), 0.0);
-    QCOMPARE(h.edges.back(), 3.0);
+    ASSERT_EQ(h.bins(), std::size_t(6));
+    ASSERT_FUZZY_EQ(h.edges.front(), 0.0);
+    ASSERT_FUZZY_EQ(h.edges.back(), 3.0);
     for (std::size_t i = 1; i < h.edges.size(); ++i)
-        QVERIFY(h.edges[i] > h.edges[i - 1]);
-    QCOMPARE(h.counts.size(), std::size_t(2));
-    QCOMPARE(h.counts[0].size(), h.bins());
-    QCOMPARE(h.counts[1].size(), h.bins());
+        ASSERT_TRUE(h.edges[i] > h.edges[i - 1]);
+    ASSERT_EQ(h.counts.size(), std::size_t(2));
+    ASSERT_EQ(h.counts[0].size(), h.bins());
+    ASSERT_EQ(h.counts[1].size(), h.bins());
     // 0.5 per bin: a falls in bins 0, 1, 2; b in bins 4 and 5 (3.0 is the closed right edge).
-    QCOMPARE(h.counts[0], (std::vector<std::size_t>{1, 1, 1, 0, 0, 0}));
-    QCOMPARE(h.counts[1], (std::vector<std::size_t>{0, 0, 0, 0, 1, 1}));
+    ASSERT_EQ(h.counts[0], (std::vector<std::size_t>{1, 1, 1, 0, 0, 0}));
+    ASSERT_EQ(h.counts[1], (std::vector<std::size_t>{0, 0, 0, 0, 1, 1}));
 }
 
-void TestHistogramBins::everyFiniteScoreLandsInExactlyOneBin()
+TEST(HistogramBins, everyFiniteScoreLandsInExactlyOneBin)
 {
     std::vector<double> a, b;
     for (int i = 0; i < 1000; ++i) {
@@ -61,82 +46,91 @@ void TestHistogramBins::everyFiniteScoreLandsInExactlyOneBin()
         b.push_back(std::cos(i * 0.37) + 2.0);
     }
     const SharedHistogram h = computeSharedHistogram({&a, &b});
-    QVERIFY(h.bins() >= 10);
-    QCOMPARE(sum(h.counts[0]), a.size());
-    QCOMPARE(sum(h.counts[1]), b.size());
-    QCOMPARE(h.finite[0], a.size());
-    QCOMPARE(h.finite[1], b.size());
+    ASSERT_TRUE(h.bins() >= 10);
+    ASSERT_EQ(sum(h.counts[0]), a.size());
+    ASSERT_EQ(sum(h.counts[1]), b.size());
+    ASSERT_EQ(h.finite[0], a.size());
+    ASSERT_EQ(h.finite[1], b.size());
 }
 
-void TestHistogramBins::maximumIsCountedInTheLastBin()
+TEST(HistogramBins, maximumIsCountedInTheLastBin)
 {
     const std::vector<double> a{0.0, 10.0};
     const SharedHistogram h = computeSharedHistogram({&a}, 5);
-    QCOMPARE(h.counts[0].front(), std::size_t(1));
-    QCOMPARE(h.counts[0].back(), std::size_t(1));
+    ASSERT_EQ(h.counts[0].front(), std::size_t(1));
+    ASSERT_EQ(h.counts[0].back(), std::size_t(1));
 }
 
-void TestHistogramBins::nonFiniteScoresAreCountedApart()
+TEST(HistogramBins, nonFiniteScoresAreCountedApart)
 {
     const std::vector<double> a{1.0, kNaN, 2.0, kInf, -kInf, kNaN};
     const std::vector<double> b{1e9 * 0 + 1.5};
     const SharedHistogram h = computeSharedHistogram({&a, &b}, 4);
-    QCOMPARE(h.nan[0], std::size_t(2));
-    QCOMPARE(h.posInf[0], std::size_t(1));
-    QCOMPARE(h.negInf[0], std::size_t(1));
-    QCOMPARE(h.nonFinite(0), std::size_t(4));
-    QCOMPARE(h.finite[0], std::size_t(2));
-    QCOMPARE(sum(h.counts[0]), std::size_t(2));
-    QCOMPARE(h.nonFinite(1), std::size_t(0));
+    ASSERT_EQ(h.nan[0], std::size_t(2));
+    ASSERT_EQ(h.posInf[0], std::size_t(1));
+    ASSERT_EQ(h.negInf[0], std::size_t(1));
+    ASSERT_EQ(h.nonFinite(0), std::size_t(4));
+    ASSERT_EQ(h.finite[0], std::size_t(2));
+    ASSERT_EQ(sum(h.counts[0]), std::size_t(2));
+    ASSERT_EQ(h.nonFinite(1), std::size_t(0));
     // Infinities do not stretch the edges.
-    QCOMPARE(h.edges.front(), 1.0);
-    QCOMPARE(h.edges.back(), 2.0);
+    ASSERT_FUZZY_EQ(h.edges.front(), 1.0);
+    ASSERT_FUZZY_EQ(h.edges.back(), 2.0);
 }
 
-void TestHistogramBins::identicalScoresGetOneBin()
+TEST(HistogramBins, identicalScoresGetOneBin)
 {
     const std::vector<double> a{0.7, 0.7, 0.7};
     const SharedHistogram h = computeSharedHistogram({&a});
-    QCOMPARE(h.bins(), std::size_t(1));
-    QVERIFY(h.edges.front() < 0.7 && h.edges.back() > 0.7);
-    QCOMPARE(h.counts[0].front(), std::size_t(3));
+    ASSERT_EQ(h.bins(), std::size_t(1));
+    ASSERT_TRUE(h.edges.front() < 0.7 && h.edges.back() > 0.7);
+    ASSERT_EQ(h.counts[0].front(), std::size_t(3));
 }
 
-void TestHistogramBins::noFiniteScoreGivesNoEdges()
+TEST(HistogramBins, noFiniteScoreGivesNoEdges)
 {
     const std::vector<double> a{kNaN, kInf};
     const std::vector<double> empty;
     const SharedHistogram h = computeSharedHistogram({&a, &empty});
-    QCOMPARE(h.bins(), std::size_t(0));
-    QVERIFY(h.edges.empty());
-    QCOMPARE(h.nan[0], std::size_t(1));
-    QCOMPARE(h.posInf[0], std::size_t(1));
+    ASSERT_EQ(h.bins(), std::size_t(0));
+    ASSERT_TRUE(h.edges.empty());
+    ASSERT_EQ(h.nan[0], std::size_t(1));
+    ASSERT_EQ(h.posInf[0], std::size_t(1));
 }
 
-void TestHistogramBins::autoBinCountIsClamped_data()
+struct BinCountRow {
+    const char* tag;
+    int n;
+    bool heavyTail;
+};
+
+void PrintTo(const BinCountRow& r, std::ostream* os)
 {
-    QTest::addColumn<int>("n");
-    QTest::addColumn<bool>("heavyTail");
-    QTest::newRow("few values") << 20 << false;
-    QTest::newRow("many values") << 100000 << false;
-    QTest::newRow("outliers") << 2000 << true;
+    *os << r.tag;
 }
 
-void TestHistogramBins::autoBinCountIsClamped()
+class AutoBinCount : public ::testing::TestWithParam<BinCountRow> {};
+
+TEST_P(AutoBinCount, autoBinCountIsClamped)
 {
-    QFETCH(int, n);
-    QFETCH(bool, heavyTail);
+    const int n = GetParam().n;
     std::vector<double> v;
     for (int i = 0; i < n; ++i)
         v.push_back(double(i) / n);
-    if (heavyTail)
+    if (GetParam().heavyTail)
         v.push_back(1e6);
     const int bins = autoBinCount({&v});
-    QVERIFY(bins >= 10);
-    QVERIFY(bins <= 100);
+    ASSERT_TRUE(bins >= 10);
+    ASSERT_TRUE(bins <= 100);
 }
 
-void TestHistogramBins::narrowestSetSetsTheBinWidth()
+INSTANTIATE_TEST_SUITE_P(HistogramBins, AutoBinCount,
+                         ::testing::Values(BinCountRow{"few values", 20, false},
+                                           BinCountRow{"many values", 100000, false},
+                                           BinCountRow{"outliers", 2000, true}),
+                         [](const auto& info) { return oodlens::test::paramName(info.param.tag); });
+
+TEST(HistogramBins, narrowestSetSetsTheBinWidth)
 {
     // Two well-separated sets: the union's IQR spans the gap, each set's IQR does not.
     std::vector<double> a, b;
@@ -146,11 +140,8 @@ void TestHistogramBins::narrowestSetSetsTheBinWidth()
     }
     std::vector<double> both = a;
     both.insert(both.end(), b.begin(), b.end());
-    QCOMPARE(autoBinCount({&a, &b}), 100);        // clamped: the per-set width asks for far more
-    QVERIFY(autoBinCount({&both}, 1, 1000) < 20); // the union's own width: about one bin per set
-    QVERIFY(freedmanDiaconisWidth(a) > 0);
-    QCOMPARE(freedmanDiaconisWidth({1.0, 1.0, 1.0}), 0.0);
+    ASSERT_EQ(autoBinCount({&a, &b}), 100);           // clamped: the per-set width asks for far more
+    ASSERT_TRUE(autoBinCount({&both}, 1, 1000) < 20); // the union's own width: about one bin per set
+    ASSERT_TRUE(freedmanDiaconisWidth(a) > 0);
+    ASSERT_FUZZY_EQ(freedmanDiaconisWidth({1.0, 1.0, 1.0}), 0.0);
 }
-
-QTEST_APPLESS_MAIN(TestHistogramBins)
-#include "test_histogrambins.moc"

@@ -3,7 +3,7 @@
 #include "common/Error.h"
 #include "metrics/Metrics.h"
 
-#include <QtTest>
+#include "TestSupport.h"
 
 #include <cmath>
 #include <limits>
@@ -102,135 +102,136 @@ std::vector<double> sample(std::mt19937& rng, std::size_t n, double shift, doubl
 
 } // namespace
 
-class TestMetrics : public QObject {
-    Q_OBJECT
-private Q_SLOTS:
-    void matchesBruteForceWithTies_data()
-    {
-        QTest::addColumn<int>("seed");
-        QTest::addColumn<int>("nId");
-        QTest::addColumn<int>("nOod");
-        QTest::addColumn<double>("shift");
-        QTest::addColumn<double>("grid");
-        QTest::newRow("heavy ties") << 1 << 300 << 200 << 1.0 << 0.5;
-        QTest::newRow("light ties") << 2 << 257 << 411 << 0.7 << 0.01;
-        QTest::newRow("no separation") << 3 << 100 << 100 << 0.0 << 0.25;
-        QTest::newRow("reversed") << 4 << 150 << 90 << -1.5 << 0.2;
-        QTest::newRow("tiny") << 5 << 7 << 3 << 0.5 << 1.0;
-        QTest::newRow("all tied") << 6 << 20 << 30 << 0.0 << 1000.0;
-    }
-    void matchesBruteForceWithTies()
-    {
-        QFETCH(int, seed);
-        QFETCH(int, nId);
-        QFETCH(int, nOod);
-        QFETCH(double, shift);
-        QFETCH(double, grid);
-        std::mt19937 rng(seed);
-        const auto id = sample(rng, nId, shift, grid);
-        const auto ood = sample(rng, nOod, 0.0, grid);
-        const BinaryMetrics m = computeMetrics(id, ood);
-        QVERIFY(std::abs(m.auroc - bruteAuroc(id, ood)) < 1e-12);
-        QVERIFY(std::abs(m.fpr95_id - bruteFpr95Id(id, ood)) < 1e-12);
-        QVERIFY(std::abs(m.fpr95_ood - bruteFpr95Ood(id, ood)) < 1e-12);
-        QVERIFY(std::abs(m.aupr_in - bruteAp(id, ood)) < 1e-12);
-        QVERIFY(std::abs(m.aupr_out - bruteAp(negated(ood), negated(id))) < 1e-12);
-        QVERIFY(std::abs(m.detection_acc - bruteBalancedAcc(id, ood)) < 1e-12);
-        QCOMPARE(m.n_id, std::size_t(nId));
-        QCOMPARE(m.n_ood, std::size_t(nOod));
-        // threshold95 is the operating point of fpr95_id.
-        const OperatingPoint op = operatingPoint(id, ood, m.threshold95);
-        QVERIFY(op.tpr_id >= 0.95);
-        QVERIFY(std::abs(op.fpr_id - m.fpr95_id) < 1e-12);
-    }
-
-    void handCheckedBothFprConventions()
-    {
-        // ID: 20 scores 1..20; OOD: 10 scores 0.5, 1.5, ..., 9.5 plus 5 at 19.
-        std::vector<double> id, ood;
-        for (int i = 1; i <= 20; ++i)
-            id.push_back(i);
-        for (int i = 0; i < 10; ++i)
-            ood.push_back(i + 0.5);
-        for (int i = 0; i < 5; ++i)
-            ood.push_back(19);
-        const BinaryMetrics m = computeMetrics(id, ood);
-        // 95% of 20 ID = 19 accepted: threshold 2; OOD >= 2: 2.5..9.5 (8) + five 19s = 13 of 15.
-        QCOMPARE(m.threshold95, 2.0);
-        QVERIFY(std::abs(m.fpr95_id - 13.0 / 15.0) < 1e-15);
-        // 95% of 15 OOD = 14.25, so 15 must be flagged: threshold 19; ID <= 19: 19 of 20.
-        QVERIFY(std::abs(m.fpr95_ood - 19.0 / 20.0) < 1e-15);
-    }
-
-    void perfectSeparation()
-    {
-        const BinaryMetrics m = computeMetrics({3, 4, 5}, {0, 1, 2});
-        QCOMPARE(m.auroc, 1.0);
-        QCOMPARE(m.fpr95_id, 0.0);
-        QCOMPARE(m.fpr95_ood, 0.0);
-        QCOMPARE(m.aupr_in, 1.0);
-        QCOMPARE(m.aupr_out, 1.0);
-        QCOMPARE(m.detection_acc, 1.0);
-    }
-
-    void nanIsCountedAndLeftOut()
-    {
-        const double nan = std::numeric_limits<double>::quiet_NaN();
-        const double inf = std::numeric_limits<double>::infinity();
-        const BinaryMetrics withNan = computeMetrics({3, nan, 4, 5, inf}, {0, 1, nan, 2});
-        const BinaryMetrics clean = computeMetrics({3, 4, 5, inf}, {0, 1, 2});
-        QCOMPARE(withNan.nan_id, std::size_t(1));
-        QCOMPARE(withNan.nan_ood, std::size_t(1));
-        QCOMPARE(withNan.inf_id, std::size_t(1));
-        QCOMPARE(withNan.n_id, std::size_t(4));
-        QCOMPARE(withNan.auroc, clean.auroc);
-        QCOMPARE(withNan.fpr95_id, clean.fpr95_id);
-        QCOMPARE(withNan.aupr_out, clean.aupr_out);
-        const RocCurve roc = rocCurve({1, nan, 2}, {0, nan});
-        for (double v : roc.fpr)
-            QVERIFY(std::isfinite(v));
-        for (double v : roc.tpr)
-            QVERIFY(std::isfinite(v));
-    }
-
-    void allNanIsAnError() { QVERIFY_THROWS_EXCEPTION(Error, computeMetrics({std::nan("")}, {1.0})); }
-
-    void rocCurveMatchesRatesAtEachThreshold()
-    {
-        std::mt19937 rng(9);
-        const auto id = sample(rng, 120, 1.0, 0.3), ood = sample(rng, 80, 0.0, 0.3);
-        const RocCurve c = rocCurve(id, ood);
-        QCOMPARE(c.fpr.front(), 0.0);
-        QCOMPARE(c.tpr.front(), 0.0);
-        QCOMPARE(c.fpr.back(), 1.0);
-        QCOMPARE(c.tpr.back(), 1.0);
-        QCOMPARE(c.fpr.size(), thresholds(id, ood).size() + 1);
-        double area = 0;
-        for (std::size_t i = 1; i < c.fpr.size(); ++i) {
-            QCOMPARE(c.tpr[i], fractionAtLeast(id, c.threshold[i]));
-            QCOMPARE(c.fpr[i], fractionAtLeast(ood, c.threshold[i]));
-            area += (c.fpr[i] - c.fpr[i - 1]) * (c.tpr[i] + c.tpr[i - 1]) / 2;
-        }
-        QVERIFY(std::abs(area - bruteAuroc(id, ood)) < 1e-12);
-    }
-
-    void prCurveAveragePrecisionMatches()
-    {
-        std::mt19937 rng(11);
-        const auto id = sample(rng, 90, 0.8, 0.2), ood = sample(rng, 60, 0.0, 0.2);
-        for (bool idPositive : {true, false}) {
-            const PrCurve c = prCurve(id, ood, idPositive);
-            double ap = 0, prev = 0;
-            for (std::size_t i = 0; i < c.recall.size(); ++i) {
-                ap += (c.recall[i] - prev) * c.precision[i];
-                prev = c.recall[i];
-            }
-            const BinaryMetrics m = computeMetrics(id, ood);
-            QVERIFY(std::abs(ap - (idPositive ? m.aupr_in : m.aupr_out)) < 1e-12);
-            QCOMPARE(c.recall.back(), 1.0);
-        }
-    }
+struct TiesRow {
+    const char* tag;
+    int seed;
+    int nId;
+    int nOod;
+    double shift;
+    double grid;
 };
 
-QTEST_GUILESS_MAIN(TestMetrics)
-#include "test_metrics.moc"
+void PrintTo(const TiesRow& r, std::ostream* os)
+{
+    *os << r.tag;
+}
+
+class MetricsWithTies : public ::testing::TestWithParam<TiesRow> {};
+
+INSTANTIATE_TEST_SUITE_P(
+    Metrics, MetricsWithTies,
+    ::testing::Values(TiesRow{"heavy ties", 1, 300, 200, 1.0, 0.5}, TiesRow{"light ties", 2, 257, 411, 0.7, 0.01},
+                      TiesRow{"no separation", 3, 100, 100, 0.0, 0.25}, TiesRow{"reversed", 4, 150, 90, -1.5, 0.2},
+                      TiesRow{"tiny", 5, 7, 3, 0.5, 1.0}, TiesRow{"all tied", 6, 20, 30, 0.0, 1000.0}),
+    [](const auto& info) { return oodlens::test::paramName(info.param.tag); });
+
+TEST_P(MetricsWithTies, matchesBruteForceWithTies)
+{
+    const auto [tag, seed, nId, nOod, shift, grid] = GetParam();
+    std::mt19937 rng(seed);
+    const auto id = sample(rng, nId, shift, grid);
+    const auto ood = sample(rng, nOod, 0.0, grid);
+    const BinaryMetrics m = computeMetrics(id, ood);
+    ASSERT_TRUE(std::abs(m.auroc - bruteAuroc(id, ood)) < 1e-12);
+    ASSERT_TRUE(std::abs(m.fpr95_id - bruteFpr95Id(id, ood)) < 1e-12);
+    ASSERT_TRUE(std::abs(m.fpr95_ood - bruteFpr95Ood(id, ood)) < 1e-12);
+    ASSERT_TRUE(std::abs(m.aupr_in - bruteAp(id, ood)) < 1e-12);
+    ASSERT_TRUE(std::abs(m.aupr_out - bruteAp(negated(ood), negated(id))) < 1e-12);
+    ASSERT_TRUE(std::abs(m.detection_acc - bruteBalancedAcc(id, ood)) < 1e-12);
+    ASSERT_EQ(m.n_id, std::size_t(nId));
+    ASSERT_EQ(m.n_ood, std::size_t(nOod));
+    // threshold95 is the operating point of fpr95_id.
+    const OperatingPoint op = operatingPoint(id, ood, m.threshold95);
+    ASSERT_TRUE(op.tpr_id >= 0.95);
+    ASSERT_TRUE(std::abs(op.fpr_id - m.fpr95_id) < 1e-12);
+}
+
+TEST(Metrics, handCheckedBothFprConventions)
+{
+    // ID: 20 scores 1..20; OOD: 10 scores 0.5, 1.5, ..., 9.5 plus 5 at 19.
+    std::vector<double> id, ood;
+    for (int i = 1; i <= 20; ++i)
+        id.push_back(i);
+    for (int i = 0; i < 10; ++i)
+        ood.push_back(i + 0.5);
+    for (int i = 0; i < 5; ++i)
+        ood.push_back(19);
+    const BinaryMetrics m = computeMetrics(id, ood);
+    // 95% of 20 ID = 19 accepted: threshold 2; OOD >= 2: 2.5..9.5 (8) + five 19s = 13 of 15.
+    ASSERT_FUZZY_EQ(m.threshold95, 2.0);
+    ASSERT_TRUE(std::abs(m.fpr95_id - 13.0 / 15.0) < 1e-15);
+    // 95% of 15 OOD = 14.25, so 15 must be flagged: threshold 19; ID <= 19: 19 of 20.
+    ASSERT_TRUE(std::abs(m.fpr95_ood - 19.0 / 20.0) < 1e-15);
+}
+
+TEST(Metrics, perfectSeparation)
+{
+    const BinaryMetrics m = computeMetrics({3, 4, 5}, {0, 1, 2});
+    ASSERT_FUZZY_EQ(m.auroc, 1.0);
+    ASSERT_FUZZY_EQ(m.fpr95_id, 0.0);
+    ASSERT_FUZZY_EQ(m.fpr95_ood, 0.0);
+    ASSERT_FUZZY_EQ(m.aupr_in, 1.0);
+    ASSERT_FUZZY_EQ(m.aupr_out, 1.0);
+    ASSERT_FUZZY_EQ(m.detection_acc, 1.0);
+}
+
+TEST(Metrics, nanIsCountedAndLeftOut)
+{
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    const BinaryMetrics withNan = computeMetrics({3, nan, 4, 5, inf}, {0, 1, nan, 2});
+    const BinaryMetrics clean = computeMetrics({3, 4, 5, inf}, {0, 1, 2});
+    ASSERT_EQ(withNan.nan_id, std::size_t(1));
+    ASSERT_EQ(withNan.nan_ood, std::size_t(1));
+    ASSERT_EQ(withNan.inf_id, std::size_t(1));
+    ASSERT_EQ(withNan.n_id, std::size_t(4));
+    ASSERT_FUZZY_EQ(withNan.auroc, clean.auroc);
+    ASSERT_FUZZY_EQ(withNan.fpr95_id, clean.fpr95_id);
+    ASSERT_FUZZY_EQ(withNan.aupr_out, clean.aupr_out);
+    const RocCurve roc = rocCurve({1, nan, 2}, {0, nan});
+    for (double v : roc.fpr)
+        ASSERT_TRUE(std::isfinite(v));
+    for (double v : roc.tpr)
+        ASSERT_TRUE(std::isfinite(v));
+}
+
+TEST(Metrics, allNanIsAnError)
+{
+    ASSERT_THROW(computeMetrics({std::nan("")}, {1.0}), Error);
+}
+
+TEST(Metrics, rocCurveMatchesRatesAtEachThreshold)
+{
+    std::mt19937 rng(9);
+    const auto id = sample(rng, 120, 1.0, 0.3), ood = sample(rng, 80, 0.0, 0.3);
+    const RocCurve c = rocCurve(id, ood);
+    ASSERT_FUZZY_EQ(c.fpr.front(), 0.0);
+    ASSERT_FUZZY_EQ(c.tpr.front(), 0.0);
+    ASSERT_FUZZY_EQ(c.fpr.back(), 1.0);
+    ASSERT_FUZZY_EQ(c.tpr.back(), 1.0);
+    ASSERT_EQ(c.fpr.size(), thresholds(id, ood).size() + 1);
+    double area = 0;
+    for (std::size_t i = 1; i < c.fpr.size(); ++i) {
+        ASSERT_FUZZY_EQ(c.tpr[i], fractionAtLeast(id, c.threshold[i]));
+        ASSERT_FUZZY_EQ(c.fpr[i], fractionAtLeast(ood, c.threshold[i]));
+        area += (c.fpr[i] - c.fpr[i - 1]) * (c.tpr[i] + c.tpr[i - 1]) / 2;
+    }
+    ASSERT_TRUE(std::abs(area - bruteAuroc(id, ood)) < 1e-12);
+}
+
+TEST(Metrics, prCurveAveragePrecisionMatches)
+{
+    std::mt19937 rng(11);
+    const auto id = sample(rng, 90, 0.8, 0.2), ood = sample(rng, 60, 0.0, 0.2);
+    for (bool idPositive : {true, false}) {
+        const PrCurve c = prCurve(id, ood, idPositive);
+        double ap = 0, prev = 0;
+        for (std::size_t i = 0; i < c.recall.size(); ++i) {
+            ap += (c.recall[i] - prev) * c.precision[i];
+            prev = c.recall[i];
+        }
+        const BinaryMetrics m = computeMetrics(id, ood);
+        ASSERT_TRUE(std::abs(ap - (idPositive ? m.aupr_in : m.aupr_out)) < 1e-12);
+        ASSERT_FUZZY_EQ(c.recall.back(), 1.0);
+    }
+}

@@ -7,7 +7,7 @@
 #include "metrics/ThresholdIndex.h"
 #include "metrics/ThresholdPresets.h"
 
-#include <QtTest>
+#include "TestSupport.h"
 
 #include <cmath>
 #include <limits>
@@ -41,28 +41,17 @@ RunResult makeResult(std::vector<double> id, std::vector<double> ood)
 
 } // namespace
 
-class TestThresholdIndex : public QObject {
-    Q_OBJECT
+class RatesAtThreshold : public ::testing::TestWithParam<double> {};
 
-private slots:
-    void ratesEqualCoreOperatingPoint_data();
-    void ratesEqualCoreOperatingPoint();
-    void nanIsFlaggedAndLeftOutOfRates();
-    void acceptanceThresholdKeepsTheShare();
-    void presetsComeFromCore();
-    void decimationKeepsEndsAndBudget();
-};
+INSTANTIATE_TEST_SUITE_P(ThresholdIndex, RatesAtThreshold,
+                         ::testing::Values(-10.0, -0.5, 0.0, 0.3, 1.0, 1.7, 2.0, 10.0), [](const auto& info) {
+                             const std::string t = std::to_string(std::abs(info.param));
+                             return (info.param < 0 ? "minus_" : "") + oodlens::test::paramName(t);
+                         });
 
-void TestThresholdIndex::ratesEqualCoreOperatingPoint_data()
+TEST_P(RatesAtThreshold, ratesEqualCoreOperatingPoint)
 {
-    QTest::addColumn<double>("threshold");
-    for (double t : {-10.0, -0.5, 0.0, 0.3, 1.0, 1.7, 2.0, 10.0})
-        QTest::newRow(qPrintable(QString::number(t))) << t;
-}
-
-void TestThresholdIndex::ratesEqualCoreOperatingPoint()
-{
-    QFETCH(double, threshold);
+    const double threshold = GetParam();
     std::mt19937 rng(7);
     std::normal_distribution<double> a(1.0, 1.0), b(0.0, 1.0);
     std::vector<double> id(997), ood(1301);
@@ -74,31 +63,31 @@ void TestThresholdIndex::ratesEqualCoreOperatingPoint()
     const ThresholdIndex index(r, "energy");
     const OperatingPoint expected = operatingPoint(id, ood, threshold);
     const OperatingPoint got = index.operatingPoint(0, 1, threshold);
-    QCOMPARE(got.tpr_id, expected.tpr_id);
-    QCOMPARE(got.fpr_id, expected.fpr_id);
-    QCOMPARE(got.tpr_ood, expected.tpr_ood);
-    QCOMPARE(got.fpr_ood, expected.fpr_ood);
+    ASSERT_FUZZY_EQ(got.tpr_id, expected.tpr_id);
+    ASSERT_FUZZY_EQ(got.fpr_id, expected.fpr_id);
+    ASSERT_FUZZY_EQ(got.tpr_ood, expected.tpr_ood);
+    ASSERT_FUZZY_EQ(got.fpr_ood, expected.fpr_ood);
     std::size_t accepted = 0;
     for (double v : id)
         accepted += v >= threshold;
-    QCOMPARE(index.accepted(0, threshold), accepted);
-    QCOMPARE(index.flagged(0, threshold), id.size() - accepted);
+    ASSERT_EQ(index.accepted(0, threshold), accepted);
+    ASSERT_EQ(index.flagged(0, threshold), id.size() - accepted);
 }
 
-void TestThresholdIndex::nanIsFlaggedAndLeftOutOfRates()
+TEST(ThresholdIndex, nanIsFlaggedAndLeftOutOfRates)
 {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const RunResult r = makeResult({1, 2, nan, 3}, {0, nan, 1});
     const ThresholdIndex index(r, "energy");
-    QCOMPARE(index.total(0), std::size_t(4));
-    QCOMPARE(index.usable(0), std::size_t(3));
-    QCOMPARE(index.accepted(0, 2.0), std::size_t(2));
-    QCOMPARE(index.flagged(0, 2.0), std::size_t(2)); // one below, one NaN
-    QCOMPARE(index.operatingPoint(0, 1, 2.0).tpr_id, 2.0 / 3.0);
-    QCOMPARE(index.operatingPoint(0, 1, 2.0).fpr_id, operatingPoint({1, 2, nan, 3}, {0, nan, 1}, 2.0).fpr_id);
+    ASSERT_EQ(index.total(0), std::size_t(4));
+    ASSERT_EQ(index.usable(0), std::size_t(3));
+    ASSERT_EQ(index.accepted(0, 2.0), std::size_t(2));
+    ASSERT_EQ(index.flagged(0, 2.0), std::size_t(2)); // one below, one NaN
+    ASSERT_FUZZY_EQ(index.operatingPoint(0, 1, 2.0).tpr_id, 2.0 / 3.0);
+    ASSERT_FUZZY_EQ(index.operatingPoint(0, 1, 2.0).fpr_id, operatingPoint({1, 2, nan, 3}, {0, nan, 1}, 2.0).fpr_id);
 }
 
-void TestThresholdIndex::acceptanceThresholdKeepsTheShare()
+TEST(ThresholdIndex, acceptanceThresholdKeepsTheShare)
 {
     std::vector<double> id;
     for (int i = 0; i < 100; ++i)
@@ -108,12 +97,12 @@ void TestThresholdIndex::acceptanceThresholdKeepsTheShare()
     for (double share : {0.0, 0.01, 0.5, 0.95, 1.0}) {
         const double t = index.thresholdForAcceptance(0, share);
         const double got = double(index.accepted(0, t)) / 100.0;
-        QVERIFY2(got >= share - 1e-12, qPrintable(QString::number(share)));
-        QVERIFY(got <= share + 0.01 + 1e-12);
+        ASSERT_TRUE(got >= share - 1e-12) << share;
+        ASSERT_TRUE(got <= share + 0.01 + 1e-12);
     }
 }
 
-void TestThresholdIndex::presetsComeFromCore()
+TEST(ThresholdIndex, presetsComeFromCore)
 {
     std::vector<double> id, ood;
     for (int i = 0; i < 200; ++i) {
@@ -121,17 +110,17 @@ void TestThresholdIndex::presetsComeFromCore()
         ood.push_back(i * 0.01);
     }
     const RunResult r = makeResult(id, ood);
-    QCOMPARE(thresholdAtIdTpr95(r, "energy"), computeMetrics(id, ood).threshold95);
+    ASSERT_FUZZY_EQ(thresholdAtIdTpr95(r, "energy"), computeMetrics(id, ood).threshold95);
     const double t5 = thresholdAtFpr(r, "energy", 0.05);
-    QVERIFY(operatingPoint(id, ood, t5).fpr_id <= 0.05);
+    ASSERT_TRUE(operatingPoint(id, ood, t5).fpr_id <= 0.05);
     const double j = thresholdYouden(r, "energy");
     const OperatingPoint best = operatingPoint(id, ood, j);
     for (double t : {0.5, 1.0, 1.5, 2.0})
-        QVERIFY(best.tpr_id - best.fpr_id >= operatingPoint(id, ood, t).tpr_id - operatingPoint(id, ood, t).fpr_id);
-    QVERIFY(std::isnan(thresholdAtIdTpr95(r, "no_such_method")));
+        ASSERT_TRUE(best.tpr_id - best.fpr_id >= operatingPoint(id, ood, t).tpr_id - operatingPoint(id, ood, t).fpr_id);
+    ASSERT_TRUE(std::isnan(thresholdAtIdTpr95(r, "no_such_method")));
 }
 
-void TestThresholdIndex::decimationKeepsEndsAndBudget()
+TEST(ThresholdIndex, decimationKeepsEndsAndBudget)
 {
     std::vector<double> x, y;
     for (int i = 0; i <= 100000; ++i) {
@@ -139,16 +128,13 @@ void TestThresholdIndex::decimationKeepsEndsAndBudget()
         y.push_back(std::sqrt(i / 100000.0));
     }
     const DrawnCurve d = decimateCurve(x, y, 2500);
-    QVERIFY(d.decimated());
-    QCOMPARE(d.total, x.size());
-    QVERIFY(d.x.size() <= 2500);
-    QVERIFY(d.x.size() > 100);
-    QCOMPARE(d.x.front(), 0.0);
-    QCOMPARE(d.x.back(), 1.0);
-    QCOMPARE(d.y.back(), 1.0);
+    ASSERT_TRUE(d.decimated());
+    ASSERT_EQ(d.total, x.size());
+    ASSERT_TRUE(d.x.size() <= 2500);
+    ASSERT_TRUE(d.x.size() > 100);
+    ASSERT_FUZZY_EQ(d.x.front(), 0.0);
+    ASSERT_FUZZY_EQ(d.x.back(), 1.0);
+    ASSERT_FUZZY_EQ(d.y.back(), 1.0);
     const DrawnCurve small = decimateCurve({0, 1}, {0, 1}, 2500);
-    QVERIFY(!small.decimated());
+    ASSERT_TRUE(!small.decimated());
 }
-
-QTEST_MAIN(TestThresholdIndex)
-#include "test_thresholdindex.moc"

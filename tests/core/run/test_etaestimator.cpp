@@ -2,69 +2,64 @@
 // Time-left estimates per stage.
 #include "run/EtaEstimator.h"
 
-#include <QtTest>
+#include "TestSupport.h"
 
 using namespace oodlens;
 
-class TestEtaEstimator : public QObject {
-    Q_OBJECT
-
-private slots:
-    void unknownUntilWorkIsSeen();
-    void extrapolatesTheStageRate();
-    void newStageRestartsTheEstimate();
-    void formatsSecondsAndMinutes_data();
-    void formatsSecondsAndMinutes();
-};
-
-void TestEtaEstimator::unknownUntilWorkIsSeen()
+TEST(EtaEstimator, unknownUntilWorkIsSeen)
 {
     EtaEstimator eta;
-    QVERIFY(eta.secondsLeft() < 0);
+    ASSERT_TRUE(eta.secondsLeft() < 0);
     eta.update("extracting id", 0, 2000, 0.0);
-    QVERIFY(eta.secondsLeft() < 0);
+    ASSERT_TRUE(eta.secondsLeft() < 0);
     eta.update("extracting id", 128, 2000, 0.05); // too early to trust
-    QVERIFY(eta.secondsLeft() < 0);
+    ASSERT_TRUE(eta.secondsLeft() < 0);
 }
 
-void TestEtaEstimator::extrapolatesTheStageRate()
+TEST(EtaEstimator, extrapolatesTheStageRate)
 {
     EtaEstimator eta;
     eta.update("extracting id", 0, 2000, 10.0);
     eta.update("extracting id", 500, 2000, 11.0); // 500 per second
-    QCOMPARE(eta.secondsLeft(), 3.0);
+    ASSERT_FUZZY_EQ(eta.secondsLeft(), 3.0);
     eta.update("extracting id", 2000, 2000, 14.0);
-    QCOMPARE(eta.secondsLeft(), 0.0);
+    ASSERT_FUZZY_EQ(eta.secondsLeft(), 0.0);
 }
 
-void TestEtaEstimator::newStageRestartsTheEstimate()
+TEST(EtaEstimator, newStageRestartsTheEstimate)
 {
     EtaEstimator eta;
     eta.update("extracting id", 0, 100, 0.0);
     eta.update("extracting id", 50, 100, 1.0);
-    QCOMPARE(eta.secondsLeft(), 1.0);
+    ASSERT_FUZZY_EQ(eta.secondsLeft(), 1.0);
     eta.update("extracting ood", 0, 1000, 1.0);
-    QVERIFY(eta.secondsLeft() < 0);
+    ASSERT_TRUE(eta.secondsLeft() < 0);
     eta.update("extracting ood", 100, 1000, 2.0);
-    QCOMPARE(eta.secondsLeft(), 9.0);
+    ASSERT_FUZZY_EQ(eta.secondsLeft(), 9.0);
 }
 
-void TestEtaEstimator::formatsSecondsAndMinutes_data()
+struct FormatRow {
+    const char* tag;
+    double seconds;
+    std::string text;
+};
+
+void PrintTo(const FormatRow& r, std::ostream* os)
 {
-    QTest::addColumn<double>("seconds");
-    QTest::addColumn<QString>("text");
-    QTest::newRow("unknown") << -1.0 << QString();
-    QTest::newRow("subsecond") << 0.4 << QStringLiteral("less than a second left");
-    QTest::newRow("seconds") << 12.4 << QStringLiteral("about 12 s left");
-    QTest::newRow("minutes") << 185.0 << QStringLiteral("about 3 min left");
+    *os << r.tag;
 }
 
-void TestEtaEstimator::formatsSecondsAndMinutes()
+class EtaFormat : public ::testing::TestWithParam<FormatRow> {};
+
+TEST_P(EtaFormat, formatsSecondsAndMinutes)
 {
-    QFETCH(double, seconds);
-    QFETCH(QString, text);
-    QCOMPARE(QString::fromStdString(EtaEstimator::format(seconds)), text);
+    const FormatRow& row = GetParam();
+    ASSERT_EQ(EtaEstimator::format(row.seconds), row.text);
 }
 
-QTEST_APPLESS_MAIN(TestEtaEstimator)
-#include "test_etaestimator.moc"
+INSTANTIATE_TEST_SUITE_P(EtaEstimator, EtaFormat,
+                         ::testing::Values(FormatRow{"unknown", -1.0, ""},
+                                           FormatRow{"subsecond", 0.4, "less than a second left"},
+                                           FormatRow{"seconds", 12.4, "about 12 s left"},
+                                           FormatRow{"minutes", 185.0, "about 3 min left"}),
+                         [](const auto& info) { return oodlens::test::paramName(info.param.tag); });
