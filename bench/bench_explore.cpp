@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -80,7 +81,12 @@ int main(int argc, char** argv)
 
     std::mt19937 rng(2);
     auto result = std::make_shared<RunResult>();
-    result->methods = {"gradnorm", "energy", "msp", "feature_l1", "gradterm"};
+    // The gradient score, its two factors and the non-gradient scores it is compared with.
+    const MethodInfo& gradient = *primaryGradientMethod();
+    result->methods = {gradient.id, gradient.factors->featureTerm, gradient.factors->outputTerm};
+    for (const std::string& m : comparisonMethods())
+        if (std::find(result->methods.begin(), result->methods.end(), m) == result->methods.end())
+            result->methods.push_back(m);
     result->idIndex = 0;
     result->oodIndices = {1};
     Head head;
@@ -99,7 +105,7 @@ int main(int argc, char** argv)
     }
 
     Workspace session;
-    session.setCurrentMethod(QStringLiteral("gradnorm"));
+    session.setCurrentMethod(QString::fromStdString(gradient.id));
     ThumbnailLoader loader;
     QObject::connect(&session, &Workspace::resultChanged, &loader, [&] { loader.setResult(session.result()); });
     GalleryView gallery(&session, &loader);
@@ -112,7 +118,7 @@ int main(int argc, char** argv)
     std::printf("images: %d\n", 2 * kPerSet);
     std::printf("gallery: set result + sort + layout: %.1f ms\n", ms(t));
     t.restart();
-    gallery.model()->setSortMethod(QStringLiteral("energy"));
+    gallery.model()->setSortMethod(QString::fromStdString(comparisonMethods().front()));
     gallery.listView()->viewport()->repaint();
     std::printf("gallery: re-sort by another score + repaint: %.1f ms\n", ms(t));
 

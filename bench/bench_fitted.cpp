@@ -126,7 +126,12 @@ int main(int argc, char** argv)
         head.bias.assign(1, 0.f);
         ScoreParams p;
         std::unique_ptr<FittedScorer> knn;
-        const double tFit = seconds([&] { knn = fitScorer("knn", &bank, head, p); });
+        // The fitted method that searches neighbours: the one whose parameter is the neighbour rank k.
+        std::string neighbours;
+        for (const std::string& m : fitted)
+            if (requireMethod(m).param("k") && requireMethod(m).params.size() == 1 && requireMethod(m).param("k")->min >= 1)
+                neighbours = m;
+        const double tFit = seconds([&] { knn = fitScorer(neighbours, &bank, head, p); });
         const double tScore = seconds([&] { knn->score(q, nullptr); });
         std::printf("\nknn exact search, bank %zu x %d, %zu queries, k = 50: fit %.2f s, score %.2f s "
                     "(%.0f queries/s, %.1f GFLOP/s)\n",

@@ -6,6 +6,7 @@
 #include "workspace/Workspace.h"
 #include "plots/HistogramView.h"
 #include "app/MainWindow.h"
+#include "methods/Registry.h"
 #include "metrics/Metrics.h"
 #include "plots/PrView.h"
 #include "plots/RocView.h"
@@ -68,13 +69,14 @@ RunResultPtr syntheticResult(std::size_t images)
     }
     r->idIndex = 0;
     r->oodIndices = {1};
-    r->methods = {"energy"};
+    const std::string method = comparisonMethods().front(); // any one-score method will do
+    r->methods = {method};
     MetricsRow row;
-    row.method = "energy";
+    row.method = method;
     row.ood = names[1];
     row.metrics = computeMetrics(idScores, oodScores);
     r->metrics = {row};
-    r->scores["energy"] = {std::move(idScores), std::move(oodScores)};
+    r->scores[method] = {std::move(idScores), std::move(oodScores)};
     return r;
 }
 
@@ -98,7 +100,7 @@ int main(int argc, char** argv)
     MainWindowOptions options;
     options.autorun = false;
     options.persistSettings = false;
-    options.methods = {"energy"};
+    options.methods = {comparisonMethods().front()};
     options.configFactory = []() { return RunConfig(); };
     MainWindow window(options);
     window.resize(1600, 1000);
