@@ -134,7 +134,10 @@ void DatasetsPanel::updateRow(int row)
 
 void DatasetsPanel::setSummary(int dataset, const DatasetSummary& summary)
 {
-    for (int r = dataset; r == dataset && r >= 0 && r < rowCount(); ++r) {
+    if (dataset < 0 || dataset >= rowCount())
+        return;
+    const int r = dataset;
+    {
         const DatasetSpec& spec = specs_[std::size_t(r)];
         RowState& st = states_[key(spec.path, spec.role)];
         st.summary = summary;
@@ -156,7 +159,10 @@ void DatasetsPanel::setProgress(int dataset, const QString& stage, qulonglong do
 {
     if (!stage.startsWith(QStringLiteral("extracting ")) || total == 0)
         return;
-    for (int r = dataset; r == dataset && r >= 0 && r < rowCount(); ++r) {
+    if (dataset < 0 || dataset >= rowCount())
+        return;
+    const int r = dataset;
+    {
         const DatasetSpec& spec = specs_[std::size_t(r)];
         RowState& st = states_[key(spec.path, spec.role)];
         if (!st.clock.isValid())
