@@ -37,7 +37,7 @@ const char* const kSynopsis =
   oodlens-cli demo [--out DIR] [options]
   oodlens-cli figures (--model FILE --id DATASET [--ood ...]... | --session FILE | --demo) --out DIR
                       [options]   (builds with the GUI only)
-  oodlens-cli info --model FILE [--device cpu|cuda] [--threads N]
+  oodlens-cli info --model FILE [preprocessing options] [--device cpu|cuda] [--threads N]
   oodlens-cli methods
   oodlens-cli COMMAND --help
   oodlens-cli --help | --version
@@ -55,7 +55,9 @@ score  runs the model once per dataset and writes DIR/scores.csv (one row per im
        override it (--methods, --param, the first --id/--ood/--fit of a role, each
        preprocessing flag).
 demo   scores the bundled MNIST (ID) vs Fashion-MNIST (OOD) demo and prints the table.
-info   prints what the engine found in a model: classes, features, head.
+info   prints what the engine found in a model: classes, features, head, input shape, and the
+       preprocessing a run would use with where each value comes from (flag, preset, sidecar,
+       model or guess).
 figures writes the score histogram and ROC curve of each method as PDF, SVG and PNG, headless;
        it takes every score option.
 methods lists every score id with its group and formula.
@@ -67,8 +69,8 @@ std::string usage()
     using namespace commandGroups;
     return std::string(kSynopsis) + kCommands + "\n" + groupedOptionsHelp(kFigures) +
            "\nscore takes every option above except Figures; figures takes them all; demo takes the Methods,\n"
-           "Method parameters, Runtime, Output, Bootstrap and Feature cache options; info takes --model and\n"
-           "the Runtime options.\n";
+           "Method parameters, Runtime, Output, Bootstrap and Feature cache options; info takes --model,\n"
+           "the Preprocessing and the Runtime options.\n";
 }
 
 void printCommandHelp(const std::string& synopsis, unsigned groups)
@@ -111,6 +113,16 @@ private:
 std::string g_commandLine;
 
 // Shared by `score` and `demo`: run the pipeline, print, write.
+// The one visible line that says what of the preprocessing is a guess (nothing when nothing is).
+void printGuessNote(const ResolvedPreprocess& pre)
+{
+    const std::string note =
+        guessNote(pre, "set --preset, or --resize/--crop/--channels/--mean/--std, or put a sidecar model.json (README, \"Point it at your own model\") "
+                       "next to the model");
+    if (!note.empty())
+        std::cerr << "note: " << note << "\n";
+}
+
 int runAnalysis(const ParsedOptions& o, const std::string& commandLine)
 {
     CliProgress progress;
@@ -126,6 +138,7 @@ int runAnalysis(const ParsedOptions& o, const std::string& commandLine)
                       << (d.skipped ? ", " + std::to_string(d.skipped) + " skipped" : "")
                       << (d.fromCache ? ", features from the cache" : "") << "\n";
     }
+    printGuessNote(result->preprocessOrigin);
     for (const auto& [method, note] : result->fitNotes)
         std::cerr << method << ": " << note << "\n";
     printMetricsTable(std::cout, result->metrics);
@@ -185,7 +198,7 @@ int cmdInfo(const std::vector<std::string>& args)
     if (o.config.modelPath.empty())
         throw Error("info needs --model FILE");
     initRuntime(o.config.threads);
-    auto model = Classifier::load(o.config.modelPath, o.config.device);
+    auto model = Classifier::load(o.config.modelPath, o.config.device, probeShapeOf(o.config.preprocess));
     const ModelInfo& i = model->info();
     std::cout << "model:          " << i.path << "\n"
               << "sha256:         " << i.sha256 << "\n"
@@ -196,8 +209,19 @@ int cmdInfo(const std::vector<std::string>& args)
               << "head check:     max |head(features) - logits| = " << i.headCheckMaxError << "\n";
     if (i.inputHint.size() == 3)
         std::cout << "input hint:     " << i.inputHint[0] << " x " << i.inputHint[1] << " x " << i.inputHint[2]
-                  << " (C x H x W, the probe shape the model accepted)\n";
+                  << (i.inputSource == ModelInfo::InputSource::Sidecar ? " (C x H x W, from the sidecar)"
+                      : i.inputSource == ModelInfo::InputSource::Option ? " (C x H x W, from the preprocessing options)"
+                                                                         : " (C x H x W, the probe shape the model accepted)")
+                  << (i.acceptsOtherSizes ? "; the model also runs at other sizes" : "; the model runs at this size only")
+                  << "\n";
+    std::cout << "sidecar:        " << (i.sidecarPath.empty() ? std::string("none") : i.sidecarPath) << "\n";
     std::cout << "device:         " << i.device << "\n";
+    const ResolvedPreprocess pre = resolvePreprocess(o.config.preprocess, i);
+    std::cout << "preprocessing:\n";
+    for (const ResolvedPreprocess::Field& f : pre.fields())
+        std::cout << "  " << f.name << std::string(10 - std::min<std::size_t>(9, f.name.size()), ' ') << f.value << "  ("
+                  << preprocessOriginName(f.origin) << ")\n";
+    printGuessNote(pre);
     return 0;
 }
 

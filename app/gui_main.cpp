@@ -27,13 +27,16 @@
 namespace {
 
 const char* const kSynopsis =
-    R"(Usage: oodlens [SESSION.oodlens] [--no-autorun] [--methods a,b,...] [--method ID] [--overlay]
-               [--tab analysis|explore] [--screenshot FILE.png [--size WxH]] [Qt options]
+    R"(Usage: oodlens [SESSION.oodlens] [window options] [Qt options]
+       oodlens --model FILE --id [NAME=]DATASET [--ood [NAME=]DATASET]... [--fit DATASET]
+               [any option of oodlens-cli score but --out] [window options]
        oodlens --help | --version
 
-Opens the OOD Lens window. With no session it runs the bundled demo analysis (MNIST as the
-in-distribution set, Fashion-MNIST as the OOD set) on a worker thread; pick a method on the left
-to see its score histogram with the threshold, ROC and precision-recall curves and metrics.
+Opens the OOD Lens window. With a session, or with a model and datasets given as oodlens-cli
+score takes them, it opens on that analysis and runs it; with neither it runs the bundled demo
+analysis (MNIST as the in-distribution set, Fashion-MNIST as the OOD set). Runs go on a worker
+thread; pick a method on the left to see its score histogram with the threshold, ROC and
+precision-recall curves and metrics.
 
 )";
 
@@ -101,6 +104,27 @@ int main(int argc, char** argv)
         options.methods = parsed.config.methods;
     options.initialMethod = parsed.initialMethod;
     options.sessionFile = QString::fromStdString(parsed.sessionPath);
+    // `oodlens --model M --id D --ood N=D [...]`: the window opens on that analysis (with
+    // --session FILE, the file's analysis with these options on top) and runs it.
+    using G = oodlens::OptionGroup;
+    const unsigned analysisGroups = G::Model | G::Datasets | G::Preprocess | G::Params | G::Runtime | G::Cache | G::Bootstrap;
+    if (parsed.groupsGiven & analysisGroups) {
+        if (!parsed.sessionPath.empty() && !(parsed.groupsGiven & G::Session)) {
+            std::cerr << "oodlens: error: give a session file or analysis options (--model, --id, ...), not both; "
+                         "--session FILE takes options that override it"
+                      << std::endl;
+            return 2;
+        }
+        oodlens::RunConfig config = parsed.config;
+        if (config.modelPath.empty() || config.idDataset() < 0) {
+            std::cerr << "oodlens: error: an analysis on the command line needs --model FILE and --id DATASET "
+                         "(see oodlens --help)"
+                      << std::endl;
+            return 2;
+        }
+        options.configFactory = [config]() { return config; };
+        options.sessionFile.clear();
+    }
     const QString screenshot = QString::fromStdString(parsed.screenshot);
     const QString tab = QString::fromStdString(parsed.tab);
     const QSize size(parsed.windowWidth, parsed.windowHeight);
@@ -111,6 +135,8 @@ int main(int argc, char** argv)
         options.persistSettings = false;
     }
     oodlens::ui::MainWindow window(options);
+    if (parsed.bootstrap > 0)
+        window.bootstrapAction()->setChecked(true);
     if (overlay)
         window.overlayAction()->setChecked(true);
     if (tab == QLatin1String("explore"))

@@ -95,7 +95,7 @@ int main(int argc, char** argv)
         // (a) bare batched forward pass on preprocessed tensors: LibTorch directly, no engine code.
         std::vector<at::Tensor> batches;
         {
-            const PreprocessSpec spec = resolvePreprocess(config.preprocess, *Classifier::load(config.modelPath));
+            const PreprocessSpec spec = resolvePreprocess(config.preprocess, Classifier::load(config.modelPath)->info()).spec;
             for (const std::string& path : {mnistSet, fashionSet}) {
                 auto ds = openDataset(path);
                 for (std::size_t b = 0; b < ds->size(); b += config.batchSize) {

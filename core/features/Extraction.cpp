@@ -23,23 +23,6 @@ struct Batch {
 
 } // namespace
 
-PreprocessSpec resolvePreprocess(PreprocessSpec spec, const Classifier& model)
-{
-    spec = spec.withDefaults(model.info().defaultPreprocess);
-    const auto& hint = model.info().inputHint;
-    if (spec.channels == 0)
-        spec.channels = hint.size() == 3 ? hint[0] : 3;
-    if (spec.height == 0 && spec.width == 0) {
-        if (spec.crop > 0)
-            spec.height = spec.width = spec.crop;
-        else if (hint.size() == 3 && spec.resize == 0) {
-            spec.height = hint[1];
-            spec.width = hint[2];
-        }
-    }
-    return spec;
-}
-
 void forEachBatch(const Dataset& data, const PreprocessSpec& specIn, const ExtractionOptions& options,
                   ProgressSink* sink, const std::string& stage, const BatchFn& fn)
 {

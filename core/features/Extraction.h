@@ -32,8 +32,5 @@ void forEachBatch(const Dataset& data, const PreprocessSpec& spec, const Extract
 FeatureSet extractFeatures(const Classifier& model, const Dataset& data, const PreprocessSpec& spec,
                            const ExtractionOptions& options, ProgressSink* sink);
 
-// Fills the spec's unset fields from the model's sidecar defaults, then channels and size from
-// the shape the model accepted.
-PreprocessSpec resolvePreprocess(PreprocessSpec spec, const Classifier& model);
 
 } // namespace oodlens

@@ -13,6 +13,12 @@
 
 namespace oodlens {
 
+const std::vector<std::string>& PreprocessSpec::presetNames()
+{
+    static const std::vector<std::string> names{"mnist", "cifar", "imagenet"};
+    return names;
+}
+
 PreprocessSpec PreprocessSpec::preset(const std::string& name)
 {
     PreprocessSpec s;
@@ -36,6 +42,7 @@ PreprocessSpec PreprocessSpec::preset(const std::string& name)
     } else {
         throw Error("unknown preprocessing preset '" + name + "' (expected mnist, cifar or imagenet)");
     }
+    s.presetName = name;
     return s;
 }
 

@@ -23,11 +23,15 @@ struct PreprocessSpec {
     int width = 0;    // images of another size are resized to it
     std::vector<float> mean;  // one value per channel (a single value is broadcast)
     std::vector<float> stddev;
+    // The preset these values started from ("" for none): provenance only, not part of describe().
+    std::string presetName;
 
-    // Named presets: "mnist" (1 channel, 28x28, mean 0.1307, std 0.3081), "cifar" (3 channels,
+    // Named presets (the result records its name in `presetName`): "mnist" (1 channel, 28x28, mean 0.1307, std 0.3081), "cifar" (3 channels,
     // 32x32, CIFAR-10 statistics), "imagenet" (resize 256, crop 224, ImageNet statistics).
     // Throws Error for an unknown name.
     static PreprocessSpec preset(const std::string& name);
+    // The preset names preset() knows, in the order menus list them.
+    static const std::vector<std::string>& presetNames();
 
     // Reads the fields present in a JSON object such as a model sidecar's "preprocessing":
     // {"preset": "mnist", "resize": N, "crop": N, "channels": 1|3, "height": H, "width": W,

@@ -6,6 +6,7 @@
 #include "io/Json.h"
 #include "run/Options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -137,6 +138,8 @@ std::string SessionFile::toJson() const
         p.set("width", pre.width);
         p.set("mean", floatArray(pre.mean));
         p.set("std", floatArray(pre.stddev));
+        if (!pre.presetName.empty())
+            p.set("preset", pre.presetName); // provenance: the fields above are what runs
         root.set("preprocessing", std::move(p));
     }
     root.set("batch", c.batchSize);
@@ -220,6 +223,10 @@ SessionFile SessionFile::fromJson(const std::string& text, const std::string& so
         p.width = r.integer(pre, "width", kWidth, 0);
         p.mean = r.floats(pre, "mean", "preprocessing.mean");
         p.stddev = r.floats(pre, "std", "preprocessing.std");
+        p.presetName = r.string(pre, "preset", "preprocessing.preset", "");
+        const auto& names = PreprocessSpec::presetNames();
+        if (!p.presetName.empty() && std::find(names.begin(), names.end(), p.presetName) == names.end())
+            r.fail("preprocessing.preset", "is not a preset (mnist, cifar or imagenet)");
         validatePreprocess(p, r.source());
     }
     c.batchSize = r.integer(root, "batch", settings::kBatch, c.batchSize);

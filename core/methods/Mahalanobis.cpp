@@ -106,7 +106,7 @@ void registerMahalanobis(MethodRegistry& r)
     m.group = MethodGroup::Fitted;
     m.formula = "max_c -(h - mu_c)^T S^-1 (h - mu_c), tied covariance from the fit set";
     m.reference = "Lee, Lee, Lee & Shin, NeurIPS 2018";
-    m.needs = NeedsFitSet | NeedsLabels;
+    m.needs = NeedsFitSet | NeedsLabels | NeedsCovariance;
     m.panels = PanelDemo;
     m.fit = [](const FeatureSet* fit, const Head& head, const ParamValues&, ProgressSink* sink) {
         return std::unique_ptr<FittedScorer>(new Mahalanobis(*fit, head, sink));

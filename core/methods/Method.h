@@ -72,6 +72,10 @@ enum Need : unsigned {
     NeedsLabels = 1u << 1,   // the fit set's labels (the model's predictions stand in, and it says so)
     NeedsImages = 1u << 2,   // the images again, not only cached features (an input gradient)
     NeedsAutograd = 1u << 3, // per-sample autograd: slow by design
+    // A D x D covariance of the fit features: with fewer fit images than feature dimensions it is
+    // singular, and the fit's statistics (a precision, a principal subspace, ViM's alpha) are
+    // unreliable. The pipeline warns then (fitWarning), naming what the fit found.
+    NeedsCovariance = 1u << 4,
 };
 
 // score = featureTerm(h) * outputTerm(z) * scale: the two factors of a product score, as ids of

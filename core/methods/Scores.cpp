@@ -134,6 +134,17 @@ Decomposition decompose(const std::string& method, const FeatureSet& set, const 
     return d;
 }
 
+std::string fitWarning(const MethodInfo& method, std::size_t fitRows, int featureDim, const std::string& note)
+{
+    if (!method.has(NeedsCovariance) || featureDim <= 0 || fitRows >= static_cast<std::size_t>(featureDim))
+        return {};
+    const std::string d = std::to_string(featureDim);
+    return method.label + ": the fit set has " + std::to_string(fitRows) + " images, fewer than the " + d +
+           " feature dimensions: its covariance is singular and the fitted statistics are unreliable" +
+           (note.empty() ? std::string() : " (the fit found: " + note + ")") + "; use a fit set of at least " + d +
+           " images";
+}
+
 std::unique_ptr<FittedScorer> fitScorer(const std::string& method, const FeatureSet* fit, const Head& head,
                                         const ScoreParams& params, ProgressSink* sink)
 {

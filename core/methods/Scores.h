@@ -34,6 +34,12 @@ Decomposition decompose(const std::string& method, const FeatureSet& set, const 
 // Fits a fitted method on the fit set's features (`fit` may be null for methods that need none).
 // Throws Error on degenerate input: an empty fit set, a feature dimension that does not match the
 // head, a parameter out of range, a missing fit set.
+// The warning a fit deserves, or "": a method that fits a covariance (NeedsCovariance) on fewer
+// fit images than feature dimensions gets "<label>: the fit set has N images, fewer than the D
+// feature dimensions: its covariance is singular and the fitted statistics are unreliable (the
+// fit found: <note>); use a fit set of at least D images".
+std::string fitWarning(const MethodInfo& method, std::size_t fitRows, int featureDim, const std::string& note);
+
 std::unique_ptr<FittedScorer> fitScorer(const std::string& method, const FeatureSet* fit, const Head& head,
                                         const ScoreParams& params, ProgressSink* sink = nullptr);
 

@@ -70,7 +70,7 @@ void registerVim(MethodRegistry& r)
     m.params = {k};
     m.formula = "energy - alpha ||(h - o) outside the top-k principal subspace||";
     m.reference = "Wang, Li, Feng & Zhang, CVPR 2022";
-    m.needs = NeedsFitSet;
+    m.needs = NeedsFitSet | NeedsCovariance;
     m.panels = PanelDemo;
     m.fit = [](const FeatureSet* fit, const Head& head, const ParamValues& p, ProgressSink* sink) {
         return std::unique_ptr<FittedScorer>(new Vim(*fit, head, static_cast<int>(p.get("k")), sink));

@@ -315,12 +315,21 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
 
     // Probe forward: find an input shape the model accepts and what its forward returns.
     std::vector<std::vector<int64_t>> shapes;
-    if (probeShape.size() == 3)
+    using Source = ModelInfo::InputSource;
+    Source source = Source::Probe;
+    if (probeShape.size() == 3) {
         shapes.push_back({2, probeShape[0], probeShape[1], probeShape[2]});
-    else if (sidecarShape.size() == 3)
+        source = Source::Option;
+    } else if (sidecarShape.size() == 3) {
         shapes.push_back({2, sidecarShape[0], sidecarShape[1], sidecarShape[2]});
-    else
-        shapes = {{2, 1, 28, 28}, {2, 3, 32, 32}, {2, 3, 224, 224}};
+        source = Source::Sidecar;
+    } else {
+        // The usual input sizes, most common first: MNIST, CIFAR, ImageNet, then the sizes of
+        // small custom and Inception/ViT-style nets. A model with global pooling takes the first.
+        for (const auto& [c, side] : std::vector<std::pair<int64_t, int64_t>>{
+                 {1, 28}, {3, 32}, {3, 224}, {3, 64}, {3, 96}, {3, 128}, {3, 256}, {3, 299}, {3, 384}, {1, 32}, {1, 64}})
+            shapes.push_back({2, c, side, side});
+    }
     torch::manual_seed(0);
     c10::IValue out;
     at::Tensor probe;
@@ -332,6 +341,7 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
             probe = torch::randn(shape).to(m.device);
             out = m.module.forward({probe});
             m.info.inputHint = {int(shape[1]), int(shape[2]), int(shape[3])};
+            m.info.inputSource = source;
             lastError.clear();
             break;
         } catch (const std::exception& e) {
@@ -340,6 +350,19 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
     }
     if (!lastError.empty())
         throw Error("cannot run model '" + path + "' on a probe image (tried " + tried + "): " + lastError);
+    // Does the input size matter to the model (a flatten into a linear layer) or not (global
+    // pooling)? One more probe, larger and not square, tells; the probe above stays the one used.
+    try {
+        const auto& h = m.info.inputHint;
+        const at::Tensor other = torch::randn({1, h[0], h[1] + 13, h[2] + 29}).to(m.device);
+        const c10::IValue o = m.module.forward({other});
+        const at::Tensor z = o.isTuple() && !o.toTuple()->elements().empty() && o.toTuple()->elements()[0].isTensor()
+                                 ? o.toTuple()->elements()[0].toTensor()
+                                 : (o.isTensor() ? o.toTensor() : at::Tensor());
+        m.info.acceptsOtherSizes = z.defined() && z.dim() == 2 && z.size(0) == 1;
+    } catch (const std::exception&) {
+        m.info.acceptsOtherSizes = false;
+    }
 
     Found f;
     if (out.isTuple() && out.toTuple()->elements().size() >= 2 && out.toTuple()->elements()[0].isTensor() &&

@@ -26,6 +26,13 @@ struct ModelInfo {
     std::string headName;        // e.g. "fc"
     std::string featureSource;   // how features were obtained, in words
     std::vector<int> inputHint;  // C, H, W when known (from a sidecar or the model), else empty
+    // Where inputHint came from: the sidecar's "input", the caller's probe shape (the user's
+    // preprocessing), or the first of the default probe shapes the model accepted (a guess).
+    enum class InputSource { None, Sidecar, Option, Probe };
+    InputSource inputSource = InputSource::None;
+    // Whether the model also ran on a larger probe of the same channels (a network with global
+    // pooling): then its input size is not fixed by the model.
+    bool acceptsOtherSizes = false;
     std::string device;          // "cpu", "cuda", ...
     std::string sidecarPath;     // "<model>.json" next to the model, when present
     PreprocessSpec defaultPreprocess; // from the sidecar's "preprocessing" (unset when none)
@@ -52,7 +59,9 @@ class Classifier {
 public:
     // Throws Error naming the file when it is not a TorchScript classifier we can read.
     // `device` is "cpu" or a torch device string such as "cuda" / "cuda:1".
-    // `probeShape` (C, H, W) is used for the probe forward; empty means "try 1x28x28, 3x32x32, 3x224x224".
+    // `probeShape` (C, H, W) is used for the probe forward; empty means the sidecar's "input", else the
+    // usual sizes in turn (1x28x28, 3x32x32, 3x224x224, 3x64x64, 3x96x96, 3x128x128, 3x256x256,
+    // 3x299x299, 3x384x384, 1x32x32, 1x64x64): the first the model accepts is its input hint.
     static std::unique_ptr<Classifier> load(const std::string& path, const std::string& device = "cpu",
                                             const std::vector<int>& probeShape = {});
     ~Classifier();

@@ -196,8 +196,14 @@ const std::vector<Entry>& entries()
     static const std::vector<Entry> table = {
         {{"--model", "FILE", G::Model, "the TorchScript classifier (.pt)"},
          [](Parse& p, const std::string& v) { p.o.config.modelPath = v; }},
-        {{"--id", "DATASET", G::Datasets, "the ID test set: image folder, IDX, CIFAR batch, CSV or file list"},
-         [](Parse& p, const std::string& v) { addDataset(p, {"id", v, DatasetRole::Id}, "--id"); }},
+        {{"--id", "[NAME=]DATASET", G::Datasets, "the ID test set: image folder, IDX, CIFAR batch, CSV or file list"},
+         [](Parse& p, const std::string& v) {
+             DatasetSpec spec = v.empty() ? DatasetSpec{"id", v, DatasetRole::Id} : oodDatasetSpec(v);
+             if (spec.path == v)
+                 spec.name = "id"; // no name given: shown by its file name
+             spec.role = DatasetRole::Id;
+             addDataset(p, spec, "--id");
+         }},
         {{"--ood", "[NAME=]DATASET", G::Datasets, "an OOD set (repeatable); NAME defaults to the file name"},
          [](Parse& p, const std::string& v) { addDataset(p, oodDatasetSpec(v), "--ood"); }},
         {{"--fit", "DATASET", G::Datasets, "an ID training set, for the fitted baselines"},
@@ -477,9 +483,11 @@ ParsedOptions parseOptions(const std::vector<std::string>& args, unsigned groups
 
     // Pass 3: the options, in order.
     Parse p{o, {}, {}, {}};
-    for (const auto& [e, value] : given)
+    for (const auto& [e, value] : given) {
+        o.groupsGiven |= e->info.group;
         if (e->apply)
             e->apply(p, value);
+    }
     PreprocessSpec& pre = o.config.preprocess;
     if (!p.preset.empty())
         pre = PreprocessSpec::preset(p.preset);

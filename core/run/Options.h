@@ -35,9 +35,11 @@ constexpr unsigned kScore = OptionGroup::Model | OptionGroup::Datasets | OptionG
                             OptionGroup::Runtime | OptionGroup::Output | OptionGroup::Bootstrap | OptionGroup::Cache;
 constexpr unsigned kDemo = OptionGroup::Methods | OptionGroup::Params | OptionGroup::Runtime | OptionGroup::Output |
                            OptionGroup::Bootstrap | OptionGroup::Cache;
-constexpr unsigned kInfo = OptionGroup::Model | OptionGroup::Runtime;
+constexpr unsigned kInfo = OptionGroup::Model | OptionGroup::Runtime | OptionGroup::Preprocess;
 constexpr unsigned kFigures = kScore | OptionGroup::Figures;
-constexpr unsigned kGui = OptionGroup::Gui | OptionGroup::Methods;
+// The window takes every score option except --out: `oodlens --model M --id D --ood N=D` opens on
+// that analysis and runs it.
+constexpr unsigned kGui = (kScore & ~OptionGroup::Output) | OptionGroup::Gui;
 } // namespace commandGroups
 
 // One flag of the table, for help texts and tests.
@@ -65,6 +67,7 @@ struct ParsedOptions {
     unsigned long long seed = 0;
     std::string sessionPath; // --session FILE (score, figures) or the GUI's SESSION.oodlens
     bool help = false;       // --help or -h: nothing else was parsed
+    unsigned groupsGiven = 0; // the OptionGroup bits of the options on the command line
 
     // Figures group.
     bool demo = false;

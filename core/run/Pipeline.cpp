@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 
 namespace oodlens {
 
@@ -38,12 +39,28 @@ const char* runStageName(RunStage stage)
 
 namespace {
 
-// The ID set is called "id" in a config; its file name says more on a plot.
-std::string displayName(const DatasetSpec& spec)
+
+// The size of the first readable image of the first few of a dataset ({} when none is, or the
+// dataset cannot be opened: its extraction then says why).
+ImageSize firstImageSize(const std::string& path)
 {
-    if (spec.role == DatasetRole::Id && (spec.name.empty() || spec.name == "id"))
-        return datasetDisplayName(spec.path);
-    return spec.name;
+    constexpr std::size_t kTries = 16;
+    if (path.empty())
+        return {};
+    try {
+        const std::unique_ptr<Dataset> data = openDataset(path);
+        for (std::size_t i = 0; i < data->size() && i < kTries; ++i) {
+            try {
+                const ImageU8 image = data->image(i);
+                if (image.height > 0 && image.width > 0)
+                    return {image.height, image.width};
+            } catch (const Error&) {
+                // an unreadable item: try the next
+            }
+        }
+    } catch (const Error&) {
+    }
+    return {};
 }
 
 // What the model side of a run depends on: when these match, the loaded model and the extracted
@@ -66,7 +83,9 @@ struct Extracted {
 struct Pipeline::State {
     RunConfig config;
     std::unique_ptr<Classifier> model;
-    PreprocessSpec preprocess;
+    PreprocessSpec preprocess;      // resolved.spec
+    ResolvedPreprocess resolved;
+    std::string sizeFromId;         // the ID set whose image size was taken (SizeGuess::IdImages)
     std::vector<Extracted> datasets;
     // Fitted statistics by (method, parameters); dropped when the fit set changes.
     std::mutex mutex;
@@ -126,7 +145,7 @@ public:
         }
         DatasetSummary& d = e.summary;
         d = DatasetSummary{};
-        d.name = displayName(e.spec);
+        d.name = datasetLabel(e.spec);
         d.path = e.spec.path;
         d.role = e.spec.role;
         try {
@@ -180,8 +199,10 @@ public:
         const ParamValues p = s_.config.params.resolve(m);
         const std::string key = m.id + "|" + p.key();
         std::lock_guard<std::mutex> lock(s_.mutex);
-        if (auto it = s_.fitted.find(key); it != s_.fitted.end())
+        if (auto it = s_.fitted.find(key); it != s_.fitted.end()) {
+            warnFit(m, key, *it->second); // a fit kept from an earlier run still deserves its warning
             return it->second;
+        }
         const FeatureSet* fit = nullptr;
         if (m.has(NeedsFitSet)) {
             const int f = indexOf(DatasetRole::Fit);
@@ -195,7 +216,29 @@ public:
         sink.update("fitting " + m.label, 0, 0);
         std::shared_ptr<const FittedScorer> scorer = fitScorer(m.id, fit, s_.model->head(), s_.config.params, &sink);
         s_.fitted[key] = scorer;
+        warnFit(m, key, *scorer);
         return scorer;
+    }
+
+    // fitWarning's warning, once per fit in a run.
+    void warnFit(const MethodInfo& m, const std::string& key, const FittedScorer& scorer)
+    {
+        if (!fitWarned_.insert(key).second)
+            return;
+        if (const std::string w = fitWarning(m, fitRows(), fitDim(), scorer.note()); !w.empty())
+            Stamp(observer_, warnings, RunStage::Fit, indexOf(DatasetRole::Fit), m.id).warning(w);
+    }
+
+    // The fit set's rows and feature dimension (0 without a usable fit set).
+    std::size_t fitRows() const
+    {
+        const int f = indexOf(DatasetRole::Fit);
+        return f >= 0 && s_.datasets[f].summary.ok() ? s_.datasets[f].features->rows : 0;
+    }
+    int fitDim() const
+    {
+        const int f = indexOf(DatasetRole::Fit);
+        return f >= 0 && s_.datasets[f].summary.ok() ? static_cast<int>(s_.datasets[f].features->dim) : 0;
     }
 
     // Scores of a method that needs the images: its own pass over dataset i, kept in memory and in
@@ -310,6 +353,7 @@ public:
         r->head = s_.model->head();
         r->model = s_.model->info();
         r->preprocess = s_.preprocess;
+        r->preprocessOrigin = s_.resolved;
         r->params = s_.config.params;
         return r;
     }
@@ -353,6 +397,7 @@ public:
     }
 
 private:
+    std::set<std::string> fitWarned_;
     // Cancellation polls outside any one piece of work.
     class Poll final : public ProgressSink {
     public:
@@ -451,7 +496,10 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
     if (cancelled())
         throw Cancelled();
     State& s = *state_;
-    if (!s.model || !sameModelSide(s.config, config)) {
+    const int idIndex = config.idDataset();
+    const std::string idPath = idIndex >= 0 ? config.datasets[static_cast<std::size_t>(idIndex)].path : std::string();
+    const bool sizeGuessStale = s.resolved.sizeGuess == SizeGuess::IdImages && s.sizeFromId != idPath;
+    if (!s.model || !sameModelSide(s.config, config) || sizeGuessStale) {
         if (observer)
             observer->progress({RunStage::LoadModel, -1, {}, 0, 0, "loading the model"});
         // Nothing extracted for another model side applies.
@@ -462,14 +510,17 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
             s.fitted.clear();
             s.imageScores.clear();
         }
-        std::vector<int> probe;
-        const PreprocessSpec& p = config.preprocess;
-        if (p.channels > 0 && p.height > 0 && p.width > 0)
-            probe = {p.channels, p.height, p.width};
-        else if (p.channels > 0 && p.crop > 0)
-            probe = {p.channels, p.crop, p.crop};
-        s.model = Classifier::load(config.modelPath, config.device, probe);
-        s.preprocess = resolvePreprocess(config.preprocess, *s.model);
+        s.model = Classifier::load(config.modelPath, config.device, probeShapeOf(config.preprocess));
+        s.resolved = resolvePreprocess(config.preprocess, s.model->info());
+        s.sizeFromId.clear();
+        if (s.resolved.sizeGuess == SizeGuess::Open) {
+            const ImageSize size = firstImageSize(idPath);
+            if (size.height > 0) {
+                s.resolved = resolvePreprocess(config.preprocess, s.model->info(), size);
+                s.sizeFromId = idPath;
+            }
+        }
+        s.preprocess = s.resolved.spec;
         ++modelLoads_;
     }
     // Keep the datasets the config still has (by spec), in the config's order; new ones start empty.
@@ -477,7 +528,7 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
     for (const DatasetSpec& spec : config.datasets) {
         Extracted e;
         e.spec = spec;
-        e.summary.name = displayName(spec);
+        e.summary.name = datasetLabel(spec);
         e.summary.path = spec.path;
         e.summary.role = spec.role;
         e.summary.error = "not extracted yet";

@@ -7,6 +7,13 @@
 
 namespace oodlens {
 
+std::string datasetLabel(const DatasetSpec& spec)
+{
+    if (spec.role == DatasetRole::Id && (spec.name.empty() || spec.name == "id"))
+        return datasetDisplayName(spec.path);
+    return spec.name;
+}
+
 int RunConfig::idDataset() const
 {
     for (std::size_t i = 0; i < datasets.size(); ++i)
@@ -33,7 +40,8 @@ DatasetAddition RunConfig::addDataset(DatasetSpec spec)
             return a;
         }
     if (spec.role == DatasetRole::Id) {
-        spec.name = "id";
+        if (spec.name.empty())
+            spec.name = "id";
         a.replaced = idDataset();
         if (a.replaced >= 0)
             datasets.erase(datasets.begin() + a.replaced);

@@ -16,11 +16,16 @@ enum class DatasetRole { Id, Ood, Fit };
 const char* datasetRoleName(DatasetRole role);
 
 struct DatasetSpec {
-    std::string name; // "id" for the ID test set; the OOD set's display name otherwise
+    // The name plots and tables show (datasetLabel). An ID set without a name of its own is
+    // called "id" in configs and shown by its file name.
+    std::string name;
     std::string path;
     DatasetRole role = DatasetRole::Ood;
     bool operator==(const DatasetSpec& o) const { return name == o.name && path == o.path && role == o.role; }
 };
+
+// The name a dataset is shown by: its own, else (an ID set named "id" or nothing) its file name.
+std::string datasetLabel(const DatasetSpec& spec);
 
 // What RunConfig::addDataset did with a spec.
 struct DatasetAddition {
@@ -49,7 +54,8 @@ struct RunConfig {
     // The dataset rules, the one place they are written (the GUI's docks, drops and sessions add
     // through here):
     // - a dataset needs a path, and the same path is never added twice in the same role;
-    // - there is one ID test set, named "id": adding another replaces it;
+    // - there is one ID test set: adding another replaces it. It keeps the name it is given
+    //   ("id" when none: then plots show its file name);
     // - OOD and fit sets are named by the spec, else by their file or folder name, and names are
     //   unique within a role ("name-2", "name-3", ...), since plots and tables tell sets apart
     //   by name.

@@ -3,6 +3,7 @@
 // What a run produces: immutable once built. The Pipeline creates it on its thread; the CLI writes
 // it to files, the GUI reads it through a shared_ptr<const> from any thread without locking.
 #include "metrics/Metrics.h"
+#include "features/ResolvedPreprocess.h"
 #include "model/Classifier.h"
 #include "run/RunConfig.h"
 
@@ -72,6 +73,7 @@ struct RunResult {
     Head head;               // the model's final linear layer (for decompositions)
     ModelInfo model;         // what discovery found
     PreprocessSpec preprocess; // the preprocessing used, resolved
+    ResolvedPreprocess preprocessOrigin; // where each of its values came from, and what was guessed
     ScoreParams params;      // the parameters the scores were computed with
 
     // Scores of `method` on dataset `index`; empty when either is unknown.

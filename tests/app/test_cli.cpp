@@ -257,3 +257,26 @@ TEST_F(Cli, infoDescribesTheDemoModel)
     ASSERT_TRUE(contains(r.out, "head:           fc"));
     ASSERT_TRUE(contains(r.out, "forward_features"));
 }
+
+TEST_F(Cli, infoSaysWhereEachPreprocessingValueComesFromAndWhatIsAGuess)
+{
+    // A model without a sidecar: its size is found by probing, its normalisation unknown.
+    const std::string bare = filePath("bare.pt");
+    std::filesystem::copy_file(std::string(OODLENS_SOURCE_DIR) + "/tests/fixtures/models/resnet_fc_traced.pt", bare);
+    auto r = runCli({"info", "--model", bare});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "the model also runs at other sizes")) << r.out;
+    EXPECT_TRUE(contains(r.out, "(guess)")) << r.out;
+    EXPECT_TRUE(contains(r.err, "note: guessed input size")) << r.err;
+    EXPECT_TRUE(contains(r.err, "no normalisation")) << r.err;
+    // Given on the command line, nothing is a guess, and each value says it came from a flag/preset.
+    r = runCli({"info", "--model", bare, "--preset", "cifar", "--std", "0.5"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_FALSE(contains(r.err, "guessed")) << r.err;
+    EXPECT_TRUE(contains(r.out, "(preset)")) << r.out;
+    EXPECT_TRUE(contains(r.out, "std       0.5  (flag)")) << r.out;
+    // The demo's sidecar gives the preprocessing: no guess either.
+    r = runCli({"info", "--model", kDemo + "mnist_cnn.pt"});
+    EXPECT_TRUE(contains(r.out, "(sidecar)")) << r.out;
+    EXPECT_FALSE(contains(r.err, "guessed")) << r.err;
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/MainWindow.h"
 
+#include "app/ErrorDetails.h"
 #include "app/ExportActions.h"
 #include "app/Resources.h"
 #include "app/SessionActions.h"
@@ -10,6 +11,7 @@
 #include "docks/MethodsPanel.h"
 #include "docks/MetricsPanel.h"
 #include "docks/ModelPanel.h"
+#include "docks/PreprocessPanel.h"
 #include "docks/RunProgressWidget.h"
 #include "docks/ThresholdPanel.h"
 #include "explore/ExplorePanel.h"
@@ -40,6 +42,7 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 
 #include <algorithm>
 
@@ -144,6 +147,12 @@ void MainWindow::buildActions()
     overlayAction_->setCheckable(true);
     overlayAction_->setToolTip(tr("Draw the ROC and precision-recall curves of every checked method, not only the "
                                   "current one; other methods are marked at the same ID TPR"));
+    autoRunAction_ = new QAction(tr("Re-run on every &change"), this);
+    autoRunAction_->setCheckable(true);
+    autoRunAction_->setChecked(run_->autoRun());
+    autoRunAction_->setToolTip(tr("Once the analysis has run, every change of the model, preprocessing, datasets, "
+                                  "methods or parameters runs it again (only what changed is recomputed)"));
+    connect(autoRunAction_, &QAction::toggled, run_, &RunController::setAutoRun);
     bootstrapAction_ = new QAction(tr("&Bootstrap intervals (1000 resamples)"), this);
     bootstrapAction_->setCheckable(true);
     bootstrapAction_->setToolTip(tr("Add seeded 95% bootstrap confidence intervals to every metric"));
@@ -184,12 +193,18 @@ void MainWindow::buildLayout()
     QDockWidget* datasetsDock = makeDock(tr("Datasets"), QStringLiteral("datasetsDock"), datasetsPanel_, this);
     modelPanel_ = new ModelPanel(workspace_, this);
     QDockWidget* modelDock = makeDock(tr("Model"), QStringLiteral("modelDock"), modelPanel_, this);
+    preprocessPanel_ = new PreprocessPanel(workspace_, this);
+    QDockWidget* preprocessDock =
+        makeDock(tr("Preprocessing"), QStringLiteral("preprocessDock"), preprocessPanel_, this);
     thresholdPanel_ = new ThresholdPanel(workspace_, this);
     QDockWidget* thresholdDock = makeDock(tr("Threshold"), QStringLiteral("thresholdDock"), thresholdPanel_, this);
     addDockWidget(Qt::RightDockWidgetArea, thresholdDock);
     addDockWidget(Qt::RightDockWidgetArea, modelDock);
     tabifyDockWidget(thresholdDock, modelDock);
+    tabifyDockWidget(modelDock, preprocessDock);
     thresholdDock->raise();
+    // A model just opened: show what was found in it, and what of its input is a guess.
+    connect(run_, &RunController::modelOpened, modelDock, &QDockWidget::raise);
     metricsPanel_ = new MetricsPanel(workspace_, this);
     metricsPanel_->addAction(exportMetricsAction_);
     QDockWidget* metricsDock = makeDock(tr("Metrics (percent)"), QStringLiteral("metricsDock"), metricsPanel_, this);
@@ -200,9 +215,11 @@ void MainWindow::buildLayout()
     resizeDocks({metricsDock, datasetsDock}, {820, 520}, Qt::Horizontal);
     resizeDocks({metricsDock}, {250}, Qt::Vertical);
     viewMenu_ = new QMenu(tr("&View"), this);
-    for (QDockWidget* dock : {methodsDock, thresholdDock, modelDock, datasetsDock, metricsDock})
+    for (QDockWidget* dock : {methodsDock, thresholdDock, modelDock, preprocessDock, datasetsDock, metricsDock})
         viewMenu_->addAction(dock->toggleViewAction());
     connect(workspace_, &Workspace::resultChanged, this, &MainWindow::showTitle);
+    connect(workspace_, &Workspace::configChanged, this, &MainWindow::showTitle);
+    connect(workspace_, &Workspace::modifiedChanged, this, &QWidget::setWindowModified);
 
     auto* toolBar = addToolBar(tr("Main"));
     toolBar->setObjectName(QStringLiteral("runToolBar"));
@@ -219,6 +236,16 @@ void MainWindow::buildLayout()
     statusLabel_->setMinimumWidth(120);
     statusLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     statusBar()->addWidget(statusLabel_, 1);
+    detailsButton_ = new QToolButton(this);
+    detailsButton_->setObjectName(QStringLiteral("statusDetails"));
+    detailsButton_->setText(tr("Details\u2026"));
+    detailsButton_->setToolTip(tr("The full message, the files involved and every warning"));
+    detailsButton_->setAutoRaise(true);
+    detailsButton_->hide();
+    connect(detailsButton_, &QToolButton::clicked, this, [this]() {
+        showErrorDetails(this, tr("OOD Lens"), statusLabel_->text(), statusDetails_, statusError_);
+    });
+    statusBar()->addWidget(detailsButton_);
     progress_ = new RunProgressWidget(cancelAction_, this);
     statusBar()->addPermanentWidget(progress_);
 
@@ -259,6 +286,7 @@ void MainWindow::buildMenus()
     analysis->addActions({runAction_, cancelAction_});
     analysis->addSeparator();
     analysis->addAction(bootstrapAction_);
+    analysis->addAction(autoRunAction_);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
     edit->addAction(metricsPanel_->copyAction());
@@ -301,6 +329,15 @@ void MainWindow::connectRuns()
     connect(run_, &RunController::runProgress, this, &MainWindow::runProgress);
     connect(run_, &RunController::runFinished, this, &MainWindow::runFinished);
     connect(run_, &RunController::runFailed, this, &MainWindow::runFailed);
+    connect(run_, &RunController::runFailed, this, [this](const QString& message) {
+        showErrorDetails(this, tr("The analysis failed"), message.section(QLatin1Char('\n'), 0, 0),
+                         runDetails(message));
+    });
+    connect(run_, &RunController::modelRefused, this, [this](const QString& path, const QString& message) {
+        showErrorDetails(this, tr("Cannot use this model"),
+                         tr("%1 is not a usable classifier; the previous model stays.").arg(QFileInfo(path).fileName()),
+                         tr("File: %1\n\n%2").arg(path, message));
+    });
     connect(run_, &RunController::runCancelled, this, &MainWindow::runCancelled);
     cancelAction_->setEnabled(false);
 }
@@ -317,6 +354,7 @@ void MainWindow::restoreSettings()
     densityAction_->setChecked(settings.histogramDensity());
     binsSpin()->setValue(settings.histogramBins());
     overlayAction_->setChecked(settings.overlayMethods());
+    autoRunAction_->setChecked(settings.autoRun());
 }
 
 void MainWindow::saveSettings()
@@ -331,12 +369,17 @@ void MainWindow::saveSettings()
     settings.setHistogramDensity(densityAction_->isChecked());
     settings.setHistogramBins(binsSpin()->value());
     settings.setOverlayMethods(overlayAction_->isChecked());
+    settings.setAutoRun(autoRunAction_->isChecked());
     if (!currentMethod().isEmpty())
         settings.setCurrentMethod(currentMethod());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!sessionActions_->maybeSave()) {
+        event->ignore();
+        return;
+    }
     saveSettings();
     run_->runner()->cancel();
     event->accept();
@@ -366,20 +409,38 @@ void MainWindow::setStatus(const QString& text, bool error, const QString& detai
 {
     statusLabel_->setText(text);
     statusLabel_->setToolTip(details.isEmpty() ? text : details);
+    statusDetails_ = details;
+    statusError_ = error;
+    detailsButton_->setVisible(!details.isEmpty() && details != text);
     statusLabel_->setStyleSheet(error ? QStringLiteral("QLabel { color: #B3261E; font-weight: bold; }") : QString());
 }
 
 void MainWindow::showTitle()
 {
+    // The model and, while a result of it is on screen, its datasets; [*] marks unsaved edits.
+    const std::string& model = workspace_->config().modelPath;
+    QString title = model.empty() ? tr("OOD Lens") : tr("OOD Lens: %1").arg(QFileInfo(QString::fromStdString(model)).fileName());
     const RunResultPtr r = workspace_->result();
-    if (!r || r->idIndex < 0)
-        return;
-    QStringList oodNames;
-    for (std::size_t i : r->oodIndices)
-        oodNames << QString::fromStdString(r->datasets[i].name);
-    setWindowTitle(tr("OOD Lens: %1 vs %2")
-                       .arg(QString::fromStdString(r->datasets[std::size_t(r->idIndex)].name),
-                            oodNames.join(QStringLiteral(", "))));
+    if (r && r->idIndex >= 0 && workspace_->resultMatchesModel()) {
+        QStringList oodNames;
+        for (std::size_t i : r->oodIndices)
+            oodNames << QString::fromStdString(r->datasets[i].name);
+        title += tr(", %1 vs %2").arg(QString::fromStdString(r->datasets[std::size_t(r->idIndex)].name),
+                                      oodNames.join(QStringLiteral(", ")));
+    }
+    setWindowTitle(title + QStringLiteral("[*]"));
+}
+
+QString MainWindow::runDetails(const QString& message) const
+{
+    const RunConfig& c = workspace_->config();
+    QStringList lines{message, QString(), tr("Model: %1").arg(QString::fromStdString(c.modelPath))};
+    for (const DatasetSpec& d : c.datasets)
+        lines << tr("%1 set %2: %3")
+                     .arg(QString::fromLatin1(datasetRoleName(d.role)).toUpper(),
+                          QString::fromStdString(datasetLabel(d)), QString::fromStdString(d.path));
+    lines << tr("Preprocessing: %1").arg(QString::fromStdString(c.preprocess.describe()));
+    return lines.join(QLatin1Char('\n'));
 }
 
 QString MainWindow::statusText() const

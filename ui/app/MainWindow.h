@@ -22,6 +22,7 @@ class QMenu;
 class QSpinBox;
 class QTabWidget;
 class QTableView;
+class QToolButton;
 
 namespace oodlens::ui {
 
@@ -36,6 +37,7 @@ class MethodsPanel;
 class MetricsPanel;
 class MetricsTableModel;
 class ModelPanel;
+class PreprocessPanel;
 class PrView;
 class RocView;
 class RunController;
@@ -107,6 +109,8 @@ public:
     MethodParamsEditor* paramsEditor() const { return methodsPanel_->paramsEditor(); }
     DatasetsPanel* datasetsPanel() const { return datasetsPanel_; }
     ModelPanel* modelPanel() const { return modelPanel_; }
+    PreprocessPanel* preprocessPanel() const { return preprocessPanel_; }
+    QAction* autoRunAction() const { return autoRunAction_; }
     ExplorePanel* explorePanel() const { return explorePanel_; }
     QTabWidget* centralTabs() const { return centralTabs_; }
     RunProgressWidget* progressWidget() const { return progress_; }
@@ -158,6 +162,8 @@ private:
     void saveSettings();
     void setStatus(const QString& text, bool error = false, const QString& details = QString());
     void showTitle();
+    // A failed run's message with the model, the datasets and the preprocessing it was run with.
+    QString runDetails(const QString& message) const;
 
     MainWindowOptions options_;
     Workspace* workspace_;
@@ -171,10 +177,14 @@ private:
     ThresholdPanel* thresholdPanel_ = nullptr;
     DatasetsPanel* datasetsPanel_ = nullptr;
     ModelPanel* modelPanel_ = nullptr;
+    PreprocessPanel* preprocessPanel_ = nullptr;
     ExplorePanel* explorePanel_ = nullptr;
     MetricsPanel* metricsPanel_ = nullptr;
     RunProgressWidget* progress_ = nullptr;
     QLabel* statusLabel_ = nullptr;
+    QToolButton* detailsButton_ = nullptr;
+    QString statusDetails_;
+    bool statusError_ = false;
     QMenu* recentMenu_ = nullptr;
     QMenu* viewMenu_ = nullptr;
     QAction* runAction_ = nullptr;
@@ -191,6 +201,7 @@ private:
     QAction* densityAction_ = nullptr;
     QAction* overlayAction_ = nullptr;
     QAction* bootstrapAction_ = nullptr;
+    QAction* autoRunAction_ = nullptr;
 };
 
 } // namespace oodlens::ui

@@ -14,6 +14,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
+#include <QMessageBox>
 #include <QSpinBox>
 
 #include <limits>
@@ -41,6 +42,23 @@ SessionActions::SessionActions(Workspace* workspace, RunController* run, ViewCon
     : QObject(window), workspace_(workspace), run_(run), view_(view), defaultMethods_(std::move(defaultMethods)),
       persistRecent_(persistRecent), window_(window)
 {
+    askToSave = [this]() {
+        return QMessageBox::question(window_, tr("Unsaved changes"),
+                                     tr("The analysis has changes that are not saved in a session. Save them first?"),
+                                     QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    };
+    connect(run_, &RunController::modelOpened, this, [this](const QString& path) { rememberRecent(path); });
+}
+
+bool SessionActions::maybeSave()
+{
+    if (!workspace_->isModified())
+        return true;
+    switch (askToSave ? askToSave() : int(QMessageBox::Discard)) {
+    case QMessageBox::Save: return save();
+    case QMessageBox::Discard: return true;
+    default: return false;
+    }
 }
 
 void SessionActions::setRecentMenu(QMenu* menu)
@@ -74,6 +92,7 @@ bool SessionActions::saveSession(const QString& path)
         return false;
     }
     sessionPath_ = path;
+    workspace_->setModified(false);
     rememberRecent(path);
     emit status(tr("Saved the session to %1").arg(path), false, QString());
     return true;
@@ -126,7 +145,7 @@ void SessionActions::openSessionDialog()
 {
     const QString path =
         QFileDialog::getOpenFileName(window_, tr("Open session"), QString(), tr("OOD Lens sessions (*.oodlens)"));
-    if (!path.isEmpty())
+    if (!path.isEmpty() && maybeSave())
         openSession(path);
 }
 
@@ -170,8 +189,10 @@ void SessionActions::rebuildRecentMenu()
         recentMenu_
             ->addAction(QFileInfo(f).fileName(), this,
                         [this, f]() {
-                            if (isSessionFile(f))
-                                openSession(f);
+                            if (isSessionFile(f)) {
+                                if (maybeSave())
+                                    openSession(f);
+                            }
                             else
                                 setModelPath(f);
                         })
@@ -192,9 +213,8 @@ void SessionActions::ensureConfig()
 
 void SessionActions::setModelPath(const QString& path)
 {
-    workspace_->setModelPath(path);
-    rememberRecent(path);
-    emit status(tr("Model %1 chosen: press Ctrl+R to run").arg(QFileInfo(path).fileName()), false, QString());
+    ensureConfig();
+    run_->openModel(path);
 }
 
 bool SessionActions::addDataset(const DatasetSpec& spec)
@@ -209,9 +229,10 @@ bool SessionActions::addDataset(const DatasetSpec& spec)
         emit status(QString::fromStdString(added.refusal), false, QString());
         return false;
     }
-    emit status(tr("Added %1 (%2): press Ctrl+R to extract and score it")
-                    .arg(DatasetsPanel::displayName(added.spec), QString::fromLatin1(datasetRoleName(added.spec.role))),
-                false, QString());
+    const QString what =
+        tr("Added %1 (%2)").arg(DatasetsPanel::displayName(added.spec), QString::fromLatin1(datasetRoleName(added.spec.role)));
+    if (!run_->isRunning() && !(run_->hasRun() && run_->autoRun()))
+        emit status(tr("%1: press Ctrl+R to extract and score it").arg(what), false, QString());
     return true;
 }
 
@@ -219,7 +240,8 @@ void SessionActions::addDroppedPaths(const QStringList& paths)
 {
     for (const QString& path : paths) {
         if (isSessionFile(path)) {
-            openSession(path);
+            if (maybeSave())
+                openSession(path);
             return;
         }
         if (isModelFile(path)) {

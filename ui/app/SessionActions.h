@@ -6,6 +6,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -54,7 +55,14 @@ public:
     SessionFile currentProject() const;
     QString sessionPath() const { return sessionPath_; }
 
+    // Opens a model: loaded and checked on the worker thread (RunController::openModel); a
+    // refused file leaves the previous model.
     void setModelPath(const QString& path);
+    // Unsaved edits (Workspace::isModified): asks whether to save them first. True when the caller
+    // may go on (saved, discarded, or nothing to save); false when the user cancelled.
+    bool maybeSave();
+    // What maybeSave asks, replaceable for tests: returns QMessageBox::Save, Discard or Cancel.
+    std::function<int()> askToSave;
     // Adds a dataset (RunConfig::addDataset's rules); false (status says why) when refused.
     bool addDataset(const DatasetSpec& spec);
     // A session file opens, a model file becomes the model, anything else (folders, dataset

@@ -68,8 +68,8 @@ DatasetSpec AddDatasetDialog::spec() const
     s.role = static_cast<DatasetRole>(role_->currentData().toInt());
     const QString name = name_->text().trimmed();
     s.name = name.isEmpty() ? datasetDisplayName(s.path) : name.toStdString();
-    if (s.role == DatasetRole::Id)
-        s.name = "id";
+    if (s.role == DatasetRole::Id && name.isEmpty())
+        s.name = "id"; // shown by its file name
     else if (s.role == DatasetRole::Fit)
         s.name = name.isEmpty() ? "fit" : s.name;
     return s;

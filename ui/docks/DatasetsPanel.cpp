@@ -80,9 +80,7 @@ QString DatasetsPanel::key(const std::string& path, DatasetRole role)
 
 QString DatasetsPanel::displayName(const DatasetSpec& spec)
 {
-    if (spec.role == DatasetRole::Id && (spec.name.empty() || spec.name == "id"))
-        return QString::fromStdString(datasetDisplayName(spec.path));
-    return QString::fromStdString(spec.name);
+    return QString::fromStdString(datasetLabel(spec));
 }
 
 void DatasetsPanel::setDatasets(const std::vector<DatasetSpec>& specs)

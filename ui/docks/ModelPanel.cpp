@@ -40,20 +40,17 @@ ModelPanel::ModelPanel(Workspace* workspace, QWidget* parent) : QWidget(parent)
     layout->addWidget(open_, 0, Qt::AlignLeft);
     layout->addStretch(1);
     connect(open_, &QPushButton::clicked, this, &ModelPanel::openRequested);
-    // The details stay while they describe the configured model (a loaded result of it).
-    auto showConfigured = [this, workspace]() {
-        const RunResultPtr r = workspace->result();
-        if (!r || r->model.path != workspace->config().modelPath)
+    // The details of the configured model once it is known: opened and checked, or from a result.
+    auto show = [this, workspace]() {
+        if (const ModelInfo* info = workspace->modelInfo())
+            setInfo(*info);
+        else
             setModelPath(QString::fromStdString(workspace->config().modelPath));
     };
-    connect(workspace, &Workspace::configChanged, this, showConfigured);
-    connect(workspace, &Workspace::resultChanged, this, [this, workspace, showConfigured]() {
-        if (const RunResultPtr r = workspace->result())
-            setInfo(r->model);
-        else
-            showConfigured();
-    });
-    showConfigured();
+    connect(workspace, &Workspace::configChanged, this, show);
+    connect(workspace, &Workspace::preprocessChanged, this, show);
+    connect(workspace, &Workspace::resultChanged, this, show);
+    show();
 }
 
 void ModelPanel::setField(const QString& name, const QString& value)
@@ -74,7 +71,7 @@ void ModelPanel::setModelPath(const QString& path)
                                   : QStringLiteral("<b>%1</b>").arg(QFileInfo(path).fileName().toHtmlEscaped()));
     path_->setToolTip(path);
     for (const char* name : kFields)
-        setField(QString::fromLatin1(name), name == kFields[0] ? tr("(loaded at the next run)") : QString());
+        setField(QString::fromLatin1(name), name == kFields[0] && !path.isEmpty() ? tr("(loaded at the next run)") : QString());
 }
 
 void ModelPanel::setInfo(const ModelInfo& info)
@@ -87,7 +84,17 @@ void ModelPanel::setInfo(const ModelInfo& info)
     QStringList input;
     for (int v : info.inputHint)
         input << QString::number(v);
-    setField(QStringLiteral("Input"), input.isEmpty() ? tr("not given") : input.join(QStringLiteral(" \u00d7 ")));
+    QString source;
+    switch (info.inputSource) {
+    case ModelInfo::InputSource::Sidecar: source = tr("from the sidecar"); break;
+    case ModelInfo::InputSource::Option: source = tr("from the preprocessing"); break;
+    case ModelInfo::InputSource::Probe: source = tr("a probe shape it accepted"); break;
+    case ModelInfo::InputSource::None: break;
+    }
+    const QString sizes = info.acceptsOtherSizes ? tr("also runs at other sizes") : tr("runs at this size only");
+    setField(QStringLiteral("Input"), input.isEmpty() ? tr("not given")
+                                                      : tr("%1 (%2; %3)").arg(input.join(QStringLiteral(" \u00d7 ")),
+                                                                              source, sizes));
     setField(QStringLiteral("Sidecar"),
              info.sidecarPath.empty() ? tr("none") : QFileInfo(QString::fromStdString(info.sidecarPath)).fileName());
     setField(QStringLiteral("SHA-256"), QString::fromStdString(info.sha256).left(16) + QStringLiteral("\u2026"));

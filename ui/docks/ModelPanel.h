@@ -13,9 +13,10 @@ namespace oodlens::ui {
 
 class Workspace;
 
-// The model of the analysis: its file, and once a run has loaded it, what the engine found in
-// it (classes, feature dimension, head, where the features come from, the sidecar). Follows the
-// Workspace: its model path, and the model of its result.
+// The model of the analysis: its file and what the engine found in it, as `oodlens-cli info`
+// prints it (classes, feature dimension, head, where the features come from, the input shape and
+// where it came from, the sidecar), once it is known: the model was opened and checked
+// (RunController::openModel) or a run loaded it. Follows the Workspace's modelInfo().
 class ModelPanel : public QWidget {
     Q_OBJECT
 

@@ -9,6 +9,7 @@ AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), thread_(new Q
 {
     qRegisterMetaType<RunResultPtr>("oodlens::RunResultPtr");
     qRegisterMetaType<DatasetSummary>("oodlens::DatasetSummary");
+    qRegisterMetaType<ModelInfo>("oodlens::ModelInfo");
     thread_->setObjectName(QStringLiteral("oodlens-analysis"));
     worker_->moveToThread(thread_);
 
@@ -60,7 +61,35 @@ AnalysisRunner::AnalysisRunner(QObject* parent) : QObject(parent), thread_(new Q
             emit cancelled();
         },
         Qt::QueuedConnection);
+    connect(
+        worker_, &AnalysisWorker::modelInspected, this,
+        [this](quint64 id, const QString& path, const ModelInfo& info) {
+            if (id != inspectId_)
+                return;
+            inspecting_ = false;
+            emit modelInspected(path, info);
+        },
+        Qt::QueuedConnection);
+    connect(
+        worker_, &AnalysisWorker::modelRefused, this,
+        [this](quint64 id, const QString& path, const QString& message) {
+            if (id != inspectId_)
+                return;
+            inspecting_ = false;
+            emit modelRefused(path, message);
+        },
+        Qt::QueuedConnection);
     thread_->start();
+}
+
+void AnalysisRunner::inspectModel(const QString& path, const QString& device, const std::vector<int>& probe)
+{
+    const quint64 id = ++inspectId_;
+    inspecting_ = true;
+    AnalysisWorker* worker = worker_;
+    QMetaObject::invokeMethod(
+        worker_, [worker, id, path, device, probe]() { worker->inspectModel(id, path, device, probe); },
+        Qt::QueuedConnection);
 }
 
 AnalysisRunner::~AnalysisRunner()

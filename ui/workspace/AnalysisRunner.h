@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 namespace oodlens::ui {
 
@@ -31,6 +32,12 @@ public:
     // The worker keeps what it extracted: a run that only changes methods, parameters or adds
     // datasets to the same model rescores from kept features (see AnalysisWorker).
     bool start(oodlens::RunConfig config, int bootstrapResamples = 0);
+    // Loads and checks a model on the analysis thread (after a run in progress, if any): one of
+    // modelInspected / modelRefused follows, for the latest request only.
+    void inspectModel(const QString& path, const QString& device = QStringLiteral("cpu"),
+                      const std::vector<int>& probe = {});
+    bool isInspecting() const { return inspecting_; }
+
     // Asks the run to stop; `cancelled` follows once the engine has noticed. No-op when idle.
     void cancel();
     bool isRunning() const { return running_; }
@@ -50,6 +57,8 @@ signals:
     void finished(oodlens::RunResultPtr result);
     void failed(const QString& message);
     void cancelled();
+    void modelInspected(const QString& path, const oodlens::ModelInfo& info);
+    void modelRefused(const QString& path, const QString& message);
 
 private:
     bool isCurrent(quint64 runId) const { return running_ && runId == runId_; }
@@ -57,6 +66,8 @@ private:
     QThread* thread_; // on the heap: see ~AnalysisRunner
     AnalysisWorker* worker_ = nullptr;
     quint64 runId_ = 0;
+    quint64 inspectId_ = 0;
+    bool inspecting_ = false;
     bool running_ = false;
     std::shared_ptr<std::atomic<bool>> cancel_;
 };

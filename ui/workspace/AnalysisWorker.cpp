@@ -3,6 +3,7 @@
 
 #include "common/Error.h"
 #include "datasets/Dataset.h"
+#include "model/Classifier.h"
 #include "workspace/CancellableProgressSink.h"
 
 #include <exception>
@@ -25,7 +26,7 @@ void AnalysisWorker::run(quint64 runId, const RunConfig& config, std::shared_ptr
     });
     std::map<std::string, std::string> names;
     for (const DatasetSpec& spec : config.datasets)
-        names[spec.path] = spec.role == DatasetRole::Id ? datasetDisplayName(spec.path) : spec.name;
+        names[spec.path] = datasetLabel(spec);
     observer.setPathNames(names);
     observer.onDatasetFinished = [this, runId](std::size_t i, const DatasetSummary& summary) {
         emit datasetFinished(runId, static_cast<int>(i), summary);
@@ -41,6 +42,17 @@ void AnalysisWorker::run(quint64 runId, const RunConfig& config, std::shared_ptr
     } catch (const std::exception& e) {
         // Anything else is a bug, but the GUI must survive it and say what happened.
         emit failed(runId, tr("internal error: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+void AnalysisWorker::inspectModel(quint64 requestId, const QString& path, const QString& device,
+                                  const std::vector<int>& probe)
+{
+    try {
+        const std::unique_ptr<Classifier> model = Classifier::load(path.toStdString(), device.toStdString(), probe);
+        emit modelInspected(requestId, path, model->info());
+    } catch (const std::exception& e) {
+        emit modelRefused(requestId, path, QString::fromStdString(e.what()));
     }
 }
 

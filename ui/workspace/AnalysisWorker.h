@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 namespace oodlens {
 class Pipeline;
@@ -31,6 +32,10 @@ public:
     // `cancel` is polled by the engine; setting it from any thread stops the run at the next batch.
     void run(quint64 runId, const oodlens::RunConfig& config, std::shared_ptr<const std::atomic<bool>> cancel);
 
+    // Loads and checks a model (Classifier::load) and reports what was found, or why it cannot be
+    // used: modelInspected or modelRefused. Does not touch the pipeline's state.
+    void inspectModel(quint64 requestId, const QString& path, const QString& device, const std::vector<int>& probe);
+
     // See Pipeline::modelLoads() and friends. Readable from any thread.
     int modelLoads() const;
     int extractions() const;
@@ -46,6 +51,8 @@ signals:
     void finished(quint64 runId, oodlens::RunResultPtr result);
     void failed(quint64 runId, const QString& message);
     void cancelled(quint64 runId);
+    void modelInspected(quint64 requestId, const QString& path, const oodlens::ModelInfo& info);
+    void modelRefused(quint64 requestId, const QString& path, const QString& message);
 
 private:
     std::unique_ptr<Pipeline> pipeline_;

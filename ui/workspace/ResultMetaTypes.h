@@ -7,3 +7,4 @@
 
 Q_DECLARE_METATYPE(oodlens::RunResultPtr)
 Q_DECLARE_METATYPE(oodlens::DatasetSummary)
+Q_DECLARE_METATYPE(oodlens::ModelInfo)

@@ -6,6 +6,7 @@
 #include "workspace/AnalysisRunner.h"
 #include "workspace/Workspace.h"
 
+#include <QFileInfo>
 #include <QStringList>
 
 namespace oodlens::ui {
@@ -35,10 +36,26 @@ RunController::RunController(Workspace* workspace, std::function<RunConfig()> co
     connect(runner_, &AnalysisRunner::finished, this, &RunController::onFinished);
     connect(runner_, &AnalysisRunner::failed, this, &RunController::onFailed);
     connect(runner_, &AnalysisRunner::cancelled, this, &RunController::onCancelled);
-    // The edits that change what the shown result would be.
-    connect(workspace_, &Workspace::paramsChanged, this, &RunController::requestRescore);
-    connect(workspace_, &Workspace::methodsChanged, this, &RunController::requestRescore);
-    connect(workspace_, &Workspace::datasetRemoved, this, &RunController::requestRescore);
+    connect(runner_, &AnalysisRunner::modelInspected, this, [this](const QString& path, const ModelInfo& info) {
+        workspace_->setModel(path, info);
+        emit status(tr("Opened %1: %2 classes, %3 features").arg(QFileInfo(path).fileName()).arg(info.classes).arg(info.featureDim),
+                    false, QString());
+        emit modelOpened(path);
+    });
+    connect(runner_, &AnalysisRunner::modelRefused, this, [this](const QString& path, const QString& message) {
+        emit status(tr("Cannot use %1: %2").arg(QFileInfo(path).fileName(), message), true, message);
+        emit modelRefused(path, message);
+    });
+    // Every edit of the analysis reruns it, once it has run (see the class comment).
+    connect(workspace_, &Workspace::analysisEdited, this, &RunController::requestRescore);
+}
+
+void RunController::openModel(const QString& path)
+{
+    if (runner_->isRunning())
+        cancelRun();
+    emit status(tr("Loading %1…").arg(QFileInfo(path).fileName()), false, QString());
+    runner_->inspectModel(path, QString::fromStdString(workspace_->config().device));
 }
 
 RunController::~RunController()
@@ -84,6 +101,7 @@ bool RunController::startRun()
     if (!runner_->start(workspace_->config(), bootstrap_ ? kBootstrapResamples : 0))
         return false;
     rerunPending_ = false;
+    live_ = true;
     setRunning(true);
     emit status(tr("Running the analysis\u2026"), false, QString());
     emit runStarted();
@@ -92,7 +110,7 @@ bool RunController::startRun()
 
 void RunController::requestRescore()
 {
-    if (!workspace_->result())
+    if (!live_ || !autoRun_)
         return;
     if (runner_->isRunning()) {
         rerunPending_ = true;
@@ -135,7 +153,7 @@ void RunController::onFinished(RunResultPtr result)
 
 void RunController::showResult(RunResultPtr result)
 {
-    if (!result)
+    if (!result || !workspace_->madeWithCurrentModel(*result))
         return;
     workspace_->setResult(result);
     const RunResult& r = *result;

@@ -12,11 +12,16 @@ namespace oodlens::ui {
 class AnalysisRunner;
 class Workspace;
 
-// Runs the Workspace's analysis: starts, reruns and cancels runs through an AnalysisRunner (a
-// worker thread), hands every partial and final result to the Workspace, and rescores on its own
-// when an edit calls for it (a parameter, the checked methods, a removed dataset, the bootstrap
-// switch) once there is a result to update: during a run the rescore waits for its end. Says what
-// happened through `status`, for the status bar.
+// Runs the Workspace's analysis: opens and checks models, starts, reruns and cancels runs through
+// an AnalysisRunner (a worker thread), and hands every partial and final result to the Workspace.
+//
+// When runs start is one rule: nothing runs before the first run (the Run action, the window's
+// autorun, an opened session); after it, with auto-run on (the default, Analysis > Run on every
+// change), every edit of the analysis reruns it: the model, the preprocessing, a dataset added or
+// removed (ID, OOD or fit), the checked methods, a parameter, the bootstrap switch. During a run
+// the rerun waits for its end. Reruns are cheap where little changed: the worker keeps the model
+// and every extracted dataset. A result made with another model or preprocessing than the
+// configured one is never shown. Says what happened through `status`, for the status bar.
 class RunController : public QObject {
     Q_OBJECT
 
@@ -32,6 +37,11 @@ public:
     // Sets up the Workspace's analysis from the factory unless it has one; throws oodlens::Error.
     void ensureConfig();
     bool bootstrap() const { return bootstrap_; }
+    // Whether an edit reruns the analysis once it has run (see above).
+    bool autoRun() const { return autoRun_; }
+    void setAutoRun(bool on) { autoRun_ = on; }
+    // Whether a run was started since the window opened (edits rerun from then on).
+    bool hasRun() const { return live_; }
 
 public Q_SLOTS:
     // Starts a run; false when one is already going on or the configuration cannot be built.
@@ -42,8 +52,14 @@ public Q_SLOTS:
     void requestRescore();
     // Seeded 95% bootstrap intervals (1000 resamples) on every metric; rescores.
     void setBootstrap(bool on);
-    // Shows a result of a run (what a run's partial and final results do).
+    // Shows a result of a run (what a run's partial and final results do); a result of another
+    // model side than the configured one is dropped (the rerun for the edit follows).
     void showResult(oodlens::RunResultPtr result);
+    // Loads and checks a model on the worker thread. A usable one becomes the Workspace's model
+    // (Workspace::setModel: its own preprocessing, the old result cleared), and `modelOpened`
+    // follows; a file that is not a usable classifier leaves the previous model, and
+    // `modelRefused` says why. A run in progress is cancelled first (its result would be stale).
+    void openModel(const QString& path);
 
 Q_SIGNALS:
     void runStarted();
@@ -51,6 +67,8 @@ Q_SIGNALS:
     void runProgress(const QString& stage, qulonglong done, qulonglong total);
     void runFinished();
     void runFailed(const QString& message);
+    void modelOpened(const QString& path);
+    void modelRefused(const QString& path, const QString& message);
     void runCancelled();
     // Started, or ended in any way.
     void runningChanged(bool running);
@@ -70,6 +88,8 @@ private:
     std::function<RunConfig()> configFactory_;
     bool bootstrap_ = false;
     bool rerunPending_ = false;
+    bool autoRun_ = true;
+    bool live_ = false;
 };
 
 } // namespace oodlens::ui

@@ -12,6 +12,7 @@ const QString kLogCounts = QStringLiteral("view/logHistogramCounts");
 const QString kDensity = QStringLiteral("view/histogramDensity");
 const QString kBins = QStringLiteral("view/histogramBins");
 const QString kOverlay = QStringLiteral("view/overlayMethods");
+const QString kAutoRun = QStringLiteral("analysis/autoRun");
 const QString kRecent = QStringLiteral("files/recent");
 } // namespace
 
@@ -110,6 +111,16 @@ QString Settings::currentMethod() const
 void Settings::setCurrentMethod(const QString& id)
 {
     settings_.setValue(kCurrentMethod, id);
+}
+
+bool Settings::autoRun() const
+{
+    return settings_.value(kAutoRun, true).toBool();
+}
+
+void Settings::setAutoRun(bool on)
+{
+    settings_.setValue(kAutoRun, on);
 }
 
 } // namespace oodlens::ui

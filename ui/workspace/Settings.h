@@ -27,6 +27,9 @@ public:
     void setHistogramBins(int bins);
     bool overlayMethods() const;
     void setOverlayMethods(bool overlay);
+    // Whether an edit reruns the analysis once it has run (RunController::autoRun); default on.
+    bool autoRun() const;
+    void setAutoRun(bool on);
     // Sessions and models opened lately, most recent first (at most kMaxRecentFiles).
     static constexpr int kMaxRecentFiles = 8;
     QStringList recentFiles() const;

@@ -39,12 +39,35 @@ Workspace::Workspace(QObject* parent) : QObject(parent)
 
 void Workspace::setConfig(RunConfig config)
 {
-    const bool otherModel = config.modelPath != config_.modelPath;
     config_ = std::move(config);
     configured_ = true;
-    if (otherModel && result_ && result_->model.path != config_.modelPath)
+    if (result_ && !resultMatchesModel())
         setResult(nullptr);
+    setModified(false);
+    emit preprocessChanged();
     emit configChanged();
+}
+
+void Workspace::edited()
+{
+    setModified(true);
+    emit configChanged();
+    emit analysisEdited();
+}
+
+void Workspace::setModified(bool modified)
+{
+    if (modified == modified_)
+        return;
+    modified_ = modified;
+    emit modifiedChanged(modified);
+}
+
+bool Workspace::madeWithCurrentModel(const RunResult& r) const
+{
+    const RunConfig& made = r.config;
+    return made.modelPath == config_.modelPath && made.preprocess.describe() == config_.preprocess.describe() &&
+           made.device == config_.device;
 }
 
 void Workspace::setModelPath(const QString& path)
@@ -54,10 +77,49 @@ void Workspace::setModelPath(const QString& path)
     if (p == config_.modelPath)
         return;
     config_.modelPath = p;
-    if (result_ && result_->model.path != p)
+    if (result_ && !resultMatchesModel())
         setResult(nullptr);
     emit modelPathChanged(path);
-    emit configChanged();
+    emit preprocessChanged();
+    edited();
+}
+
+void Workspace::setModel(const QString& path, const ModelInfo& info)
+{
+    configured_ = true;
+    const bool samePath = path.toStdString() == config_.modelPath;
+    modelInfo_ = info;
+    modelInfo_->path = path.toStdString();
+    config_.modelPath = modelInfo_->path;
+    // A new model starts from its own sidecar or input shape.
+    config_.preprocess = PreprocessSpec();
+    if (result_ && !resultMatchesModel())
+        setResult(nullptr);
+    if (!samePath)
+        emit modelPathChanged(path);
+    emit preprocessChanged();
+    edited();
+}
+
+void Workspace::setPreprocess(const PreprocessSpec& spec)
+{
+    if (spec.describe() == config_.preprocess.describe() && spec.presetName == config_.preprocess.presetName)
+        return;
+    configured_ = true;
+    config_.preprocess = spec;
+    if (result_ && !resultMatchesModel())
+        setResult(nullptr);
+    emit preprocessChanged();
+    edited();
+}
+
+std::optional<ResolvedPreprocess> Workspace::resolvedPreprocess() const
+{
+    if (resultMatchesModel())
+        return result_->preprocessOrigin;
+    if (const ModelInfo* info = modelInfo())
+        return resolvePreprocess(config_.preprocess, *info);
+    return std::nullopt;
 }
 
 DatasetAddition Workspace::addDataset(const DatasetSpec& spec)
@@ -67,7 +129,7 @@ DatasetAddition Workspace::addDataset(const DatasetSpec& spec)
         return added;
     configured_ = true;
     emit datasetsChanged();
-    emit configChanged();
+    edited();
     return added;
 }
 
@@ -77,7 +139,7 @@ void Workspace::removeDataset(int index)
         return;
     emit datasetsChanged();
     emit datasetRemoved(index);
-    emit configChanged();
+    edited();
 }
 
 void Workspace::setMethods(const std::vector<std::string>& methods)
@@ -86,7 +148,7 @@ void Workspace::setMethods(const std::vector<std::string>& methods)
         return;
     config_.methods = methods;
     emit methodsChanged();
-    emit configChanged();
+    edited();
 }
 
 void Workspace::setParam(const QString& key, double value)
@@ -97,7 +159,7 @@ void Workspace::setParam(const QString& key, double value)
         return;
     config_.params = std::move(next);
     emit paramsChanged();
-    emit configChanged();
+    edited();
 }
 
 // --- The result on screen ------------------------------------------------------------------------
@@ -180,6 +242,8 @@ void Workspace::setResult(RunResultPtr result)
     const RunResultPtr old = std::move(result_);
     result_ = std::move(result);
     indices_.clear();
+    if (result_)
+        modelInfo_ = result_->model;
     // Image references stay when they point at the same images (a partial result followed by the
     // rest of the run, a rescore); references into other data may point nowhere now.
     if (!sameImage(old.get(), result_.get(), current_))

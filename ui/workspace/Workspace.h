@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,11 +55,32 @@ public:
     // Replaces the whole analysis (a session opened, the demo set up); emits configChanged only.
     void setConfig(RunConfig config);
     // A different model clears the result: the previous model's plots must not stay on screen.
+    // A path without its ModelInfo (a session, a test): the info comes with the next result.
     void setModelPath(const QString& path);
+    // A model opened and checked (RunController::openModel): its info, and a fresh start of the
+    // preprocessing from its own sidecar or input shape (never the previous model's spec).
+    void setModel(const QString& path, const ModelInfo& info);
+    // What the engine found in the configured model, when known (a load or a result of it).
+    const ModelInfo* modelInfo() const { return modelInfo_ && modelInfo_->path == config_.modelPath ? &*modelInfo_ : nullptr; }
+    // The user's preprocessing fields (unset = from the model). A change clears a result made
+    // with other preprocessing: every feature depends on it.
+    void setPreprocess(const PreprocessSpec& spec);
+    // The preprocessing the next run uses and where each value comes from: the result's when it
+    // was made with the current config, else resolved from the model's info; nullopt before the
+    // model is known.
+    std::optional<ResolvedPreprocess> resolvedPreprocess() const;
+    // Whether a result was made with the configured model, preprocessing and device (else it
+    // describes another model side and must not be shown as this one's).
+    bool madeWithCurrentModel(const RunResult& r) const;
+    bool resultMatchesModel() const { return result_ && madeWithCurrentModel(*result_); }
     // Adds a dataset under RunConfig::addDataset's rules (a second ID set replaces the first,
     // names unique per role, no path twice); emits datasetsChanged when it was added.
     DatasetAddition addDataset(const DatasetSpec& spec);
     void removeDataset(int index);
+    // Whether the analysis was edited since it was set, opened or saved (setModified(false)).
+    bool isModified() const { return modified_; }
+    void setModified(bool modified);
+
     // The methods the next run scores (the checked ones).
     void setMethods(const std::vector<std::string>& methods);
     // One score parameter ("energy.T").
@@ -105,6 +127,13 @@ Q_SIGNALS:
     // Any change of the analysis: replaced, or edited (then the specific signal below comes first).
     void configChanged();
     void modelPathChanged(const QString& path);
+    // The model's info or the preprocessing changed (resolvedPreprocess() may differ; it also
+    // may with resultChanged, when a run settled a guess).
+    void preprocessChanged();
+    // The user edited the analysis (model, preprocessing, datasets, methods, parameters): what
+    // runs on every change (RunController's auto-run) follows this, not setConfig.
+    void analysisEdited();
+    void modifiedChanged(bool modified);
     void datasetsChanged();
     void datasetRemoved(int index);
     void methodsChanged();
@@ -121,8 +150,13 @@ private:
     // `carry` of the ID set, else the one at 95% ID TPR; NaN when `method` has no ID scores.
     double startingThreshold(const QString& method, double carry, double keep) const;
 
+    // Marks the analysis edited; emits configChanged.
+    void edited();
+
     RunConfig config_;
     bool configured_ = false;
+    bool modified_ = false;
+    std::optional<ModelInfo> modelInfo_;
     RunResultPtr result_;
     QString method_;
     double threshold_ = 0;

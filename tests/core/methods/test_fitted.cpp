@@ -114,6 +114,27 @@ TEST(Fitted, singularCovarianceIsShrunkAndReported)
     ASSERT_TRUE(std::all_of(s.begin(), s.end(), [](double v) { return std::isfinite(v); }));
 }
 
+TEST(Fitted, fitSetSmallerThanTheFeatureDimensionIsWarnedWithWhatTheFitFound)
+{
+    // 10 fit images for 16 feature dimensions: the covariance has rank <= 10.
+    const Head head = identityHead(2, 16);
+    const FeatureSet fit = synthetic(10, 16, head, 5);
+    for (const char* id : {"vim", "mahalanobis"}) {
+        const MethodInfo& m = requireMethod(id);
+        auto scorer = fitScorer(id, &fit, head, ScoreParams());
+        const std::string w = fitWarning(m, fit.rows, fit.dim, scorer->note());
+        EXPECT_NE(w.find("10 images, fewer than the 16 feature dimensions"), std::string::npos) << w;
+        EXPECT_NE(w.find(scorer->note()), std::string::npos) << w; // says what the fit found
+        EXPECT_EQ(w.rfind(m.label, 0), 0u) << w;
+        // Enough images: no warning.
+        EXPECT_EQ(fitWarning(m, 16, 16, scorer->note()), "");
+    }
+    // ViM's note names its alpha, the number that explodes on a tiny fit set.
+    EXPECT_NE(fitScorer("vim", &fit, head, ScoreParams())->note().find("alpha = "), std::string::npos);
+    // Methods without a covariance are not warned about (a KNN bank of 10 is fine).
+    EXPECT_EQ(fitWarning(requireMethod("knn"), 10, 16, "bank"), "");
+}
+
 TEST(Fitted, unlabelledFitSetUsesPredictionsAndSaysSo)
 {
     const Head head = identityHead(2, 4);

@@ -243,7 +243,25 @@ TEST(Options, GuiFlagsAreAGroupOfTheSameParser)
     EXPECT_TRUE(contains(errorOf({"--method", "nosuch"}, commandGroups::kGui), "unknown method 'nosuch'"));
     EXPECT_TRUE(contains(errorOf({"model.pt"}, commandGroups::kGui), "a session file ends in .oodlens"));
     EXPECT_TRUE(contains(errorOf({"a.oodlens", "b.oodlens"}, commandGroups::kGui), "more than one session file"));
-    EXPECT_TRUE(contains(errorOf({"--resize", "64"}, commandGroups::kGui), "does not apply"));
+    EXPECT_TRUE(contains(errorOf({"--out", "dir"}, commandGroups::kGui), "does not apply"));
+    // The window takes score's analysis options: `oodlens --model M --id D --ood N=D --resize 64`.
+    const ParsedOptions g = parseOptions({"--model", "m.pt", "--id", "my photos=/data/id", "--ood", "noise=/data/ood",
+                                          "--resize", "64", "--param", "energy.T=2"},
+                                         commandGroups::kGui, "oodlens");
+    EXPECT_EQ(g.config.modelPath, "m.pt");
+    ASSERT_EQ(g.config.datasets.size(), 2u);
+    EXPECT_EQ(g.config.datasets[0].name, "my photos");
+    EXPECT_EQ(g.config.datasets[0].role, DatasetRole::Id);
+    EXPECT_EQ(g.config.datasets[0].path, "/data/id");
+    EXPECT_EQ(g.config.datasets[1].name, "noise");
+    EXPECT_EQ(g.config.preprocess.resize, 64);
+    EXPECT_TRUE(g.groupsGiven & OptionGroup::Model);
+    EXPECT_TRUE(g.groupsGiven & OptionGroup::Preprocess);
+    EXPECT_FALSE(g.groupsGiven & OptionGroup::Figures);
+    // A plain --id is the unnamed ID set, shown by its file name.
+    const ParsedOptions plain = parseOptions({"--id", "/data/id"}, commandGroups::kScore, "score");
+    EXPECT_EQ(plain.config.datasets[0].name, "id");
+    EXPECT_EQ(datasetLabel(plain.config.datasets[0]), "id");
     // --size means a figure width in figures, a window size in the GUI; no command takes both groups.
     EXPECT_EQ(commandGroups::kGui & OptionGroup::Figures, 0u);
 }

@@ -71,6 +71,7 @@ std::shared_ptr<RunResult> makeResult(double energyScale = 1.0)
             r->metrics.push_back(row);
         }
     r->model.path = "/models/a.pt";
+    r->config.modelPath = r->model.path; // a run's result carries the config it was made with
     return r;
 }
 
@@ -85,6 +86,7 @@ private slots:
     void methodSwitchCarriesTheIdAcceptance();
     void datasetEditsFollowTheRules();
     void modelChangeClearsTheResult();
+    void preprocessingChangeClearsTheResult();
     void docksFollowTheWorkspaceAlone();
 };
 
@@ -222,7 +224,7 @@ void TestWorkspaceState::datasetEditsFollowTheRules()
         ids += d.role == DatasetRole::Id;
     QCOMPARE(ids, 1);
     QCOMPARE(ws.config().datasets.back().path, std::string("/data/other-test"));
-    QCOMPARE(ws.config().datasets.back().name, std::string("id"));
+    QCOMPARE(ws.config().datasets.back().name, std::string("mine")); // the name the user gave it
     QCOMPARE(ws.config().idDataset(), 2);
 
     // Removing: the index goes with the signal; a wrong index is nothing.
@@ -278,6 +280,43 @@ void TestWorkspaceState::modelChangeClearsTheResult()
     ws.setResult(makeResult());
     ws.setConfig(same);
     QVERIFY(ws.result());
+}
+
+void TestWorkspaceState::preprocessingChangeClearsTheResult()
+{
+    Workspace ws;
+    ws.setModelPath(QStringLiteral("/models/a.pt"));
+    ws.setResult(makeResult());
+    QVERIFY(ws.resultMatchesModel());
+    QSignalSpy edited(&ws, &Workspace::analysisEdited);
+    QSignalSpy preprocess(&ws, &Workspace::preprocessChanged);
+    ws.setModified(false);
+    PreprocessSpec spec;
+    spec.resize = 40;
+    ws.setPreprocess(spec);
+    QVERIFY(!ws.result()); // features of other preprocessing no longer describe this analysis
+    QCOMPARE(edited.count(), 1);
+    QCOMPARE(preprocess.count(), 1);
+    QVERIFY(ws.isModified());
+    ws.setPreprocess(spec); // no change, no signal
+    QCOMPARE(edited.count(), 1);
+    // A result made with other preprocessing is not this analysis's.
+    RunResult stale = *makeResult();
+    QVERIFY(!ws.madeWithCurrentModel(stale));
+    stale.config.preprocess = spec;
+    QVERIFY(ws.madeWithCurrentModel(stale));
+
+    // A model opened with its info starts from its own preprocessing.
+    ModelInfo info;
+    info.inputHint = {3, 64, 64};
+    info.inputSource = ModelInfo::InputSource::Sidecar;
+    ws.setModel(QStringLiteral("/models/b.pt"), info);
+    QVERIFY(ws.config().preprocess.isUnset());
+    QVERIFY(ws.modelInfo());
+    const std::optional<ResolvedPreprocess> r = ws.resolvedPreprocess();
+    QVERIFY(r);
+    QCOMPARE(r->spec.height, 64);
+    QCOMPARE(r->size, PreprocessOrigin::ModelInput);
 }
 
 void TestWorkspaceState::docksFollowTheWorkspaceAlone()
