@@ -71,7 +71,7 @@ void MethodParamsEditor::setMethod(const QString& method, const ScoreParams& par
         const QString key = method + QLatin1Char('.') + QString::fromStdString(spec.name);
         if (spec.isSwitch()) {
             const bool isFlip = spec.name == kFlipParam;
-            auto* check = new QCheckBox(isFlip ? tr("Flip orientation (negate the score)")
+            auto* check = new QCheckBox(isFlip ? tr("Flip orientation")
                                                : QString::fromStdString(spec.help),
                                         this);
             check->setChecked(params.value(info->id, spec) == 1);

@@ -55,6 +55,8 @@ ResultsTableView::ResultsTableView(Workspace* workspace, QWidget* parent)
     layout->setContentsMargins(2, 2, 2, 2);
     auto* top = new QHBoxLayout;
     accuracy_->setObjectName(QStringLiteral("resultsAccuracy"));
+    accuracy_->setWordWrap(true); // the dock's text never sets the window's minimum width
+    accuracy_->setMinimumWidth(0);
     top->addWidget(accuracy_, 1);
     auto* button = new QToolButton(this);
     button->setObjectName(QStringLiteral("resultsExport"));
