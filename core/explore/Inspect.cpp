@@ -172,7 +172,7 @@ FactorPercentiles DecompositionReference::locate(const FeatureSet& set, std::siz
 {
     FactorPercentiles p;
     p.value = decompose(method_, set, head_, params_, row);
-    p.score = p.value.featureTerm * p.value.outputTerm;
+    p.score = p.value.score();
     p.featurePercentile = feature_.percentile(p.value.featureTerm);
     p.outputPercentile = output_.percentile(p.value.outputTerm);
     return p;

@@ -6,6 +6,7 @@
 #include "common/Error.h"
 #include "methods/Registry.h"
 #include "io/Json.h"
+#include "io/ResultsTableExport.h"
 #include "common/Runtime.h"
 
 #include <cerrno>
@@ -35,11 +36,10 @@ std::string number(double v)
     return buf;
 }
 
-// Tables for people name methods by their labels.
-std::string methodLabel(const std::string& id)
+// Tables for people name methods by their labels (methodLabel(): "ExGrad (flipped)").
+std::string rowLabel(const MetricsRow& row)
 {
-    const MethodInfo* m = findMethod(id);
-    return m ? m->label : id;
+    return row.label.empty() ? methodLabel(row.method) : row.label;
 }
 
 } // namespace
@@ -115,21 +115,23 @@ void writeMetricsCsv(const std::string& file, const std::vector<MetricsRow>& row
     out << "method,ood";
     for (const MetricColumn& c : metricColumns())
         out << ',' << c.id;
-    out << '\n';
+    out << ",label\n";
     for (const MetricsRow& r : rows) {
         out << csvField(r.method) << ',' << csvField(r.ood);
         for (const MetricColumn& c : metricColumns())
             out << ',' << number(c.of(r.metrics));
-        out << '\n';
+        out << ',' << csvField(rowLabel(r)) << '\n';
     }
     writeFileAtomic(file, out.str());
 }
 
 void printMetricsTable(std::ostream& out, const std::vector<MetricsRow>& rows)
 {
+    // Ids, as --methods takes them, marked when flipped.
+    auto name = [](const MetricsRow& r) { return r.flipped ? r.method + kFlippedMark : r.method; };
     std::size_t wm = 6, wo = 3;
     for (const MetricsRow& r : rows) {
-        wm = std::max(wm, r.method.size());
+        wm = std::max(wm, name(r).size());
         wo = std::max(wo, r.ood.size());
     }
     out << std::left << std::setw(int(wm)) << "method" << "  " << std::setw(int(wo)) << "OOD" << std::right << "   AUROC"
@@ -140,11 +142,12 @@ void printMetricsTable(std::ostream& out, const std::vector<MetricsRow>& rows)
         return s.str();
     };
     for (const MetricsRow& r : rows) {
-        out << std::left << std::setw(int(wm)) << r.method << "  " << std::setw(int(wo)) << r.ood << std::right << std::setw(8)
+        out << std::left << std::setw(int(wm)) << name(r) << "  " << std::setw(int(wo)) << r.ood << std::right << std::setw(8)
             << pct(r.metrics.auroc) << std::setw(12) << pct(r.metrics.fpr95_id) << std::setw(13) << pct(r.metrics.fpr95_ood)
             << std::setw(9) << pct(r.metrics.aupr_in) << std::setw(10) << pct(r.metrics.aupr_out);
         if (r.metrics.auroc < 0.5)
-            out << "  (AUROC < 50: orientation reversed on this data)";
+            out << "  (AUROC < 50: orientation reversed on this data; --param " << r.method << '.' << kFlipParam << '='
+                << (r.flipped ? 0 : 1) << " flips it)";
         if (r.metrics.nan_id + r.metrics.nan_ood > 0)
             out << "  (" << r.metrics.nan_id + r.metrics.nan_ood << " NaN scores left out)";
         if (!r.note.empty())
@@ -191,6 +194,7 @@ void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& ro
     for (const MetricsRow& r : rows) {
         Json j = Json::object();
         j.set("method", r.method);
+        j.set("label", rowLabel(r));
         j.set("ood", r.ood);
         if (!r.note.empty())
             j.set("note", r.note);
@@ -234,7 +238,7 @@ std::string metricsMarkdown(const std::vector<MetricsRow>& rows)
         out << "---:|";
     out << '\n';
     for (std::size_t r = 0; r < rows.size(); ++r) {
-        out << "| " << methodLabel(rows[r].method) << " | " << rows[r].ood << " |";
+        out << "| " << rowLabel(rows[r]) << " | " << rows[r].ood << " |";
         for (std::size_t c = 0; c < columns.size(); ++c) {
             std::string cell = percent(columns[c].of(rows[r].metrics));
             if (rows[r].hasIntervals) {
@@ -261,7 +265,7 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows)
         out << " & " << c.latex;
     out << " \\\\\n\\midrule\n";
     for (std::size_t r = 0; r < rows.size(); ++r) {
-        out << latexEscape(methodLabel(rows[r].method)) << " & " << latexEscape(rows[r].ood);
+        out << latexEscape(rowLabel(rows[r])) << " & " << latexEscape(rows[r].ood);
         for (std::size_t c = 0; c < columns.size(); ++c) {
             std::string cell = percent(columns[c].of(rows[r].metrics));
             if (rows[r].hasIntervals) {
@@ -344,7 +348,8 @@ void writeRunJson(const std::string& file, const RunResult& result, const std::s
         Json j = Json::object();
         j.set("id", id);
         if (const MethodInfo* info = findMethod(id)) {
-            j.set("label", info->label);
+            j.set("label", methodLabel(id, result.params));
+            j.set("flipped", isFlipped(id, result.params));
             j.set("group", methodGroupName(info->group));
             Json params = Json::object();
             for (const ParamSpec& ps : info->params)
@@ -382,6 +387,8 @@ void writeRunFiles(const std::string& dir, const RunResult& result, const std::s
     writeFileAtomic((d / "metrics.md").string(), metricsMarkdown(result.metrics));
     writeFileAtomic((d / "metrics.tex").string(), metricsLatex(result.metrics));
     writeRunJson((d / "run.json").string(), result, commandLine);
+    // The OpenOOD-style results table (results_table.{tex,md,csv}).
+    writeResultsTableFiles(dir, buildResultsTable(result));
 }
 
 } // namespace oodlens

@@ -11,7 +11,8 @@ namespace oodlens {
 // scores.csv: dataset,index,path,label,prediction,<method>... one row per image (ID first, then
 // each OOD set), every score oriented higher = more ID.
 void writeScoresCsv(const std::string& file, const RunResult& result);
-// metrics.csv: method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out as fractions.
+// metrics.csv: method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out as fractions, then label (the
+// method as tables name it, methodLabel(): "ExGrad (flipped)").
 void writeMetricsCsv(const std::string& file, const std::vector<MetricsRow>& rows);
 // metrics.json: every metric of every row (fractions), with NaN/inf counts and bootstrap intervals.
 void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& rows);
@@ -24,7 +25,8 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows);
 // run.json: what produced a run (model hash, datasets with kinds, counts and skipped files,
 // preprocessing, methods and parameters, library versions, threads, device, date, command line).
 void writeRunJson(const std::string& file, const RunResult& result, const std::string& commandLine);
-// Every file of a scored run (scores.csv, metrics.{csv,json,md,tex}, run.json) into `dir`, created
+// Every file of a scored run (scores.csv, metrics.{csv,json,md,tex}, run.json and the results
+// table results_table.{tex,md,csv}, see io/ResultsTableExport.h) into `dir`, created
 // when missing. Throws Error naming the file that cannot be written.
 void writeRunFiles(const std::string& dir, const RunResult& result, const std::string& commandLine);
 

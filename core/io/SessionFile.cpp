@@ -117,6 +117,8 @@ std::string SessionFile::toJson() const
         o.set("name", d.name);
         o.set("path", d.path);
         o.set("role", datasetRoleName(d.role));
+        if (!d.group.empty())
+            o.set("group", d.group);
         datasets.push(std::move(o));
     }
     root.set("datasets", std::move(datasets));
@@ -191,6 +193,7 @@ SessionFile SessionFile::fromJson(const std::string& text, const std::string& so
             }
         if (!known)
             r.fail(field + ".role", "must be id, ood or fit (got '" + role + "')");
+        d.group = r.string(o, "group", field + ".group"); // optional: the results table's group
         c.datasets.push_back(d);
     }
     const Json& methods = r.member(root, "methods", "methods", Json::Type::Array);

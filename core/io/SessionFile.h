@@ -8,7 +8,8 @@
 
 namespace oodlens {
 
-// A saved session (".oodlens" JSON, format version 1): the model, the datasets with their roles,
+// A saved session (".oodlens" JSON, format version 1): the model, the datasets with their roles
+// (and an OOD set's optional "group"),
 // the methods and their parameters, preprocessing overrides, batch size and device, and the view
 // settings of the GUI. Reopening it with the feature cache in place shows everything without
 // running the model again; `oodlens-cli score --session FILE` scores it.

@@ -50,6 +50,8 @@ struct ParamSpec {
     // "(0, inf)", "[1, inf), integer".
     std::string rangeText() const;
     bool accepts(double value) const;
+    // An on/off switch: an integer in [0, 1] (the GUI shows a checkbox).
+    bool isSwitch() const { return integer && min == 0 && max == 1; }
 };
 
 // Parameter values resolved for one method (defaults filled in, ranges checked).
@@ -57,6 +59,9 @@ class ParamValues {
 public:
     double get(const std::string& name) const; // throws Error when the method has no such parameter
     void set(const std::string& name, double value) { values_[name] = value; }
+    // The same values without parameter `name` (e.g. without "flip", for what a method computes
+    // before its orientation is applied).
+    ParamValues without(const std::string& name) const;
     const std::map<std::string, double>& values() const { return values_; }
     // "T=1;eps=0.0014": identifies the values in cache keys.
     std::string key() const;
@@ -155,7 +160,9 @@ protected:
 // methods/MethodList.h.
 class MethodRegistry {
 public:
-    // Throws on a duplicate id or a method with no way to compute it (a programming error).
+    // Throws on a duplicate id or a method with no way to compute it (a programming error). Appends
+    // the parameters every method has (orientationParam(), see Registry.h): method files never
+    // declare them.
     void add(MethodInfo method);
     const MethodInfo* find(const std::string& id) const;
     const std::vector<MethodInfo>& all() const { return methods_; }

@@ -129,6 +129,13 @@ double ParamValues::get(const std::string& name) const
     return it->second;
 }
 
+ParamValues ParamValues::without(const std::string& name) const
+{
+    ParamValues out = *this;
+    out.values_.erase(name);
+    return out;
+}
+
 std::string ParamValues::key() const
 {
     std::string s;
@@ -148,9 +155,25 @@ void MethodRegistry::add(MethodInfo m)
                      (m.factors && !m.score ? 1 : 0);
     if (ways != 1)
         throw Error("method registry: '" + m.id + "' needs exactly one way to compute it");
-    for (const ParamSpec& p : m.params)
+    // A method that copies another's parameters (a family product copies its output term's) brings
+    // the orientation switch along: it is dropped and appended again, so every method has it once,
+    // last. A method that declares a different `flip` of its own is a programming error.
+    const ParamSpec& flip = orientationParam();
+    std::vector<ParamSpec> own;
+    for (const ParamSpec& p : m.params) {
         if (!p.accepts(p.defaultValue))
             throw Error("method registry: default of " + m.id + "." + p.name + " is outside its range");
+        if (p.name != kFlipParam) {
+            own.push_back(p);
+            continue;
+        }
+        const bool copied = p.defaultValue == flip.defaultValue && p.min == flip.min && p.max == flip.max &&
+                            p.integer == flip.integer && p.help == flip.help;
+        if (!copied)
+            throw Error("method registry: '" + m.id + "' declares '" + p.name + "', which every method has already");
+    }
+    own.push_back(flip);
+    m.params = std::move(own);
     methods_.push_back(std::move(m));
 }
 
@@ -312,6 +335,50 @@ void validateParams(const std::vector<std::string>& methods, const ScoreParams& 
 {
     for (const std::string& m : methods)
         params.resolve(requireMethod(m));
+}
+
+const char* const kFlipParam = "flip";
+const char* const kFlippedMark = " (flipped)";
+
+const ParamSpec& orientationParam()
+{
+    static const ParamSpec spec = [] {
+        ParamSpec p;
+        p.name = kFlipParam;
+        p.defaultValue = 0;
+        p.help = "1 flips the orientation: the score is negated (AUROC becomes 1 - AUROC)";
+        p.min = 0;
+        p.max = 1;
+        p.integer = true;
+        return p;
+    }();
+    return spec;
+}
+
+bool isFlipped(const ParamValues& values)
+{
+    const auto it = values.values().find(kFlipParam);
+    return it != values.values().end() && it->second == 1;
+}
+
+bool isFlipped(const std::string& method, const ScoreParams& params)
+{
+    return findMethod(method) && params.value(method, kFlipParam, orientationParam().defaultValue) == 1;
+}
+
+void applyOrientation(const ParamValues& values, std::vector<double>& scores)
+{
+    if (isFlipped(values))
+        for (double& s : scores)
+            s = -s;
+}
+
+std::string methodLabel(const std::string& method, const ScoreParams& params)
+{
+    const MethodInfo* m = findMethod(method);
+    if (!m)
+        return method;
+    return isFlipped(method, params) ? m->label + kFlippedMark : m->label;
 }
 
 } // namespace oodlens

@@ -57,4 +57,26 @@ private:
 // Checks every parameter of `methods` (as resolve() does) before a run starts.
 void validateParams(const std::vector<std::string>& methods, const ScoreParams& params);
 
+// --- Orientation: the parameter every method has ----------------------------------------------
+// Every score is oriented higher = more ID by its paper's convention. On some data a score's
+// orientation is reversed (ExGrad and Gini on the demo reach an AUROC of about 3 %). Every method
+// therefore has the switch `flip` (0 or 1, default 0), added here once, never by a method file:
+// `--param exgrad.flip=1`, the session's "params", the Methods dock's "flip" checkbox. With flip = 1
+// the method's scores are negated after they are computed (so AUROC becomes 1 - AUROC), and its
+// label says so (methodLabel()).
+extern const char* const kFlipParam; // "flip"
+// The ParamSpec of `flip`, as every method lists it (last).
+const ParamSpec& orientationParam();
+// Whether resolved values (or `method`'s values in `params`) set flip = 1.
+bool isFlipped(const ParamValues& values);
+bool isFlipped(const std::string& method, const ScoreParams& params);
+// Negates `scores` in place when `values` set flip = 1.
+void applyOrientation(const ParamValues& values, std::vector<double>& scores);
+// The one rule for naming a score to people (tables, exports, legends, the GUI): the registry
+// label, followed by " (flipped)" when its flip is set ("ExGrad (flipped)"). Unknown ids are
+// returned as they are.
+std::string methodLabel(const std::string& method, const ScoreParams& params = ScoreParams());
+// The mark methodLabel() appends to a flipped method's label: " (flipped)".
+extern const char* const kFlippedMark;
+
 } // namespace oodlens

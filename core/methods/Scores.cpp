@@ -41,7 +41,8 @@ public:
 
     const std::vector<double>& outputTerm(const MethodInfo& term, const ParamValues& p)
     {
-        std::vector<double>& v = outputs_[term.id + "|" + p.key()];
+        // The orientation is applied to whole scores, not to shared factors.
+        std::vector<double>& v = outputs_[term.id + "|" + p.without(kFlipParam).key()];
         if (v.size() != set_.rows) {
             v.resize(set_.rows);
             std::vector<double> scratch;
@@ -62,9 +63,26 @@ ParamValues outputParams(const MethodInfo& term, const ParamValues& product)
 {
     ParamValues p;
     for (const ParamSpec& s : term.params)
-        p.set(s.name, product.get(s.name));
+        if (s.name != kFlipParam) // the product's orientation is not its factor's
+            p.set(s.name, product.get(s.name));
     return p;
 }
+
+// A fitted method's scorer with flip = 1: the inner scorer's scores, negated.
+class FlippedScorer final : public FittedScorer {
+public:
+    explicit FlippedScorer(std::unique_ptr<FittedScorer> inner) : inner_(std::move(inner)) { note_ = inner_->note(); }
+    std::vector<double> score(const FeatureSet& set, ProgressSink* sink) const override
+    {
+        std::vector<double> s = inner_->score(set, sink);
+        for (double& v : s)
+            v = -v;
+        return s;
+    }
+
+private:
+    std::unique_ptr<FittedScorer> inner_;
+};
 
 } // namespace
 
@@ -82,7 +100,7 @@ std::map<std::string, std::vector<double>> computeScoreSet(const std::vector<std
         if (m.has(NeedsFitSet))
             throw Error(id + " needs a fit set (an ID training set: --fit DATASET)");
         if (m.fit) {
-            out[id] = m.fit(nullptr, head, p, sink)->score(set, sink);
+            out[id] = m.fit(nullptr, head, p, sink)->score(set, sink); // oriented below
         } else if (m.score) {
             out[id] = m.score(set, head, p, sink);
         } else if (m.featureNorm > 0) {
@@ -100,6 +118,7 @@ std::map<std::string, std::vector<double>> computeScoreSet(const std::vector<std
                 v[r] = scale * a[r] * b[r];
             out[id] = std::move(v);
         }
+        applyOrientation(p, out[id]);
     }
     return out;
 }
@@ -131,6 +150,7 @@ Decomposition decompose(const std::string& method, const FeatureSet& set, const 
     d.featureTerm = featureNorm(set.featureRow(row), set.dim, f.featureNorm);
     d.outputTerm = (factors->scale ? factors->scale(p) : 1.0) *
                    o.outputTerm(set.logitRow(row), set.classes, outputParams(o, p), scratch);
+    d.sign = isFlipped(p) ? -1.0 : 1.0;
     return d;
 }
 
@@ -161,7 +181,10 @@ std::unique_ptr<FittedScorer> fitScorer(const std::string& method, const Feature
             throw Error(method + ": the fit set has feature dimension " + std::to_string(fit->dim) +
                         " but the model's head expects " + std::to_string(head.dim));
     }
-    return m.fit(m.has(NeedsFitSet) ? fit : nullptr, head, p, sink);
+    std::unique_ptr<FittedScorer> scorer = m.fit(m.has(NeedsFitSet) ? fit : nullptr, head, p, sink);
+    if (isFlipped(p))
+        return std::make_unique<FlippedScorer>(std::move(scorer));
+    return scorer;
 }
 
 } // namespace oodlens

@@ -146,7 +146,28 @@ struct Parse {
     std::set<DatasetRole> replacedRoles;
     std::string preset;
     PreprocessSpec fields; // preprocessing flags given (0 / empty = not given)
+    std::vector<std::pair<std::string, std::string>> groups; // --group OOD=GROUP, applied last
 };
+
+// --group OOD=GROUP: applied once every set is known (a session's or the command line's), so the
+// flag may come before or after its --ood.
+void applyGroups(const Parse& p)
+{
+    for (const auto& [name, group] : p.groups) {
+        DatasetSpec* target = nullptr;
+        std::string names;
+        for (DatasetSpec& d : p.o.config.datasets)
+            if (d.role == DatasetRole::Ood) {
+                names += (names.empty() ? "" : ", ") + d.name;
+                if (d.name == name)
+                    target = &d;
+            }
+        if (!target)
+            throw Error("option --group: no OOD set is named '" + name + "' (" +
+                        (names.empty() ? std::string("there is none") : "OOD sets: " + names) + ")");
+        target->group = group;
+    }
+}
 
 using Apply = void (*)(Parse&, const std::string& value);
 
@@ -208,6 +229,15 @@ const std::vector<Entry>& entries()
          [](Parse& p, const std::string& v) { addDataset(p, oodDatasetSpec(v), "--ood"); }},
         {{"--fit", "DATASET", G::Datasets, "an ID training set, for the fitted baselines"},
          [](Parse& p, const std::string& v) { addDataset(p, {"fit", v, DatasetRole::Fit}, "--fit"); }},
+        {{"--group", "OOD=GROUP", G::Datasets,
+          "put the OOD set named OOD in a group, e.g. near or far (repeatable): the results table averages each group"},
+         [](Parse& p, const std::string& v) {
+             const auto eq = v.rfind('=');
+             if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+                 throw Error("option --group takes OOD=GROUP (an OOD set's name and a group, e.g. svhn=far), not '" +
+                             v + "'");
+             p.groups.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+         }},
         {{"--session", "FILE", G::Session, "start from a saved session (.oodlens); the other options override it"},
          nullptr},
         {{"--methods", "a,b,...", G::Methods, "methods to score ('all', or see 'oodlens-cli methods')"},
@@ -482,12 +512,13 @@ ParsedOptions parseOptions(const std::vector<std::string>& args, unsigned groups
     }
 
     // Pass 3: the options, in order.
-    Parse p{o, {}, {}, {}};
+    Parse p{o, {}, {}, {}, {}};
     for (const auto& [e, value] : given) {
         o.groupsGiven |= e->info.group;
         if (e->apply)
             e->apply(p, value);
     }
+    applyGroups(p);
     PreprocessSpec& pre = o.config.preprocess;
     if (!p.preset.empty())
         pre = PreprocessSpec::preset(p.preset);

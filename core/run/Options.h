@@ -14,7 +14,7 @@ namespace oodlens {
 struct OptionGroup {
     enum : unsigned {
         Model = 1u << 0,      // --model
-        Datasets = 1u << 1,   // --id --ood --fit
+        Datasets = 1u << 1,   // --id --ood --fit --group
         Session = 1u << 2,    // --session (the run config from a saved .oodlens file)
         Methods = 1u << 3,    // --methods
         Params = 1u << 4,     // --param

@@ -243,10 +243,19 @@ public:
 
     // Scores of a method that needs the images: its own pass over dataset i, kept in memory and in
     // the feature cache like features.
+    // The scores are memoised in the method's own orientation; flip is applied on the way out, so
+    // that flipping never runs the model again.
     std::vector<double> imageScores(const MethodInfo& m, std::size_t i)
     {
+        const ParamValues resolved = s_.config.params.resolve(m);
+        std::vector<double> scores = unorientedImageScores(m, i, resolved.without(kFlipParam));
+        applyOrientation(resolved, scores);
+        return scores;
+    }
+
+    std::vector<double> unorientedImageScores(const MethodInfo& m, std::size_t i, const ParamValues& p)
+    {
         const Extracted& e = s_.datasets[i];
-        const ParamValues p = s_.config.params.resolve(m);
         const std::string key = FeatureCache::key(s_.model->info().sha256, e.summary.fingerprint,
                                                   s_.preprocess.describe() + ";device=" + s_.config.device + ";" + m.id +
                                                       ";" + p.key());
@@ -332,12 +341,18 @@ public:
         std::vector<std::pair<std::size_t, std::string>> named;
         for (std::size_t o : oods)
             named.emplace_back(o, s_.datasets[o].spec.name);
-        return metricsRows(methods, table, static_cast<std::size_t>(indexOf(DatasetRole::Id)), named, bootstrap,
-                           s_.config.seed, &cancelPoll_,
-                           [this](std::size_t dataset, const std::string& method, const std::string& message) {
-                               Stamp(observer_, warnings, RunStage::Metrics, static_cast<int>(dataset), method)
-                                   .warning(message);
-                           });
+        std::vector<MetricsRow> rows =
+            metricsRows(methods, table, static_cast<std::size_t>(indexOf(DatasetRole::Id)), named, bootstrap,
+                        s_.config.seed, &cancelPoll_,
+                        [this](std::size_t dataset, const std::string& method, const std::string& message) {
+                            Stamp(observer_, warnings, RunStage::Metrics, static_cast<int>(dataset), method)
+                                .warning(message);
+                        });
+        for (MetricsRow& row : rows) {
+            row.label = methodLabel(row.method, s_.config.params);
+            row.flipped = isFlipped(row.method, s_.config.params);
+        }
+        return rows;
     }
 
     std::shared_ptr<RunResult> shell(std::vector<std::size_t> oods) const
@@ -533,8 +548,9 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
         e.summary.role = spec.role;
         e.summary.error = "not extracted yet";
         for (Extracted& old : s.datasets)
-            if (old.spec == spec && old.summary.ok()) {
+            if (old.spec.sameData(spec) && old.summary.ok()) {
                 e = old;
+                e.spec = spec;
                 break;
             }
         datasets.push_back(std::move(e));
@@ -544,7 +560,7 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
         if (old.spec.role == DatasetRole::Fit) {
             bool kept = false;
             for (const DatasetSpec& spec : config.datasets)
-                kept = kept || spec == old.spec;
+                kept = kept || spec.sameData(old.spec);
             fitChanged = fitChanged || !kept;
         }
     if (fitChanged) {

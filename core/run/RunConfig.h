@@ -21,7 +21,12 @@ struct DatasetSpec {
     std::string name;
     std::string path;
     DatasetRole role = DatasetRole::Ood;
-    bool operator==(const DatasetSpec& o) const { return name == o.name && path == o.path && role == o.role; }
+    // OOD sets: the group the results table averages it with ("near", "far"); empty = none.
+    // Set by `--group NAME=GROUP` and the session's "group"; it changes no score.
+    std::string group;
+    // The same data under the same name and role (the group aside): extracted features stay valid.
+    bool sameData(const DatasetSpec& o) const { return name == o.name && path == o.path && role == o.role; }
+    bool operator==(const DatasetSpec& o) const { return sameData(o) && group == o.group; }
 };
 
 // The name a dataset is shown by: its own, else (an ID set named "id" or nothing) its file name.

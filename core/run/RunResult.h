@@ -35,6 +35,10 @@ using ScoreTable = std::map<std::string, std::vector<std::vector<double>>>;
 
 struct MetricsRow {
     std::string method;
+    // What people call the method in this run: methodLabel(method, params) ("ExGrad (flipped)");
+    // empty in rows built without a run, where the registry label stands.
+    std::string label;
+    bool flipped = false; // the method's flip parameter was 1: its scores were negated
     std::string ood;
     BinaryMetrics metrics;
     bool hasIntervals = false; // bootstrap CIs computed

@@ -5,8 +5,10 @@
 #include "RunProcess.h"
 #include "TestSupport.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -86,11 +88,11 @@ TEST_F(Cli, demoWritesScoresAndMetrics)
 
     const std::vector<std::string> metrics = readLines(out + "/metrics.csv");
     ASSERT_TRUE(!metrics.empty());
-    ASSERT_EQ(metrics[0], "method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out");
+    ASSERT_EQ(metrics[0], "method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out,label");
     ASSERT_EQ(metrics.size(), std::size_t(1 + columns - 5)); // one row per method, one OOD set
     for (std::size_t i = 1; i < metrics.size(); ++i) {
         const std::vector<std::string> f = split(metrics[i], ',');
-        ASSERT_EQ(f.size(), std::size_t(7));
+        ASSERT_EQ(f.size(), std::size_t(8));
         for (int c = 2; c < 7; ++c) {
             bool ok = false;
             const double v = oodlens::test::toDouble(f[c], &ok);
@@ -279,4 +281,148 @@ TEST_F(Cli, infoSaysWhereEachPreprocessingValueComesFromAndWhatIsAGuess)
     r = runCli({"info", "--model", kDemo + "mnist_cnn.pt"});
     EXPECT_TRUE(contains(r.out, "(sidecar)")) << r.out;
     EXPECT_FALSE(contains(r.err, "guessed")) << r.err;
+}
+
+namespace {
+
+// Column `name` of a CSV file (no quoted fields), every row.
+std::vector<std::string> csvColumn(const std::string& file, const std::string& name)
+{
+    const std::vector<std::string> lines = readLines(file);
+    std::vector<std::string> out;
+    if (lines.empty())
+        return out;
+    const std::vector<std::string> header = split(lines[0], ',');
+    const auto col = std::size_t(std::find(header.begin(), header.end(), name) - header.begin());
+    if (col == header.size())
+        return out;
+    for (std::size_t i = 1; i < lines.size(); ++i)
+        out.push_back(split(lines[i], ',').at(col));
+    return out;
+}
+
+// metrics.csv's AUROC of `method` (on the run's only OOD set).
+double aurocOf(const std::string& dir, const std::string& method)
+{
+    const std::vector<std::string> methods = csvColumn(dir + "/metrics.csv", "method");
+    const std::vector<std::string> auroc = csvColumn(dir + "/metrics.csv", "auroc");
+    for (std::size_t i = 0; i < methods.size(); ++i)
+        if (methods[i] == method)
+            return oodlens::test::toDouble(auroc[i]);
+    return NAN;
+}
+
+const Json* methodEntry(const Json& run, const std::string& id)
+{
+    for (const Json& m : run.get("methods").items())
+        if (m.get("id").string() == id)
+            return &m;
+    return nullptr;
+}
+
+} // namespace
+
+// --param exgrad.flip=1: scores.csv holds the exact negation, AUROC becomes 1 - AUROC, and run.json,
+// metrics.csv, the tables and the CLI's own table name the method as flipped.
+TEST_F(Cli, flipParamNegatesTheScoreAndIsRecorded)
+{
+    const std::string plain = filePath("unflipped"), flipped = filePath("flipped");
+    auto r = runCli({"demo", "--methods", "exgrad,msp", "--out", plain});
+    ASSERT_TRUE(r.exitCode == 0) << r.err;
+    r = runCli({"demo", "--methods", "exgrad,msp", "--param", "exgrad.flip=1", "--out", flipped});
+    ASSERT_TRUE(r.exitCode == 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "exgrad (flipped)")) << r.out;
+
+    const std::vector<std::string> a = csvColumn(plain + "/scores.csv", "exgrad");
+    const std::vector<std::string> b = csvColumn(flipped + "/scores.csv", "exgrad");
+    ASSERT_EQ(a.size(), std::size_t(4000));
+    ASSERT_EQ(b.size(), a.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+        ASSERT_EQ(oodlens::test::toDouble(b[i]), -oodlens::test::toDouble(a[i])) << a[i] << " " << b[i];
+    EXPECT_EQ(csvColumn(plain + "/scores.csv", "msp"), csvColumn(flipped + "/scores.csv", "msp"));
+
+    const double before = aurocOf(plain, "exgrad"), after = aurocOf(flipped, "exgrad");
+    EXPECT_LT(before, 0.5);
+    EXPECT_NEAR(after, 1.0 - before, 1e-8);
+    EXPECT_EQ(aurocOf(flipped, "msp"), aurocOf(plain, "msp"));
+    EXPECT_EQ(csvColumn(flipped + "/metrics.csv", "label"), (std::vector<std::string>{"ExGrad (flipped)", "MSP"}));
+
+    std::string problem;
+    const Json run = readJson(flipped + "/run.json", problem);
+    ASSERT_TRUE(problem.empty()) << problem;
+    const Json* exgrad = methodEntry(run, "exgrad");
+    ASSERT_TRUE(exgrad != nullptr);
+    EXPECT_EQ(exgrad->get("params").get("flip").number(), 1.0);
+    EXPECT_EQ(exgrad->get("label").string(), "ExGrad (flipped)");
+    EXPECT_TRUE(exgrad->get("flipped").boolean());
+    const Json* msp = methodEntry(run, "msp");
+    ASSERT_TRUE(msp != nullptr);
+    EXPECT_EQ(msp->get("params").get("flip").number(), 0.0);
+    EXPECT_FALSE(msp->get("flipped").boolean());
+    for (const char* file : {"/metrics.md", "/metrics.tex", "/results_table.md", "/results_table.tex"})
+        EXPECT_TRUE(contains(oodlens::test::readFile(flipped + file), "ExGrad (flipped)")) << file;
+    EXPECT_FALSE(contains(oodlens::test::readFile(plain + "/metrics.md"), "flipped"));
+}
+
+// A session that records the flip scores as the command line did.
+TEST_F(Cli, flipRecordedInASessionIsReloaded)
+{
+    const std::string session = filePath("flip.oodlens");
+    {
+        std::ofstream out(session);
+        out << R"({"format": "oodlens-session", "version": 1, "model": ")" << kDemo << R"(mnist_cnn.pt",
+            "datasets": [{"name": "id", "path": ")" << kDemo << R"(mnist-test-2000-images-idx3-ubyte.gz", "role": "id"},
+                         {"name": "fashion-mnist", "path": ")" << kDemo << R"(fashion-mnist-2000-images-idx3-ubyte.gz", "role": "ood", "group": "far"}],
+            "methods": ["exgrad", "msp"], "params": {"exgrad.flip": 1}, "batch": 128, "device": "cpu",
+            "view": {"method": "exgrad"}})";
+    }
+    const std::string fromSession = filePath("flip-session"), fromFlags = filePath("flip-flags");
+    auto r = runCli({"score", "--session", session, "--out", fromSession});
+    ASSERT_TRUE(r.exitCode == 0) << r.err;
+    r = runCli({"score", "--model", kDemo + "mnist_cnn.pt", "--id", kDemo + "mnist-test-2000-images-idx3-ubyte.gz",
+                "--ood", kDemo + "fashion-mnist-2000-images-idx3-ubyte.gz", "--methods", "exgrad,msp", "--param",
+                "exgrad.flip=1", "--out", fromFlags});
+    ASSERT_TRUE(r.exitCode == 0) << r.err;
+    EXPECT_EQ(aurocOf(fromSession, "exgrad"), aurocOf(fromFlags, "exgrad"));
+    EXPECT_GT(aurocOf(fromSession, "exgrad"), 0.5);
+    std::string problem;
+    const Json run = readJson(fromSession + "/run.json", problem);
+    ASSERT_TRUE(problem.empty()) << problem;
+    EXPECT_EQ(methodEntry(run, "exgrad")->get("params").get("flip").number(), 1.0);
+    // The session's group reaches the results table: the far mean is a column.
+    const std::vector<std::string> kinds = csvColumn(fromSession + "/results_table.csv", "kind");
+    EXPECT_NE(std::find(kinds.begin(), kinds.end(), "group_mean"), kinds.end());
+}
+
+// `score` writes the results table next to the other exports; --group makes one mean per group.
+TEST_F(Cli, scoreWritesTheResultsTableWithGroupMeans)
+{
+    const std::string out = filePath("results-table");
+    const auto r =
+        runCli({"score", "--model", kDemo + "mnist_cnn.pt", "--id", kDemo + "mnist-test-2000-images-idx3-ubyte.gz",
+                "--ood", "fmnist=" + kDemo + "fashion-mnist-2000-images-idx3-ubyte.gz", "--ood",
+                kDemo + "mnist-train-5000-images-idx3-ubyte.gz", "--group", "fmnist=far", "--group",
+                "mnist-train-5000=near", "--methods", "msp,energy,exgrad", "--out", out});
+    ASSERT_TRUE(r.exitCode == 0) << r.err;
+    for (const char* f : {"/results_table.tex", "/results_table.md", "/results_table.csv"})
+        ASSERT_TRUE(std::filesystem::is_regular_file(out + f)) << f;
+    const std::vector<std::string> column = csvColumn(out + "/results_table.csv", "column");
+    const std::vector<std::string> kind = csvColumn(out + "/results_table.csv", "kind");
+    const std::vector<std::string> auroc = csvColumn(out + "/results_table.csv", "auroc");
+    const std::vector<std::string> method = csvColumn(out + "/results_table.csv", "method");
+    ASSERT_EQ(column.size(), std::size_t(3 * 5)); // far: fmnist, far mean; near: mnist-train, near mean; mean
+    EXPECT_EQ(std::vector<std::string>(column.begin(), column.begin() + 5),
+              (std::vector<std::string>{"fmnist", "far", "mnist-train-5000", "near", "Mean"}));
+    EXPECT_EQ(kind[1], "group_mean");
+    EXPECT_EQ(kind[4], "mean");
+    // The set's AUROC is metrics.csv's; the overall mean is the mean of the two sets.
+    for (std::size_t i = 0; i < method.size(); i += 5) {
+        const double f = oodlens::test::toDouble(auroc[i]), m = oodlens::test::toDouble(auroc[i + 2]);
+        EXPECT_NEAR(f, aurocOf(out, method[i]), 1e-8); // metrics.csv lists fmnist first
+        EXPECT_NEAR(oodlens::test::toDouble(auroc[i + 1]), f, 1e-8);
+        EXPECT_NEAR(oodlens::test::toDouble(auroc[i + 4]), (f + m) / 2, 1e-8);
+    }
+    const std::string md = oodlens::test::readFile(out + "/results_table.md");
+    EXPECT_TRUE(contains(md, "ID classification accuracy on mnist-test-2000")) << md;
+    EXPECT_TRUE(contains(md, "\u2020")); // ExGrad's AUROC on the demo is below 50 %
 }

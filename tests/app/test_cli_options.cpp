@@ -94,14 +94,14 @@ protected:
         std::istringstream in(readText(file));
         std::string line;
         std::getline(in, line);
-        EXPECT_EQ(line, "method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out");
+        EXPECT_EQ(line, "method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out,label");
         while (std::getline(in, line)) {
             std::stringstream fields(line);
             std::string method, ood, v;
             std::getline(fields, method, ',');
             std::getline(fields, ood, ',');
             std::vector<double>& values = rows[method + "," + ood];
-            while (std::getline(fields, v, ','))
+            for (int i = 0; i < 5 && std::getline(fields, v, ','); ++i) // then the label
                 values.push_back(std::stod(v));
         }
         return rows;

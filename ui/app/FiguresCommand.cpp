@@ -142,7 +142,7 @@ int runFiguresCommand(int argc, char** argv)
         const QSize pixels(qRound(args.options.size.widthInches() * 96), qRound(args.options.size.heightInches() * 96));
         int written = 0;
         for (const std::string& method : result->methods) {
-            const QString label = methodDisplayLabel(method);
+            const QString label = methodDisplayLabel(method, result->params);
             const double threshold = thresholdAtIdTpr95(*result, method);
 
             HistogramView histogram;

@@ -17,6 +17,7 @@
 #include "explore/ExplorePanel.h"
 #include "methods/Scores.h"
 #include "plots/HistogramView.h"
+#include "plots/ResultsTableView.h"
 #include "plots/ScorePlotsPanel.h"
 #include "workspace/AnalysisRunner.h"
 #include "workspace/RunController.h"
@@ -214,8 +215,13 @@ void MainWindow::buildLayout()
     resizeDocks({methodsDock, thresholdDock}, {230, 330}, Qt::Horizontal);
     resizeDocks({metricsDock, datasetsDock}, {820, 520}, Qt::Horizontal);
     resizeDocks({metricsDock}, {250}, Qt::Vertical);
+    // The results table (methods x OOD sets), behind the metrics dock.
+    resultsTable_ = new ResultsTableView(workspace_, this);
+    QDockWidget* resultsDock = makeDock(tr("Results table"), QStringLiteral("resultsTableDock"), resultsTable_, this);
+    tabifyDockWidget(metricsDock, resultsDock);
+    metricsDock->raise();
     viewMenu_ = new QMenu(tr("&View"), this);
-    for (QDockWidget* dock : {methodsDock, thresholdDock, modelDock, preprocessDock, datasetsDock, metricsDock})
+    for (QDockWidget* dock : {methodsDock, thresholdDock, modelDock, preprocessDock, datasetsDock, metricsDock, resultsDock})
         viewMenu_->addAction(dock->toggleViewAction());
     connect(workspace_, &Workspace::resultChanged, this, &MainWindow::showTitle);
     connect(workspace_, &Workspace::configChanged, this, &MainWindow::showTitle);
@@ -277,7 +283,7 @@ void MainWindow::buildMenus()
     recentMenu_ = file->addMenu(tr("Open &recent"));
     file->addActions({saveSessionAction_, saveSessionAsAction_});
     file->addSeparator();
-    file->addActions({exportFigureAction_, exportMetricsAction_});
+    file->addActions({exportFigureAction_, exportMetricsAction_, resultsTable_->exportAction()});
     file->addSeparator();
     file->addAction(quitAction_);
     sessionActions_->setRecentMenu(recentMenu_);

@@ -39,6 +39,7 @@ class MetricsTableModel;
 class ModelPanel;
 class PreprocessPanel;
 class PrView;
+class ResultsTableView;
 class RocView;
 class RunController;
 class RunProgressWidget;
@@ -105,6 +106,8 @@ public:
     MetricsTableModel* metricsModel() const { return metricsPanel_->metricsModel(); }
     QTableView* metricsView() const { return metricsPanel_; }
     MethodsPanel* methodsPanel() const { return methodsPanel_; }
+    // The OpenOOD-style results table dock (tabbed with the metrics dock).
+    ResultsTableView* resultsTable() const { return resultsTable_; }
     MethodListWidget* methodList() const { return methodsPanel_->list(); }
     MethodParamsEditor* paramsEditor() const { return methodsPanel_->paramsEditor(); }
     DatasetsPanel* datasetsPanel() const { return datasetsPanel_; }
@@ -180,6 +183,7 @@ private:
     PreprocessPanel* preprocessPanel_ = nullptr;
     ExplorePanel* explorePanel_ = nullptr;
     MetricsPanel* metricsPanel_ = nullptr;
+    ResultsTableView* resultsTable_ = nullptr;
     RunProgressWidget* progress_ = nullptr;
     QLabel* statusLabel_ = nullptr;
     QToolButton* detailsButton_ = nullptr;

@@ -5,17 +5,29 @@
 
 namespace oodlens::ui {
 
-QString methodDisplayLabel(const std::string& id)
+QString typesetMethodLabel(const std::string& text)
 {
-    const MethodInfo* info = findMethod(id);
-    if (!info)
-        return QString::fromStdString(id);
-    QString label = QString::fromStdString(info->label);
+    QString label = QString::fromStdString(text);
     label.replace(QStringLiteral("||"), QStringLiteral("\u2016"));
     label.replace(QStringLiteral("\u2016_1"), QStringLiteral("\u2016\u2081"));
     label.replace(QStringLiteral("\u2016_2"), QStringLiteral("\u2016\u2082"));
     label.replace(QStringLiteral(" x "), QStringLiteral(" \u00d7 "));
     return label;
+}
+
+QString methodDisplayLabel(const std::string& id)
+{
+    const MethodInfo* info = findMethod(id);
+    if (!info)
+        return QString::fromStdString(id);
+    return typesetMethodLabel(info->label);
+}
+
+QString methodDisplayLabel(const std::string& id, const ScoreParams& params)
+{
+    if (!findMethod(id))
+        return QString::fromStdString(id);
+    return typesetMethodLabel(methodLabel(id, params));
 }
 
 QString methodGroupHeading(MethodGroup group)

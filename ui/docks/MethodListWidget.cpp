@@ -94,6 +94,16 @@ void MethodListWidget::setCheckedMethods(const std::vector<std::string>& ids)
     emit checkedMethodsChanged();
 }
 
+void MethodListWidget::setParams(const ScoreParams& params)
+{
+    const QSignalBlocker block(this);
+    for (int i = 0; i < count(); ++i) {
+        const std::string id = item(i)->data(MethodIdRole).toString().toStdString();
+        if (!id.empty())
+            item(i)->setText(methodDisplayLabel(id, params));
+    }
+}
+
 std::vector<std::string> MethodListWidget::checkedMethods() const
 {
     std::vector<std::string> out;

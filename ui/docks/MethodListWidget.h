@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "methods/Registry.h"
+
 #include <QListWidget>
 #include <QString>
 #include <QStringList>
@@ -35,6 +37,10 @@ public:
     // Marks the checked methods the shown result has no scores for (italic, with a tooltip); unchecked
     // methods keep the normal look, so that only disabled ones (no fit set) look disabled.
     void setScoredMethods(const std::vector<std::string>& ids);
+
+    // Names each method as scores computed with `params` are named (a flipped method reads
+    // "ExGrad (flipped)").
+    void setParams(const ScoreParams& params);
 
     // Every listed method id, in list order.
     QStringList methods() const;

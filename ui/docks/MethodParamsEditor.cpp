@@ -3,6 +3,7 @@
 
 #include "docks/MethodLabels.h"
 
+#include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QLabel>
@@ -57,6 +58,7 @@ void MethodParamsEditor::setMethod(const QString& method, const ScoreParams& par
     while (form_->rowCount() > 0)
         form_->removeRow(0);
     editors_.clear();
+    switches_.clear();
     const MethodInfo* info = findMethod(method.toStdString());
     if (!info || info->params.empty()) {
         empty_->setText(method.isEmpty() ? tr("Pick a method to see its parameters.")
@@ -66,11 +68,27 @@ void MethodParamsEditor::setMethod(const QString& method, const ScoreParams& par
     }
     empty_->setVisible(false);
     for (const ParamSpec& spec : info->params) {
+        const QString key = method + QLatin1Char('.') + QString::fromStdString(spec.name);
+        if (spec.isSwitch()) {
+            const bool isFlip = spec.name == kFlipParam;
+            auto* check = new QCheckBox(isFlip ? tr("Flip orientation")
+                                               : QString::fromStdString(spec.help),
+                                        this);
+            check->setChecked(params.value(info->id, spec) == 1);
+            check->setObjectName(QStringLiteral("param_") + key);
+            check->setToolTip(tr("%1 (default %2); key %3, e.g. --param %3=1")
+                                  .arg(QString::fromStdString(spec.help))
+                                  .arg(spec.defaultValue)
+                                  .arg(key));
+            connect(check, &QCheckBox::toggled, this, [this, key](bool on) { emit paramChanged(key, on ? 1.0 : 0.0); });
+            form_->addRow(isFlip ? QString() : QString::fromStdString(spec.name) + QLatin1Char(':'), check);
+            switches_.emplace_back(QString::fromStdString(spec.name), check);
+            continue;
+        }
         auto* box = new QDoubleSpinBox(this);
         configure(box, spec.name);
         box->setKeyboardTracking(false); // report once typing is done, not per keystroke
         box->setValue(params.value(info->id, spec));
-        const QString key = method + QLatin1Char('.') + QString::fromStdString(spec.name);
         box->setObjectName(QStringLiteral("param_") + key);
         box->setToolTip(
             tr("%1 (default %2); key %3").arg(QString::fromStdString(spec.help)).arg(spec.defaultValue).arg(key));
@@ -79,6 +97,14 @@ void MethodParamsEditor::setMethod(const QString& method, const ScoreParams& par
         form_->addRow(QString::fromStdString(spec.name) + QLatin1Char(':'), box);
         editors_.emplace_back(QString::fromStdString(spec.name), box);
     }
+}
+
+QCheckBox* MethodParamsEditor::switchFor(const QString& name) const
+{
+    for (const auto& [n, check] : switches_)
+        if (n == name)
+            return check;
+    return nullptr;
 }
 
 QDoubleSpinBox* MethodParamsEditor::editorFor(const QString& name) const

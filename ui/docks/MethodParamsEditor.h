@@ -7,6 +7,7 @@
 
 #include <vector>
 
+class QCheckBox;
 class QDoubleSpinBox;
 class QFormLayout;
 class QLabel;
@@ -14,7 +15,7 @@ class QLabel;
 namespace oodlens::ui {
 
 // The parameters of one method (T, knn.k, react.p, ash.p, vim.k, odin.T, odin.eps), edited in
-// place. Each edit is reported under its per-method key ("energy.T") once the user has finished
+// place; switches (every method's `flip`) are checkboxes. Each edit is reported under its per-method key ("energy.T") once the user has finished
 // typing (or stepped with the arrows): the window rescores from cached features, the model does
 // not run again (except for ODIN, whose input perturbation needs the images).
 class MethodParamsEditor : public QWidget {
@@ -28,6 +29,8 @@ public:
     QString method() const { return method_; }
     // The editor of parameter `name` ("T"), or nullptr.
     QDoubleSpinBox* editorFor(const QString& name) const;
+    // The checkbox of switch parameter `name` ("flip"), or nullptr.
+    QCheckBox* switchFor(const QString& name) const;
 
 signals:
     // `key` is "method.name".
@@ -38,6 +41,7 @@ private:
     QFormLayout* form_;
     QLabel* empty_;
     std::vector<std::pair<QString, QDoubleSpinBox*>> editors_;
+    std::vector<std::pair<QString, QCheckBox*>> switches_;
 };
 
 } // namespace oodlens::ui

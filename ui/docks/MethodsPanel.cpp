@@ -43,6 +43,7 @@ void MethodsPanel::followConfig()
     const RunConfig& config = workspace_->config();
     following_ = true;
     list_->setFitSetAvailable(config.hasRole(DatasetRole::Fit));
+    list_->setParams(config.params);
     if (config.methods != known_) {
         known_ = config.methods;
         list_->setCheckedMethods(config.methods);

@@ -218,8 +218,9 @@ void ScatterView::rebuild()
     setLogScale(plot_->xAxis, logX);
     setLogScale(plot_->yAxis, logY);
     const std::string xm = xMethod().toStdString(), ym = yMethod().toStdString();
-    plot_->xAxis->setLabel(methodDisplayLabel(xm));
-    plot_->yAxis->setLabel(methodDisplayLabel(ym));
+    const ScoreParams params = r ? r->params : session_ ? session_->config().params : ScoreParams();
+    plot_->xAxis->setLabel(methodDisplayLabel(xm, params));
+    plot_->yAxis->setLabel(methodDisplayLabel(ym, params));
     if (r && !xm.empty() && !ym.empty()) {
         // OOD sets first, so the ID set is drawn on top of them.
         std::vector<std::size_t> order(r->oodIndices.rbegin(), r->oodIndices.rend());

@@ -105,8 +105,8 @@ QVariant MetricsTableModel::data(const QModelIndex& index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         switch (column) {
-        case MethodColumn:
-            return methodDisplayLabel(row.method);
+        case MethodColumn: // core's label rule: "ExGrad (flipped)"
+            return row.label.empty() ? methodDisplayLabel(row.method) : typesetMethodLabel(row.label);
         case GroupColumn:
             return groupLabel(row.method);
         case OodColumn:
@@ -135,8 +135,8 @@ QVariant MetricsTableModel::data(const QModelIndex& index, int role) const
         if (reversedCell)
             return QColor(Qt::black); // readable on the light red in dark themes too
         return {};
-    case Qt::FontRole:
-        if (reversedCell || isBest(index.row(), column)) {
+    case Qt::FontRole: // bold means best and nothing else (a reversed AUROC has its colour)
+        if (isBest(index.row(), column)) {
             QFont font;
             font.setBold(true);
             return font;
@@ -162,7 +162,8 @@ QVariant MetricsTableModel::data(const QModelIndex& index, int role) const
             tip += tr("; NaN scores left out: %1 ID, %2 OOD").arg(m.nan_id).arg(m.nan_ood);
         if (reversedCell)
             tip = tr("AUROC %1% is below 50%: %2 ranks %3 above the ID set, so its orientation "
-                     "(higher = more ID) is reversed on this data.\n")
+                     "(higher = more ID) is reversed on this data; its flip parameter (Methods dock) "
+                     "negates it.\n")
                       .arg(percent(m.auroc), data(index.siblingAtColumn(MethodColumn)).toString(),
                            QString::fromStdString(row.ood)) +
                   tip;

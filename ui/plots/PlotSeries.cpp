@@ -41,7 +41,7 @@ CurveSet curveSeriesOf(const RunResult& result, const std::vector<std::string>& 
             const QString oodName = QString::fromStdString(result.datasets[ood].name);
             QString name = oodName;
             if (several)
-                name = methodDisplayLabel(m) +
+                name = methodDisplayLabel(m, result.params) +
                        (result.oodIndices.size() > 1 ? QStringLiteral(" / ") + oodName : QString());
             const QColor color = several ? methodColor(int(mi)) : datasetColor(slot + 1);
             const Qt::PenStyle style = several ? oodLineStyle(slot) : Qt::SolidLine;

@@ -115,7 +115,7 @@ void ScorePlotsPanel::redraw()
     }
     const QString id = workspace_->currentMethod();
     const std::string method = id.toStdString();
-    const QString label = methodDisplayLabel(method);
+    const QString label = methodDisplayLabel(method, result->params);
     if (!workspace_->hasScores(id)) {
         const QString why = contains(workspace_->config().methods, method)
                                 ? tr("%1 is being scored\u2026").arg(label)
@@ -146,8 +146,8 @@ void ScorePlotsPanel::drawCurves()
     CurveSet curves = curveSeriesOf(*result, methods);
     curveKeys_ = std::move(curves.keys);
     const QString label = methods.size() > 1 ? tr("%1 + %n more", nullptr, int(methods.size() - 1))
-                                                   .arg(methodDisplayLabel(current))
-                                             : methodDisplayLabel(current);
+                                                   .arg(methodDisplayLabel(current, result->params))
+                                             : methodDisplayLabel(current, result->params);
     roc_->showCurves(label, curves.roc);
     pr_->showCurves(label, curves.pr);
 }

@@ -224,3 +224,35 @@ TEST(SessionFile, BadValuesNameTheFileAndTheField)
             << e.what();
     }
 }
+
+// An OOD set's group and a method's flip are saved and read back; a session without them (older
+// files) reads as no group and no flip.
+TEST(SessionFile, GroupsAndFlipAreSavedAndReadBack)
+{
+    SessionFile s;
+    s.config.modelPath = "/m/model.pt";
+    s.config.datasets = {{"id", "/d/id", DatasetRole::Id, ""},
+                         {"svhn", "/d/svhn", DatasetRole::Ood, "far"},
+                         {"cifar100", "/d/c100", DatasetRole::Ood, "near"},
+                         {"plain", "/d/plain", DatasetRole::Ood, ""}};
+    s.config.methods = {"exgrad", "msp"};
+    s.config.params.parseAssignment("exgrad.flip=1");
+    const SessionFile r = SessionFile::fromJson(s.toJson(), "x.oodlens");
+    ASSERT_EQ(r.config.datasets.size(), 4u);
+    EXPECT_EQ(r.config.datasets[0].group, "");
+    EXPECT_EQ(r.config.datasets[1].group, "far");
+    EXPECT_EQ(r.config.datasets[2].group, "near");
+    EXPECT_EQ(r.config.datasets[3].group, "");
+    EXPECT_TRUE(r.config.datasets == s.config.datasets);
+    EXPECT_TRUE(isFlipped("exgrad", r.config.params));
+    EXPECT_FALSE(isFlipped("msp", r.config.params));
+    EXPECT_EQ(r.config.params.resolve("exgrad").get("flip"), 1.0);
+    const Json j = Json::parse(s.toJson());
+    EXPECT_EQ(j.get("params").get("exgrad.flip").number(), 1.0);
+    EXPECT_EQ(j.get("datasets").items()[1].get("group").string(), "far");
+    EXPECT_FALSE(j.get("datasets").items()[3].has("group")); // no group, no key
+
+    EXPECT_TRUE(contains(errorOf(sessionWith("datasets", R"([{"name": "a", "path": "/a", "role": "ood", "group": 3}])")),
+                         "datasets[0].group"));
+    EXPECT_TRUE(contains(errorOf(sessionWith("params", R"({"exgrad.flop": 1})")), "params.exgrad.flop"));
+}

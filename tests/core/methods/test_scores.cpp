@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -175,7 +176,8 @@ TEST_F(Scores, parameterResolution)
     ASSERT_FUZZY_EQ(p.resolve("gradnorm").get("T"), 5.0);
     ASSERT_FUZZY_EQ(p.resolve("energy").get("T"), 2.0);
     ASSERT_THROW(p.resolve("energy").get("k"), Error); // energy has no k
-    ASSERT_TRUE(p.resolve("maxlogit").values().empty());
+    // maxlogit has no T: only the orientation switch every method has.
+    ASSERT_EQ(p.resolve("maxlogit").values(), (std::map<std::string, double>{{"flip", 0.0}}));
     // A method-qualified name must be one of the method's parameters; values must lie in range.
     ASSERT_THROW(p.parseAssignment("energy.k=3"), Error);
     ScoreParams range;

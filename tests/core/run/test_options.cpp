@@ -361,3 +361,52 @@ TEST(Options, SessionIsABaseTheOtherOptionsOverride)
     e = errorOf({"--session", path}, commandGroups::kDemo);
     EXPECT_TRUE(contains(e, "--session") && contains(e, "does not apply")) << e;
 }
+
+// --group OOD=GROUP names an OOD set by its name, before or after its --ood, and on a session's sets.
+TEST(Options, GroupPutsANamedOodSetInAGroup)
+{
+    ParsedOptions o = parseOptions({"--group", "svhn=far", "--id", "/d/id", "--ood", "svhn=/d/svhn", "--ood",
+                                    "c100=/d/c100", "--group", "c100=near", "--ood", "/d/plain"},
+                                   commandGroups::kScore, "s");
+    ASSERT_EQ(o.config.datasets.size(), 4u);
+    EXPECT_EQ(o.config.datasets[0].group, "");
+    EXPECT_EQ(o.config.datasets[1].group, "far");
+    EXPECT_EQ(o.config.datasets[2].group, "near");
+    EXPECT_EQ(o.config.datasets[3].group, "");
+
+    std::string e = errorOf({"--ood", "a=/d/a", "--group", "b=near"}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "--group") && contains(e, "'b'") && contains(e, "OOD sets: a")) << e;
+    e = errorOf({"--ood", "a=/d/a", "--group", "a"}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "OOD=GROUP")) << e;
+    e = errorOf({"--ood", "a=/d/a", "--group", "a="}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "OOD=GROUP")) << e;
+    EXPECT_TRUE(contains(optionsHelp(commandGroups::kScore), "--group"));
+
+    // A session's OOD set gets its group from the command line.
+    TempDir dir;
+    const std::string path = dir.file("g.oodlens");
+    writeText(path, R"({"format": "oodlens-session", "version": 1, "model": "/m.pt",
+        "datasets": [{"name": "id", "path": "/d/id", "role": "id"}, {"name": "a", "path": "/d/a", "role": "ood", "group": "near"},
+                     {"name": "b", "path": "/d/b", "role": "ood"}],
+        "methods": ["msp"], "params": {}, "batch": 32, "device": "cpu", "view": {"method": "msp"}})");
+    o = parseOptions({"--session", path, "--group", "b=far"}, commandGroups::kScore, "s");
+    ASSERT_EQ(o.config.datasets.size(), 3u);
+    EXPECT_EQ(o.config.datasets[1].group, "near");
+    EXPECT_EQ(o.config.datasets[2].group, "far");
+}
+
+// --param METHOD.flip=1 is a parameter like any other; out of its range it is refused by name.
+TEST(Options, FlipIsAParam)
+{
+    const ParsedOptions o = parseOptions({"--param", "exgrad.flip=1"}, commandGroups::kScore, "s");
+    EXPECT_TRUE(isFlipped("exgrad", o.config.params));
+    EXPECT_FALSE(isFlipped("gini", o.config.params));
+    ScoreParams bad;
+    bad.parseAssignment("exgrad.flip=3");
+    try {
+        validateParams({"exgrad"}, bad);
+        FAIL() << "flip = 3 accepted";
+    } catch (const Error& e) {
+        EXPECT_TRUE(contains(e.what(), "flip") && contains(e.what(), "[0, 1], integer")) << e.what();
+    }
+}

@@ -6,6 +6,8 @@
 #include "plots/HistogramView.h"
 #include "app/MainWindow.h"
 #include "docks/MethodListWidget.h"
+#include "docks/MethodParamsEditor.h"
+#include "plots/ResultsTableView.h"
 #include "plots/MetricsTableModel.h"
 #include "plots/RocView.h"
 #include "docks/RunProgressWidget.h"
@@ -13,6 +15,10 @@
 #include "methods/Scores.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QMenu>
+#include <QMenuBar>
+#include <QTableWidget>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
@@ -69,6 +75,7 @@ private slots:
     void secondStartWhileRunningIsRefused();
     void unreadableModelIsReportedInTheStatusBar();
     void configErrorIsReportedWithoutStartingARun();
+    void flipToggleRescoresAndRelabelsEverywhere();
 
 private:
     QTemporaryDir cache_;
@@ -339,6 +346,58 @@ void TestMainWindow::configErrorIsReportedWithoutStartingARun()
     QCOMPARE(started.count(), 0);
     QVERIFY(window.statusText().contains(QStringLiteral("cannot find the bundled demo")));
     QVERIFY(!window.isRunning());
+}
+
+// The Methods dock's flip checkbox: the run rescores, AUROC becomes 1 - AUROC, and the method is
+// named "ExGrad (flipped)" in the list, the metrics table, the results table and the plot titles.
+void TestMainWindow::flipToggleRescoresAndRelabelsEverywhere()
+{
+    MainWindowOptions o = testOptions();
+    o.methods = {"exgrad", "msp"};
+    MainWindow window(o);
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    window.show();
+    QVERIFY(window.startRun());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);
+    const MetricsRow* before = window.result()->metricsOf("exgrad", "fashion-mnist");
+    QVERIFY(before);
+    const double auroc = before->metrics.auroc;
+    QVERIFY(auroc < 0.5);
+
+    QVERIFY(window.setCurrentMethod(QStringLiteral("exgrad")));
+    auto* editor = window.findChild<MethodParamsEditor*>();
+    QVERIFY(editor);
+    QCheckBox* flip = editor->switchFor(QStringLiteral("flip"));
+    QVERIFY(flip);
+    QVERIFY(!flip->isChecked());
+    flip->click();
+    QTRY_VERIFY_WITH_TIMEOUT(window.result() && isFlipped("exgrad", window.result()->params) && !window.result()->partial,
+                             kRunTimeoutMs);
+    const MetricsRow* after = window.result()->metricsOf("exgrad", "fashion-mnist");
+    QVERIFY(after);
+    QVERIFY(std::abs(after->metrics.auroc - (1.0 - auroc)) < 1e-12);
+
+    const QString label = QStringLiteral("ExGrad (flipped)");
+    QVERIFY(window.histogramPlot()->title().startsWith(label));
+    const int row = window.metricsModel()->firstRowOf(QStringLiteral("exgrad"));
+    QCOMPARE(window.metricsModel()->index(row, MetricsTableModel::MethodColumn).data().toString(), label);
+    QCOMPARE(window.resultsTable()->tableWidget()->item(0, 0)->text(), label);
+    auto* list = window.findChild<MethodListWidget*>();
+    QVERIFY(list);
+    bool listed = false;
+    for (int i = 0; i < list->count(); ++i)
+        listed = listed || (list->item(i)->data(MethodListWidget::MethodIdRole).toString() == QStringLiteral("exgrad") &&
+                            list->item(i)->text() == label);
+    QVERIFY(listed);
+    // msp is untouched.
+    QVERIFY(!window.resultsTable()->tableWidget()->item(1, 0)->text().contains(QStringLiteral("flipped")));
+    // File menu: the results table's export.
+    bool inMenu = false;
+    for (QAction* menu : window.menuBar()->actions())
+        if (menu->menu())
+            for (QAction* a : menu->menu()->actions())
+                inMenu = inMenu || a == window.resultsTable()->exportAction();
+    QVERIFY(inMenu);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -4,6 +4,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QColor>
+#include <QFont>
 #include <QtTest>
 
 using namespace oodlens;
@@ -90,6 +91,8 @@ void TestMetricsTableModel::flagsAurocBelowHalf()
         QCOMPARE(cell.data(Qt::BackgroundRole).value<QColor>(), MetricsTableModel::reversedAurocColor());
         QVERIFY(cell.data(Qt::ToolTipRole).toString().contains(QStringLiteral("below 50%")));
     }
+    // Flagged by its colour, never by bold: bold means best and nothing else (one row has no best).
+    QVERIFY(!cell.data(Qt::FontRole).value<QFont>().bold());
     // Only the AUROC cell is flagged.
     QVERIFY(!model.index(0, MetricsTableModel::Fpr95IdColumn).data(Qt::BackgroundRole).isValid());
 }
