@@ -5,6 +5,7 @@
 
 #include "common/Error.h"
 #include "common/internal/Hash.h"
+#include "datasets/ClassNames.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -110,23 +111,28 @@ Variant variantOf(const std::string& path, std::uint64_t size)
                            std::to_string(kCifar100.recordBytes()) + "-byte CIFAR-100 record"));
 }
 
-// Class names from the text file CIFAR ships next to the batches, when present and complete.
-std::vector<std::string> readClassNames(const fs::path& dir, const Variant& v)
+// Class names from the text file CIFAR ships next to the batches (batches.meta.txt for CIFAR-10,
+// fine_label_names.txt for CIFAR-100), when present. A file that cannot be read or lists another
+// number of names is not used, and `warning` says why.
+std::vector<std::string> readClassNames(const fs::path& dir, const Variant& v, std::string& warning)
 {
     const fs::path file = dir / (v.classes == 10 ? "batches.meta.txt" : "fine_label_names.txt");
     std::error_code ec;
-    if (!fs::is_regular_file(file, ec) || fs::file_size(file, ec) > (1u << 20))
+    if (!fs::exists(file, ec))
         return {};
-    std::ifstream in(file);
     std::vector<std::string> names;
-    std::string line;
-    while (std::getline(in, line)) {
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
-            line.pop_back();
-        if (!line.empty())
-            names.push_back(line);
+    try {
+        names = readClassNamesFile(file.string());
+    } catch (const Error& e) {
+        warning = std::string(e.what()) + "; labels are shown by number";
+        return {};
     }
-    return names.size() == static_cast<std::size_t>(v.classes) ? names : std::vector<std::string>();
+    if (names.size() != static_cast<std::size_t>(v.classes)) {
+        warning = "class names in '" + file.string() + "' not used: it lists " + std::to_string(names.size()) +
+                  " names but " + v.name() + " has " + std::to_string(v.classes) + " classes";
+        return {};
+    }
+    return names;
 }
 
 class CifarDataset final : public Dataset {
@@ -167,7 +173,7 @@ public:
             scanLabels(f);
             files_.push_back(std::move(f));
         }
-        classNames_ = readClassNames(fs::path(files_[0].path).parent_path(), variant_);
+        classNames_ = readClassNames(fs::path(files_[0].path).parent_path(), variant_, classNamesWarning_);
     }
 
     std::string kind() const override { return variant_.classes == 10 ? "cifar10" : "cifar100"; }
@@ -175,6 +181,7 @@ public:
     std::size_t size() const override { return total_; }
     int label(std::size_t i) const override { return labels_.at(i); }
     std::vector<std::string> classNames() const override { return classNames_; }
+    std::string classNamesWarning() const override { return classNamesWarning_; }
     // "cifar10:" / "cifar100:" + SHA-256 of the content of the files in order. Computed on the first
     // call (about 0.2 s per 30 MB batch), not at open.
     std::string fingerprint() const override
@@ -271,6 +278,7 @@ private:
     std::size_t total_ = 0;
     std::vector<std::uint8_t> labels_;
     std::vector<std::string> classNames_;
+    std::string classNamesWarning_;
     mutable std::once_flag fingerprintOnce_;
     mutable std::string fingerprint_;
 };

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// CSV file lists: one `path[,label]` record per line.
+// CSV file lists: one `path[,label]` record per line, with label names from a `label_name` column.
 #include "datasets/internal/DatasetKinds.h"
 
 #include "common/Error.h"
+#include "datasets/ClassNames.h"
 #include "datasets/internal/FileListDataset.h"
 
 #include <cctype>
@@ -160,12 +161,19 @@ std::unique_ptr<Dataset> openCsvDataset(const std::string& path)
     const std::vector<Record> records = parseCsv(buffer.str(), path);
 
     const fs::path dir = fs::path(path).parent_path();
+    const bool header = !records.empty() && isHeader(records[0]);
+    // The label-name column, found by its header after the path and label columns.
+    std::size_t nameColumn = 0;
+    if (header)
+        for (std::size_t c = 2; c < records[0].fields.size(); ++c)
+            if (equalsIgnoringCase(records[0].fields[c], "label_name"))
+                nameColumn = c;
+    std::vector<std::string> names;
+    std::vector<int> namedAt; // line that named each label, 0 for none
     std::vector<ImageFileItem> items;
     items.reserve(records.size());
-    for (std::size_t r = 0; r < records.size(); ++r) {
+    for (std::size_t r = header ? 1 : 0; r < records.size(); ++r) {
         const Record& rec = records[r];
-        if (r == 0 && isHeader(rec))
-            continue;
         if (rec.fields[0].empty())
             fail(path, rec.line, "empty path");
         int label = -1;
@@ -177,13 +185,35 @@ std::unique_ptr<Dataset> openCsvDataset(const std::string& path)
                 fail(path, rec.line, "label " + rec.fields[1] + " is negative (-1 means unlabelled)");
             label = static_cast<int>(v);
         }
+        if (nameColumn > 0 && nameColumn < rec.fields.size() && !rec.fields[nameColumn].empty()) {
+            const std::string& name = rec.fields[nameColumn];
+            const std::string where = "cannot read CSV file '" + path + "', line " + std::to_string(rec.line);
+            if (label < 0)
+                fail(path, rec.line, "label_name '" + name + "' on a line without a label (names belong to labels)");
+            if (static_cast<std::size_t>(label) >= kMaxClassNames)
+                fail(path, rec.line, "label " + std::to_string(label) + " is too large for a label_name column (at most " +
+                                         std::to_string(kMaxClassNames) + " classes)");
+            checkClassName(name, where);
+            if (names.size() <= static_cast<std::size_t>(label)) {
+                names.resize(static_cast<std::size_t>(label) + 1);
+                namedAt.resize(names.size(), 0);
+            }
+            std::string& known = names[static_cast<std::size_t>(label)];
+            if (namedAt[static_cast<std::size_t>(label)] && known != name)
+                fail(path, rec.line, "label " + std::to_string(label) + " is named '" + name + "' here but '" + known +
+                                         "' on line " + std::to_string(namedAt[static_cast<std::size_t>(label)]));
+            if (!namedAt[static_cast<std::size_t>(label)]) {
+                known = name;
+                namedAt[static_cast<std::size_t>(label)] = rec.line;
+            }
+        }
         const fs::path p(rec.fields[0]);
         items.push_back({(p.is_absolute() ? p : dir / p).lexically_normal().string(), label});
     }
     if (items.empty())
         fail(path, 0, "lists no image (expected lines of path[,label])");
     return std::make_unique<FileListDataset>("csv", path, dir.empty() ? std::string(".") : dir.string(),
-                                             std::move(items), std::vector<std::string>());
+                                             std::move(items), std::move(names));
 }
 
 } // namespace oodlens

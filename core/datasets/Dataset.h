@@ -28,9 +28,15 @@ public:
     virtual int label(std::size_t i) const = 0;
     // The file of item i, or "<container>#<i>" for container formats.
     virtual std::string itemPath(std::size_t i) const = 0;
-    // Class names when the format has them (ImageFolder; CIFAR when batches.meta.txt or
-    // fine_label_names.txt lies next to the batches), else empty.
+    // Names of the labels, index = label, when the format has them, else empty: ImageFolder's
+    // folder names; CIFAR's batches.meta.txt (CIFAR-10) or fine_label_names.txt (CIFAR-100) next
+    // to the batches, one name per line (ClassNames.h, readClassNamesFile), used only when it lists
+    // exactly 10 / 100 names; a CSV's `label_name` column. A label without a name has an empty
+    // entry (or none, past the end). These name the dataset's own labels: the names of the model's
+    // classes come from the model (ClassNames.h, findModelClassNames).
     virtual std::vector<std::string> classNames() const { return {}; }
+    // Why a class-name file that was found is not used (names the file), else empty.
+    virtual std::string classNamesWarning() const { return {}; }
     // Cheap fingerprint of the content (sizes, mtimes, or a content hash) for the feature cache.
     virtual std::string fingerprint() const = 0;
 };
@@ -54,7 +60,11 @@ public:
 // - a `*.csv` file: one `path[,label]` record per line (RFC 4180 quoting; extra columns ignored;
 //   blank lines skipped). The first record is a header when its first field is "path" (any case)
 //   or its second field is not an integer. Relative paths are resolved against the CSV's folder.
-//   An empty or absent label, or -1, means unlabelled. kind "csv".
+//   An empty or absent label, or -1, means unlabelled. A header column after the first two named
+//   `label_name` (any case), as in `path,label,label_name`, names the labels: each labelled line
+//   may name its label (empty: no name); a label named differently on two lines, a name on an
+//   unlabelled line, a label of kMaxClassNames or more with a name, or a name that fails
+//   checkClassName() is refused naming the line. Without a header there are no names. kind "csv".
 // - a `*.bin` file: a CIFAR batch of fixed-size records of label byte(s) then the R, G and B
 //   planes of a 32 x 32 image. `train.bin` / `test.bin` are CIFAR-100 (coarse and fine label
 //   bytes; the fine label is used), `data_batch_*` / `test_batch*` CIFAR-10 (one label byte); any

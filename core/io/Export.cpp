@@ -85,6 +85,7 @@ void writeScoresCsv(const std::string& file, const RunResult& result)
     out << "dataset,index,path,label,prediction";
     for (const std::string& m : methods)
         out << ',' << m;
+    out << ",label_name,prediction_name"; // after the scores, so that older readers' columns stay put
     out << '\n';
     // ID first, then OOD sets in the order given.
     std::vector<std::size_t> order;
@@ -103,6 +104,8 @@ void writeScoresCsv(const std::string& file, const RunResult& result)
                 const auto& col = result.scoresOf(m, d);
                 out << ',' << (row < col.size() ? number(col[row]) : "nan");
             }
+            out << ',' << csvField(result.labelName(d, f.labels[row])) << ','
+                << csvField(result.className(f.prediction(row)));
             out << '\n';
         }
     }
@@ -302,6 +305,7 @@ void writeRunJson(const std::string& file, const RunResult& result, const std::s
     model.set("features_from", m.featureSource);
     model.set("sidecar", m.sidecarPath);
     model.set("device", m.device);
+    model.set("class_names_from", result.classNamesSource); // empty: classes are known by number only
     run.set("model", model);
 
     const PreprocessSpec& p = result.preprocess;

@@ -8,8 +8,10 @@
 
 namespace oodlens {
 
-// scores.csv: dataset,index,path,label,prediction,<method>... one row per image (ID first, then
-// each OOD set), every score oriented higher = more ID.
+// scores.csv: dataset,index,path,label,prediction,<method>...,label_name,prediction_name, one row
+// per image (ID first, then each OOD set), every score oriented higher = more ID. label_name is
+// RunResult::labelName() (the dataset's name for its label), prediction_name
+// RunResult::className() (the model's class); each is empty where unknown.
 void writeScoresCsv(const std::string& file, const RunResult& result);
 // metrics.csv: method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out as fractions, then label (the
 // method as tables name it, methodLabel(): "ExGrad (flipped)").

@@ -2,6 +2,7 @@
 #include "run/Pipeline.h"
 
 #include "common/Error.h"
+#include "datasets/ClassNames.h"
 #include "datasets/Dataset.h"
 #include "features/Extraction.h"
 #include "features/FeatureCache.h"
@@ -83,6 +84,7 @@ struct Extracted {
 struct Pipeline::State {
     RunConfig config;
     std::unique_ptr<Classifier> model;
+    ModelClassNames modelClasses;   // read when the model is loaded
     PreprocessSpec preprocess;      // resolved.spec
     ResolvedPreprocess resolved;
     std::string sizeFromId;         // the ID set whose image size was taken (SizeGuess::IdImages)
@@ -152,6 +154,9 @@ public:
             std::unique_ptr<Dataset> data = openDataset(e.spec.path);
             d.kind = data->kind();
             d.items = data->size();
+            d.classNames = data->classNames();
+            if (const std::string w = data->classNamesWarning(); !w.empty())
+                sink.warning(w);
             d.fingerprint = data->fingerprint();
             const FeatureCache cache(s_.config.cacheDir);
             const std::string key = FeatureCache::key(s_.model->info().sha256, d.fingerprint,
@@ -367,10 +372,53 @@ public:
         }
         r->head = s_.model->head();
         r->model = s_.model->info();
+        resolveClassNames(*r);
         r->preprocess = s_.preprocess;
         r->preprocessOrigin = s_.resolved;
         r->params = s_.config.params;
         return r;
+    }
+
+    // RunResult::classNames by its precedence rule: the model's list, else the ID set's names when
+    // there is one per model class.
+    void resolveClassNames(RunResult& r) const
+    {
+        if (!s_.modelClasses.names.empty()) {
+            r.classNames = s_.modelClasses.names;
+            r.classNamesSource = s_.modelClasses.source;
+            return;
+        }
+        const int id = indexOf(DatasetRole::Id);
+        if (id < 0 || !s_.datasets[id].summary.ok())
+            return;
+        const std::vector<std::string>& names = s_.datasets[id].summary.classNames;
+        if (!names.empty() && names.size() == static_cast<std::size_t>(r.model.classes)) {
+            r.classNames = names;
+            r.classNamesSource = "ID set " + s_.datasets[id].summary.name;
+        }
+    }
+
+    // Warnings about names once the ID set is read: the model's list could not be used, or the
+    // ID set names its labels differently from the model's classes (labels are still compared by
+    // number, which is what a mismatch in order would make wrong).
+    void warnAboutClassNames()
+    {
+        Stamp sink(observer_, warnings, RunStage::LoadModel, -1);
+        if (!s_.modelClasses.warning.empty())
+            sink.warning(s_.modelClasses.warning);
+        const int id = indexOf(DatasetRole::Id);
+        if (id < 0 || s_.modelClasses.names.empty())
+            return;
+        const std::vector<std::string>& own = s_.datasets[id].summary.classNames;
+        const std::vector<std::string>& model = s_.modelClasses.names;
+        for (std::size_t k = 0; k < own.size() && k < model.size(); ++k)
+            if (!own[k].empty() && own[k] != model[k]) {
+                Stamp(observer_, warnings, RunStage::Extract, id)
+                    .warning("the ID set '" + s_.datasets[id].summary.name + "' calls label " + std::to_string(k) +
+                             " '" + own[k] + "' but the model's class " + std::to_string(k) + " is '" + model[k] +
+                             "' (" + s_.modelClasses.source + "); labels are compared with predictions by number");
+                return;
+            }
     }
 
     std::vector<std::size_t> usableOods() const
@@ -526,6 +574,7 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
             s.imageScores.clear();
         }
         s.model = Classifier::load(config.modelPath, config.device, probeShapeOf(config.preprocess));
+        s.modelClasses = findModelClassNames(config.modelPath, s.model->info().sidecarPath, s.model->info().classes);
         s.resolved = resolvePreprocess(config.preprocess, s.model->info());
         s.sizeFromId.clear();
         if (s.resolved.sizeGuess == SizeGuess::Open) {
@@ -605,6 +654,7 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
     const int id = run.indexOf(DatasetRole::Id);
     if (!run.idReady())
         throw Error("ID test set: " + s.datasets[id].summary.error);
+    run.warnAboutClassNames();
     if (run.usableOods().empty()) {
         std::string errors;
         for (const Extracted& e : s.datasets)

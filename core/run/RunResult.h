@@ -27,6 +27,9 @@ struct DatasetSummary {
     std::string fingerprint; // dataset content fingerprint (cache key input)
     std::string error;       // non-empty when the dataset failed or was not needed
     bool fromCache = false;  // features came from the feature cache; the model did not run
+    // Names of this dataset's own labels (Dataset::classNames(): folder names, CIFAR meta, a CSV's
+    // label_name column), index = label; empty when the format has none.
+    std::vector<std::string> classNames;
     bool ok() const { return error.empty(); }
 };
 
@@ -79,6 +82,38 @@ struct RunResult {
     PreprocessSpec preprocess; // the preprocessing used, resolved
     ResolvedPreprocess preprocessOrigin; // where each of its values came from, and what was guessed
     ScoreParams params;      // the parameters the scores were computed with
+    // Names of the model's classes, index = predicted class; empty when unknown. Precedence: the
+    // model's own list (its sidecar's "classes", else classes.txt next to it: findModelClassNames),
+    // since predictions index the model's classes; failing that, the ID set's class names when it
+    // has exactly one per model class (its labels are compared with the predictions, so they index
+    // the same classes).
+    std::vector<std::string> classNames;
+    std::string classNamesSource; // the file, or "ID set <name>"; empty when unknown
+
+    // The one definition of an ID class label: a label is compared with the model's prediction
+    // (correct / "(wrong)", the accuracy, the true-class filter) only when it belongs to the ID
+    // set and is one of the model's classes. Labels of OOD and fit sets name their own classes
+    // (their folders, their files), never the model's, however they are numbered or named.
+    bool isIdClassLabel(std::size_t dataset, int label) const
+    {
+        return idIndex >= 0 && dataset == static_cast<std::size_t>(idIndex) && label >= 0 && label < model.classes;
+    }
+    // Name of model class `cls`, empty when unknown.
+    std::string className(int cls) const
+    {
+        return cls >= 0 && static_cast<std::size_t>(cls) < classNames.size() ? classNames[cls] : std::string();
+    }
+    // Name of `label` in dataset `dataset`: the dataset's own name for it; for an ID class label
+    // without one, the model's class name. Empty when unknown.
+    std::string labelName(std::size_t dataset, int label) const
+    {
+        if (label < 0 || dataset >= datasets.size())
+            return {};
+        const std::vector<std::string>& own = datasets[dataset].classNames;
+        if (static_cast<std::size_t>(label) < own.size() && !own[label].empty())
+            return own[label];
+        return isIdClassLabel(dataset, label) ? className(label) : std::string();
+    }
 
     // Scores of `method` on dataset `index`; empty when either is unknown.
     const std::vector<double>& scoresOf(const std::string& method, std::size_t index) const

@@ -15,6 +15,7 @@
 using oodlens::Json;
 using oodlens::test::contains;
 using oodlens::test::countOf;
+using oodlens::test::endsWith;
 using oodlens::test::readLines;
 using oodlens::test::split;
 using oodlens::test::startsWith;
@@ -89,7 +90,9 @@ TEST_F(Cli, demoWritesScoresAndMetrics)
     const std::vector<std::string> metrics = readLines(out + "/metrics.csv");
     ASSERT_TRUE(!metrics.empty());
     ASSERT_EQ(metrics[0], "method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out,label");
-    ASSERT_EQ(metrics.size(), std::size_t(1 + columns - 5)); // one row per method, one OOD set
+    // One row per method, one OOD set: the columns less dataset..prediction and the two name columns.
+    ASSERT_TRUE(endsWith(scores[0], ",label_name,prediction_name")) << scores[0];
+    ASSERT_EQ(metrics.size(), std::size_t(1 + columns - 7));
     for (std::size_t i = 1; i < metrics.size(); ++i) {
         const std::vector<std::string> f = split(metrics[i], ',');
         ASSERT_EQ(f.size(), std::size_t(8));
@@ -123,7 +126,7 @@ TEST_F(Cli, scoreWithNamedOodSets)
     ASSERT_TRUE(std::abs(oodlens::test::toDouble(split(metrics[2], ',')[2]) - 0.5) < 0.1);
     const std::vector<std::string> scores = readLines(out + "/scores.csv");
     ASSERT_EQ(scores.size(), std::size_t(1 + 2000 + 2000 + 5000));
-    ASSERT_EQ(scores[0], "dataset,index,path,label,prediction,msp,energy,gradnorm");
+    ASSERT_EQ(scores[0], "dataset,index,path,label,prediction,msp,energy,gradnorm,label_name,prediction_name");
 }
 
 TEST_F(Cli, missingModelIsNamed)

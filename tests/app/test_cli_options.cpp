@@ -120,10 +120,15 @@ protected:
         const auto col = std::find(header.begin(), header.end(), method) - header.begin();
         std::vector<double> out;
         while (std::getline(in, line)) {
+            // Every field, the empty ones at the end of the line too (the name columns, when unknown).
             std::vector<std::string> f;
-            std::stringstream s(line);
-            for (std::string x; std::getline(s, x, ',');)
-                f.push_back(x);
+            for (std::size_t start = 0;;) {
+                const std::size_t end = line.find(',', start);
+                f.push_back(line.substr(start, end == std::string::npos ? std::string::npos : end - start));
+                if (end == std::string::npos)
+                    break;
+                start = end + 1;
+            }
             if (f.size() == header.size() && f[0] == name)
                 out.push_back(std::stod(f[std::size_t(col)]));
         }

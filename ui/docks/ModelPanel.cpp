@@ -42,9 +42,23 @@ ModelPanel::ModelPanel(Workspace* workspace, QWidget* parent) : QWidget(parent)
     connect(open_, &QPushButton::clicked, this, &ModelPanel::openRequested);
     // The details of the configured model once it is known: opened and checked, or from a result.
     auto show = [this, workspace]() {
-        if (const ModelInfo* info = workspace->modelInfo())
+        if (const ModelInfo* info = workspace->modelInfo()) {
             setInfo(*info);
-        else
+            // The class names a run found for it (sidecar, classes.txt, the ID folders).
+            const RunResultPtr r = workspace->result();
+            if (r && workspace->resultMatchesModel() && !r->classNames.empty()) {
+                QStringList names;
+                for (std::size_t i = 0; i < r->classNames.size() && i < 4; ++i)
+                    names << QString::fromStdString(r->classNames[i]);
+                if (r->classNames.size() > 4)
+                    names << QStringLiteral("\u2026");
+                setField(QStringLiteral("Classes"),
+                         tr("%1 (%2; names from %3)")
+                             .arg(info->classes)
+                             .arg(names.join(QStringLiteral(", ")),
+                                  QFileInfo(QString::fromStdString(r->classNamesSource)).fileName()));
+            }
+        } else
             setModelPath(QString::fromStdString(workspace->config().modelPath));
     };
     connect(workspace, &Workspace::configChanged, this, show);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "explore/GalleryModel.h"
 
+#include "explore/ClassText.h"
 #include "explore/DatasetSlot.h"
 #include "explore/ThumbnailLoader.h"
 
@@ -39,9 +40,15 @@ void GalleryModel::onResultChanged()
     predictions_.clear();
     labels_.clear();
     if (const RunResultPtr r = session_->result()) {
-        for (const auto& set : r->features) {
+        for (std::size_t d = 0; d < r->features.size(); ++d) {
+            const auto& set = r->features[d];
             predictions_.push_back(set ? predictions(*set) : std::vector<int>{});
-            labels_.push_back(set ? set->labels : std::vector<int>{});
+            // Only ID class labels take part in the true-class filter and the "wrong" mark.
+            std::vector<int> labels = set ? set->labels : std::vector<int>{};
+            for (int& label : labels)
+                if (!r->isIdClassLabel(d, label))
+                    label = -1;
+            labels_.push_back(std::move(labels));
         }
     }
     refresh();
@@ -82,6 +89,13 @@ int GalleryModel::rowOf(const ImageRef& image) const
     return static_cast<std::size_t>(image.row) < p.size() ? p[static_cast<std::size_t>(image.row)] : -1;
 }
 
+int GalleryModel::rowPrediction(const ImageRef& image) const
+{
+    const auto d = static_cast<std::size_t>(image.dataset);
+    const auto row = static_cast<std::size_t>(image.row);
+    return image.isValid() && d < predictions_.size() && row < predictions_[d].size() ? predictions_[d][row] : -1;
+}
+
 const std::vector<int>& GalleryModel::predictionsOf(std::size_t d) const
 {
     static const std::vector<int> none;
@@ -105,7 +119,34 @@ QVariant GalleryModel::data(const QModelIndex& index, int role) const
         QString tip = QString::fromStdString(r->datasets[d].name) + QStringLiteral(" #%1").arg(ref.row);
         if (set && static_cast<std::size_t>(ref.row) < set->paths.size())
             tip += QStringLiteral("\n") + QString::fromStdString(set->paths[ref.row]);
+        if (set && static_cast<std::size_t>(ref.row) < set->rows) {
+            const auto row = static_cast<std::size_t>(ref.row);
+            const int label = row < set->labels.size() ? set->labels[row] : -1;
+            const int predicted = set->prediction(row);
+            if (label >= 0)
+                tip += QStringLiteral("\n") +
+                       (r->isIdClassLabel(d, label) ? tr("true label: %1").arg(labelText(*r, d, label))
+                                                    : tr("label: %1 (not an ID class)")
+                                                          .arg(labelText(*r, d, label)));
+            tip += QStringLiteral("\n") + tr("prediction: %1").arg(predictionText(*r, predicted));
+            if (r->isIdClassLabel(d, label))
+                tip += label == predicted ? tr(" (correct)") : tr(" (wrong)");
+        }
         return tip;
+    }
+    case CaptionRole: {
+        const int predicted = rowPrediction(ref);
+        if (predicted < 0 || !r)
+            return QString();
+        // The name alone fits a tile; a bare number under the score would read as another score.
+        const QString name = QString::fromStdString(r->className(predicted));
+        return name.isEmpty() || name == QString::number(predicted) ? tr("class %1").arg(predicted) : name;
+    }
+    case WrongRole: {
+        const auto d = static_cast<std::size_t>(ref.dataset);
+        const auto row = static_cast<std::size_t>(ref.row);
+        const int label = d < labels_.size() && row < labels_[d].size() ? labels_[d][row] : -1;
+        return label >= 0 && label != rowPrediction(ref);
     }
     case ImageRefRole:
         return QVariant::fromValue(ref);

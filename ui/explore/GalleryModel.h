@@ -28,6 +28,8 @@ public:
         FlaggedRole,                     // bool: flagged at the session's threshold
         CurrentRole,                     // bool: the session's current image
         DatasetNameRole,                 // QString
+        CaptionRole,                     // QString: the predicted class, by name when known
+        WrongRole,                       // bool: an ID class label the prediction misses
     };
 
     GalleryModel(Workspace* session, ThumbnailLoader* loader, QObject* parent = nullptr);
@@ -42,6 +44,7 @@ public:
     bool ascending() const { return ascending_; }
     // -1: every dataset.
     void setDatasetFilter(int dataset);
+    // Only images whose label is this ID class (RunResult::isIdClassLabel: OOD images never pass).
     void setTrueClassFilter(int cls);
     void setPredictedClassFilter(int cls);
     void setFlagFilter(FlagFilter flag);
@@ -63,6 +66,7 @@ private:
     void onCurrentImageChanged(const ImageRef& image);
     void onThumbnailReady(const ImageRef& image);
     double scoreOf(const ImageIndex& image) const;
+    int rowPrediction(const ImageRef& image) const; // -1 when unknown
 
     QPointer<Workspace> session_;
     QPointer<ThumbnailLoader> loader_;
@@ -76,7 +80,7 @@ private:
     std::vector<ImageIndex> order_;
     std::vector<std::vector<int>> position_;    // [dataset][row] -> model row or -1
     std::vector<std::vector<int>> predictions_; // [dataset][row]
-    std::vector<std::vector<int>> labels_;
+    std::vector<std::vector<int>> labels_;      // [dataset][row]: ID class labels, -1 for any other
     ImageRef current_;
 };
 

@@ -3,6 +3,7 @@
 
 #include "explore/GalleryModel.h"
 #include "docks/MethodLabels.h"
+#include "explore/ClassText.h"
 #include "explore/ThumbnailLoader.h"
 
 #include <QCheckBox>
@@ -13,7 +14,6 @@
 #include <QLabel>
 #include <QListView>
 #include <QPainter>
-#include <QSpinBox>
 #include <QStyledItemDelegate>
 #include <QVBoxLayout>
 
@@ -22,7 +22,8 @@
 namespace oodlens::ui {
 namespace {
 
-// Fixed-size tiles: thumbnail on top, "#rank  score" below. A fixed sizeHint keeps the view's
+// Fixed-size tiles: thumbnail on top, "#rank  score" below, then the predicted class (marked with
+// a cross, in a colour, when it misses an ID class label). A fixed sizeHint keeps the view's
 // layout O(1) per item, which is what lets it hold 100,000 rows.
 class TileDelegate : public QStyledItemDelegate {
 public:
@@ -30,7 +31,7 @@ public:
 
     QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const override
     {
-        return {thumb_ + 8, thumb_ + option.fontMetrics.height() + 10};
+        return {thumb_ + 8, thumb_ + 2 * option.fontMetrics.height() + 12};
     }
 
     void paint(QPainter* p, const QStyleOptionViewItem& option, const QModelIndex& index) const override
@@ -54,6 +55,16 @@ public:
         p->setPen(option.palette.text().color());
         p->drawText(text, Qt::AlignHCenter | Qt::AlignVCenter,
                     option.fontMetrics.elidedText(index.data(Qt::DisplayRole).toString(), Qt::ElideRight, r.width()));
+        const QString caption = index.data(GalleryModel::CaptionRole).toString();
+        if (!caption.isEmpty()) {
+            const bool wrong = index.data(GalleryModel::WrongRole).toBool();
+            const QRect line = text.translated(0, text.height());
+            // Okabe-Ito reddish purple: apart from the vermillion flag bar.
+            p->setPen(wrong ? QColor(204, 121, 167).darker(130) : option.palette.text().color());
+            p->drawText(line, Qt::AlignHCenter | Qt::AlignVCenter,
+                        option.fontMetrics.elidedText(wrong ? QStringLiteral("✗ ") + caption : caption, Qt::ElideRight,
+                                                      r.width()));
+        }
         if (index.data(GalleryModel::CurrentRole).toBool()) {
             p->setPen(QPen(QColor(0, 114, 178), 3));
             p->drawRect(r.adjusted(1, 1, -1, -1));
@@ -78,19 +89,16 @@ GalleryView::GalleryView(Workspace* session, ThumbnailLoader* loader, QWidget* p
     order_->addItem(tr("most OOD first"), true);
     order_->addItem(tr("most ID first"), false);
     dataset_ = new QComboBox(this);
-    // -1 is "no filter", shown as "any class" (a plain 0 would read like a filter for class 0).
-    trueClass_ = new QSpinBox(this);
-    trueClass_->setRange(-1, 100000);
-    trueClass_->setValue(-1);
-    trueClass_->setSpecialValueText(tr("true: any class"));
-    trueClass_->setPrefix(tr("true: "));
-    trueClass_->setToolTip(tr("Only images whose label is this class (ID images only; OOD images have no class)"));
-    predicted_ = new QSpinBox(this);
-    predicted_->setRange(-1, 100000);
-    predicted_->setValue(-1);
-    predicted_->setSpecialValueText(tr("pred: any class"));
-    predicted_->setPrefix(tr("pred: "));
+    // Class filters list every model class by number and name; -1 is "no filter".
+    trueClass_ = new QComboBox(this);
+    trueClass_->setToolTip(tr("Only images whose label is this class (ID images only; an OOD image's label names "
+                              "its own class, not an ID class)"));
+    predicted_ = new QComboBox(this);
     predicted_->setToolTip(tr("Only images the model predicts as this class"));
+    for (QComboBox* box : {trueClass_, predicted_})
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    trueClass_->setMinimumContentsLength(12);
+    predicted_->setMinimumContentsLength(12);
     flag_ = new QComboBox(this);
     flag_->addItem(tr("all"), static_cast<int>(FlagFilter::Any));
     flag_->addItem(tr("flagged"), static_cast<int>(FlagFilter::Flagged));
@@ -135,8 +143,10 @@ GalleryView::GalleryView(Workspace* session, ThumbnailLoader* loader, QWidget* p
     connect(dataset_, &QComboBox::currentIndexChanged, this, [this] {
         model_->setDatasetFilter(dataset_->currentData().isValid() ? dataset_->currentData().toInt() : -1);
     });
-    connect(trueClass_, &QSpinBox::valueChanged, model_, &GalleryModel::setTrueClassFilter);
-    connect(predicted_, &QSpinBox::valueChanged, model_, &GalleryModel::setPredictedClassFilter);
+    connect(trueClass_, &QComboBox::currentIndexChanged, this,
+            [this] { model_->setTrueClassFilter(trueClass_->currentData().toInt()); });
+    connect(predicted_, &QComboBox::currentIndexChanged, this,
+            [this] { model_->setPredictedClassFilter(predicted_->currentData().toInt()); });
     connect(flag_, &QComboBox::currentIndexChanged, this,
             [this] { model_->setFlagFilter(static_cast<FlagFilter>(flag_->currentData().toInt())); });
     connect(selectionOnly_, &QCheckBox::toggled, model_, &GalleryModel::setSelectionOnly);
@@ -175,12 +185,23 @@ void GalleryView::setSelectionOnly(bool on)
 void GalleryView::rebuildControls()
 {
     const RunResultPtr r = session_ ? session_->result() : nullptr;
-    const QSignalBlocker b1(method_), b2(dataset_);
+    const QSignalBlocker b1(method_), b2(dataset_), b3(trueClass_), b4(predicted_);
     method_->clear();
     method_->addItem(tr("current method"), QString());
     dataset_->clear();
     dataset_->addItem(tr("all datasets"));
+    // The class filters survive a new result (partial results arrive during a run) when the class does.
+    const QVariant trueWas = trueClass_->currentData(), predictedWas = predicted_->currentData();
+    trueClass_->clear();
+    trueClass_->addItem(tr("true: any class"), -1);
+    predicted_->clear();
+    predicted_->addItem(tr("pred: any class"), -1);
     if (r) {
+        const auto id = static_cast<std::size_t>(std::max(r->idIndex, 0));
+        for (int k = 0; k < r->model.classes; ++k) {
+            trueClass_->addItem(tr("true: %1").arg(labelText(*r, id, k)), k);
+            predicted_->addItem(tr("pred: %1").arg(predictionText(*r, k)), k);
+        }
         for (const std::string& m : r->methods)
             method_->addItem(methodDisplayLabel(m), QString::fromStdString(m));
         for (std::size_t d = 0; d < r->datasets.size(); ++d)
@@ -189,6 +210,10 @@ void GalleryView::rebuildControls()
     }
     model_->setSortMethod(QString());
     model_->setDatasetFilter(-1);
+    trueClass_->setCurrentIndex(std::max(0, trueClass_->findData(trueWas)));
+    predicted_->setCurrentIndex(std::max(0, predicted_->findData(predictedWas)));
+    model_->setTrueClassFilter(trueClass_->currentData().toInt());
+    model_->setPredictedClassFilter(predicted_->currentData().toInt());
 }
 
 void GalleryView::scrollToCurrent()

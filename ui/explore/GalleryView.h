@@ -9,7 +9,6 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QListView;
-class QSpinBox;
 
 namespace oodlens::ui {
 
@@ -19,7 +18,8 @@ class ThumbnailLoader;
 // A virtualised grid of every image (QListView in icon mode with uniform item sizes): each tile is
 // the thumbnail, its rank and score, a red edge when flagged at the current threshold and a frame
 // when it is the session's current image. Above it: the sort key and order, and the filters
-// (dataset, true class, predicted class, flagged/accepted, the session's selection).
+// (dataset, true class, predicted class, flagged/accepted, the session's selection); classes are
+// listed by number and name, and a tile names its predicted class.
 // Clicking a tile makes it the session's current image. Ctrl+click (toggle) and Shift+click
 // (range) select several tiles: that set becomes the session's selection, and the session's
 // selection (a lasso in the scatter) shows as selected tiles. A plain click clears a selection the
@@ -52,8 +52,8 @@ private:
     QComboBox* method_ = nullptr;
     QComboBox* order_ = nullptr;
     QComboBox* dataset_ = nullptr;
-    QSpinBox* trueClass_ = nullptr;
-    QSpinBox* predicted_ = nullptr;
+    QComboBox* trueClass_ = nullptr; // item data: the class, -1 for any
+    QComboBox* predicted_ = nullptr;
     QComboBox* flag_ = nullptr;
     QCheckBox* selectionOnly_ = nullptr;
     QLabel* count_ = nullptr;

@@ -3,6 +3,7 @@
 
 #include "common/Error.h"
 #include "docks/MethodLabels.h"
+#include "explore/ClassText.h"
 #include "explore/ThumbnailLoader.h"
 
 #include <QFileInfo>
@@ -130,24 +131,33 @@ void InspectorPanel::refresh()
     }
     const auto row = static_cast<std::size_t>(ref.row);
 
-    // Header: where the image comes from and what the model says.
+    // Header: where the image comes from and what the model says. Only an ID class label is
+    // compared with the prediction (RunResult::isIdClassLabel): an OOD image's label names its own
+    // class, so it is shown as such and never judged correct or wrong.
     const int label = row < set->labels.size() ? set->labels[row] : -1;
     const int predicted = set->prediction(row);
+    QString labelLine;
+    if (label < 0)
+        labelLine = tr("true label: <b>unknown</b>");
+    else if (r->isIdClassLabel(d, label))
+        labelLine = tr("true label: <b>%1</b>").arg(labelText(*r, d, label).toHtmlEscaped());
+    else
+        labelLine = tr("label: <b>%1</b> <small>(not an ID class)</small>")
+                        .arg(labelText(*r, d, label).toHtmlEscaped());
+    QString verdict;
+    if (r->isIdClassLabel(d, label))
+        verdict = label == predicted ? tr(" (correct)") : tr(" (wrong)");
     QString top5;
     for (const ClassProbability& p : topProbabilities(set->logitRow(row), set->classes, 5))
-        top5 += QStringLiteral("<tr><td>class %1</td><td align=right>%2</td></tr>")
-                    .arg(p.cls)
-                    .arg(percent(p.probability));
+        top5 += QStringLiteral("<tr><td>%1</td><td align=right>%2</td></tr>")
+                    .arg(tr("class %1").arg(predictionText(*r, p.cls).toHtmlEscaped()), percent(p.probability));
     const QString path = row < set->paths.size() ? QString::fromStdString(set->paths[row]) : QString();
-    header_->setText(tr("<b>%1</b> image %2<br><small>%3</small><br>true label: <b>%4</b> &nbsp; prediction: "
+    // One multi-argument arg(): names and paths that hold "%1" are not substituted again.
+    header_->setText(tr("<b>%1</b> image %2<br><small>%3</small><br>%4 &nbsp; prediction: "
                         "<b>%5</b>%6<br><table><tr><th align=left>top-5</th><th>softmax</th></tr>%7</table>")
-                         .arg(QString::fromStdString(r->datasets[d].name).toHtmlEscaped())
-                         .arg(row)
-                         .arg(path.toHtmlEscaped())
-                         .arg(label >= 0 ? QString::number(label) : tr("unknown"))
-                         .arg(predicted)
-                         .arg(label >= 0 ? (label == predicted ? tr(" (correct)") : tr(" (wrong)")) : QString())
-                         .arg(top5));
+                         .arg(QString::fromStdString(r->datasets[d].name).toHtmlEscaped(), QString::number(row),
+                              path.toHtmlEscaped(), labelLine, predictionText(*r, predicted).toHtmlEscaped(), verdict,
+                              top5));
 
     // Every score, grouped; the registry's order inside a group.
     const std::string current = session_->currentMethod().toStdString();

@@ -17,7 +17,9 @@ namespace oodlens::ui {
 class ThumbnailLoader;
 
 // Everything about the session's current image: the image (decoded off the GUI thread), its file,
-// true label, prediction and top-5 probabilities, and every score side by side, grouped
+// true label, prediction and top-5 probabilities (classes by number and name, ClassText.h; an
+// image is marked "(wrong)" or "(correct)" only when its label is an ID class,
+// RunResult::isIdClassLabel), and every score side by side, grouped
 // gradient-based / non-gradient / fitted baselines, each with its percentile within the ID set
 // and its decision. The current method is judged at the session's threshold; the others at their
 // own 95%-ID-TPR threshold, and the column says which. GradNorm and ExGrad also show their

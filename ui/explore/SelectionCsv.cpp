@@ -26,7 +26,7 @@ QString selectionCsv(const RunResult& result, const QVector<ImageRef>& images)
     std::string out = "dataset,row,index,path,label,prediction";
     for (const std::string& m : result.methods)
         out += "," + csvField(m);
-    out += "\n";
+    out += ",label_name,prediction_name\n"; // after the scores, as in scores.csv
     for (const ImageRef& ref : images) {
         const auto d = static_cast<std::size_t>(ref.dataset);
         const auto row = static_cast<std::size_t>(ref.row);
@@ -41,6 +41,8 @@ QString selectionCsv(const RunResult& result, const QVector<ImageRef>& images)
             const std::vector<double>& s = result.scoresOf(m, d);
             out += "," + (row < s.size() ? numberText(s[row]) : std::string());
         }
+        out += "," + csvField(result.labelName(d, row < set.labels.size() ? set.labels[row] : -1)) + "," +
+               csvField(result.className(set.prediction(row)));
         out += "\n";
     }
     return QString::fromStdString(out);

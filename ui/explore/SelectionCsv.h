@@ -8,8 +8,9 @@
 
 namespace oodlens::ui {
 
-// Text of a CSV of the given images: dataset,row,index,path,label,prediction,<method>... (one
-// column per scored method, higher = more ID), one line per image in the given order.
+// Text of a CSV of the given images: dataset,row,index,path,label,prediction,<method>...,
+// label_name,prediction_name (one column per scored method, higher = more ID; the names as in
+// scores.csv, empty where unknown), one line per image in the given order.
 QString selectionCsv(const RunResult& result, const QVector<ImageRef>& images);
 // Writes selectionCsv() atomically; returns an error message, empty on success.
 QString writeSelectionCsv(const QString& file, const RunResult& result, const QVector<ImageRef>& images);

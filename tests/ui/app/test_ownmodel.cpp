@@ -7,6 +7,8 @@
 #include "app/SessionActions.h"
 #include "common/Runtime.h"
 #include "docks/ModelPanel.h"
+#include "explore/ExplorePanel.h"
+#include "explore/InspectorPanel.h"
 #include "docks/PreprocessPanel.h"
 #include "plots/HistogramView.h"
 #include "plots/MetricsTableModel.h"
@@ -127,7 +129,8 @@ void TestOwnModel::initTestCase()
     QVERIFY(QFile::copy(kFixtures + QStringLiteral("rgb64_traced.pt"), modelBare_));
     QFile sidecar(dir_.filePath(QStringLiteral("with/net.json")));
     QVERIFY(sidecar.open(QIODevice::WriteOnly));
-    sidecar.write(R"({"input": [3, 64, 64], "preprocessing": {"mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]}})");
+    sidecar.write(R"({"input": [3, 64, 64], "classes": ["apple", "pear", "plum", "fig", "kiwi"],
+                      "preprocessing": {"mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]}})");
     sidecar.close();
     idDir_ = dir_.filePath(QStringLiteral("photos-id"));
     oodDir_ = dir_.filePath(QStringLiteral("photos-ood"));
@@ -190,6 +193,21 @@ void TestOwnModel::ownModelWithSidecarEndToEnd()
     QVERIFY(w.metricsModel()->rowCount() > 0);
     QVERIFY(w.windowTitle().contains(QStringLiteral("net.pt")));
     QVERIFY(w.windowTitle().contains(QStringLiteral("my photos vs photos-ood")));
+    QVERIFY2(w.modelPanel()->field(QStringLiteral("Classes")).contains(QStringLiteral("apple, pear")),
+             qPrintable(w.modelPanel()->field(QStringLiteral("Classes"))));
+    // Class names from the sidecar, in the inspector: the ID image's true class and the prediction.
+    const QStringList names{QStringLiteral("apple"), QStringLiteral("pear"), QStringLiteral("plum"),
+                            QStringLiteral("fig"), QStringLiteral("kiwi")};
+    const FeatureSet& id = *r->features[std::size_t(r->idIndex)];
+    for (int row : {0, 23}) {
+        w.workspace()->setCurrentImage({r->idIndex, row});
+        const QString header = w.explorePanel()->inspector()->headerText();
+        const int label = id.labels[std::size_t(row)], predicted = id.prediction(std::size_t(row));
+        QVERIFY2(header.contains(QStringLiteral("true label: <b>%1 \u00b7 %2</b>").arg(label).arg(names[label])),
+                 qPrintable(header));
+        QVERIFY2(header.contains(QStringLiteral("prediction: <b>%1 \u00b7 %2</b>").arg(predicted).arg(names[predicted])),
+                 qPrintable(header));
+    }
 
     // The session keeps the preprocessing: empty, so the sidecar decides again when reopened.
     const QString session = dir_.filePath(QStringLiteral("own.oodlens"));

@@ -109,12 +109,24 @@ private slots:
         const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 3);
         const QStringList header = lines[0].split(QLatin1Char(','));
-        QCOMPARE(header.size(), 6 + int(r->methods.size()));
+        QCOMPARE(header.size(), 8 + int(r->methods.size()));
+        // The name columns come after the scores, so that the older columns keep their places.
+        QCOMPARE(header.mid(header.size() - 2), (QStringList{QStringLiteral("label_name"), QStringLiteral("prediction_name")}));
         const QStringList row = lines[2].split(QLatin1Char(','));
         QCOMPARE(row[0], QStringLiteral("fashion-mnist"));
         QCOMPARE(row[1], QStringLiteral("9"));
         const int col = int(header.indexOf(QStringLiteral("gradnorm")));
         QCOMPARE(row[col].toDouble(), r->scoresOf("gradnorm", r->oodIndices[0])[9]);
+        // The demo model's sidecar names its classes "0".."9": the ID label is named by the
+        // model's class, the Fashion-MNIST label (an IDX file without names) is not named at all.
+        QCOMPARE(r->classNames.size(), std::size_t(10));
+        const FeatureSet& id = *r->features[std::size_t(r->idIndex)];
+        const FeatureSet& ood = *r->features[r->oodIndices[0]];
+        const QStringList idRow = lines[1].split(QLatin1Char(','));
+        QCOMPARE(idRow[header.size() - 2], QString::fromStdString(r->classNames[std::size_t(id.labels[4])]));
+        QCOMPARE(idRow[header.size() - 1], QString::fromStdString(r->classNames[std::size_t(id.prediction(4))]));
+        QCOMPARE(row[header.size() - 2], QString());
+        QCOMPARE(row[header.size() - 1], QString::fromStdString(r->classNames[std::size_t(ood.prediction(9))]));
     }
 
 private:
