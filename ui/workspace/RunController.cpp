@@ -173,6 +173,9 @@ void RunController::showResult(RunResultPtr result)
         text = tr("%1 so far (%2); the run goes on\u2026").arg(text, partialExtent(r));
     else if (fromCache)
         text += tr(" (features from the cache)");
+    // What of the preprocessing is a guess, in the one line everybody sees.
+    if (const std::string guess = r.preprocessOrigin.guessSummary(); !guess.empty())
+        text += tr("; guessed %1: see the Preprocessing dock").arg(QString::fromStdString(guess));
     if (r.warnings.empty()) {
         emit status(text, false, QString());
         return;

@@ -241,6 +241,7 @@ void TestOwnModel::modelWithoutSidecarIsSetInThePreprocessingPanel()
     QVERIFY2(pre->guessText().contains(QStringLiteral("no normalisation")), qPrintable(pre->guessText()));
     QCOMPARE(pre->originText(QStringLiteral("size")), QStringLiteral("guess"));
     QCOMPARE(w.result()->preprocess.height, 64);
+    QVERIFY2(w.statusText().contains(QStringLiteral("guessed")), qPrintable(w.statusText()));
 
     // The user sets the size and the normalisation in the panel; the old result goes at once.
     const RunResultPtr before = w.result();
@@ -260,6 +261,7 @@ void TestOwnModel::modelWithoutSidecarIsSetInThePreprocessingPanel()
     QCOMPARE(pre->originText(QStringLiteral("std")), QStringLiteral("set here"));
     QCOMPARE(pre->originText(QStringLiteral("size")), QStringLiteral("set here"));
     QVERIFY(pre->guessLine()->isHidden());
+    QVERIFY2(!w.statusText().contains(QStringLiteral("guessed")), qPrintable(w.statusText()));
     // Features depend on the preprocessing: the scores differ from the guessed run's.
     QVERIFY(r->scoresOf("msp", 0) != before->scoresOf("msp", 0));
 
