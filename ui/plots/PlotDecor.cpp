@@ -30,7 +30,10 @@ QCPItemText* addPlaceholderText(QCustomPlot* plot)
     auto* text = new QCPItemText(plot);
     text->position->setType(QCPItemPosition::ptAxisRectRatio);
     text->position->setCoords(0.5, 0.5);
-    text->setColor(Qt::gray);
+    text->setColor(QColor(0x6E, 0x6E, 0x6E));
+    QFont font = plot->font();
+    font.setPointSizeF(font.pointSizeF() + 0.5);
+    text->setFont(font);
     return text;
 }
 
