@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "explore/DisagreementView.h"
 
+#include "explore/FlowLayout.h"
+
 #include "explore/DisagreementModel.h"
 #include "docks/MethodLabels.h"
 #include "methods/Scores.h"
@@ -36,12 +38,16 @@ DisagreementView::DisagreementView(Workspace* session, ThumbnailLoader* loader, 
     table_->verticalHeader()->setDefaultSectionSize(thumb / 2 + 4);
     table_->horizontalHeader()->setStretchLastSection(true);
 
-    auto* controls = new QHBoxLayout;
-    controls->addWidget(a_);
-    controls->addWidget(new QLabel(tr("vs"), this));
-    controls->addWidget(b_);
+    // Wrapping onto more rows when narrow; "vs" stays between the two methods.
+    auto* controls = new FlowLayout;
+    auto* pair = new QWidget(this);
+    auto* pairLayout = new QHBoxLayout(pair);
+    pairLayout->setContentsMargins(0, 0, 0, 0);
+    pairLayout->addWidget(a_);
+    pairLayout->addWidget(new QLabel(tr("vs"), pair));
+    pairLayout->addWidget(b_);
+    controls->addWidget(pair);
     controls->addWidget(criterion_);
-    controls->addStretch(1);
     // The summary on its own wrapped line, so that the view fits beside the inspector.
     info_->setWordWrap(true);
     auto* layout = new QVBoxLayout(this);
