@@ -49,9 +49,9 @@ InspectorPanel::InspectorPanel(Workspace* session, ThumbnailLoader* loader, QWid
     decomposition_->setWordWrap(true);
     tree_ = new QTreeWidget(this);
     tree_->setColumnCount(4);
-    tree_->setHeaderLabels({tr("Method"), tr("Score"), tr("ID percentile"), tr("Decision")});
+    tree_->setHeaderLabels({tr("Method"), tr("Score"), tr("ID pct"), tr("Decision")});
     tree_->setRootIsDecorated(false);
-    tree_->setToolTip(tr("ID percentile: fraction of ID images whose score is at most this one (ties count "
+    tree_->setToolTip(tr("ID pct (percentile): fraction of ID images whose score is at most this one (ties count "
                          "as below). A low percentile means the image looks less ID than most ID images."));
 
     // The header beside the image, or below it in a narrow column (resizeEvent).
@@ -68,6 +68,13 @@ InspectorPanel::InspectorPanel(Workspace* session, ThumbnailLoader* loader, QWid
     layout->addLayout(top_);
     layout->addWidget(decomposition_);
     layout->addWidget(tree_, 1);
+    // What the short decision column means (each cell's tooltip has its threshold).
+    auto* decisionNote = new QLabel(tr("Decision: the current method (bold) at the current threshold, the others "
+                                       "at their own 95%-ID-TPR threshold."),
+                                    this);
+    decisionNote->setWordWrap(true);
+    decisionNote->setStyleSheet(QStringLiteral("QLabel { color: palette(mid); }"));
+    layout->addWidget(decisionNote);
 
     connect(session, &Workspace::resultChanged, this, &InspectorPanel::refresh);
     connect(session, &Workspace::currentImageChanged, this, &InspectorPanel::refresh);
@@ -186,8 +193,7 @@ void InspectorPanel::refresh()
             QString decision, decisionTip;
             if (!std::isnan(t)) {
                 const bool flagged = std::isnan(v) || v < t;
-                decision = (flagged ? tr("flagged") : tr("accepted")) +
-                           (isCurrent ? tr(" (current threshold)") : tr(" (95% ID TPR)"));
+                decision = flagged ? tr("flagged") : tr("accepted");
                 decisionTip = (flagged ? tr("Flagged as OOD") : tr("Accepted as ID")) +
                               (isCurrent ? tr(" at the current threshold %1").arg(number(t))
                                          : tr(" at its 95%-ID-TPR threshold %1").arg(number(t)));

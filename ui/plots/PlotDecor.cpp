@@ -16,6 +16,10 @@ QCPTextElement* addTitleAndLegendRows(QCustomPlot* plot, double titlePointSize)
     plot->plotLayout()->addElement(1, 0, legendRow);
     legendRow->setMargins(QMargins(6, 0, 6, 0));
     legendRow->addElement(0, 0, plot->legend);
+    // An empty legend (before the first run) has a tiny maximum width, which would cap the whole
+    // column and squeeze the axes: a spacer beside it takes the rest.
+    legendRow->addElement(0, 1, new QCPLayoutElement(plot));
+    legendRow->setColumnStretchFactor(1, 0.001);
     plot->legend->setVisible(true);
     plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
     plot->legend->setBorderPen(Qt::NoPen);

@@ -113,9 +113,12 @@ void PlotFit::fitAxisLabels()
         const bool vertical = axis->orientation() == Qt::Vertical;
         const int length = vertical ? axis->axisRect()->height() : axis->axisRect()->width();
         const QFontMetrics metrics(axis->labelFont());
+        // The full label, else the short one, else the short one's first part ("TPR" of
+        // "TPR (ID accepted)"), and only then an elided text.
         QString text = label.full;
-        if (metrics.horizontalAdvance(text) > length && !label.shortText.isEmpty())
-            text = label.shortText;
+        for (const QString& fallback : {label.shortText, label.shortText.section(QStringLiteral(" ("), 0, 0)})
+            if (metrics.horizontalAdvance(text) > length && !fallback.isEmpty())
+                text = fallback;
         text = metrics.elidedText(text, Qt::ElideRight, std::max(0, length));
         label.fitted = text;
         if (axis->label() != text)

@@ -22,19 +22,30 @@ namespace oodlens::ui {
 
 namespace {
 
-// A one-line hint that elides instead of being cut off when its row is narrow.
-class ElidedLabel : public QLabel {
+// A one-line hint that shows its short form, or nothing, rather than being cut off when its row
+// is narrow (the full text stays in its tooltip).
+class FittingHint : public QLabel {
 public:
-    using QLabel::QLabel;
+    FittingHint(const QString& text, const QString& shortText, QWidget* parent)
+        : QLabel(text, parent), short_(shortText)
+    {
+    }
 
 protected:
     void paintEvent(QPaintEvent*) override
     {
-        QPainter p(this);
-        p.setPen(palette().color(QPalette::PlaceholderText));
-        p.drawText(contentsRect(), int(alignment()),
-                   fontMetrics().elidedText(text(), Qt::ElideLeft, contentsRect().width()));
+        const int width = contentsRect().width();
+        for (const QString& t : {text(), short_})
+            if (fontMetrics().horizontalAdvance(t) <= width) {
+                QPainter p(this);
+                p.setPen(palette().color(QPalette::PlaceholderText));
+                p.drawText(contentsRect(), int(alignment()), t);
+                return;
+            }
     }
+
+private:
+    QString short_;
 };
 
 bool contains(const std::vector<std::string>& v, const std::string& s)
@@ -65,7 +76,7 @@ ScorePlotsPanel::ScorePlotsPanel(Workspace* workspace, QWidget* parent)
     connect(bins_, qOverload<int>(&QSpinBox::valueChanged), histogram_, &HistogramView::setBinCount);
     connect(density_, &QCheckBox::toggled, histogram_, &HistogramView::setDensity);
     connect(log_, &QCheckBox::toggled, histogram_, &HistogramView::setLogCounts);
-    auto* dragHint = new ElidedLabel(tr("drag the dashed line to set the threshold"), options);
+    auto* dragHint = new FittingHint(tr("drag the dashed line to set the threshold"), tr("drag the line"), options);
     dragHint->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     dragHint->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     dragHint->setToolTip(tr("Drag the dashed line on the histogram, or Shift+click anywhere on it, to move the "

@@ -165,6 +165,8 @@ private slots:
         QVERIFY2(text.contains(QStringLiteral("threshold ") + QString::number(expected.threshold, 'g', 5)),
                  qPrintable(text));
         QCOMPARE(roc->readingPoint(), QPointF(expected.fpr, expected.tpr));
+        if (qEnvironmentVariableIsSet("OODLENS_LAYOUT_SHOTS"))
+            panel_->grab().save(qEnvironmentVariable("OODLENS_LAYOUT_SHOTS") + QStringLiteral("/roc-hover.png"));
 
         QSignalSpy changed(workspace_.get(), &Workspace::thresholdChanged);
         QTest::mouseClick(roc, Qt::LeftButton, Qt::NoModifier, pos);
