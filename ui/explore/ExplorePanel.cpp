@@ -68,7 +68,7 @@ ExplorePanel::ExplorePanel(Workspace* session, QWidget* parent) : QWidget(parent
     splitter->setStretchFactor(1, 2);
     // Stretch factors only share out extra space; without sizes the inspector starts as a sliver.
     // Start at about 65 / 35 and keep at least a usable inspector column.
-    inspectorScroll->setMinimumWidth(280);
+    inspectorScroll->setMinimumWidth(260);
     splitter->setSizes({650, 350});
 
     auto* csv = new QPushButton(tr("Export selection…"), this);

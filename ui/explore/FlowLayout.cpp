@@ -4,6 +4,7 @@
 #include <QWidget>
 
 #include <algorithm>
+#include <vector>
 
 namespace oodlens::ui {
 
@@ -60,23 +61,38 @@ int FlowLayout::doLayout(const QRect& rect, bool testOnly) const
 {
     const QMargins m = contentsMargins();
     const QRect area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom());
-    int x = area.x(), y = area.y(), rowHeight = 0;
-    for (QLayoutItem* item : items_) {
-        if (item->isEmpty())
-            continue;
-        const QSize hint = item->sizeHint();
-        const int w = std::min(hint.width(), area.width());
-        if (x > area.x() && x + w > area.right() + 1) {
-            x = area.x();
-            y += rowHeight + vSpacing_;
-            rowHeight = 0;
+    const int width = std::max(1, area.width());
+    // Rows are filled by the items' minimum widths, so that as many share a row as can; then each
+    // row's spare width lets its items grow towards their preferred widths.
+    std::vector<QLayoutItem*> visible;
+    for (QLayoutItem* item : items_)
+        if (!item->isEmpty())
+            visible.push_back(item);
+    int y = area.y();
+    std::size_t first = 0;
+    while (first < visible.size()) {
+        std::size_t last = first;
+        int used = std::min(visible[first]->minimumSize().width(), width);
+        while (last + 1 < visible.size() && used + hSpacing_ + visible[last + 1]->minimumSize().width() <= width)
+            used += hSpacing_ + visible[++last]->minimumSize().width();
+        int spare = width - used, rowHeight = 0, x = area.x();
+        for (std::size_t k = first; k <= last; ++k) {
+            QLayoutItem* item = visible[k];
+            const int min = std::min(item->minimumSize().width(), width);
+            const int grow = std::min(std::max(0, item->sizeHint().width() - min), spare);
+            spare -= grow;
+            const QSize size(min + grow, item->sizeHint().height());
+            if (!testOnly)
+                item->setGeometry(QRect(QPoint(x, y), size));
+            x += size.width() + hSpacing_;
+            rowHeight = std::max(rowHeight, size.height());
         }
-        if (!testOnly)
-            item->setGeometry(QRect(QPoint(x, y), QSize(w, hint.height())));
-        x += w + hSpacing_;
-        rowHeight = std::max(rowHeight, hint.height());
+        y += rowHeight + vSpacing_;
+        first = last + 1;
     }
-    return y + rowHeight - rect.y() + m.bottom();
+    if (!visible.empty())
+        y -= vSpacing_;
+    return y - rect.y() + m.bottom();
 }
 
 } // namespace oodlens::ui
