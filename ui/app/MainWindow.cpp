@@ -5,6 +5,7 @@
 #include "app/ExportActions.h"
 #include "app/Resources.h"
 #include "app/SessionActions.h"
+#include "app/ShortcutsDialog.h"
 #include "common/Error.h"
 #include "docks/DatasetsPanel.h"
 #include "docks/MethodListWidget.h"
@@ -37,6 +38,8 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QScrollArea>
+#include <QShowEvent>
+#include <QSplitter>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QStyle>
@@ -87,6 +90,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     connectRuns();
 
     workspace_->setMethods(options_.methods);
+    defaultState_ = saveState();
     if (options_.persistSettings)
         restoreSettings();
     else
@@ -302,9 +306,14 @@ void MainWindow::buildMenus()
     viewMenu_->addActions({logCountsAction_, densityAction_, overlayAction_});
     viewMenu_->addSeparator();
     viewMenu_->addActions(docks);
+    viewMenu_->addSeparator();
+    resetLayoutAction_ = viewMenu_->addAction(tr("&Reset layout"), this, &MainWindow::resetLayout);
+    resetLayoutAction_->setToolTip(tr("Put every panel back where it starts, at sizes for this window"));
     menuBar()->addMenu(viewMenu_);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    shortcutsAction_ = help->addAction(tr("&Shortcuts"), this, &MainWindow::showShortcuts);
+    shortcutsAction_->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&About OOD Lens"), this, [this]() {
         QMessageBox::about(this, tr("About OOD Lens"),
                            tr("<b>OOD Lens</b> %1<br>Out-of-distribution detection workbench: gradient vs "
@@ -353,7 +362,8 @@ void MainWindow::restoreSettings()
     const Settings settings;
     if (!restoreGeometry(settings.windowGeometry()))
         resize(1400, 900);
-    restoreState(settings.windowState());
+    if (restoreState(settings.windowState()))
+        defaultLayoutPending_ = false;
     plots_->restoreState(settings.plotSplitterState());
     setCurrentMethod(settings.currentMethod());
     logCountsAction_->setChecked(settings.logHistogramCounts());
@@ -389,6 +399,74 @@ void MainWindow::closeEvent(QCloseEvent* event)
     saveSettings();
     run_->runner()->cancel();
     event->accept();
+}
+
+void MainWindow::showEvent(QShowEvent* event)
+{
+    QMainWindow::showEvent(event);
+    if (defaultLayoutPending_ && !event->spontaneous()) {
+        defaultLayoutPending_ = false;
+        applyDefaultLayout();
+    }
+}
+
+// --- Layout at any size: the default arrangement, Reset layout, the shortcuts page ------------------
+
+void MainWindow::resetLayout()
+{
+    for (QDockWidget* dock : findChildren<QDockWidget*>(Qt::FindDirectChildrenOnly))
+        dock->setFloating(false);
+    restoreState(defaultState_);
+    for (QDockWidget* dock : findChildren<QDockWidget*>(Qt::FindDirectChildrenOnly))
+        dock->show();
+    applyDefaultLayout();
+    if (options_.persistSettings)
+        Settings().clearLayout();
+    setStatus(tr("Layout reset"));
+}
+
+void MainWindow::applyDefaultLayout()
+{
+    auto dock = [this](const char* name) { return findChild<QDockWidget*>(QLatin1String(name)); };
+    QDockWidget* methods = dock("methodsDock");
+    QDockWidget* threshold = dock("thresholdDock");
+    QDockWidget* model = dock("modelDock");
+    QDockWidget* datasets = dock("datasetsDock");
+    QDockWidget* metrics = dock("metricsDock");
+    if (!methods || !threshold || !model || !datasets || !metrics)
+        return;
+    const int w = width(), h = height();
+    // A narrow window keeps the plots' height: Datasets joins the tabs on the right, and the
+    // metrics table has the bottom to itself.
+    if (w < kWideLayoutWidth) {
+        if (!tabifiedDockWidgets(model).contains(datasets))
+            tabifyDockWidget(model, datasets);
+    } else if (dockWidgetArea(datasets) != Qt::BottomDockWidgetArea || !tabifiedDockWidgets(datasets).isEmpty()) {
+        addDockWidget(Qt::BottomDockWidgetArea, datasets);
+        splitDockWidget(metrics, datasets, Qt::Horizontal);
+    }
+    threshold->raise();
+    const int side = std::clamp(w * 17 / 100, 190, 250);
+    const int right = std::clamp(w * 22 / 100, 250, 340);
+    const int bottom = std::clamp(h * 23 / 100, 150, 260);
+    resizeDocks({methods, threshold}, {side, right}, Qt::Horizontal);
+    resizeDocks({metrics}, {bottom}, Qt::Vertical);
+    if (w >= kWideLayoutWidth)
+        resizeDocks({metrics, datasets}, {w * 58 / 100, w * 42 / 100}, Qt::Horizontal);
+    // The histogram a little wider than the curves beside it; ROC and PR alike; the explorer's
+    // inspector a readable column.
+    plots_->setSizes({520, 480});
+    if (auto* curves = plots_->findChild<QSplitter*>(QStringLiteral("curveSplitter")))
+        curves->setSizes({500, 500});
+    if (auto* explore = explorePanel_->findChild<QSplitter*>(QStringLiteral("exploreSplitter")))
+        explore->setSizes({560, 440});
+}
+
+void MainWindow::showShortcuts()
+{
+    auto* dialog = new ShortcutsDialog(this, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)

@@ -123,6 +123,9 @@ public:
     QAction* densityAction() const { return densityAction_; }
     QAction* overlayAction() const { return overlayAction_; }
     QAction* bootstrapAction() const { return bootstrapAction_; }
+    // View > Reset layout and Help > Shortcuts.
+    QAction* resetLayoutAction() const { return resetLayoutAction_; }
+    QAction* shortcutsAction() const { return shortcutsAction_; }
     // The status line as shown (last outcome or error).
     QString statusText() const;
 
@@ -142,6 +145,12 @@ public slots:
     void cancelRun() { run_->cancelRun(); }
     // Shows a result as a run's end does (RunController::showResult).
     void setResult(oodlens::RunResultPtr result) { run_->showResult(std::move(result)); }
+    // Puts every dock back where a new window has it, at sizes made for the window's present size
+    // (docks tabbed on the right below kWideLayoutWidth), the plot and explorer splitters at their
+    // default shares, and forgets the saved layout (Settings::clearLayout).
+    void resetLayout();
+    // Help > Shortcuts: every action's keys, read from the actions (ShortcutsDialog).
+    void showShortcuts();
 
 signals:
     void runStarted();
@@ -151,8 +160,13 @@ signals:
     void runFailed(const QString& message);
     void runCancelled();
 
+public:
+    // Below this window width the default layout tabs the Datasets dock with Threshold and Model.
+    static constexpr int kWideLayoutWidth = 1280;
+
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -167,6 +181,8 @@ private:
     void showTitle();
     // A failed run's message with the model, the datasets and the preprocessing it was run with.
     QString runDetails(const QString& message) const;
+    // The default dock sizes and splitter shares for the window's present size (see resetLayout).
+    void applyDefaultLayout();
 
     MainWindowOptions options_;
     Workspace* workspace_;
@@ -206,6 +222,12 @@ private:
     QAction* overlayAction_ = nullptr;
     QAction* bootstrapAction_ = nullptr;
     QAction* autoRunAction_ = nullptr;
+    QAction* resetLayoutAction_ = nullptr;
+    QAction* shortcutsAction_ = nullptr;
+    // The dock arrangement as built (saveState before the first show), what Reset layout restores.
+    QByteArray defaultState_;
+    // No saved layout was restored: the first show applies the default sizes.
+    bool defaultLayoutPending_ = true;
 };
 
 } // namespace oodlens::ui

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "explore/DisagreementView.h"
 
+#include "explore/FlowLayout.h"
+
 #include "explore/DisagreementModel.h"
 #include "docks/MethodLabels.h"
 #include "methods/Scores.h"
@@ -24,6 +26,9 @@ DisagreementView::DisagreementView(Workspace* session, ThumbnailLoader* loader, 
     b_ = new QComboBox(this);
     b_->setToolTip(tr("Non-gradient score"));
     criterion_ = new QComboBox(this);
+    // As wide as a short label, not the longest item (the popup shows it whole).
+    criterion_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    criterion_->setMinimumContentsLength(16);
     criterion_->addItem(tr("largest rank difference"), false);
     criterion_->addItem(tr("flagged by one, accepted by the other (95% ID TPR)"), true);
     info_ = new QLabel(this);
@@ -36,12 +41,16 @@ DisagreementView::DisagreementView(Workspace* session, ThumbnailLoader* loader, 
     table_->verticalHeader()->setDefaultSectionSize(thumb / 2 + 4);
     table_->horizontalHeader()->setStretchLastSection(true);
 
-    auto* controls = new QHBoxLayout;
+    // Wrapping onto more rows when narrow; "vs" stays with the second method.
+    auto* controls = new FlowLayout;
     controls->addWidget(a_);
-    controls->addWidget(new QLabel(tr("vs"), this));
-    controls->addWidget(b_);
+    auto* versus = new QWidget(this);
+    auto* versusLayout = new QHBoxLayout(versus);
+    versusLayout->setContentsMargins(0, 0, 0, 0);
+    versusLayout->addWidget(new QLabel(tr("vs"), versus));
+    versusLayout->addWidget(b_);
+    controls->addWidget(versus);
     controls->addWidget(criterion_);
-    controls->addStretch(1);
     // The summary on its own wrapped line, so that the view fits beside the inspector.
     info_->setWordWrap(true);
     auto* layout = new QVBoxLayout(this);

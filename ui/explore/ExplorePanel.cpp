@@ -44,6 +44,14 @@ ExplorePanel::ExplorePanel(Workspace* session, QWidget* parent) : QWidget(parent
     disagreements_ = new DisagreementView(session, loader_, this);
     inspector_ = new InspectorPanel(session, loader_, this);
 
+    // Combo boxes listing method labels would otherwise be as wide as the longest label and push
+    // the inspector off screen; their popups still show the whole labels. Before the tabs take
+    // the views: QComboBox keeps the minimum size it measured first.
+    for (QWidget* view : std::initializer_list<QWidget*>{gallery_, scatter_, disagreements_})
+        for (QComboBox* combo : view->findChildren<QComboBox*>()) {
+            combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+            combo->setMinimumContentsLength(10);
+        }
     tabs_ = new QTabWidget(this);
     tabs_->addTab(gallery_, tr("Gallery"));
     tabs_->addTab(scatter_, tr("Score vs score"));
@@ -60,13 +68,7 @@ ExplorePanel::ExplorePanel(Workspace* session, QWidget* parent) : QWidget(parent
     splitter->setStretchFactor(1, 2);
     // Stretch factors only share out extra space; without sizes the inspector starts as a sliver.
     // Start at about 65 / 35 and keep at least a usable inspector column.
-    inspectorScroll->setMinimumWidth(280);
-    // Combo boxes listing method labels would otherwise be as wide as the longest label and push
-    // the inspector off screen; their popups still show the whole labels.
-    for (QComboBox* combo : tabs_->findChildren<QComboBox*>()) {
-        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-        combo->setMinimumContentsLength(10);
-    }
+    inspectorScroll->setMinimumWidth(260);
     splitter->setSizes({650, 350});
 
     auto* csv = new QPushButton(tr("Export selection…"), this);

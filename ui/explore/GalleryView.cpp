@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "explore/GalleryView.h"
 
+#include "explore/FlowLayout.h"
 #include "explore/GalleryModel.h"
 #include "docks/MethodLabels.h"
 #include "explore/ClassText.h"
@@ -107,19 +108,12 @@ GalleryView::GalleryView(Workspace* session, ThumbnailLoader* loader, QWidget* p
     selectionOnly_ = new QCheckBox(tr("selection only"), this);
     count_ = new QLabel(this);
 
-    // Two rows (sort, then filters), so that the gallery fits beside the inspector.
-    auto* sortRow = new QHBoxLayout;
-    for (QWidget* w : std::initializer_list<QWidget*>{method_, order_, dataset_})
-        sortRow->addWidget(w);
-    sortRow->addStretch(1);
-    sortRow->addWidget(count_);
-    auto* filterRow = new QHBoxLayout;
-    for (QWidget* w : std::initializer_list<QWidget*>{trueClass_, predicted_, flag_, selectionOnly_})
-        filterRow->addWidget(w);
-    filterRow->addStretch(1);
-    auto* controls = new QVBoxLayout;
-    controls->addLayout(sortRow);
-    controls->addLayout(filterRow);
+    // Sort, then filters, then the count, wrapping onto as many rows as the width needs, so that
+    // the gallery fits beside the inspector in a small window.
+    auto* controls = new FlowLayout;
+    for (QWidget* w : std::initializer_list<QWidget*>{method_, order_, dataset_, trueClass_, predicted_, flag_,
+                                                      selectionOnly_, count_})
+        controls->addWidget(w);
 
     list_ = new QListView(this);
     list_->setViewMode(QListView::IconMode);
@@ -156,6 +150,12 @@ GalleryView::GalleryView(Workspace* session, ThumbnailLoader* loader, QWidget* p
     });
     list_->installEventFilter(this);
     list_->viewport()->installEventFilter(this);
+    // Keyboard navigation (arrows, Home / End, Page Up / Down) moves the view's current tile: it
+    // becomes the session's current image, so the inspector follows.
+    connect(list_->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& index) {
+        if (keyMoving_ && session_ && index.isValid())
+            session_->setCurrentImage(model_->imageAt(index.row()));
+    });
     connect(list_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &GalleryView::onViewSelectionChanged);
     connect(model_, &QAbstractItemModel::modelReset, this, [this] {
@@ -232,6 +232,13 @@ bool GalleryView::eventFilter(QObject* watched, QEvent* event)
 {
     if (event->type() == QEvent::MouseButtonPress || event->type() == QEvent::KeyPress)
         pressModifiers_ = static_cast<QInputEvent*>(event)->modifiers();
+    // Only a key moves the session's current image through the view's current index: focus and
+    // model resets move that index too, and a click has `clicked`.
+    if (watched == list_ && event->type() == QEvent::KeyPress)
+        keyMoving_ = true;
+    else if (event->type() == QEvent::KeyRelease || event->type() == QEvent::MouseButtonPress ||
+             event->type() == QEvent::FocusOut)
+        keyMoving_ = false;
     return QWidget::eventFilter(watched, event);
 }
 

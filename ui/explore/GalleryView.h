@@ -23,7 +23,8 @@ class ThumbnailLoader;
 // Clicking a tile makes it the session's current image. Ctrl+click (toggle) and Shift+click
 // (range) select several tiles: that set becomes the session's selection, and the session's
 // selection (a lasso in the scatter) shows as selected tiles. A plain click clears a selection the
-// gallery made, and leaves one made elsewhere alone.
+// gallery made, and leaves one made elsewhere alone. The arrow keys, Home / End and Page Up / Down
+// move the current image (Shift extends the selection).
 class GalleryView : public QWidget {
     Q_OBJECT
 
@@ -61,6 +62,7 @@ private:
     QVector<ImageRef> ownSelection_;       // what the gallery last made the session's selection
     bool feeding_ = false;                 // handing the view's selection to the session
     bool showing_ = false;                 // mirroring the session's selection in the view
+    bool keyMoving_ = false;               // a key press in the grid is moving its current tile
 };
 
 } // namespace oodlens::ui

@@ -12,6 +12,7 @@
 #include <QLabel>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QResizeEvent>
 #include <QScrollArea>
 #include <QSvgGenerator>
 #include <QTreeWidget>
@@ -49,18 +50,32 @@ InspectorPanel::InspectorPanel(Workspace* session, ThumbnailLoader* loader, QWid
     decomposition_->setWordWrap(true);
     tree_ = new QTreeWidget(this);
     tree_->setColumnCount(4);
-    tree_->setHeaderLabels({tr("Method"), tr("Score"), tr("ID percentile"), tr("Decision")});
+    tree_->setHeaderLabels({tr("Method"), tr("Score"), tr("ID pct"), tr("Decision")});
     tree_->setRootIsDecorated(false);
-    tree_->setToolTip(tr("ID percentile: fraction of ID images whose score is at most this one (ties count "
+    tree_->setToolTip(tr("ID pct (percentile): fraction of ID images whose score is at most this one (ties count "
                          "as below). A low percentile means the image looks less ID than most ID images."));
 
-    auto* top = new QHBoxLayout;
-    top->addWidget(image_);
-    top->addWidget(header_, 1);
+    // The header beside the image, or below it in a narrow column (resizeEvent).
+    top_ = new QBoxLayout(QBoxLayout::LeftToRight);
+    top_->addWidget(image_);
+    top_->addWidget(header_, 1);
+    // The numbers and the decision keep their width; long method names are elided (full name in
+    // the tooltip), so the decision column stays readable in a narrow inspector.
+    tree_->header()->setStretchLastSection(false);
+    tree_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    for (int c = 1; c < 4; ++c)
+        tree_->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(top);
+    layout->addLayout(top_);
     layout->addWidget(decomposition_);
     layout->addWidget(tree_, 1);
+    // What the short decision column means (each cell's tooltip has its threshold).
+    auto* decisionNote = new QLabel(tr("Decision: the current method (bold) at the current threshold, the others "
+                                       "at their own 95%-ID-TPR threshold."),
+                                    this);
+    decisionNote->setWordWrap(true);
+    decisionNote->setStyleSheet(QStringLiteral("QLabel { color: palette(mid); }"));
+    layout->addWidget(decisionNote);
 
     connect(session, &Workspace::resultChanged, this, &InspectorPanel::refresh);
     connect(session, &Workspace::currentImageChanged, this, &InspectorPanel::refresh);
@@ -72,6 +87,12 @@ InspectorPanel::InspectorPanel(Workspace* session, ThumbnailLoader* loader, QWid
                 showImage();
         });
     refresh();
+}
+
+void InspectorPanel::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    top_->setDirection(width() < kSideBySideWidth ? QBoxLayout::TopToBottom : QBoxLayout::LeftToRight);
 }
 
 QString InspectorPanel::headerText() const
@@ -179,16 +200,19 @@ void InspectorPanel::refresh()
             const double v = s[row];
             const bool isCurrent = info.id == current;
             const double t = isCurrent ? session_->threshold() : session_->thresholdAtIdTpr95(QString::fromStdString(info.id));
-            QString decision;
+            QString decision, decisionTip;
             if (!std::isnan(t)) {
                 const bool flagged = std::isnan(v) || v < t;
-                decision = (flagged ? tr("flagged") : tr("accepted")) +
-                           (isCurrent ? tr(" at the current threshold %1").arg(number(t))
-                                      : tr(" at 95%-ID-TPR threshold %1").arg(number(t)));
+                decision = flagged ? tr("flagged") : tr("accepted");
+                decisionTip = (flagged ? tr("Flagged as OOD") : tr("Accepted as ID")) +
+                              (isCurrent ? tr(" at the current threshold %1").arg(number(t))
+                                         : tr(" at its 95%-ID-TPR threshold %1").arg(number(t)));
             }
             auto* item = new QTreeWidgetItem(
                 tree_, {methodDisplayLabel(info.id), number(v), percent(idPercentile(info.id, v)), decision});
             item->setData(0, Qt::UserRole, QString::fromStdString(info.id));
+            item->setToolTip(0, item->text(0));
+            item->setToolTip(3, decisionTip);
             if (isCurrent)
                 for (int c = 0; c < 4; ++c) {
                     QFont f = item->font(c);

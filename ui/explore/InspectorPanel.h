@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+class QBoxLayout;
 class QLabel;
 class QTreeWidget;
 
@@ -40,8 +41,14 @@ public:
     QString decompositionText() const;
     bool hasImage() const;
 
+    // Below this width the header goes under the image instead of beside it.
+    static constexpr int kSideBySideWidth = 500;
+
 public Q_SLOTS:
     void refresh();
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void showImage();
@@ -51,6 +58,7 @@ private:
 
     QPointer<Workspace> session_;
     QPointer<ThumbnailLoader> loader_;
+    QBoxLayout* top_ = nullptr;
     QLabel* image_ = nullptr;
     QLabel* header_ = nullptr;
     QLabel* decomposition_ = nullptr;

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "explore/ScatterView.h"
 
+#include "explore/FlowLayout.h"
+#include "plots/PlotDecor.h"
+#include "plots/PlotFit.h"
+
 #include "explore/DatasetSlot.h"
 #include "docks/MethodLabels.h"
 #include "plots/OkabeIto.h"
@@ -45,6 +49,8 @@ ScatterView::ScatterView(Workspace* session, ThumbnailLoader* loader, QWidget* p
     plot_->setNoAntialiasingOnDrag(true);
     plot_->legend->setVisible(true);
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    placeholder_ = addPlaceholderText(plot_);
+    (new PlotFit(plot_, nullptr, false))->setPlaceholder(placeholder_);
 
     preset_ = new QComboBox(this);
     preset_->addItem(tr("GradNorm vs non-gradient"), static_cast<int>(Preset::GradientVsNonGradient));
@@ -63,24 +69,24 @@ ScatterView::ScatterView(Workspace* session, ThumbnailLoader* loader, QWidget* p
     auto* clear = new QPushButton(tr("Clear selection"), this);
     info_ = new QLabel(this);
 
-    auto* controls = new QHBoxLayout;
+    // Axes, then options, wrapping onto as many rows as the width needs, so that the view fits
+    // beside the inspector; each axis keeps its label beside its combo box.
+    auto* controls = new FlowLayout;
     controls->addWidget(preset_);
-    controls->addWidget(new QLabel(tr("x"), this));
-    controls->addWidget(x_);
-    controls->addWidget(new QLabel(tr("y"), this));
-    controls->addWidget(y_);
-    controls->addStretch(1);
-    // Axes on the first row, options on the second, so that the view fits beside the inspector.
-    auto* options = new QHBoxLayout;
-    options->addWidget(logX_);
-    options->addWidget(logY_);
-    options->addWidget(mode_);
-    options->addWidget(clear);
-    options->addStretch(1);
+    for (auto [name, combo] : {std::pair{tr("x"), x_}, std::pair{tr("y"), y_}}) {
+        auto* pair = new QWidget(this);
+        auto* pairLayout = new QHBoxLayout(pair);
+        pairLayout->setContentsMargins(0, 0, 0, 0);
+        pairLayout->addWidget(new QLabel(name, pair));
+        pairLayout->addWidget(combo);
+        controls->addWidget(pair);
+    }
+    for (QWidget* w : std::initializer_list<QWidget*>{logX_, logY_, mode_, clear})
+        controls->addWidget(w);
+    info_->setWordWrap(true);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
-    layout->addLayout(options);
     layout->addWidget(plot_, 1);
     layout->addWidget(info_);
 
@@ -287,6 +293,13 @@ void ScatterView::rebuild()
                    (hidden_ ? tr("; %n not shown (not finite, or ≤ 0 on a log axis)", nullptr, static_cast<int>(hidden_))
                             : QString()) +
                    tr(". Drawing is decimated where points overlap; picking uses every point."));
+    // With nothing to draw, say why on muted axes.
+    const bool empty = pointCount() == 0;
+    placeholder_->setText(!r ? tr("Run the analysis to see every image's scores, one method against another")
+                             : tr("No image has finite scores of both methods"));
+    placeholder_->setVisible(empty);
+    plot_->legend->setVisible(!empty);
+    PlotFit::setMuted(plot_, empty);
     plot_->replot();
 }
 

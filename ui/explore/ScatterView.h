@@ -11,6 +11,7 @@
 
 class QCPCurve;
 class QCPGraph;
+class QCPItemText;
 class QCheckBox;
 class QComboBox;
 class QCustomPlot;
@@ -86,6 +87,7 @@ private:
     QCheckBox* logY_ = nullptr;
     QComboBox* mode_ = nullptr;
     QLabel* info_ = nullptr;
+    QCPItemText* placeholder_ = nullptr; // why the plot is empty
     QLabel* hover_ = nullptr;
     std::vector<Series> series_;
     std::size_t hidden_ = 0;

@@ -3,6 +3,9 @@
 
 #include "metrics/CurveDecimation.h"
 #include "plots/PlotDecor.h"
+#include "plots/PlotFit.h"
+
+#include <QMouseEvent>
 
 #include <algorithm>
 #include <cmath>
@@ -12,7 +15,7 @@ namespace oodlens::ui {
 CurvePlot::CurvePlot(QWidget* parent) : QCustomPlot(parent)
 {
     setMinimumSize(220, 150);
-    title_ = addTitleAndLegendRows(this, 10);
+    title_ = addTitleAndLegendRows(this, 9);
     legend->setWrap(2);
     QFont legendFont = font();
     legendFont.setPointSizeF(std::max(6.0, legendFont.pointSizeF() - 1));
@@ -33,11 +36,33 @@ CurvePlot::CurvePlot(QWidget* parent) : QCustomPlot(parent)
     small.setPointSizeF(std::max(6.0, small.pointSizeF() - 1.5));
     note_->setFont(small);
     note_->setVisible(false);
+
+    fit_ = new PlotFit(this, title_);
+    fit_->setPlaceholder(placeholder_);
+    setMouseTracking(true);
+    readingMarker_ = new QCPItemTracer(this);
+    readingMarker_->setLayer(pointLayer_);
+    readingMarker_->setStyle(QCPItemTracer::tsCircle);
+    readingMarker_->setSize(14);
+    readingMarker_->setBrush(Qt::NoBrush);
+    readingMarker_->position->setType(QCPItemPosition::ptPlotCoords);
+    readingMarker_->setVisible(false);
+    readingLabel_ = new QCPItemText(this);
+    readingLabel_->setLayer(pointLayer_);
+    readingLabel_->position->setType(QCPItemPosition::ptAbsolute);
+    readingLabel_->position->setParentAnchor(readingMarker_->position);
+    readingLabel_->setTextAlignment(Qt::AlignLeft);
+    readingLabel_->setPadding(QMargins(5, 3, 5, 3));
+    readingLabel_->setBrush(QBrush(QColor(255, 255, 255, 235)));
+    readingLabel_->setPen(QPen(QColor(0xA0, 0xA0, 0xA0)));
+    readingLabel_->setColor(QColor(0x20, 0x20, 0x20));
+    readingLabel_->setFont(small);
+    readingLabel_->setVisible(false);
 }
 
 QString CurvePlot::title() const
 {
-    return title_->text();
+    return fit_->fullTitle();
 }
 
 bool CurvePlot::isDecimated() const
@@ -55,6 +80,8 @@ QString CurvePlot::note() const
 
 void CurvePlot::removeCurves()
 {
+    readingMarker_->setVisible(false);
+    readingLabel_->setVisible(false);
     for (QCPItemTracer* tracer : tracers_)
         removeItem(tracer);
     tracers_.clear();
@@ -67,6 +94,7 @@ void CurvePlot::removeCurves()
 void CurvePlot::clearAll(const QString& title, const QString& message)
 {
     removeCurves();
+    PlotFit::setMuted(this, true);
     title_->setText(title);
     placeholder_->setText(message);
     placeholder_->setVisible(true);
@@ -77,6 +105,7 @@ void CurvePlot::clearAll(const QString& title, const QString& message)
 void CurvePlot::setCurves(const QString& title, const std::vector<CurveSeries>& series, const QString& emptyMessage)
 {
     removeCurves();
+    PlotFit::setMuted(this, series.empty());
     placeholder_->setVisible(series.empty());
     placeholder_->setText(emptyMessage);
     std::size_t largest = 0;
@@ -126,6 +155,90 @@ void CurvePlot::replotOperatingPoints()
 {
     // A buffered layer repaints alone, without redrawing the curves below it.
     pointLayer_->replot();
+}
+
+// --- The pointer, for reading the curves ---------------------------------------------------------
+
+bool CurvePlot::inAxes(const QPoint& pos) const
+{
+    return axisRect()->rect().contains(pos);
+}
+
+QPointF CurvePlot::toData(const QPoint& pos) const
+{
+    return {xAxis->pixelToCoord(pos.x()), yAxis->pixelToCoord(pos.y())};
+}
+
+QPointF CurvePlot::pixelsPerUnit() const
+{
+    return {std::abs(xAxis->coordToPixel(1) - xAxis->coordToPixel(0)),
+            std::abs(yAxis->coordToPixel(1) - yAxis->coordToPixel(0))};
+}
+
+void CurvePlot::mouseMoveEvent(QMouseEvent* event)
+{
+    const QPoint pos = event->position().toPoint();
+    if (inAxes(pos))
+        emit pointerMoved(toData(pos), pixelsPerUnit());
+    else
+        emit pointerLeft();
+    QCustomPlot::mouseMoveEvent(event);
+}
+
+void CurvePlot::mousePressEvent(QMouseEvent* event)
+{
+    pressed_ = event->button() == Qt::LeftButton;
+    pressPos_ = event->position().toPoint();
+    QCustomPlot::mousePressEvent(event);
+}
+
+void CurvePlot::mouseReleaseEvent(QMouseEvent* event)
+{
+    const QPoint pos = event->position().toPoint();
+    const bool click = pressed_ && event->button() == Qt::LeftButton && (pos - pressPos_).manhattanLength() <= 4;
+    pressed_ = false;
+    if (click && inAxes(pos))
+        emit pointerClicked(toData(pos), pixelsPerUnit());
+    QCustomPlot::mouseReleaseEvent(event);
+}
+
+void CurvePlot::leaveEvent(QEvent* event)
+{
+    emit pointerLeft();
+    QCustomPlot::leaveEvent(event);
+}
+
+void CurvePlot::showReading(const QPointF& point, const QString& text, const QColor& color)
+{
+    readingMarker_->setPen(QPen(color.darker(120), 1.6));
+    readingMarker_->position->setCoords(point);
+    readingMarker_->setVisible(true);
+    readingLabel_->setText(text);
+    // Beside the point, on the side where the axes have room.
+    const bool right = point.x() > 0.5, low = point.y() < 0.5;
+    readingLabel_->setPositionAlignment((right ? Qt::AlignRight : Qt::AlignLeft) | (low ? Qt::AlignBottom : Qt::AlignTop));
+    readingLabel_->position->setCoords(right ? -9 : 9, low ? -9 : 9);
+    readingLabel_->setVisible(true);
+    pointLayer_->replot();
+}
+
+void CurvePlot::hideReading()
+{
+    if (!readingLabel_->visible() && !readingMarker_->visible())
+        return;
+    readingMarker_->setVisible(false);
+    readingLabel_->setVisible(false);
+    pointLayer_->replot();
+}
+
+QString CurvePlot::readingText() const
+{
+    return readingLabel_->visible() ? readingLabel_->text() : QString();
+}
+
+QPointF CurvePlot::readingPoint() const
+{
+    return readingMarker_->position->coords();
 }
 
 } // namespace oodlens::ui

@@ -10,6 +10,8 @@
 
 namespace oodlens::ui {
 
+class PlotFit;
+
 // One curve to draw: every point of it (metrics come from all points; only drawing is thinned).
 struct CurveSeries {
     QString name;
@@ -18,10 +20,12 @@ struct CurveSeries {
     std::vector<double> x, y;
 };
 
-// The common frame of the ROC and precision-recall plots: title and legend above the axes,
-// curves thinned to at most kMaxDrawnPoints for drawing (a note says so), a placeholder when
-// empty, and one operating-point tracer per curve on a buffered layer of its own so that moving
-// the threshold repaints only that layer.
+// The common frame of the ROC and precision-recall plots: title and legend above the axes (fitted
+// to the plot's width, PlotFit), curves thinned to at most kMaxDrawnPoints for drawing (a note
+// says so), a placeholder on muted axes when empty, and one operating-point tracer per curve on a
+// buffered layer of its own so that moving the threshold repaints only that layer. The pointer's
+// position is reported in data coordinates (pointerMoved / pointerClicked) for CurveReadout,
+// which reads the curve there and shows the reading on the same layer.
 class CurvePlot : public QCustomPlot {
     Q_OBJECT
 
@@ -45,12 +49,35 @@ public:
     // Repaints only the operating-point layer (cheap: for each threshold move).
     void replotOperatingPoints();
 
+    // The reading under the pointer (CurveReadout): a ring at `point` (data coordinates) in
+    // `color` and `text` beside it, on the operating-point layer; hideReading() removes both.
+    void showReading(const QPointF& point, const QString& text, const QColor& color);
+    void hideReading();
+    QString readingText() const;
+    QPointF readingPoint() const;
+    PlotFit* fit() const { return fit_; }
+
+signals:
+    // The pointer over the axes, in data coordinates, with the pixels one data unit spans on x
+    // and on y (so that a reader measures distances as they look on screen).
+    void pointerMoved(QPointF data, QPointF pixelsPerUnit);
+    // A left click (press and release without a drag) in the axes.
+    void pointerClicked(QPointF data, QPointF pixelsPerUnit);
+    void pointerLeft();
+
 protected:
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+    void leaveEvent(QEvent* event) override;
     void setCurves(const QString& title, const std::vector<CurveSeries>& series, const QString& emptyMessage);
     void clearAll(const QString& title, const QString& message);
 
 private:
     void removeCurves();
+    bool inAxes(const QPoint& pos) const;
+    QPointF toData(const QPoint& pos) const;
+    QPointF pixelsPerUnit() const;
 
     QCPTextElement* title_;
     QCPItemText* placeholder_;
@@ -59,6 +86,11 @@ private:
     std::vector<QCPCurve*> curves_;
     std::vector<std::size_t> totals_;
     std::vector<QCPItemTracer*> tracers_;
+    PlotFit* fit_;
+    QCPItemTracer* readingMarker_;
+    QCPItemText* readingLabel_;
+    QPoint pressPos_;
+    bool pressed_ = false;
 };
 
 } // namespace oodlens::ui

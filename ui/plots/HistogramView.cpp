@@ -2,6 +2,7 @@
 #include "plots/HistogramView.h"
 
 #include "plots/PlotDecor.h"
+#include "plots/PlotFit.h"
 
 #include <QMouseEvent>
 
@@ -34,6 +35,11 @@ HistogramView::HistogramView(QWidget* parent) : QCustomPlot(parent)
 
     placeholder_ = addPlaceholderText(this);
     note_ = addCornerNote(this, Qt::AlignTop);
+    // Title, legend and axis labels fit the plot at any size.
+    fit_ = new PlotFit(this, title_);
+    fit_->setPlaceholder(placeholder_);
+    fit_->setShortLabel(xAxis, tr("score"));
+    fit_->setShortLabel(yAxis, tr("count"));
 
     // The threshold lives on a buffered layer above everything: a move repaints that layer only.
     addLayer(QStringLiteral("threshold"), layer(QStringLiteral("legend")), QCustomPlot::limAbove);
@@ -68,6 +74,7 @@ void HistogramView::clearScores(const QString& message)
     xAxis->setLabel(tr("score (higher = more ID)"));
     placeholder_->setText(message);
     placeholder_->setVisible(true);
+    PlotFit::setMuted(this, true);
     note_->setVisible(false);
     thresholdLine_->setVisible(false);
     thresholdLabel_->setVisible(false);
@@ -153,6 +160,7 @@ void HistogramView::showScores(const QString& scoreLabel, const std::vector<Scor
     scoreLabel_ = scoreLabel;
     histogram_ = h;
     placeholder_->setVisible(false);
+    PlotFit::setMuted(this, false);
 
     double maxValue = 0;
     QStringList notes;
@@ -276,7 +284,7 @@ void HistogramView::mouseReleaseEvent(QMouseEvent* event)
 
 QString HistogramView::title() const
 {
-    return title_->text();
+    return fit_->fullTitle();
 }
 
 QString HistogramView::nonFiniteNote() const

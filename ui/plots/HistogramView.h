@@ -10,6 +10,8 @@
 
 namespace oodlens::ui {
 
+class PlotFit;
+
 // One dataset's scores for the histogram.
 struct ScoreSeries {
     QString name;
@@ -71,6 +73,7 @@ private:
     void redraw();
 
     QCPTextElement* title_;
+    PlotFit* fit_;
     QCPItemText* placeholder_;
     QCPItemText* note_;
     SharedHistogram histogram_;

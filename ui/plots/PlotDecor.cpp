@@ -16,6 +16,10 @@ QCPTextElement* addTitleAndLegendRows(QCustomPlot* plot, double titlePointSize)
     plot->plotLayout()->addElement(1, 0, legendRow);
     legendRow->setMargins(QMargins(6, 0, 6, 0));
     legendRow->addElement(0, 0, plot->legend);
+    // An empty legend (before the first run) has a tiny maximum width, which would cap the whole
+    // column and squeeze the axes: a spacer beside it takes the rest.
+    legendRow->addElement(0, 1, new QCPLayoutElement(plot));
+    legendRow->setColumnStretchFactor(1, 0.001);
     plot->legend->setVisible(true);
     plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
     plot->legend->setBorderPen(Qt::NoPen);
@@ -30,7 +34,10 @@ QCPItemText* addPlaceholderText(QCustomPlot* plot)
     auto* text = new QCPItemText(plot);
     text->position->setType(QCPItemPosition::ptAxisRectRatio);
     text->position->setCoords(0.5, 0.5);
-    text->setColor(Qt::gray);
+    text->setColor(QColor(0x6E, 0x6E, 0x6E));
+    QFont font = plot->font();
+    font.setPointSizeF(font.pointSizeF() + 0.5);
+    text->setFont(font);
     return text;
 }
 

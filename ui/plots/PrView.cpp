@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "plots/PrView.h"
 
+#include "plots/PlotFit.h"
+
 namespace oodlens::ui {
 
 namespace {
@@ -17,6 +19,8 @@ PrView::PrView(QWidget* parent) : CurvePlot(parent)
     setObjectName(QStringLiteral("prPlot"));
     xAxis->setLabel(tr("Recall: fraction of ID accepted"));
     yAxis->setLabel(tr("Precision: ID among the accepted"));
+    fit()->setShortLabel(xAxis, tr("Recall (ID accepted)"));
+    fit()->setShortLabel(yAxis, tr("Precision"));
     clearCurves(tr("Run the analysis to see the precision-recall curve"));
 }
 

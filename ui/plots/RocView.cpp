@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "plots/RocView.h"
 
+#include "plots/PlotFit.h"
+
 namespace oodlens::ui {
 
 namespace {
@@ -17,6 +19,8 @@ RocView::RocView(QWidget* parent) : CurvePlot(parent)
     setObjectName(QStringLiteral("rocPlot"));
     xAxis->setLabel(tr("FPR: fraction of OOD accepted as ID"));
     yAxis->setLabel(tr("TPR: fraction of ID accepted"));
+    fit()->setShortLabel(xAxis, tr("FPR (OOD accepted)"));
+    fit()->setShortLabel(yAxis, tr("TPR (ID accepted)"));
 
     QCPGraph* diagonal = addGraph();
     diagonal->setPen(QPen(QColor(0x90, 0x90, 0x90), 1.0, Qt::DashLine));

@@ -2,6 +2,7 @@
 #include "plots/ScorePlotsPanel.h"
 
 #include "docks/MethodLabels.h"
+#include "plots/CurveReadout.h"
 #include "plots/HistogramView.h"
 #include "plots/PlotSeries.h"
 #include "plots/PrView.h"
@@ -11,6 +12,7 @@
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPainter>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -19,6 +21,32 @@
 namespace oodlens::ui {
 
 namespace {
+
+// A one-line hint that shows its short form, or nothing, rather than being cut off when its row
+// is narrow (the full text stays in its tooltip).
+class FittingHint : public QLabel {
+public:
+    FittingHint(const QString& text, const QString& shortText, QWidget* parent)
+        : QLabel(text, parent), short_(shortText)
+    {
+    }
+
+protected:
+    void paintEvent(QPaintEvent*) override
+    {
+        const int width = contentsRect().width();
+        for (const QString& t : {text(), short_})
+            if (fontMetrics().horizontalAdvance(t) <= width) {
+                QPainter p(this);
+                p.setPen(palette().color(QPalette::PlaceholderText));
+                p.drawText(contentsRect(), int(alignment()), t);
+                return;
+            }
+    }
+
+private:
+    QString short_;
+};
 
 bool contains(const std::vector<std::string>& v, const std::string& s)
 {
@@ -48,8 +76,7 @@ ScorePlotsPanel::ScorePlotsPanel(Workspace* workspace, QWidget* parent)
     connect(bins_, qOverload<int>(&QSpinBox::valueChanged), histogram_, &HistogramView::setBinCount);
     connect(density_, &QCheckBox::toggled, histogram_, &HistogramView::setDensity);
     connect(log_, &QCheckBox::toggled, histogram_, &HistogramView::setLogCounts);
-    auto* dragHint = new QLabel(tr("drag the dashed line to set the threshold"), options);
-    dragHint->setStyleSheet(QStringLiteral("QLabel { color: palette(mid); }"));
+    auto* dragHint = new FittingHint(tr("drag the dashed line to set the threshold"), tr("drag the line"), options);
     dragHint->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     dragHint->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     dragHint->setToolTip(tr("Drag the dashed line on the histogram, or Shift+click anywhere on it, to move the "
@@ -82,6 +109,9 @@ ScorePlotsPanel::ScorePlotsPanel(Workspace* workspace, QWidget* parent)
         connect(plot, &QCustomPlot::mousePress, this, [this, plot]() { lastPlot_ = plot; });
 
     connect(histogram_, &HistogramView::thresholdDragged, workspace_, &Workspace::setThreshold);
+    // Reading the curves: hover for the rates at a point, click to set the threshold there.
+    rocReadout_ = new CurveReadout(roc_, CurveKind::Roc, workspace_, this);
+    prReadout_ = new CurveReadout(pr_, CurveKind::Pr, workspace_, this);
     connect(workspace_, &Workspace::resultChanged, this, &ScorePlotsPanel::redraw);
     connect(workspace_, &Workspace::currentMethodChanged, this, &ScorePlotsPanel::redraw);
     connect(workspace_, &Workspace::methodsChanged, this, &ScorePlotsPanel::redraw);
@@ -106,6 +136,8 @@ void ScorePlotsPanel::setOverlay(bool on)
 void ScorePlotsPanel::redraw()
 {
     curveKeys_.clear();
+    rocReadout_->setCurves({});
+    prReadout_->setCurves({});
     const RunResultPtr result = workspace_->result();
     if (!result) {
         histogram_->clearScores(tr("Run the analysis to see the score histograms"));
@@ -145,6 +177,8 @@ void ScorePlotsPanel::drawCurves()
                 methods.push_back(m);
     CurveSet curves = curveSeriesOf(*result, methods);
     curveKeys_ = std::move(curves.keys);
+    rocReadout_->setCurves(curveKeys_);
+    prReadout_->setCurves(curveKeys_);
     const QString label = methods.size() > 1 ? tr("%1 + %n more", nullptr, int(methods.size() - 1))
                                                    .arg(methodDisplayLabel(current, result->params))
                                              : methodDisplayLabel(current, result->params);

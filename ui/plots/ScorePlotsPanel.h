@@ -13,6 +13,7 @@ class QSpinBox;
 
 namespace oodlens::ui {
 
+class CurveReadout;
 class HistogramView;
 class PrView;
 class RocView;
@@ -38,6 +39,9 @@ public:
     QCheckBox* logCheck() const { return log_; }
     // The plot clicked last (the histogram until one is), what "Export figure" offers first.
     QCustomPlot* lastPlot() const;
+    // Hover and click on the ROC / PR curves (threshold, TPR, FPR, precision; a click sets the threshold).
+    CurveReadout* rocReadout() const { return rocReadout_; }
+    CurveReadout* prReadout() const { return prReadout_; }
     bool overlay() const { return overlay_; }
 
 public Q_SLOTS:
@@ -56,6 +60,8 @@ private:
     QCheckBox* density_;
     QCheckBox* log_;
     QCustomPlot* lastPlot_ = nullptr;
+    CurveReadout* rocReadout_ = nullptr;
+    CurveReadout* prReadout_ = nullptr;
     bool overlay_ = false;
     // The curves drawn, in order: (method, OOD dataset index).
     std::vector<std::pair<std::string, std::size_t>> curveKeys_;

@@ -48,6 +48,13 @@ void Settings::setPlotSplitterState(const QByteArray& state)
     settings_.setValue(kPlotSplitter, state);
 }
 
+void Settings::clearLayout()
+{
+    settings_.remove(kGeometry);
+    settings_.remove(kState);
+    settings_.remove(kPlotSplitter);
+}
+
 bool Settings::logHistogramCounts() const
 {
     return settings_.value(kLogCounts, false).toBool();

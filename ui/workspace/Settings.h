@@ -19,6 +19,8 @@ public:
     void setWindowState(const QByteArray& state);
     QByteArray plotSplitterState() const;
     void setPlotSplitterState(const QByteArray& state);
+    // Forgets the saved window geometry, dock layout and plot splitter (View > Reset layout).
+    void clearLayout();
     bool logHistogramCounts() const;
     void setLogHistogramCounts(bool log);
     bool histogramDensity() const;

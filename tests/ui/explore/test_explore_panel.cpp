@@ -172,7 +172,9 @@ private slots:
             const double t = current ? session_->threshold()
                                      : thresholdAtIdTpr(result_->scoresOf(id, result_->idIndex), 0.95);
             QCOMPARE(item->text(3).startsWith(QStringLiteral("flagged")), v < t);
-            QCOMPARE(item->text(3).contains(QStringLiteral("current threshold")), current);
+            // Which threshold judged it, and its value, are in the cell's tooltip.
+            QCOMPARE(item->toolTip(3).contains(QStringLiteral("current threshold")), current);
+            QVERIFY(item->toolTip(3).contains(QString::number(t, 'g', 5)));
         }
         QCOMPARE(methods, int(result_->methods.size()));
         QVERIFY(tree->topLevelItem(0)->text(0).startsWith(QStringLiteral("Gradient")));

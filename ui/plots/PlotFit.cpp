@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "plots/PlotFit.h"
+
+#include <QFontMetrics>
+#include <qcustomplot.h>
+
+#include <algorithm>
+
+namespace oodlens::ui {
+
+namespace {
+
+constexpr char kMutedProperty[] = "oodlensMuted";
+
+} // namespace
+
+QString wrapToWidth(const QString& text, const QFontMetrics& metrics, int width, int maxLines)
+{
+    if (width <= 0 || metrics.horizontalAdvance(text) <= width)
+        return text;
+    const QStringList words = text.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    QStringList lines;
+    QString line;
+    for (int i = 0; i < words.size(); ++i) {
+        const QString candidate = line.isEmpty() ? words[i] : line + QLatin1Char(' ') + words[i];
+        if (line.isEmpty() || metrics.horizontalAdvance(candidate) <= width) {
+            line = candidate;
+            continue;
+        }
+        lines << line;
+        if (lines.size() == maxLines - 1) {
+            // The last line takes the rest (elided below).
+            line = words.mid(i).join(QLatin1Char(' '));
+            break;
+        }
+        line = words[i];
+    }
+    lines << line;
+    for (QString& l : lines)
+        l = metrics.elidedText(l, Qt::ElideRight, width);
+    return lines.join(QLatin1Char('\n'));
+}
+
+PlotFit::PlotFit(QCustomPlot* plot, QCPTextElement* title, bool fitLegend)
+    : QObject(plot), plot_(plot), title_(title), fitLegend_(fitLegend)
+{
+    connect(plot, &QCustomPlot::beforeReplot, this, &PlotFit::fitTitleAndLegend);
+    connect(plot, &QCustomPlot::afterLayout, this, &PlotFit::fitAxisLabels);
+}
+
+void PlotFit::setShortLabel(QCPAxis* axis, const QString& shortLabel)
+{
+    labels_[axis].shortText = shortLabel;
+}
+
+void PlotFit::setPlaceholder(QCPItemText* placeholder)
+{
+    placeholder_ = placeholder;
+}
+
+QString PlotFit::fullTitle() const
+{
+    if (!title_)
+        return {};
+    // A text set since the last fit is the new full title.
+    return title_->text() == fittedTitle_ ? fullTitle_ : title_->text();
+}
+
+QString PlotFit::fullLabel(QCPAxis* axis) const
+{
+    const auto it = labels_.find(axis);
+    return it != labels_.end() && axis->label() == it->second.fitted ? it->second.full : axis->label();
+}
+
+void PlotFit::fitTitleAndLegend()
+{
+    const int width = plot_->viewport().width();
+    if (title_) {
+        fullTitle_ = fullTitle();
+        const QMargins m = title_->margins();
+        fittedTitle_ = wrapToWidth(fullTitle_, QFontMetrics(title_->font()), width - m.left() - m.right() - 4, 2);
+        title_->setText(fittedTitle_);
+    }
+    // As many legend columns as the widest entry allows.
+    QCPLegend* legend = plot_->legend;
+    if (!fitLegend_ || !legend || !legend->visible() || legend->itemCount() == 0)
+        return;
+    int widest = 0;
+    for (int i = 0; i < legend->itemCount(); ++i)
+        widest = std::max(widest, legend->item(i)->minimumOuterSizeHint().width());
+    // The legend sits in a row with side margins (PlotDecor) inside the viewport.
+    const int available = width - 12 - legend->margins().left() - legend->margins().right();
+    const int columns =
+        std::clamp((available + legend->columnSpacing()) / std::max(1, widest + legend->columnSpacing()), 1,
+                   legend->itemCount());
+    if (legend->wrap() != columns) {
+        legend->setWrap(columns);
+        legend->setFillOrder(legend->fillOrder(), true);
+    }
+}
+
+void PlotFit::fitAxisLabels()
+{
+    if (placeholder_) {
+        if (placeholder_->text() != fittedPlaceholder_)
+            fullPlaceholder_ = placeholder_->text();
+        fittedPlaceholder_ = wrapToWidth(fullPlaceholder_, QFontMetrics(placeholder_->font()),
+                                         plot_->axisRect()->width() - 16, 3);
+        placeholder_->setText(fittedPlaceholder_);
+    }
+    for (auto& [axis, label] : labels_) {
+        label.full = fullLabel(axis);
+        const bool vertical = axis->orientation() == Qt::Vertical;
+        const int length = vertical ? axis->axisRect()->height() : axis->axisRect()->width();
+        const QFontMetrics metrics(axis->labelFont());
+        // The full label, else the short one, else the short one's first part ("TPR" of
+        // "TPR (ID accepted)"), and only then an elided text.
+        QString text = label.full;
+        for (const QString& fallback : {label.shortText, label.shortText.section(QStringLiteral(" ("), 0, 0)})
+            if (metrics.horizontalAdvance(text) > length && !fallback.isEmpty())
+                text = fallback;
+        text = metrics.elidedText(text, Qt::ElideRight, std::max(0, length));
+        label.fitted = text;
+        if (axis->label() != text)
+            axis->setLabel(text);
+    }
+}
+
+void PlotFit::setMuted(QCustomPlot* plot, bool muted)
+{
+    if (plot->property(kMutedProperty).toBool() == muted)
+        return;
+    plot->setProperty(kMutedProperty, muted);
+    const QColor ink = muted ? QColor(0xB8, 0xB8, 0xB8) : QColor(Qt::black);
+    for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
+        QPen pen = axis->basePen();
+        pen.setColor(ink);
+        axis->setBasePen(pen);
+        pen = axis->tickPen();
+        pen.setColor(ink);
+        axis->setTickPen(pen);
+        pen = axis->subTickPen();
+        pen.setColor(ink);
+        axis->setSubTickPen(pen);
+        axis->setTickLabelColor(ink);
+        axis->setLabelColor(muted ? QColor(0x90, 0x90, 0x90) : QColor(Qt::black));
+        axis->setTickLabels(!muted);
+    }
+}
+
+} // namespace oodlens::ui
