@@ -58,6 +58,10 @@ void CurvePlot::removeCurves()
     for (QCPItemTracer* tracer : tracers_)
         removeItem(tracer);
     tracers_.clear();
+    if (moreEntries_)
+        legend->removeItem(moreEntries_);
+    moreEntries_ = nullptr;
+    setToolTip(QString());
     for (QCPCurve* curve : curves_)
         removePlottable(curve);
     curves_.clear();
@@ -91,6 +95,11 @@ void CurvePlot::setCurves(const QString& title, const std::vector<CurveSeries>& 
             t[i] = i;
         curve->setData(t, dx, dy, true);
         curve->setName(s.name);
+        setFigureLegendEntry(curve);
+        if (s.marker) {
+            curve->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ScatterShape(s.marker), s.color, Qt::white, 6));
+            curve->setScatterSkip(std::max(0, int(drawn.x.size()) / 8 - 1));
+        }
         curves_.push_back(curve);
         totals_.push_back(drawn.total);
         largest = std::max(largest, drawn.total);
@@ -104,6 +113,18 @@ void CurvePlot::setCurves(const QString& title, const std::vector<CurveSeries>& 
         tracer->position->setType(QCPItemPosition::ptPlotCoords);
         tracer->setVisible(false);
         tracers_.push_back(tracer);
+    }
+    // A long legend would squeeze the axes to nothing: the first entries, then "+N more".
+    if (int(curves_.size()) > kMaxLegendEntries) {
+        QStringList names;
+        for (std::size_t i = 0; i < curves_.size(); ++i) {
+            names << curves_[i]->name();
+            if (int(i) >= kMaxLegendEntries - 1)
+                curves_[i]->removeFromLegend();
+        }
+        moreEntries_ = new TextLegendItem(legend, moreEntriesText(int(curves_.size()) - kMaxLegendEntries + 1));
+        legend->addItem(moreEntries_);
+        setToolTip(names.join(QLatin1Char('\n')));
     }
     const bool decimated = isDecimated();
     note_->setText(tr("drawn: \u2264 %1 of %2 points\n(metrics use all)").arg(kMaxDrawnPoints).arg(largest));

@@ -16,10 +16,12 @@ struct CurveSeries {
     QColor color;
     Qt::PenStyle style = Qt::SolidLine;
     std::vector<double> x, y;
+    int marker = 0; // a QCPScatterStyle::ScatterShape drawn along the curve; 0 = none
 };
 
-// The common frame of the ROC and precision-recall plots: title and legend above the axes,
-// curves thinned to at most kMaxDrawnPoints for drawing (a note says so), a placeholder when
+// The common frame of the ROC and precision-recall plots: title and legend above the axes (at
+// most kMaxLegendEntries entries, the rest summed up as "+N more" with every name in the
+// tooltip; exported figures list them all), curves thinned to at most kMaxDrawnPoints for drawing (a note says so), a placeholder when
 // empty, and one operating-point tracer per curve on a buffered layer of its own so that moving
 // the threshold repaints only that layer.
 class CurvePlot : public QCustomPlot {
@@ -27,6 +29,7 @@ class CurvePlot : public QCustomPlot {
 
 public:
     static constexpr std::size_t kMaxDrawnPoints = 2500;
+    static constexpr int kMaxLegendEntries = 6;
 
     explicit CurvePlot(QWidget* parent = nullptr);
 
@@ -56,6 +59,7 @@ private:
     QCPItemText* placeholder_;
     QCPItemText* note_;
     QCPLayer* pointLayer_;
+    QCPAbstractLegendItem* moreEntries_ = nullptr;
     std::vector<QCPCurve*> curves_;
     std::vector<std::size_t> totals_;
     std::vector<QCPItemTracer*> tracers_;
