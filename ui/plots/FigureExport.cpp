@@ -60,6 +60,9 @@ QFont sized(const QString& family, double points, bool bold = false)
     font.setBold(bold);
     // One family for every glyph, so the PDF embeds the font the figure names.
     font.setStyleStrategy(QFont::StyleStrategy(QFont::PreferOutline | QFont::NoFontMerging));
+    // Unhinted metrics are the ones a PDF or SVG reader uses: text measured for the layout then
+    // fits where it is drawn.
+    font.setHintingPreference(QFont::PreferNoHinting);
     return font;
 }
 
@@ -95,18 +98,44 @@ QSharedPointer<QCPAxisTicker> copyTicker(const QSharedPointer<QCPAxisTicker>& fr
     return to;
 }
 
-// Shortens an axis label that is longer than its axis: "TPR: fraction of ID accepted" becomes
-// "TPR", anything else is elided.
-void fitAxisLabel(QCPAxis* axis, int length)
+// Shortens the axis labels of a plot area where one is longer than its axis: "TPR: fraction of ID
+// accepted" becomes "TPR" (on both axes, so they read alike); anything still too long is elided.
+void fitAxisLabels(QCPAxisRect* rect)
 {
-    const QFontMetrics metrics(axis->labelFont());
-    QString label = axis->label();
-    if (label.isEmpty() || metrics.horizontalAdvance(label) <= length)
+    const QRect r = rect->rect();
+    auto length = [&](const QCPAxis* a) { return (a->orientation() == Qt::Horizontal ? r.width() : r.height()) + 10; };
+    bool shorten = false;
+    for (QCPAxis* a : rect->axes())
+        shorten = shorten || QFontMetrics(a->labelFont()).horizontalAdvance(a->label()) > length(a);
+    if (!shorten)
         return;
-    const int colon = label.indexOf(QLatin1Char(':'));
-    if (colon > 0)
-        label = label.left(colon);
-    axis->setLabel(metrics.elidedText(label, Qt::ElideRight, length));
+    for (QCPAxis* a : rect->axes()) {
+        QString label = a->label();
+        const int colon = label.indexOf(QLatin1Char(':'));
+        if (colon > 0)
+            label = label.left(colon);
+        a->setLabel(QFontMetrics(a->labelFont()).elidedText(label, Qt::ElideRight, length(a)));
+    }
+}
+
+// Fewer ticks on a short axis, so that tick labels never run into each other.
+void fitTickCount(QCPAxis* axis, int length)
+{
+    if (axis->scaleType() != QCPAxis::stLinear || !axis->tickLabels())
+        return;
+    const QFontMetrics metrics(axis->tickLabelFont());
+    int room;
+    if (axis->orientation() == Qt::Horizontal) {
+        const QCPRange range = axis->range();
+        const int precision = std::max(1, axis->numberPrecision());
+        int widest = 0;
+        for (double v : {range.lower, range.upper, (range.lower + range.upper) / 2})
+            widest = std::max(widest, metrics.horizontalAdvance(QString::number(v, 'g', std::min(precision, 4))));
+        room = 2 * widest + metrics.horizontalAdvance(QStringLiteral("00"));
+    } else {
+        room = 3 * metrics.height();
+    }
+    axis->ticker()->setTickCount(std::clamp(length / std::max(1, room), 2, 5));
 }
 
 void copyAxis(const QCPAxis* from, QCPAxis* to, const QString& family, double points)
@@ -296,13 +325,23 @@ void fillLegend(Panel& panel, const QSize& maxSize, const QString& family, doubl
     const int n = int(panel.entries.size());
     for (QCPAbstractPlottable* p : panel.entries)
         p->addToLegend(legend);
+    // Names longer than the legend may be are elided (the copies' names: the window keeps its own).
+    const QMargins m = legend->margins();
+    const int maxItemW = maxSize.width() - m.left() - m.right();
+    const QFontMetrics metrics(legend->font());
+    for (QCPAbstractPlottable* p : panel.entries) {
+        const int w = static_cast<QCPLayoutElement*>(legend->itemWithPlottable(p))->minimumOuterSizeHint().width();
+        if (w > maxItemW) {
+            const int overhead = w - metrics.horizontalAdvance(p->name());
+            p->setName(metrics.elidedText(p->name(), Qt::ElideRight, std::max(20, maxItemW - overhead)));
+        }
+    }
     int itemW = 1, itemH = 1;
     for (int i = 0; i < legend->itemCount(); ++i) {
         const QSize s = legend->item(i)->minimumOuterSizeHint();
         itemW = std::max(itemW, s.width());
         itemH = std::max(itemH, s.height());
     }
-    const QMargins m = legend->margins();
     const int rowsFit =
         std::max(1, (maxSize.height() - m.top() - m.bottom() + legend->rowSpacing()) / (itemH + legend->rowSpacing()));
     const int colsFit = std::max(
@@ -457,12 +496,9 @@ void buildFigure(FigurePlot& fig, const std::vector<QCustomPlot*>& sources, cons
         fig.layoutAt(size);
         for (Panel& p : panels) {
             const QRect r = p.rect->rect();
-            for (QCPAxis* a : p.rect->axes()) {
-                const int length = a->orientation() == Qt::Horizontal ? r.width() : r.height();
-                if (length < 130 && a->scaleType() == QCPAxis::stLinear)
-                    a->ticker()->setTickCount(3);
-                fitAxisLabel(a, length + 10);
-            }
+            for (QCPAxis* a : p.rect->axes())
+                fitTickCount(a, a->orientation() == Qt::Horizontal ? r.width() : r.height());
+            fitAxisLabels(p.rect);
         }
         makeSquare(fig, size, panels);
     }
@@ -473,10 +509,14 @@ void buildFigure(FigurePlot& fig, const std::vector<QCustomPlot*>& sources, cons
             const QRect r = p.rect->rect();
             const Qt::Alignment a = label->positionAlignment();
             const Qt::Alignment v = a & Qt::AlignVertical_Mask;
-            if ((a & Qt::AlignRight) && label->left->pixelPosition().x() < r.left())
-                label->setPositionAlignment(Qt::AlignLeft | v);
-            else if ((a & Qt::AlignLeft) && label->right->pixelPosition().x() > r.right())
-                label->setPositionAlignment(Qt::AlignRight | v);
+            auto fits = [&] {
+                return label->left->pixelPosition().x() >= r.left() && label->right->pixelPosition().x() <= r.right();
+            };
+            if (fits())
+                continue;
+            label->setPositionAlignment(((a & Qt::AlignRight) ? Qt::AlignLeft : Qt::AlignRight) | v);
+            // Too long for either side: left out rather than cut.
+            label->setVisible(fits());
         }
     if (report) {
         report->panels.clear();
@@ -497,11 +537,13 @@ void buildFigure(FigurePlot& fig, const std::vector<QCustomPlot*>& sources, cons
     }
 }
 
-bool paintVector(QCustomPlot* plot, QPaintDevice* device, int width, int height)
+bool paintVector(QCustomPlot* plot, QPaintDevice* device, int width, int height, const QFont& font)
 {
     QCPPainter painter;
     if (!painter.begin(device))
         return false;
+    // The painter's own font, which an SVG names on every group, is the figure's too.
+    painter.setFont(font);
     painter.setMode(QCPPainter::pmVectorized);
     painter.setMode(QCPPainter::pmNoCaching);
     plot->toPainter(&painter, width, height);
@@ -537,7 +579,7 @@ bool writeFigure(const std::vector<QCustomPlot*>& sources, const QString& path, 
         writer.setPageMargins(QMarginsF(0, 0, 0, 0));
         writer.setCreator(QStringLiteral("OOD Lens"));
         writer.setTitle(QFileInfo(path).completeBaseName());
-        ok = paintVector(&fig, &writer, width, height);
+        ok = paintVector(&fig, &writer, width, height, sized(family, points));
         break;
     }
     case FigureFormat::Svg: {
@@ -548,7 +590,7 @@ bool writeFigure(const std::vector<QCustomPlot*>& sources, const QString& path, 
         generator.setResolution(int(kLogicalDpi));
         generator.setTitle(QFileInfo(path).completeBaseName());
         generator.setDescription(QStringLiteral("OOD Lens figure"));
-        ok = paintVector(&fig, &generator, width, height);
+        ok = paintVector(&fig, &generator, width, height, sized(family, points));
         break;
     }
     case FigureFormat::Png: {

@@ -27,6 +27,8 @@ struct FigureSize {
     static FigureSize oneColumn() { return {8.5, 6.0, Unit::Cm}; }
     // 17.5 cm wide (a full page width), 8 cm high.
     static FigureSize twoColumn() { return {17.5, 8.0, Unit::Cm}; }
+    // 17.5 cm wide, 6 cm high: a row of three panels across the page.
+    static FigureSize panelRow() { return {17.5, 6.0, Unit::Cm}; }
 };
 
 // How a figure is drawn. The defaults make a figure for a paper: no window titles or notes, the
