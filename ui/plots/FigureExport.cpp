@@ -473,6 +473,7 @@ void buildFigure(FigurePlot& fig, const std::vector<QCustomPlot*>& sources, cons
             maxSize = QSize(int(panelRect.width() * 0.45), p.rect->outerRect().height());
         } else {
             p.rect->insetLayout()->addElement(p.legend, cornerOf(p.placement));
+            p.rect->insetLayout()->setMargins(QMargins(4, 4, 4, 4)); // close to the corner
             maxSize = QSize(int(inner.width() * 0.65), int(inner.height() * 0.9));
         }
         p.legend->setLayer(QStringLiteral("legend"));
