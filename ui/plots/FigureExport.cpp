@@ -9,6 +9,8 @@
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QFontInfo>
+#include <QImage>
+#include <QPainter>
 #include <QPageSize>
 #include <QPdfWriter>
 #include <QSvgGenerator>
@@ -617,6 +619,79 @@ QString defaultFigureFontFamily()
         return QFontInfo(QApplication::font()).family();
     }();
     return family;
+}
+
+QFont figureFont(const FigureOptions& options, double delta, bool bold)
+{
+    const double points = options.fontPoints > 0 ? options.fontPoints : (options.size.widthInches() < 4.5 ? 8.0 : 9.0);
+    const QString family =
+        concreteFontFamily(options.fontFamily.isEmpty() ? defaultFigureFontFamily() : options.fontFamily);
+    return sized(family, points + delta, bold);
+}
+
+bool writePaintedFigure(const QString& path, const QSize& size, const FigureOptions& options,
+                        const std::function<void(QPainter&)>& paint, QString* error)
+{
+    FigureFormat format;
+    if (!figureFormatFromPath(path, &format)) {
+        setError(error, QCustomPlot::tr("cannot export '%1': use a .pdf, .svg or .png file name").arg(path));
+        return false;
+    }
+    const QFont font = figureFont(options);
+    QPainter painter;
+    bool ok = false;
+    switch (format) {
+    case FigureFormat::Pdf: {
+        QPdfWriter writer(path);
+        writer.setResolution(int(kLogicalDpi));
+        writer.setPageSize(QPageSize(QSizeF(size) / kLogicalDpi, QPageSize::Inch, QString(), QPageSize::ExactMatch));
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+        writer.setCreator(QStringLiteral("OOD Lens"));
+        writer.setTitle(QFileInfo(path).completeBaseName());
+        if ((ok = painter.begin(&writer))) {
+            painter.setFont(font);
+            paint(painter);
+            painter.end();
+        }
+        break;
+    }
+    case FigureFormat::Svg: {
+        QSvgGenerator generator;
+        generator.setFileName(path);
+        generator.setSize(size);
+        generator.setViewBox(QRect(QPoint(), size));
+        generator.setResolution(int(kLogicalDpi));
+        generator.setTitle(QFileInfo(path).completeBaseName());
+        if ((ok = painter.begin(&generator))) {
+            painter.setFont(font);
+            paint(painter);
+            painter.end();
+        }
+        break;
+    }
+    case FigureFormat::Png: {
+        const double scale = (options.dpi > 0 ? options.dpi : 300) / kLogicalDpi;
+        QImage image((QSizeF(size) * scale).toSize(), QImage::Format_ARGB32);
+        image.fill(Qt::white);
+        // Painted at 96 per inch (fonts in points then come out at their printed size), scaled.
+        image.setDotsPerMeterX(qRound(kLogicalDpi / 0.0254));
+        image.setDotsPerMeterY(image.dotsPerMeterX());
+        if (painter.begin(&image)) {
+            painter.scale(scale, scale);
+            painter.setFont(font);
+            painter.setRenderHint(QPainter::Antialiasing);
+            paint(painter);
+            painter.end();
+            image.setDotsPerMeterX(qRound(scale * kLogicalDpi / 0.0254));
+            image.setDotsPerMeterY(image.dotsPerMeterX());
+            ok = image.save(path);
+        }
+        break;
+    }
+    }
+    if (!ok)
+        setError(error, QCustomPlot::tr("cannot write '%1'").arg(path));
+    return ok && QFileInfo(path).size() > 0;
 }
 
 QString concreteFontFamily(const QString& requested)

@@ -2,13 +2,16 @@
 #pragma once
 #include "run/FigureStyle.h"
 
+#include <QFont>
 #include <QRect>
 #include <QSize>
 #include <QString>
 
+#include <functional>
 #include <vector>
 
 class QCustomPlot;
+class QPainter;
 
 namespace oodlens::ui {
 
@@ -69,6 +72,15 @@ QString defaultFigureFontFamily();
 // The family the font system really draws for `requested` ("Helvetica" may come out as "Nimbus
 // Sans"), which is what a PDF embeds and what an SVG names.
 QString concreteFontFamily(const QString& requested);
+
+// The figure font of `options` (its family made concrete, its base size, or 8-9 pt by width)
+// `delta` points larger, with metrics that match what PDF and SVG readers draw.
+QFont figureFont(const FigureOptions& options, double delta = 0, bool bold = false);
+
+// Writes whatever `paint` draws on a `size` area (1/96 inch units) as a PDF (fonts embedded), SVG
+// or PNG at options.dpi, by the file's extension: for figures that are not plots (the inspector).
+bool writePaintedFigure(const QString& path, const QSize& size, const FigureOptions& options,
+                        const std::function<void(QPainter&)>& paint, QString* error = nullptr);
 
 // The format of a file name's extension (.pdf, .svg, .png); false when none of these.
 bool figureFormatFromPath(const QString& path, FigureFormat* format);
