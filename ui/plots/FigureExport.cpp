@@ -203,7 +203,8 @@ void copyContents(Panel& panel, const FigureOptions& options, const QString& fam
     QCustomPlot* fig = rect->parentPlot();
     for (int i = 0; i < source->plottableCount(); ++i) {
         QCPAbstractPlottable* p = source->plottable(i);
-        if (!p->visible() || !p->keyAxis() || p->keyAxis()->axisRect() != from)
+        if (!p->visible() || !p->keyAxis() || p->keyAxis()->axisRect() != from ||
+            plotRoleOf(p) == PlotRole::Interaction)
             continue;
         QCPAxis* key = rect->axis(p->keyAxis()->axisType());
         QCPAxis* value = rect->axis(p->valueAxis()->axisType());
@@ -245,7 +246,7 @@ void copyContents(Panel& panel, const FigureOptions& options, const QString& fam
         if (!item->visible())
             continue;
         const PlotRole role = plotRoleOf(item);
-        if (role == PlotRole::Title || (role == PlotRole::Note && !options.notes))
+        if (role == PlotRole::Title || role == PlotRole::Interaction || (role == PlotRole::Note && !options.notes))
             continue;
         QCPAbstractItem* copy = nullptr;
         if (auto* t = qobject_cast<QCPItemText*>(item)) {

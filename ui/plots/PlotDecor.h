@@ -7,8 +7,8 @@ namespace oodlens::ui {
 // The decorations every score plot shares, so histogram and curve views look and behave alike.
 
 // What a decoration is for, so that a figure export can leave out what belongs to the window
-// (titles, notes, placeholders) and keep what belongs to the data.
-enum class PlotRole { Data, Title, Note, Placeholder };
+// (titles, notes, placeholders, the marks of picking and selecting) and keep what belongs to the data.
+enum class PlotRole { Data, Title, Note, Placeholder, Interaction };
 void setPlotRole(QObject* element, PlotRole role);
 PlotRole plotRoleOf(const QObject* element);
 
