@@ -178,6 +178,7 @@ QString titleOf(QCustomPlot* plot)
 struct Panel {
     QCustomPlot* source = nullptr;
     QCPLayoutGrid* grid = nullptr; // heading row, legend-above row, [axis rect | legend outside]
+    QCPLayoutGrid* area = nullptr; // holds the axis rect; its margins make the plot area square
     QCPAxisRect* rect = nullptr;
     QCPLegend* legend = nullptr;
     QCPTextElement* heading = nullptr;
@@ -336,7 +337,8 @@ void fillLegend(Panel& panel, const QSize& maxSize, const QString& family, doubl
         const int w = static_cast<QCPLayoutElement*>(legend->itemWithPlottable(p))->minimumOuterSizeHint().width();
         if (w > maxItemW) {
             const int overhead = w - metrics.horizontalAdvance(p->name());
-            p->setName(metrics.elidedText(p->name(), Qt::ElideRight, std::max(20, maxItemW - overhead)));
+            // In the middle: the end holds the AUROC or count that the entry is there for.
+            p->setName(metrics.elidedText(p->name(), Qt::ElideMiddle, std::max(20, maxItemW - overhead)));
         }
     }
     int itemW = 1, itemH = 1;
@@ -386,15 +388,23 @@ void makeSquare(FigurePlot& fig, const QSize& size, std::vector<Panel>& panels)
             if (d == 0)
                 continue;
             done = false;
-            QMargins m = p.grid->margins();
-            if (d > 0) { // too wide: narrower from both sides
+            // Only the plot area's cell narrows or lowers: a legend above keeps its width. A
+            // legend beside the plot keeps to it, the whole block centred.
+            QMargins m = p.area->margins();
+            if (d > 0) {
+                if (p.placement == LegendPlacement::Outside) {
+                    QMargins g = p.grid->margins();
+                    g.setRight(g.right() + d - d / 2);
+                    p.grid->setMargins(g);
+                } else {
+                    m.setRight(m.right() + d - d / 2);
+                }
                 m.setLeft(m.left() + d / 2);
-                m.setRight(m.right() + d - d / 2);
-            } else { // too tall: lower from the top and bottom
+            } else {
                 m.setTop(m.top() - d / 2);
                 m.setBottom(m.bottom() - d + d / 2);
             }
-            p.grid->setMargins(m);
+            p.area->setMargins(m);
         }
         if (done)
             break;
@@ -425,7 +435,9 @@ void buildFigure(FigurePlot& fig, const std::vector<QCustomPlot*>& sources, cons
         p.rect = i == 0 ? first : new QCPAxisRect(&fig);
         // Rows: heading, legend above, plot area (and a legend beside it). Only the plot area
         // takes the height that is left.
-        p.grid->addElement(2, 0, p.rect);
+        p.area = new QCPLayoutGrid;
+        p.grid->addElement(2, 0, p.area);
+        p.area->addElement(0, 0, p.rect);
         p.grid->setRowStretchFactor(0, 0.001);
         p.grid->setRowStretchFactor(1, 0.001);
         copyContents(p, options, family, points);
@@ -455,15 +467,14 @@ void buildFigure(FigurePlot& fig, const std::vector<QCustomPlot*>& sources, cons
         p.legend = new QCPLegend;
         const QRect panelRect = p.grid->rect();
         const QRect inner = p.rect->rect();
-        // A legend beside or inside the plot area that would take most of its width goes above.
-        if (p.placement == LegendPlacement::Outside || isCorner(p.placement)) {
+        // A legend inside the plot area that would take most of its width goes above. (Beside it,
+        // long names are elided instead.)
+        if (isCorner(p.placement)) {
             const QFontMetrics metrics(sized(family, points - 1));
             int widest = 0;
             for (QCPAbstractPlottable* e : p.entries)
                 widest = std::max(widest, metrics.horizontalAdvance(e->name()) + 18 + 4 + 8);
-            const double share = p.placement == LegendPlacement::Outside ? 0.45 : 0.65;
-            const int room = p.placement == LegendPlacement::Outside ? panelRect.width() : inner.width();
-            if (widest > room * share)
+            if (widest > inner.width() * 0.65)
                 p.placement = LegendPlacement::Above;
         }
         QSize maxSize;
