@@ -114,23 +114,49 @@ void CurvePlot::setCurves(const QString& title, const std::vector<CurveSeries>& 
         tracer->setVisible(false);
         tracers_.push_back(tracer);
     }
-    // A long legend would squeeze the axes to nothing: the first entries, then "+N more".
-    if (int(curves_.size()) > kMaxLegendEntries) {
-        QStringList names;
-        for (std::size_t i = 0; i < curves_.size(); ++i) {
-            names << curves_[i]->name();
-            if (int(i) >= kMaxLegendEntries - 1)
-                curves_[i]->removeFromLegend();
-        }
-        moreEntries_ = new TextLegendItem(legend, moreEntriesText(int(curves_.size()) - kMaxLegendEntries + 1));
-        legend->addItem(moreEntries_);
-        setToolTip(names.join(QLatin1Char('\n')));
-    }
+    updateLegendEntries();
     const bool decimated = isDecimated();
     note_->setText(tr("drawn: \u2264 %1 of %2 points\n(metrics use all)").arg(kMaxDrawnPoints).arg(largest));
     note_->setVisible(decimated);
     title_->setText(title);
     replot();
+}
+
+int CurvePlot::legendEntryLimit() const
+{
+    // Two entries a row; a row for every 60 pixels above the first 150, up to kMaxLegendEntries.
+    return 2 * std::clamp((height() - 150) / 60, 1, kMaxLegendEntries / 2);
+}
+
+void CurvePlot::updateLegendEntries()
+{
+    // A long legend would squeeze the axes to nothing: the first entries, then "+N more".
+    if (moreEntries_)
+        legend->removeItem(moreEntries_);
+    moreEntries_ = nullptr;
+    const int n = int(curves_.size()), limit = legendLimit_ = legendEntryLimit();
+    const int shown = n > limit ? limit - 1 : n;
+    QStringList names;
+    for (int i = 0; i < n; ++i) {
+        names << curves_[std::size_t(i)]->name();
+        curves_[std::size_t(i)]->removeFromLegend();
+    }
+    for (int i = 0; i < shown; ++i)
+        curves_[std::size_t(i)]->addToLegend();
+    if (shown < n) {
+        moreEntries_ = new TextLegendItem(legend, moreEntriesText(n - shown));
+        legend->addItem(moreEntries_);
+    }
+    setToolTip(shown < n ? names.join(QLatin1Char('\n')) : QString());
+}
+
+void CurvePlot::resizeEvent(QResizeEvent* event)
+{
+    QCustomPlot::resizeEvent(event);
+    if (legendEntryLimit() != legendLimit_ && int(curves_.size()) > std::min(legendLimit_, legendEntryLimit())) {
+        updateLegendEntries();
+        replot(rpQueuedReplot);
+    }
 }
 
 void CurvePlot::setOperatingPoints(const std::vector<QPointF>& points)

@@ -20,7 +20,7 @@ struct CurveSeries {
 };
 
 // The common frame of the ROC and precision-recall plots: title and legend above the axes (at
-// most kMaxLegendEntries entries, the rest summed up as "+N more" with every name in the
+// most kMaxLegendEntries entries, fewer on a short plot, the rest summed up as "+N more" with every name in the
 // tooltip; exported figures list them all), curves thinned to at most kMaxDrawnPoints for drawing (a note says so), a placeholder when
 // empty, and one operating-point tracer per curve on a buffered layer of its own so that moving
 // the threshold repaints only that layer.
@@ -49,17 +49,22 @@ public:
     void replotOperatingPoints();
 
 protected:
+    void resizeEvent(QResizeEvent* event) override;
     void setCurves(const QString& title, const std::vector<CurveSeries>& series, const QString& emptyMessage);
     void clearAll(const QString& title, const QString& message);
 
 private:
     void removeCurves();
+    // How many legend entries fit the plot's height; the legend then shows that many.
+    int legendEntryLimit() const;
+    void updateLegendEntries();
 
     QCPTextElement* title_;
     QCPItemText* placeholder_;
     QCPItemText* note_;
     QCPLayer* pointLayer_;
     QCPAbstractLegendItem* moreEntries_ = nullptr;
+    int legendLimit_ = 0; // the entry limit the legend was last filled for
     std::vector<QCPCurve*> curves_;
     std::vector<std::size_t> totals_;
     std::vector<QCPItemTracer*> tracers_;

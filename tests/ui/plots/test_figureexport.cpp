@@ -433,6 +433,15 @@ void TestFigureExport::windowLegendOfManyCurvesStaysShort()
     QCOMPARE(more->text(), moreEntriesText(17 - CurvePlot::kMaxLegendEntries + 1));
     QVERIFY(view.toolTip().contains(QStringLiteral("Method 16")));
     QVERIFY2(view.axisRect()->height() > 350 / 2, qPrintable(QString::number(view.axisRect()->height())));
+    // A short plot (the window at 1024 x 700) keeps one row of legend; taller again, three.
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.resize(500, 190);
+    view.replot();
+    QCOMPARE(view.legend->itemCount(), 2);
+    QVERIFY2(view.axisRect()->height() > 190 / 3, qPrintable(QString::number(view.axisRect()->height())));
+    view.resize(500, 350);
+    QCOMPARE(view.legend->itemCount(), CurvePlot::kMaxLegendEntries);
     // Back to a few curves: the whole legend again.
     view.showCurves(QStringLiteral("Method 0"), manyRocCurves(2));
     QCOMPARE(view.legend->itemCount(), 2);
