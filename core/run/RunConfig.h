@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace oodlens {
@@ -16,6 +17,13 @@ enum class DatasetRole { Id, Ood, Fit };
 const char* datasetRoleName(DatasetRole role);
 
 struct DatasetSpec {
+    DatasetSpec() = default;
+    // {name, path, role[, group]}: a constructor, so that the three-field form stays valid (and
+    // warning-free) now that there is a fourth.
+    DatasetSpec(std::string name_, std::string path_, DatasetRole role_ = DatasetRole::Ood, std::string group_ = {})
+        : name(std::move(name_)), path(std::move(path_)), role(role_), group(std::move(group_))
+    {
+    }
     // The name plots and tables show (datasetLabel). An ID set without a name of its own is
     // called "id" in configs and shown by its file name.
     std::string name;

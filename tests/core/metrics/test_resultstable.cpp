@@ -365,8 +365,9 @@ TEST(ResultsTableExport, CsvCarriesTheFractionsAndTheMarks)
         }
         EXPECT_EQ(x[10], t.rows[r].values[c][0] < 0.5 ? "1" : "0");
         EXPECT_NEAR(std::stod(x[11]), t.idAccuracy->accuracy, 1e-8);
-        if (t.columns[c].kind == ResultsTable::ColumnKind::OodSet)
+        if (t.columns[c].kind == ResultsTable::ColumnKind::OodSet) {
             EXPECT_EQ(x[4], "ood");
+        }
     }
     EXPECT_EQ(n, t.rows.size() * t.columns.size());
 }
