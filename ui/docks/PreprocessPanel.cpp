@@ -164,18 +164,9 @@ PreprocessPanel::PreprocessPanel(Workspace* workspace, QWidget* parent) : QWidge
 void PreprocessPanel::showConfig()
 {
     const PreprocessSpec& p = workspace_->config().preprocess;
-    filling_ = true;
     const int presetIndex = preset_->findData(QString::fromStdString(p.presetName));
     preset_->setCurrentIndex(presetIndex < 0 ? 0 : presetIndex);
-    resize_->setValue(p.resize);
-    crop_->setValue(p.crop);
-    const int channelsIndex = channels_->findData(p.channels);
-    channels_->setCurrentIndex(channelsIndex < 0 ? 0 : channelsIndex);
-    height_->setValue(p.height);
-    width_->setValue(p.width);
-    mean_->setText(listText(p.mean));
-    std_->setText(listText(p.stddev));
-    filling_ = false;
+    fillEditors(p);
     error_->hide();
     showOrigins();
     updateApply();
@@ -276,7 +267,12 @@ void PreprocessPanel::useModelDefaults()
 void PreprocessPanel::presetChosen(int index)
 {
     const std::string name = preset_->itemData(index).toString().toStdString();
-    const PreprocessSpec p = name.empty() ? PreprocessSpec() : PreprocessSpec::preset(name);
+    fillEditors(name.empty() ? PreprocessSpec() : PreprocessSpec::preset(name));
+    updateApply();
+}
+
+void PreprocessPanel::fillEditors(const PreprocessSpec& p)
+{
     filling_ = true;
     resize_->setValue(p.resize);
     crop_->setValue(p.crop);
@@ -287,7 +283,6 @@ void PreprocessPanel::presetChosen(int index)
     mean_->setText(listText(p.mean));
     std_->setText(listText(p.stddev));
     filling_ = false;
-    updateApply();
 }
 
 void PreprocessPanel::updateApply()

@@ -55,6 +55,8 @@ private:
     void showConfig();   // the editors from the workspace's config
     void showOrigins();  // the resolved values, origins and the guess line
     void presetChosen(int index);
+    // The editors (all but the preset) from `spec`, without counting as an edit.
+    void fillEditors(const PreprocessSpec& spec);
     void updateApply();
 
     Workspace* workspace_;
