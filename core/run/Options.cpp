@@ -331,6 +331,39 @@ const std::vector<Entry>& entries()
              }
              p.o.formats = formats;
          }},
+        {{"--kinds", "histogram,roc,...", G::Figures,
+          "figures to write: histogram, roc, pr, panels (the three side by side), overlay (default all)"},
+         [](Parse& p, const std::string& v) {
+             std::vector<std::string> kinds;
+             for (const std::string& k : splitList(v)) {
+                 if (std::find(figureKinds().begin(), figureKinds().end(), k) == figureKinds().end())
+                     throw Error("option --kinds: unknown figure kind '" + k + "' (histogram, roc, pr, panels, overlay)");
+                 if (std::find(kinds.begin(), kinds.end(), k) == kinds.end())
+                     kinds.push_back(k);
+             }
+             p.o.kinds = kinds;
+         }},
+        {{"--legend", "POSITION", G::Figures, "legend position: " + legendPlacementChoices() + " (default auto)"},
+         [](Parse& p, const std::string& v) {
+             if (!legendPlacementFromName(v, &p.o.legend))
+                 throw Error("option --legend takes " + legendPlacementChoices() + ", not '" + v + "'");
+         }},
+        {{"--font", "FAMILY", G::Figures, "font family of the figures (default DejaVu Sans), embedded in PDFs"},
+         [](Parse& p, const std::string& v) {
+             if (v.empty())
+                 throw Error("option --font needs a font family");
+             p.o.fontFamily = v;
+         }},
+        {{"--font-size", "PT", G::Figures, "base font size in points, 5 to 24 (default 8 one column, 9 wider)"},
+         [](Parse& p, const std::string& v) {
+             char* end = nullptr;
+             const double pt = std::strtod(v.c_str(), &end);
+             if (v.empty() || *end || !(pt >= 5 && pt <= 24))
+                 throw Error("option --font-size takes a size in points from 5 to 24, not '" + v + "'");
+             p.o.fontPoints = pt;
+         }},
+        {{"--titles", "", G::Figures, "keep the window's plot titles and notes in the figures (default: none)"},
+         [](Parse& p, const std::string&) { p.o.titles = true; }},
         {{"SESSION.oodlens", "", G::Gui, "open a saved session (File > Save session) instead of the demo"},
          [](Parse& p, const std::string& v) {
              if (!p.o.sessionPath.empty())

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "run/FigureStyle.h"
 #include "run/Pipeline.h"
 
 #include <string>
@@ -23,7 +24,7 @@ struct OptionGroup {
         Output = 1u << 7,     // --out
         Bootstrap = 1u << 8,  // --bootstrap --seed
         Cache = 1u << 9,      // --no-cache --cache-dir
-        Figures = 1u << 10,   // --demo --size one|two --dpi --formats
+        Figures = 1u << 10,   // --demo --size one|two --dpi --formats --kinds --legend --font --font-size --titles
         Gui = 1u << 11,       // --no-autorun --method --overlay --tab --screenshot --size WxH, SESSION.oodlens
     };
 };
@@ -74,6 +75,11 @@ struct ParsedOptions {
     bool twoColumn = false; // --size two
     int dpi = 300;
     std::vector<std::string> formats{"pdf", "svg", "png"};
+    std::vector<std::string> kinds = figureKinds();
+    LegendPlacement legend = LegendPlacement::Auto;
+    std::string fontFamily;  // empty: the figures' default family
+    double fontPoints = 0;   // 0: by width (8 pt one column, 9 pt wider)
+    bool titles = false;     // --titles: the window's plot titles and notes in the files too
 
     // GUI group.
     bool autorun = true;

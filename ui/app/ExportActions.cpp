@@ -9,11 +9,13 @@
 #include "plots/PrView.h"
 #include "plots/RocView.h"
 #include "plots/ScorePlotsPanel.h"
+#include "workspace/Settings.h"
 #include "workspace/Workspace.h"
 
 #include <QApplication>
 #include <QClipboard>
 #include <QFileDialog>
+#include <QDir>
 #include <QFileInfo>
 
 #include <algorithm>
@@ -37,20 +39,55 @@ bool ExportActions::exportPlot(QCustomPlot* plot, const QString& path, const Fig
     return true;
 }
 
+bool ExportActions::exportPlotPanels(const QString& path, const FigureOptions& options)
+{
+    QString error;
+    if (!exportPanels({plots_->histogram(), plots_->roc(), plots_->pr()}, path, options, &error)) {
+        emit status(error, true, QString());
+        return false;
+    }
+    emit status(tr("Wrote %1").arg(path), false, QString());
+    return true;
+}
+
 void ExportActions::exportFigureDialog()
 {
     const std::vector<QCustomPlot*> plots{plots_->histogram(), plots_->roc(), plots_->pr()};
-    const int current = int(std::find(plots.begin(), plots.end(), plots_->lastPlot()) - plots.begin());
-    FigureExportDialog dialog({tr("Histogram"), tr("ROC curve"), tr("Precision-recall curve")}, current, window_);
+    const int panels = int(plots.size());
+    Settings settings;
+    Settings::FigureExportChoices choices = settings.figureExport();
+    // The plot clicked last, unless the panels were exported last time.
+    int current = int(std::find(plots.begin(), plots.end(), plots_->lastPlot()) - plots.begin());
+    if (choices.plot == panels)
+        current = panels;
+    FigureExportDialog dialog({tr("Histogram"), tr("ROC curve"), tr("Precision-recall curve"),
+                               tr("Histogram + ROC + precision-recall (panels a-c)")},
+                              current, window_, panels);
+    dialog.setChoices(choices.preset, choices.options);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    QString path = QFileDialog::getSaveFileName(window_, tr("Export figure"), QString(),
-                                                tr("PDF (*.pdf);;SVG (*.svg);;PNG (*.png)"));
+    const QStringList kinds{QStringLiteral("histogram"), QStringLiteral("roc"), QStringLiteral("pr"),
+                            QStringLiteral("panels")};
+    const QString name = workspace_->currentMethod() + QLatin1Char('-') + kinds.value(dialog.plotIndex()) +
+                         QLatin1Char('.') + choices.suffix;
+    const QStringList filters{tr("PDF (*.pdf)"), tr("SVG (*.svg)"), tr("PNG (*.png)")};
+    QString filter = filters.value(std::max(0, int(QStringList{QStringLiteral("pdf"), QStringLiteral("svg"), QStringLiteral("png")}.indexOf(choices.suffix))));
+    QString path = QFileDialog::getSaveFileName(window_, tr("Export figure"), QDir(choices.directory).filePath(name),
+                                                filters.join(QStringLiteral(";;")), &filter);
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
         path += QStringLiteral(".pdf");
-    exportPlot(plots[std::size_t(dialog.plotIndex())], path, dialog.options());
+    choices.plot = dialog.plotIndex();
+    choices.preset = dialog.preset();
+    choices.options = dialog.options();
+    choices.directory = QFileInfo(path).absolutePath();
+    choices.suffix = QFileInfo(path).suffix().toLower();
+    settings.setFigureExport(choices);
+    if (dialog.plotIndex() == panels)
+        exportPlotPanels(path, dialog.options());
+    else
+        exportPlot(plots[std::size_t(dialog.plotIndex())], path, dialog.options());
 }
 
 bool ExportActions::exportMetrics(const QString& path)

@@ -14,7 +14,8 @@ class MetricsPanel;
 class ScorePlotsPanel;
 class Workspace;
 
-// What leaves the window: a plot as a figure (PDF, SVG or PNG at a paper column's size), the
+// What leaves the window: a plot or the three plots side by side as a figure (PDF, SVG or PNG at
+// a paper column's size, the dialog's last choices remembered in Settings), the
 // metrics through core's exporters (.csv, .md, .tex) or as text on the clipboard. Dialogs open
 // over `window`; outcomes are reported through `status`.
 class ExportActions : public QObject {
@@ -25,6 +26,8 @@ public:
 
     // False with the reason in `status`.
     bool exportPlot(QCustomPlot* plot, const QString& path, const FigureOptions& options);
+    // The histogram, ROC and precision-recall curves of the current method as panels (a)-(c).
+    bool exportPlotPanels(const QString& path, const FigureOptions& options);
     bool exportMetrics(const QString& path);
 
 public Q_SLOTS:

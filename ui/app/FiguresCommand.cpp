@@ -8,15 +8,18 @@
 #include "plots/HistogramView.h"
 #include "docks/MethodLabels.h"
 #include "plots/PlotSeries.h"
+#include "plots/PrView.h"
 #include "plots/RocView.h"
 #include "common/Runtime.h"
 #include "methods/Scores.h"
+#include "metrics/ThresholdIndex.h"
 #include "metrics/ThresholdPresets.h"
 #include "run/Options.h"
 
 #include <QApplication>
 #include <QDir>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <iostream>
@@ -33,11 +36,15 @@ const char* const kSynopsis =
     R"(Usage: oodlens-cli figures (--model FILE --id DATASET [--ood [NAME=]DATASET]... | --session FILE | --demo)
                            --out DIR [options]
 
-Writes DIR/<method>-histogram.{pdf,svg,png} and DIR/<method>-roc.{pdf,svg,png} for every method:
-the score histogram (ID and OOD sets on shared bins, threshold at 95% ID TPR) and the ROC curve
-(ID positive, operating point marked), at one-column (8.5 cm, default) or two-column (17.5 cm)
-width, PNG at --dpi (default 300). Takes every option of score (preprocessing included, for
-models that are not 28x28 MNIST nets). Uses the GUI's plotting code; needs no display.
+Writes, for every method, DIR/<method>-histogram, -roc, -pr and -panels (.pdf, .svg, .png): the
+score histogram (ID and OOD sets on shared bins, threshold at 95% ID TPR), the ROC and the
+precision-recall curves (ID positive, operating point marked) and the three side by side as panels
+(a)-(c), 17.5 cm x 6 cm (8 cm high with --size two); and once DIR/overlay-roc and DIR/overlay-pr, every method's curves in one plot (a colour
+and line style per method). One-column (8.5 cm, default) or two-column (17.5 cm) width, PNG at
+--dpi (default 300). Paper style by default: no window titles or notes (--titles keeps them), the
+legend where it hides no data (--legend), square ROC and PR axes, one font (--font, --font-size)
+embedded in the PDFs and named in the SVGs. Takes every option of score (preprocessing included,
+for models that are not 28x28 MNIST nets). Uses the GUI's plotting code; needs no display.
 
 )";
 
@@ -46,6 +53,8 @@ struct FigureArgs {
     std::string out;
     FigureOptions options;
     std::vector<std::string> formats;
+    std::vector<std::string> kinds;
+    bool twoColumn = false;
 };
 
 // The core's option parser, with the figures group on top of every score option.
@@ -60,9 +69,15 @@ FigureArgs parse(int argc, char** argv, bool& help)
     a.config = o.config;
     a.out = o.outDir;
     a.formats = o.formats;
+    a.kinds = o.kinds;
+    a.twoColumn = o.twoColumn;
     a.options.dpi = o.dpi;
     if (o.twoColumn)
         a.options.size = FigureSize::twoColumn();
+    a.options.legend = o.legend;
+    a.options.fontFamily = QString::fromStdString(o.fontFamily);
+    a.options.fontPoints = o.fontPoints;
+    a.options.titles = a.options.notes = o.titles;
     if (a.config.modelPath.empty())
         throw Error("figures needs --model FILE (or --session FILE, or --demo)");
     if (a.out.empty())
@@ -140,38 +155,75 @@ int runFiguresCommand(int argc, char** argv)
 
         // Widgets sized like the figure, so that the layout on screen and in the file agree.
         const QSize pixels(qRound(args.options.size.widthInches() * 96), qRound(args.options.size.heightInches() * 96));
+        auto wants = [&](const char* kind) {
+            return std::find(args.kinds.begin(), args.kinds.end(), kind) != args.kinds.end();
+        };
         int written = 0;
-        for (const std::string& method : result->methods) {
+        auto write = [&](const std::vector<QCustomPlot*>& plots, const std::string& name) {
+            // Panels side by side take the width of the page.
+            FigureOptions options = args.options;
+            if (plots.size() > 1 && !args.twoColumn)
+                options.size = FigureSize::panelRow();
+            for (const std::string& format : args.formats) {
+                const QString file = QDir(outDir).filePath(QString::fromStdString(name + "." + format));
+                QString error;
+                if (!exportPanels(plots, file, options, &error))
+                    throw Error(error.toStdString());
+                ++written;
+            }
+        };
+        // The operating points of `curves` at each method's 95%-ID-TPR threshold.
+        auto markCurves = [&](RocView& roc, PrView& pr, const CurveSet& curves) {
+            std::vector<QPointF> rocPoints, prPoints;
+            for (const auto& [m, ood] : curves.keys) {
+                const ThresholdIndex index(*result, m);
+                const double t = thresholdAtIdTpr95(*result, m);
+                const OperatingPoint p = index.operatingPoint(id, ood, t);
+                rocPoints.emplace_back(p.fpr_id, p.tpr_id);
+                prPoints.emplace_back(p.tpr_id, index.precisionIdPositive(id, ood, t));
+            }
+            roc.setOperatingPoints(rocPoints);
+            pr.setOperatingPoints(prPoints);
+        };
+        const bool perMethod = wants("histogram") || wants("roc") || wants("pr") || wants("panels");
+        for (const std::string& method : perMethod ? result->methods : std::vector<std::string>()) {
             const QString label = methodDisplayLabel(method, result->params);
-            const double threshold = thresholdAtIdTpr95(*result, method);
-
             HistogramView histogram;
             histogram.resize(pixels);
             histogram.showScores(label, histogramSeriesOf(*result, method));
-            histogram.setThreshold(threshold);
+            histogram.setThreshold(thresholdAtIdTpr95(*result, method));
 
             RocView roc;
+            PrView pr;
             roc.resize(pixels);
+            pr.resize(pixels);
             const CurveSet curves = curveSeriesOf(*result, {method});
             roc.showCurves(label, curves.roc);
-            std::vector<QPointF> points;
-            for (const auto& [m, ood] : curves.keys) {
-                const OperatingPoint p = operatingPoint(result->scoresOf(m, id), result->scoresOf(m, ood), threshold);
-                points.emplace_back(p.fpr_id, p.tpr_id);
-            }
-            roc.setOperatingPoints(points);
+            pr.showCurves(label, curves.pr);
+            markCurves(roc, pr, curves);
 
-            for (const std::string& format : args.formats) {
-                for (auto [plot, kind] : {std::pair<QCustomPlot*, const char*>{&histogram, "histogram"},
-                                          std::pair<QCustomPlot*, const char*>{&roc, "roc"}}) {
-                    const QString file =
-                        QDir(outDir).filePath(QString::fromStdString(fileSafe(method) + "-" + kind + "." + format));
-                    QString error;
-                    if (!exportFigure(plot, file, args.options, &error))
-                        throw Error(error.toStdString());
-                    ++written;
-                }
-            }
+            const std::string base = fileSafe(method) + "-";
+            if (wants("histogram"))
+                write({&histogram}, base + "histogram");
+            if (wants("roc"))
+                write({&roc}, base + "roc");
+            if (wants("pr"))
+                write({&pr}, base + "pr");
+            if (wants("panels"))
+                write({&histogram, &roc, &pr}, base + "panels");
+        }
+        if (wants("overlay") && !result->methods.empty()) {
+            RocView roc;
+            PrView pr;
+            roc.resize(pixels);
+            pr.resize(pixels);
+            const CurveSet curves = curveSeriesOf(*result, result->methods);
+            const QString label = QString::fromStdString(std::to_string(result->methods.size()) + " methods");
+            roc.showCurves(label, curves.roc);
+            pr.showCurves(label, curves.pr);
+            markCurves(roc, pr, curves);
+            write({&roc}, "overlay-roc");
+            write({&pr}, "overlay-pr");
         }
         std::cout << "wrote " << written << " figures to " << args.out << "\n";
         return 0;

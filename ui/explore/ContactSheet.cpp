@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "explore/ContactSheet.h"
 
+#include "plots/FigureExport.h"
+
 #include <QFileInfo>
 #include <QPainter>
 #include <QPdfWriter>
@@ -14,11 +16,36 @@ QSize ContactSheetLayout::sheetSize(int tiles) const
     return {margin + cols * (tile + margin), titleHeight() + margin + rows * (tile + captionHeight() + margin)};
 }
 
+QFont contactSheetFont(const ContactSheetLayout& layout)
+{
+    QFont font(layout.fontFamily.isEmpty() ? defaultFigureFontFamily() : layout.fontFamily);
+    font.setPixelSize(layout.fontPixels);
+    font.setStyleStrategy(QFont::StyleStrategy(QFont::PreferOutline | QFont::NoFontMerging));
+    font.setHintingPreference(QFont::PreferNoHinting);
+    return font;
+}
+
+ContactSheetLayout fitCaptions(ContactSheetLayout layout, const QVector<ContactTile>& tiles)
+{
+    auto widest = [&](const ContactSheetLayout& l) {
+        const QFontMetrics metrics(contactSheetFont(l));
+        int w = 0;
+        for (const ContactTile& t : tiles)
+            for (const QString& line : t.caption)
+                w = qMax(w, metrics.horizontalAdvance(line) + 2);
+        return w;
+    };
+    for (const ContactTile& t : tiles)
+        layout.captionLines = qMax(layout.captionLines, static_cast<int>(t.caption.size()));
+    while (layout.fontPixels > layout.minFontPixels && widest(layout) > layout.tile)
+        --layout.fontPixels;
+    layout.tile = qMax(layout.tile, widest(layout));
+    return layout;
+}
+
 void paintContactSheet(QPainter& painter, const QVector<ContactTile>& tiles, const ContactSheetLayout& layout)
 {
-    QFont font = painter.font();
-    font.setPixelSize(layout.fontPixels);
-    painter.setFont(font);
+    painter.setFont(contactSheetFont(layout));
     painter.setPen(Qt::black);
     if (!layout.title.isEmpty())
         painter.drawText(QRect(layout.margin, layout.margin / 2, layout.sheetSize(tiles.size()).width(),
@@ -56,8 +83,9 @@ QImage renderContactSheet(const QVector<ContactTile>& tiles, const ContactSheetL
     return sheet;
 }
 
-QString writeContactSheet(const QString& file, const QVector<ContactTile>& tiles, const ContactSheetLayout& layout)
+QString writeContactSheet(const QString& file, const QVector<ContactTile>& tiles, const ContactSheetLayout& asked)
 {
+    const ContactSheetLayout layout = fitCaptions(asked, tiles);
     if (QFileInfo(file).suffix().compare(QStringLiteral("pdf"), Qt::CaseInsensitive) == 0) {
         const QSize size = layout.sheetSize(tiles.size());
         QPdfWriter writer(file);

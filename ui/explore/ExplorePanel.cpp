@@ -2,6 +2,9 @@
 #include "explore/ExplorePanel.h"
 
 #include "explore/ContactSheet.h"
+#include "explore/ContactSheetDialog.h"
+#include "plots/FigureExportDialog.h"
+#include "workspace/Settings.h"
 #include "explore/DatasetImages.h"
 #include "explore/DisagreementModel.h"
 #include "explore/DisagreementView.h"
@@ -16,6 +19,7 @@
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QMenu>
 #include <QMessageBox>
@@ -81,10 +85,13 @@ ExplorePanel::ExplorePanel(Workspace* session, QWidget* parent) : QWidget(parent
     sheetMenu->addAction(tr("Top disagreements…"), this, [this] { chooseContactSheet(SheetSource::Disagreements); });
     sheet->setMenu(sheetMenu);
     auto* figure = new QPushButton(tr("Export inspector…"), this);
+    auto* scatterFigure = new QPushButton(tr("Export scatter…"), this);
+    scatterFigure->setToolTip(tr("The score-vs-score plot as a figure: vector PDF or SVG, or PNG"));
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(csv);
     buttons->addWidget(sheet);
     buttons->addWidget(figure);
+    buttons->addWidget(scatterFigure);
     buttons->addStretch(1);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(buttons);
@@ -92,6 +99,7 @@ ExplorePanel::ExplorePanel(Workspace* session, QWidget* parent) : QWidget(parent
 
     connect(csv, &QPushButton::clicked, this, &ExplorePanel::chooseCsv);
     connect(figure, &QPushButton::clicked, this, &ExplorePanel::chooseInspectorFigure);
+    connect(scatterFigure, &QPushButton::clicked, this, &ExplorePanel::chooseScatterFigure);
     // A lasso or rectangle in the scatter shows up in the gallery as a filter; tiles picked in the
     // gallery itself stay among the others.
     connect(session, &Workspace::selectionChanged, this, [this] {
@@ -115,7 +123,7 @@ QString ExplorePanel::exportSelectionCsv(const QString& file)
     return writeSelectionCsv(file, *r, images);
 }
 
-void ExplorePanel::exportContactSheet(const QString& file, SheetSource source, int count)
+void ExplorePanel::exportContactSheet(const QString& file, SheetSource source, int count, int columns, bool title)
 {
     const RunResultPtr r = session_ ? session_->result() : nullptr;
     if (!r) {
@@ -126,6 +134,7 @@ void ExplorePanel::exportContactSheet(const QString& file, SheetSource source, i
     QVector<ImageRef> refs;
     QVector<QStringList> captions;
     ContactSheetLayout layout;
+    layout.columns = columns > 0 ? columns : qBound(1, count, 8);
     if (source == SheetSource::Gallery) {
         const GalleryModel* m = gallery_->model();
         const QString method = methodDisplayLabel(m->sortMethod().toStdString());
@@ -153,6 +162,8 @@ void ExplorePanel::exportContactSheet(const QString& file, SheetSource source, i
                                 tr("rank Δ %1").arg(x.rankDiff, 0, 'f', 2)});
         }
     }
+    if (!title)
+        layout.title.clear();
     const std::shared_ptr<const DatasetImages> images = loader_->images();
     QPointer<ExplorePanel> self(this);
     QThreadPool::globalInstance()->start([self, images, refs, captions, layout, file] {
@@ -190,6 +201,12 @@ void ExplorePanel::chooseCsv()
 
 void ExplorePanel::chooseContactSheet(SheetSource source)
 {
+    const int available = source == SheetSource::Gallery ? gallery_->model()->rowCount()
+                                                         : disagreements_->model()->rowCount();
+    ContactSheetDialog dialog(available, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    dialog.remember();
     const QString file = QFileDialog::getSaveFileName(this, tr("Contact sheet"), QString(),
                                                       tr("PNG image (*.png);;PDF (*.pdf)"));
     if (file.isEmpty())
@@ -198,7 +215,7 @@ void ExplorePanel::chooseContactSheet(SheetSource source)
         if (!error.isEmpty())
             QMessageBox::warning(this, tr("Contact sheet"), error);
     }, Qt::SingleShotConnection);
-    exportContactSheet(file, source, 64);
+    exportContactSheet(file, source, dialog.count(), dialog.columns(), dialog.title());
 }
 
 void ExplorePanel::chooseInspectorFigure()
@@ -208,6 +225,34 @@ void ExplorePanel::chooseInspectorFigure()
     if (file.isEmpty())
         return;
     const QString error = inspector_->exportTo(file);
+    if (!error.isEmpty())
+        QMessageBox::warning(this, tr("Export"), error);
+}
+
+QString ExplorePanel::exportScatterFigure(const QString& file, const FigureOptions& options)
+{
+    QString error;
+    return exportFigure(scatter_->plot(), file, options, &error) ? QString() : error;
+}
+
+void ExplorePanel::chooseScatterFigure()
+{
+    // The Analysis plots' dialog and remembered choices (its size, font and legend).
+    Settings settings;
+    Settings::FigureExportChoices choices = settings.figureExport();
+    FigureExportDialog dialog({tr("Score vs score")}, 0, this);
+    dialog.setChoices(choices.preset, choices.options);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const QString file = QFileDialog::getSaveFileName(this, tr("Export scatter"), choices.directory,
+                                                      tr("PDF (*.pdf);;SVG (*.svg);;PNG image (*.png)"));
+    if (file.isEmpty())
+        return;
+    choices.preset = dialog.preset();
+    choices.options = dialog.options();
+    choices.directory = QFileInfo(file).absolutePath();
+    settings.setFigureExport(choices);
+    const QString error = exportScatterFigure(file, dialog.options());
     if (!error.isEmpty())
         QMessageBox::warning(this, tr("Export"), error);
 }

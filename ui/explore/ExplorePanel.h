@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "plots/FigureExport.h"
 #include "workspace/Workspace.h"
 
 #include <QPointer>
@@ -41,8 +42,11 @@ public:
     QString exportSelectionCsv(const QString& file);
     // The first `count` images of the gallery's order (sort it most-OOD-first and filter "flagged"
     // for the top flagged images) or of the disagreement list, decoded and written on a worker
-    // thread; contactSheetWritten() follows.
-    void exportContactSheet(const QString& file, SheetSource source, int count);
+    // thread, in `columns` columns (0: up to 8), captions fitted, a title line when `title`;
+    // contactSheetWritten() follows.
+    void exportContactSheet(const QString& file, SheetSource source, int count, int columns = 0, bool title = false);
+    // The score-vs-score plot as a figure (vector PDF / SVG, or PNG), like the Analysis plots.
+    QString exportScatterFigure(const QString& file, const FigureOptions& options);
 
 Q_SIGNALS:
     void contactSheetWritten(const QString& file, const QString& error);
@@ -51,6 +55,7 @@ private:
     void chooseCsv();
     void chooseContactSheet(SheetSource source);
     void chooseInspectorFigure();
+    void chooseScatterFigure();
 
     QPointer<Workspace> session_;
     ThumbnailLoader* loader_ = nullptr;

@@ -4,9 +4,9 @@
 #include "common/Error.h"
 #include "docks/MethodLabels.h"
 #include "explore/ClassText.h"
+#include "explore/InspectorFigure.h"
 #include "explore/ThumbnailLoader.h"
 
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -14,7 +14,6 @@
 #include <QPdfWriter>
 #include <QResizeEvent>
 #include <QScrollArea>
-#include <QSvgGenerator>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -269,46 +268,11 @@ void InspectorPanel::showImage()
 
 QString InspectorPanel::exportTo(const QString& file, int dpi)
 {
-    const QString suffix = QFileInfo(file).suffix().toLower();
-    const QSize size = this->size();
-    if (suffix == QStringLiteral("pdf")) {
-        QPdfWriter writer(file);
-        writer.setResolution(dpi);
-        writer.setPageSize(QPageSize(QSizeF(size) * 25.4 / 96.0, QPageSize::Millimeter));
-        writer.setPageMargins(QMarginsF(0, 0, 0, 0));
-        QPainter painter;
-        if (!painter.begin(&writer))
-            return tr("cannot write '%1'").arg(file);
-        const double scale = double(writer.width()) / size.width();
-        painter.scale(scale, scale);
-        render(&painter, QPoint(), QRegion(), QWidget::DrawChildren);
-        painter.end();
-        return {};
-    }
-    if (suffix == QStringLiteral("svg")) {
-        QSvgGenerator svg;
-        svg.setFileName(file);
-        svg.setSize(size);
-        svg.setViewBox(QRect(QPoint(), size));
-        svg.setTitle(tr("OOD Lens inspector"));
-        QPainter painter;
-        if (!painter.begin(&svg))
-            return tr("cannot write '%1'").arg(file);
-        render(&painter, QPoint(), QRegion(), QWidget::DrawChildren);
-        painter.end();
-        return {};
-    }
-    const double scale = dpi / 96.0;
-    QImage image(size * scale, QImage::Format_ARGB32);
-    image.setDevicePixelRatio(scale);
-    image.fill(Qt::white);
-    {
-        QPainter painter(&image);
-        render(&painter, QPoint(), QRegion(), QWidget::DrawChildren);
-    }
-    if (!image.save(file))
-        return tr("cannot write '%1'").arg(file);
-    return {};
+    // A figure designed for print (explore/InspectorFigure.h), not a grab of the panel.
+    FigureOptions options;
+    options.size = FigureSize::twoColumn();
+    options.dpi = dpi;
+    return writeInspectorFigure(file, inspectorFigureContent(*session_, loader_, tree_), options);
 }
 
 } // namespace oodlens::ui

@@ -31,8 +31,8 @@ class InspectorPanel : public QWidget {
 public:
     InspectorPanel(Workspace* session, ThumbnailLoader* loader, QWidget* parent = nullptr);
 
-    // Writes the panel as it is shown: .pdf and .svg as vectors, anything else as a PNG-like
-    // raster at `dpi`. Returns an error message, empty on success.
+    // Writes the current image's inspector figure (explore/InspectorFigure.h), 17.5 cm wide:
+    // .pdf, .svg or .png at `dpi`. Returns an error message, empty on success.
     QString exportTo(const QString& file, int dpi = 192);
 
     // For tests: the tree of scores and the text of the header / decomposition labels.

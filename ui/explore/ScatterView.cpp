@@ -8,6 +8,7 @@
 #include "explore/DatasetSlot.h"
 #include "docks/MethodLabels.h"
 #include "plots/OkabeIto.h"
+#include "plots/PlotDecor.h"
 #include "methods/Scores.h"
 #include "explore/ThumbnailLoader.h"
 
@@ -287,6 +288,9 @@ void ScatterView::rebuild()
     lasso_ = new QCPCurve(plot_->xAxis, plot_->yAxis);
     lasso_->setPen(QPen(Qt::black, 1, Qt::DotLine));
     lasso_->removeFromLegend();
+    // The marks of picking and selecting belong to the window, not to exported figures.
+    for (QCPAbstractPlottable* mark : std::initializer_list<QCPAbstractPlottable*>{selected_, current_, lasso_})
+        setPlotRole(mark, PlotRole::Interaction);
     updateHyperbola();
     updateMarkers();
     info_->setText(tr("%n point(s)", nullptr, static_cast<int>(pointCount())) +

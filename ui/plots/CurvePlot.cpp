@@ -85,6 +85,10 @@ void CurvePlot::removeCurves()
     for (QCPItemTracer* tracer : tracers_)
         removeItem(tracer);
     tracers_.clear();
+    if (moreEntries_)
+        legend->removeItem(moreEntries_);
+    moreEntries_ = nullptr;
+    setToolTip(QString());
     for (QCPCurve* curve : curves_)
         removePlottable(curve);
     curves_.clear();
@@ -120,6 +124,11 @@ void CurvePlot::setCurves(const QString& title, const std::vector<CurveSeries>& 
             t[i] = i;
         curve->setData(t, dx, dy, true);
         curve->setName(s.name);
+        setFigureLegendEntry(curve);
+        if (s.marker) {
+            curve->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ScatterShape(s.marker), s.color, Qt::white, 6));
+            curve->setScatterSkip(std::max(0, int(drawn.x.size()) / 8 - 1));
+        }
         curves_.push_back(curve);
         totals_.push_back(drawn.total);
         largest = std::max(largest, drawn.total);
@@ -134,11 +143,49 @@ void CurvePlot::setCurves(const QString& title, const std::vector<CurveSeries>& 
         tracer->setVisible(false);
         tracers_.push_back(tracer);
     }
+    updateLegendEntries();
     const bool decimated = isDecimated();
     note_->setText(tr("drawn: \u2264 %1 of %2 points\n(metrics use all)").arg(kMaxDrawnPoints).arg(largest));
     note_->setVisible(decimated);
     title_->setText(title);
     replot();
+}
+
+int CurvePlot::legendEntryLimit() const
+{
+    // Two entries a row; a row for every 60 pixels above the first 150, up to kMaxLegendEntries.
+    return 2 * std::clamp((height() - 150) / 60, 1, kMaxLegendEntries / 2);
+}
+
+void CurvePlot::updateLegendEntries()
+{
+    // A long legend would squeeze the axes to nothing: the first entries, then "+N more".
+    if (moreEntries_)
+        legend->removeItem(moreEntries_);
+    moreEntries_ = nullptr;
+    const int n = int(curves_.size()), limit = legendLimit_ = legendEntryLimit();
+    const int shown = n > limit ? limit - 1 : n;
+    QStringList names;
+    for (int i = 0; i < n; ++i) {
+        names << curves_[std::size_t(i)]->name();
+        curves_[std::size_t(i)]->removeFromLegend();
+    }
+    for (int i = 0; i < shown; ++i)
+        curves_[std::size_t(i)]->addToLegend();
+    if (shown < n) {
+        moreEntries_ = new TextLegendItem(legend, moreEntriesText(n - shown));
+        legend->addItem(moreEntries_);
+    }
+    setToolTip(shown < n ? names.join(QLatin1Char('\n')) : QString());
+}
+
+void CurvePlot::resizeEvent(QResizeEvent* event)
+{
+    QCustomPlot::resizeEvent(event);
+    if (legendEntryLimit() != legendLimit_ && int(curves_.size()) > std::min(legendLimit_, legendEntryLimit())) {
+        updateLegendEntries();
+        replot(rpQueuedReplot);
+    }
 }
 
 void CurvePlot::setOperatingPoints(const std::vector<QPointF>& points)

@@ -18,19 +18,23 @@ struct CurveSeries {
     QColor color;
     Qt::PenStyle style = Qt::SolidLine;
     std::vector<double> x, y;
+    int marker = 0; // a QCPScatterStyle::ScatterShape drawn along the curve; 0 = none
 };
 
 // The common frame of the ROC and precision-recall plots: title and legend above the axes (fitted
-// to the plot's width, PlotFit), curves thinned to at most kMaxDrawnPoints for drawing (a note
-// says so), a placeholder on muted axes when empty, and one operating-point tracer per curve on a
-// buffered layer of its own so that moving the threshold repaints only that layer. The pointer's
-// position is reported in data coordinates (pointerMoved / pointerClicked) for CurveReadout,
-// which reads the curve there and shows the reading on the same layer.
+// to the plot's width, PlotFit; at most kMaxLegendEntries entries, fewer on a short plot, the rest
+// summed up as "+N more" with every name in the tooltip; exported figures list them all), curves
+// thinned to at most kMaxDrawnPoints for drawing (a note says so), a placeholder on muted axes when
+// empty, and one operating-point tracer per curve on a buffered layer of its own so that moving the
+// threshold repaints only that layer. The pointer's position is reported in data coordinates
+// (pointerMoved / pointerClicked) for CurveReadout, which reads the curve there and shows the
+// reading on the same layer.
 class CurvePlot : public QCustomPlot {
     Q_OBJECT
 
 public:
     static constexpr std::size_t kMaxDrawnPoints = 2500;
+    static constexpr int kMaxLegendEntries = 6;
 
     explicit CurvePlot(QWidget* parent = nullptr);
 
@@ -70,6 +74,7 @@ protected:
     void mousePressEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
     void leaveEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     void setCurves(const QString& title, const std::vector<CurveSeries>& series, const QString& emptyMessage);
     void clearAll(const QString& title, const QString& message);
 
@@ -78,11 +83,16 @@ private:
     bool inAxes(const QPoint& pos) const;
     QPointF toData(const QPoint& pos) const;
     QPointF pixelsPerUnit() const;
+    // How many legend entries fit the plot's height; the legend then shows that many.
+    int legendEntryLimit() const;
+    void updateLegendEntries();
 
     QCPTextElement* title_;
     QCPItemText* placeholder_;
     QCPItemText* note_;
     QCPLayer* pointLayer_;
+    QCPAbstractLegendItem* moreEntries_ = nullptr;
+    int legendLimit_ = 0; // the entry limit the legend was last filled for
     std::vector<QCPCurve*> curves_;
     std::vector<std::size_t> totals_;
     std::vector<QCPItemTracer*> tracers_;

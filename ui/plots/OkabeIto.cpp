@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "plots/OkabeIto.h"
 
+#include <qcustomplot.h>
+
 #include <algorithm>
 #include <array>
 
@@ -41,18 +43,30 @@ QColor datasetColor(int slot)
     return okabeItoColor(kDatasetOrder[static_cast<std::size_t>(i)]);
 }
 
-QColor methodColor(int slot)
+MethodLook methodLook(int slot)
 {
     // Black first (the current method stands out), yellow last (faint on white).
     constexpr std::array<int, 8> kMethodOrder = {0, 6, 5, 3, 7, 1, 2, 4};
+    constexpr std::array<Qt::PenStyle, 5> kStyles = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
+                                                     Qt::DashDotDotLine};
     const int n = static_cast<int>(kMethodOrder.size());
-    return okabeItoColor(kMethodOrder[static_cast<std::size_t>(((slot % n) + n) % n)]);
+    slot = std::max(0, slot) % kDistinctMethodLooks;
+    return {okabeItoColor(kMethodOrder[static_cast<std::size_t>(slot % n)]),
+            kStyles[static_cast<std::size_t>(slot / n)]};
 }
 
-Qt::PenStyle oodLineStyle(int oodSlot)
+QColor methodColor(int slot)
 {
-    constexpr std::array<Qt::PenStyle, 4> kStyles = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine};
-    return kStyles[static_cast<std::size_t>(std::max(0, oodSlot)) % kStyles.size()];
+    return methodLook(slot).color;
+}
+
+int oodMarker(int oodSlot)
+{
+    constexpr std::array<QCPScatterStyle::ScatterShape, 8> kMarkers = {
+        QCPScatterStyle::ssNone,    QCPScatterStyle::ssCircle, QCPScatterStyle::ssSquare,
+        QCPScatterStyle::ssTriangle, QCPScatterStyle::ssDiamond, QCPScatterStyle::ssCross,
+        QCPScatterStyle::ssPlus,    QCPScatterStyle::ssStar};
+    return kMarkers[static_cast<std::size_t>(std::max(0, oodSlot)) % kMarkers.size()];
 }
 
 } // namespace oodlens::ui

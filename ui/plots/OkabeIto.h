@@ -12,11 +12,22 @@ QColor okabeItoColor(int index);
 // sets in order (vermillion, orange, bluish green, ...).
 QColor datasetColor(int slot);
 
-// A method's colour when several methods share a plot (slot = its place among the overlaid
-// methods, the same in every plot); ID and OOD are then told apart by line style instead.
+// How a method's curves look when several methods share a plot (slot = its place among the
+// overlaid methods, the same in every plot): the eight Okabe-Ito colours with solid lines, then
+// the eight again dashed, dotted, dash-dotted and dash-dot-dotted, so that the first
+// kDistinctMethodLooks methods never share a colour and line style. OOD sets are then told apart
+// by markers (oodMarker).
+struct MethodLook {
+    QColor color;
+    Qt::PenStyle style = Qt::SolidLine;
+};
+constexpr int kDistinctMethodLooks = 40;
+MethodLook methodLook(int slot);
+// The colour of methodLook(slot).
 QColor methodColor(int slot);
 
-// Line styles for the OOD sets when colours stand for methods: solid, dashed, dotted, ...
-Qt::PenStyle oodLineStyle(int oodSlot);
+// Markers along the curves of the OOD sets when colours and line styles stand for methods: none
+// for the first set, then circle, square, triangle, diamond, cross, plus, star.
+int oodMarker(int oodSlot); // a QCPScatterStyle::ScatterShape
 
 } // namespace oodlens::ui

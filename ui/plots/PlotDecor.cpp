@@ -3,6 +3,35 @@
 
 namespace oodlens::ui {
 
+namespace {
+constexpr char kRoleProperty[] = "oodlensPlotRole";
+constexpr char kLegendProperty[] = "oodlensFigureLegend";
+} // namespace
+
+void setPlotRole(QObject* element, PlotRole role)
+{
+    element->setProperty(kRoleProperty, static_cast<int>(role));
+}
+
+PlotRole plotRoleOf(const QObject* element)
+{
+    const QVariant v = element->property(kRoleProperty);
+    return v.isValid() ? static_cast<PlotRole>(v.toInt()) : PlotRole::Data;
+}
+
+void setFigureLegendEntry(QCPAbstractPlottable* plottable)
+{
+    plottable->setProperty(kLegendProperty, true);
+}
+
+bool isFigureLegendEntry(QCPAbstractPlottable* plottable)
+{
+    if (plottable->property(kLegendProperty).toBool())
+        return true;
+    QCustomPlot* plot = plottable->parentPlot();
+    return plot && plot->legend && plot->legend->hasItemWithPlottable(plottable);
+}
+
 QCPTextElement* addTitleAndLegendRows(QCustomPlot* plot, double titlePointSize)
 {
     plot->plotLayout()->insertRow(0);
@@ -10,6 +39,7 @@ QCPTextElement* addTitleAndLegendRows(QCustomPlot* plot, double titlePointSize)
     font.setPointSizeF(titlePointSize);
     font.setBold(true);
     auto* title = new QCPTextElement(plot, QString(), font);
+    setPlotRole(title, PlotRole::Title);
     plot->plotLayout()->addElement(0, 0, title);
     plot->plotLayout()->insertRow(1);
     auto* legendRow = new QCPLayoutGrid;
@@ -32,6 +62,7 @@ QCPTextElement* addTitleAndLegendRows(QCustomPlot* plot, double titlePointSize)
 QCPItemText* addPlaceholderText(QCustomPlot* plot)
 {
     auto* text = new QCPItemText(plot);
+    setPlotRole(text, PlotRole::Placeholder);
     text->position->setType(QCPItemPosition::ptAxisRectRatio);
     text->position->setCoords(0.5, 0.5);
     text->setColor(QColor(0x6E, 0x6E, 0x6E));
@@ -45,6 +76,7 @@ QCPItemText* addCornerNote(QCustomPlot* plot, Qt::Alignment corner)
 {
     const bool top = corner & Qt::AlignTop;
     auto* note = new QCPItemText(plot);
+    setPlotRole(note, PlotRole::Note);
     note->position->setType(QCPItemPosition::ptAxisRectRatio);
     note->position->setCoords(0.99, top ? 0.02 : 0.99);
     note->setPositionAlignment(Qt::AlignRight | (top ? Qt::AlignTop : Qt::AlignBottom));
@@ -52,6 +84,30 @@ QCPItemText* addCornerNote(QCustomPlot* plot, Qt::Alignment corner)
     note->setBrush(QBrush(QColor(255, 255, 255, 210)));
     note->setPadding(QMargins(4, 2, 4, 2));
     return note;
+}
+
+TextLegendItem::TextLegendItem(QCPLegend* legend, const QString& text) : QCPAbstractLegendItem(legend), text_(text)
+{
+    setSelectable(false);
+}
+
+void TextLegendItem::draw(QCPPainter* painter)
+{
+    painter->setFont(mFont);
+    painter->setPen(QPen(mTextColor));
+    painter->drawText(mRect, Qt::AlignLeft | Qt::AlignVCenter, text_);
+}
+
+QSize TextLegendItem::minimumOuterSizeHint() const
+{
+    const QFontMetrics metrics(mFont);
+    const QSize text = metrics.size(Qt::TextSingleLine, text_);
+    return text + QSize(mMargins.left() + mMargins.right(), mMargins.top() + mMargins.bottom());
+}
+
+QString moreEntriesText(int omitted)
+{
+    return QCustomPlot::tr("+%1 more").arg(omitted);
 }
 
 } // namespace oodlens::ui

@@ -43,10 +43,13 @@ CurveSet curveSeriesOf(const RunResult& result, const std::vector<std::string>& 
             if (several)
                 name = methodDisplayLabel(m, result.params) +
                        (result.oodIndices.size() > 1 ? QStringLiteral(" / ") + oodName : QString());
-            const QColor color = several ? methodColor(int(mi)) : datasetColor(slot + 1);
-            const Qt::PenStyle style = several ? oodLineStyle(slot) : Qt::SolidLine;
-            set.roc.push_back({name, color, rocCurve(idScores, oodScores), row->metrics.auroc, style});
-            set.pr.push_back({name, color, prCurve(idScores, oodScores, true), row->metrics.aupr_in, style});
+            // One method: a colour per OOD set. Several: a colour and line style per method, a
+            // marker per OOD set.
+            const MethodLook look = several ? methodLook(int(mi)) : MethodLook{datasetColor(slot + 1), Qt::SolidLine};
+            const int marker = several ? oodMarker(slot) : 0;
+            set.roc.push_back({name, look.color, rocCurve(idScores, oodScores), row->metrics.auroc, look.style, marker});
+            set.pr.push_back(
+                {name, look.color, prCurve(idScores, oodScores, true), row->metrics.aupr_in, look.style, marker});
             set.keys.emplace_back(m, ood);
         }
     }

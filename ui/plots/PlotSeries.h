@@ -13,8 +13,8 @@
 namespace oodlens::ui {
 
 // What the window and the `figures` command draw, built one way so that a figure exported from
-// either looks the same: the same names, Okabe-Ito colours per dataset (one method) or per
-// method (several, OOD sets then told apart by line style), and core's curves.
+// either looks the same: the same names, Okabe-Ito colours per dataset (one method) or a colour
+// and line style per method (several, OOD sets then told apart by markers), and core's curves.
 
 // The ID set then every OOD set of `method`, coloured by dataset.
 std::vector<ScoreSeries> histogramSeriesOf(const RunResult& result, const std::string& method);

@@ -35,7 +35,7 @@ void PrView::showCurves(const QString& scoreLabel, const std::vector<PrSeries>& 
     for (const PrSeries& s : series)
         curves.push_back({series.size() > 2 ? tr("%1 %2").arg(s.name, QString::number(s.aupr * 100, 'f', 1))
                                             : tr("%1, AUPR-In %2").arg(s.name, percent(s.aupr)),
-                          s.color, s.style, s.curve.recall, s.curve.precision});
+                          s.color, s.style, s.curve.recall, s.curve.precision, s.marker});
     const QString title = series.size() == 1 ? tr("PR of %1: AUPR-In %2").arg(scoreLabel, percent(series.front().aupr))
                                              : tr("PR of %1").arg(scoreLabel);
     setCurves(title, curves, tr("%1: no precision-recall curve (no OOD set with scores)").arg(scoreLabel));

@@ -17,6 +17,7 @@ struct PrSeries {
     PrCurve curve;
     double aupr = 0;
     Qt::PenStyle style = Qt::SolidLine;
+    int marker = 0; // a QCPScatterStyle::ScatterShape along the curve; 0 = none
 };
 
 // Precision-recall curves with ID positive (recall = ID accepted, precision = ID among the

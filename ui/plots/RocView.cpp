@@ -41,7 +41,7 @@ void RocView::showCurves(const QString& scoreLabel, const std::vector<RocSeries>
     for (const RocSeries& s : series)
         curves.push_back({series.size() > 2 ? tr("%1 %2").arg(s.name, QString::number(s.auroc * 100, 'f', 1))
                                             : tr("%1, AUROC %2").arg(s.name, percent(s.auroc)),
-                          s.color, s.style, s.curve.fpr, s.curve.tpr});
+                          s.color, s.style, s.curve.fpr, s.curve.tpr, s.marker});
     const QString title = series.size() == 1 ? tr("ROC of %1: AUROC %2").arg(scoreLabel, percent(series.front().auroc))
                                              : tr("ROC of %1").arg(scoreLabel);
     setCurves(title, curves, tr("%1: no ROC curve (no OOD set with scores)").arg(scoreLabel));

@@ -17,6 +17,7 @@ struct RocSeries {
     RocCurve curve;
     double auroc = 0;
     Qt::PenStyle style = Qt::SolidLine;
+    int marker = 0; // a QCPScatterStyle::ScatterShape along the curve; 0 = none
 };
 
 // ROC curves, ID as the positive class: FPR (OOD accepted) on x, TPR (ID accepted) on y, with the

@@ -14,6 +14,8 @@ const QString kBins = QStringLiteral("view/histogramBins");
 const QString kOverlay = QStringLiteral("view/overlayMethods");
 const QString kAutoRun = QStringLiteral("analysis/autoRun");
 const QString kRecent = QStringLiteral("files/recent");
+const QString kFigure = QStringLiteral("figureExport/");
+const QString kContactSheetCount = QStringLiteral("contactSheet/count");
 } // namespace
 
 Settings::Settings() : settings_(QStringLiteral("OODLens"), QStringLiteral("oodlens")) {}
@@ -128,6 +130,63 @@ bool Settings::autoRun() const
 void Settings::setAutoRun(bool on)
 {
     settings_.setValue(kAutoRun, on);
+}
+
+Settings::FigureExportChoices Settings::figureExport() const
+{
+    FigureExportChoices c;
+    const FigureOptions d;
+    auto value = [this](const char* key, const QVariant& fallback) { return settings_.value(kFigure + QLatin1String(key), fallback); };
+    c.plot = value("plot", c.plot).toInt();
+    c.preset = value("preset", c.preset).toInt();
+    c.directory = value("directory", c.directory).toString();
+    c.suffix = value("suffix", c.suffix).toString();
+    FigureOptions& o = c.options;
+    o.size.width = value("width", d.size.width).toDouble();
+    o.size.height = value("height", d.size.height).toDouble();
+    o.size.unit = value("unit", QStringLiteral("cm")).toString() == QLatin1String("in") ? FigureSize::Unit::Inch
+                                                                                       : FigureSize::Unit::Cm;
+    o.dpi = value("dpi", d.dpi).toInt();
+    o.fontFamily = value("fontFamily", d.fontFamily).toString();
+    o.fontPoints = value("fontPoints", d.fontPoints).toDouble();
+    if (!legendPlacementFromName(value("legend", QString()).toString().toStdString(), &o.legend))
+        o.legend = d.legend;
+    o.titles = value("titles", d.titles).toBool();
+    o.notes = value("notes", d.notes).toBool();
+    o.squareCurves = value("square", d.squareCurves).toBool();
+    o.panelLetters = value("panelLetters", d.panelLetters).toBool();
+    return c;
+}
+
+void Settings::setFigureExport(const FigureExportChoices& c)
+{
+    auto set = [this](const char* key, const QVariant& v) { settings_.setValue(kFigure + QLatin1String(key), v); };
+    const FigureOptions& o = c.options;
+    set("plot", c.plot);
+    set("preset", c.preset);
+    set("directory", c.directory);
+    set("suffix", c.suffix);
+    set("width", o.size.width);
+    set("height", o.size.height);
+    set("unit", o.size.unit == FigureSize::Unit::Inch ? QStringLiteral("in") : QStringLiteral("cm"));
+    set("dpi", o.dpi);
+    set("fontFamily", o.fontFamily);
+    set("fontPoints", o.fontPoints);
+    set("legend", QString::fromLatin1(legendPlacementName(o.legend)));
+    set("titles", o.titles);
+    set("notes", o.notes);
+    set("square", o.squareCurves);
+    set("panelLetters", o.panelLetters);
+}
+
+int Settings::contactSheetCount() const
+{
+    return settings_.value(kContactSheetCount, 64).toInt();
+}
+
+void Settings::setContactSheetCount(int count)
+{
+    settings_.setValue(kContactSheetCount, count);
 }
 
 } // namespace oodlens::ui

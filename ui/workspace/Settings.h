@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "plots/FigureExport.h"
+
 #include <QByteArray>
 #include <QSettings>
 #include <QString>
@@ -39,6 +41,21 @@ public:
     // Id of the method shown last ("gradnorm"), empty when none.
     QString currentMethod() const;
     void setCurrentMethod(const QString& id);
+
+    // The figure export dialog's last choices: what was exported (an index into the dialog's
+    // list), the size preset, every FigureOptions field, and the folder and format of the file.
+    struct FigureExportChoices {
+        int plot = -1;   // -1: the plot clicked last
+        int preset = 0;  // FigureExportDialog's size presets
+        FigureOptions options;
+        QString directory;
+        QString suffix = QStringLiteral("pdf");
+    };
+    FigureExportChoices figureExport() const;
+    void setFigureExport(const FigureExportChoices& choices);
+    // The contact sheet's number of images.
+    int contactSheetCount() const;
+    void setContactSheetCount(int count);
 
 private:
     QSettings settings_;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Exports of the exploration panel: the contact sheet (size, PNG and PDF) and the scores of the
-// selected images as CSV.
+// Exports of the exploration panel: the contact sheet (size, PNG and PDF, captions that fit, no
+// title unless asked), the scatter as a vector figure, and the scores of the selected images as CSV.
 #include "explore/ContactSheet.h"
 #include "ExploreFixture.h"
 #include "explore/ExplorePanel.h"
+#include "explore/ScatterView.h"
 #include "explore/SelectionCsv.h"
 
 #include <QFile>
@@ -78,16 +79,75 @@ private slots:
         panel.exportContactSheet(png, ExplorePanel::SheetSource::Gallery, 20);
         QTRY_COMPARE(written.count(), 1);
         QCOMPARE(written.at(0).at(1).toString(), QString());
+        // Eight columns, no title line, tiles at least as large as asked (wider when captions need it).
+        const QImage sheet(png);
         ContactSheetLayout layout;
-        layout.title = QStringLiteral("x");
-        QCOMPARE(QImage(png).size(), layout.sheetSize(20));
+        layout.tile = (sheet.width() - layout.margin) / 8 - layout.margin;
+        QVERIFY(layout.tile >= ContactSheetLayout().tile);
+        QCOMPARE(sheet.width(), layout.sheetSize(20).width());
+        // A title line only when asked.
+        const QString titled = dir_.filePath(QStringLiteral("gallery-titled.png"));
+        panel.exportContactSheet(titled, ExplorePanel::SheetSource::Gallery, 20, 0, true);
+        QTRY_COMPARE(written.count(), 2);
+        QVERIFY(QImage(titled).height() > sheet.height());
+        if (qEnvironmentVariableIsSet("OODLENS_FIGURE_DIR")) // to look at it
+            QFile::copy(png, qEnvironmentVariable("OODLENS_FIGURE_DIR") + QStringLiteral("/contact-sheet.png"));
         const QString pdf = dir_.filePath(QStringLiteral("disagreements.pdf"));
         panel.exportContactSheet(pdf, ExplorePanel::SheetSource::Disagreements, 16);
-        QTRY_COMPARE(written.count(), 2);
-        QCOMPARE(written.at(1).at(1).toString(), QString());
+        QTRY_COMPARE(written.count(), 3);
+        QCOMPARE(written.at(2).at(1).toString(), QString());
         QFile f(pdf);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QVERIFY(f.read(5) == "%PDF-");
+    }
+
+    void captionsFitTheirTiles()
+    {
+        QVector<ContactTile> tiles(3);
+        tiles[0].caption = {QStringLiteral("#1 fashion-mnist 1234"), QStringLiteral("GradNorm 372.2214"), QStringLiteral("accepted")};
+        tiles[1].caption = {QStringLiteral("#2 mnist-test-2000 17"), QStringLiteral("GradNorm 12.5"), QStringLiteral("flagged")};
+        tiles[2].caption = {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("decode error")};
+        ContactSheetLayout asked;
+        asked.tile = 96;
+        const ContactSheetLayout fitted = fitCaptions(asked, tiles);
+        QCOMPARE(fitted.captionLines, 4); // every line of every caption gets a row
+        const QFontMetrics metrics(contactSheetFont(fitted));
+        for (const ContactTile& t : tiles)
+            for (const QString& line : t.caption)
+                QVERIFY2(metrics.horizontalAdvance(line) <= fitted.tile, qPrintable(line));
+        QVERIFY(fitted.fontPixels <= asked.fontPixels && fitted.fontPixels >= asked.minFontPixels);
+        // A caption too long even at the smallest font widens the tiles instead of being cut.
+        tiles[2].caption = {QStringLiteral("a very long caption line that no tile of 96 pixels could ever hold")};
+        const ContactSheetLayout wide = fitCaptions(asked, tiles);
+        QCOMPARE(wide.fontPixels, asked.minFontPixels);
+        QVERIFY(wide.tile > asked.tile);
+        QVERIFY(QFontMetrics(contactSheetFont(wide)).horizontalAdvance(tiles[2].caption[0]) <= wide.tile);
+    }
+
+    void scatterExportsAsVector()
+    {
+        Workspace session;
+        ExplorePanel panel(&session);
+        session.setCurrentMethod(QStringLiteral("gradnorm"));
+        session.setResult(test::demoResult());
+        const std::size_t points = panel.scatter()->pointCount();
+        QVERIFY(points > 1000);
+        const QString svg = dir_.filePath(QStringLiteral("scatter.svg"));
+        QCOMPARE(panel.exportScatterFigure(svg, FigureOptions()), QString());
+        QFile f(svg);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray text = f.readAll();
+        // Drawn as shapes, not as an embedded picture of the plot.
+        QVERIFY(!text.contains("<image"));
+        const int shapes = text.count("<path") + text.count("<ellipse") + text.count("<circle") + text.count("<polyline");
+        QVERIFY2(shapes > 200, qPrintable(QString::number(shapes)));
+        const QString pdf = dir_.filePath(QStringLiteral("scatter.pdf"));
+        QCOMPARE(panel.exportScatterFigure(pdf, FigureOptions()), QString());
+        if (qEnvironmentVariableIsSet("OODLENS_FIGURE_DIR"))
+            panel.exportScatterFigure(qEnvironmentVariable("OODLENS_FIGURE_DIR") + QStringLiteral("/scatter.pdf"), FigureOptions());
+        QFile p(pdf);
+        QVERIFY(p.open(QIODevice::ReadOnly));
+        QVERIFY(p.read(5) == "%PDF-");
     }
 
     void selectionCsvHasEveryScore()

@@ -7,6 +7,7 @@
 #include "explore/ExplorePanel.h"
 #include "explore/GalleryModel.h"
 #include "explore/GalleryView.h"
+#include "explore/InspectorFigure.h"
 #include "explore/InspectorPanel.h"
 #include "explore/ScatterView.h"
 #include "explore/ThumbnailLoader.h"
@@ -17,6 +18,8 @@
 #include <QTemporaryDir>
 #include <QTreeWidget>
 #include <QtTest>
+
+#include <set>
 #include <qcustomplot.h>
 
 #include <cmath>
@@ -194,14 +197,45 @@ private slots:
         QCOMPARE(panel_->inspector()->exportTo(pdf), QString());
         QCOMPARE(panel_->inspector()->exportTo(svg), QString());
         QCOMPARE(panel_->inspector()->exportTo(png, 96), QString());
+        if (qEnvironmentVariableIsSet("OODLENS_FIGURE_DIR")) // to look at it
+            panel_->inspector()->exportTo(qEnvironmentVariable("OODLENS_FIGURE_DIR") + QStringLiteral("/inspector.pdf"));
         QFile f(pdf);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QVERIFY(f.read(5) == "%PDF-");
         QFile s(svg);
         QVERIFY(s.open(QIODevice::ReadOnly));
-        QVERIFY(s.readAll().contains("<svg"));
+        const QString text = QString::fromUtf8(s.readAll());
+        QVERIFY(text.contains(QStringLiteral("<svg")));
+        // A designed figure, not a grab of the panel: 17.5 cm wide whatever the panel's size,
+        // with the image's source, the top-5, the table of every score and the decomposition as text.
         const QImage image(png);
-        QCOMPARE(image.size(), panel_->inspector()->size());
+        QCOMPARE(image.width(), qRound(17.5 / 2.54 * 96));
+        QVERIFY(image.height() > 200);
+        QVERIFY(text.contains(QStringLiteral("image 3")));
+        QVERIFY(text.contains(QStringLiteral("Top-5 softmax")));
+        QVERIFY(text.contains(QStringLiteral("ID percentile")));
+        QVERIFY(text.contains(QStringLiteral("feature term")));
+        // Every row of the panel's table, said the same way.
+        const QTreeWidget* tree = panel_->inspector()->scoreTree();
+        const InspectorFigureContent content = inspectorFigureContent(*session_, panel_->loader(), tree);
+        QCOMPARE(content.rows.size(), tree->topLevelItemCount());
+        for (int i = 0; i < tree->topLevelItemCount(); ++i) {
+            const QTreeWidgetItem* item = tree->topLevelItem(i);
+            const auto& row = content.rows[i];
+            QCOMPARE(row.group.isEmpty() ? row.method : row.group, item->text(0));
+            if (!item->isFirstColumnSpanned()) {
+                QCOMPARE(row.decision, item->text(3));
+                QVERIFY2(text.contains(item->text(0).section(QLatin1Char(' '), 0, 0).toHtmlEscaped()),
+                         qPrintable(item->text(0)));
+            }
+        }
+        // The image itself is drawn, enlarged: the figure's top-left holds more than one grey level.
+        const QImage drawn = image.copy(8, 8, 150, 150).convertToFormat(QImage::Format_Grayscale8);
+        std::set<int> levels;
+        for (int y = 0; y < drawn.height(); y += 3)
+            for (int x = 0; x < drawn.width(); x += 3)
+                levels.insert(qGray(drawn.pixel(x, y)) / 32);
+        QVERIFY(levels.size() > 2);
     }
 
 private:

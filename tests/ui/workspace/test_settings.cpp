@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The window remembers its geometry, the method shown and the histogram's count scale.
+// The window remembers its geometry, the method shown and the histogram's count scale; the figure
+// export dialog its last choices.
 #include "app/MainWindow.h"
 #include "docks/MethodListWidget.h"
+#include "plots/FigureExportDialog.h"
 #include "workspace/Settings.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFontComboBox>
 #include <QTemporaryDir>
 #include <QtTest>
 
+using namespace oodlens;
 using namespace oodlens::ui;
 
 class TestSettings : public QObject {
@@ -18,6 +24,7 @@ private slots:
     void valuesRoundTrip();
     void windowRestoresWhatItSaved();
     void screenshotModeLeavesSettingsAlone();
+    void figureExportDialogRemembersItsChoices();
 
 private:
     QTemporaryDir config_;
@@ -81,6 +88,46 @@ void TestSettings::screenshotModeLeavesSettingsAlone()
         window.close();
     }
     QCOMPARE(Settings().currentMethod(), QStringLiteral("gradnorm"));
+}
+
+void TestSettings::figureExportDialogRemembersItsChoices()
+{
+    const QStringList plots{QStringLiteral("Histogram"), QStringLiteral("ROC"), QStringLiteral("PR"),
+                            QStringLiteral("Panels")};
+    {
+        // A user's choices, made in the dialog.
+        FigureExportDialog dialog(plots, 1, nullptr, 3);
+        dialog.plotCombo()->setCurrentIndex(3); // panels: the size becomes a row of panels
+        QCOMPARE(dialog.preset(), int(FigureExportDialog::PanelRow));
+        dialog.legendCombo()->setCurrentIndex(dialog.legendCombo()->findData(int(LegendPlacement::Outside)));
+        dialog.fontCombo()->setCurrentFont(QFont(QStringLiteral("DejaVu Serif")));
+        dialog.titlesCheck()->setChecked(true);
+        Settings::FigureExportChoices c;
+        c.plot = dialog.plotIndex();
+        c.preset = dialog.preset();
+        c.options = dialog.options();
+        c.directory = QStringLiteral("/tmp/figures");
+        c.suffix = QStringLiteral("svg");
+        QCOMPARE(c.options.size.width, 17.5);
+        Settings().setFigureExport(c);
+    }
+    // The next dialog starts from them.
+    const Settings::FigureExportChoices c = Settings().figureExport();
+    QCOMPARE(c.plot, 3);
+    QCOMPARE(c.directory, QStringLiteral("/tmp/figures"));
+    QCOMPARE(c.suffix, QStringLiteral("svg"));
+    FigureExportDialog dialog(plots, c.plot, nullptr, 3);
+    dialog.setChoices(c.preset, c.options);
+    const FigureOptions o = dialog.options();
+    QCOMPARE(dialog.plotIndex(), 3);
+    QCOMPARE(dialog.preset(), int(FigureExportDialog::PanelRow));
+    QCOMPARE(o.size.width, 17.5);
+    QCOMPARE(o.size.height, 6.0);
+    QCOMPARE(o.legend, LegendPlacement::Outside);
+    QCOMPARE(o.fontFamily, QFont(QStringLiteral("DejaVu Serif")).family());
+    QVERIFY(o.titles);
+    QVERIFY(!o.notes);
+    QVERIFY(o.squareCurves);
 }
 
 QTEST_MAIN(TestSettings)
