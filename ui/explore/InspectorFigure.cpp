@@ -3,6 +3,7 @@
 
 #include "common/Error.h"
 #include "docks/MethodLabels.h"
+#include "explore/ClassText.h"
 #include "explore/DatasetImages.h"
 #include "explore/Inspect.h"
 #include "explore/ThumbnailLoader.h"
@@ -217,15 +218,16 @@ InspectorFigureContent inspectorFigureContent(const Workspace& session, Thumbnai
     c.file = row < set.paths.size() ? QString::fromStdString(set.paths[row]) : QString();
     const int label = row < set.labels.size() ? set.labels[row] : -1;
     const int predicted = set.prediction(row);
-    // Right or wrong only on the ID set, whose labels are the model's classes.
-    const bool judged = label >= 0 && int(d) == r->idIndex;
-    c.verdict = tr("true label %1 \u00b7 predicted %2%3")
-                    .arg(label >= 0 ? QString::number(label) : tr("unknown"))
-                    .arg(predicted)
-                    .arg(judged ? (label == predicted ? tr(" (correct)") : tr(" (wrong)"))
-                                : QString());
+    // Right or wrong only for an ID class label (RunResult::isIdClassLabel), as in the inspector.
+    const bool judged = r->isIdClassLabel(d, label);
+    c.verdict = tr("%1 \u00b7 predicted %2%3")
+                    .arg(label < 0 ? tr("true label unknown")
+                         : judged  ? tr("true label %1").arg(labelText(*r, d, label))
+                                   : tr("label %1 (not an ID class)").arg(labelText(*r, d, label)),
+                         predictionText(*r, predicted),
+                         judged ? (label == predicted ? tr(" (correct)") : tr(" (wrong)")) : QString());
     for (const ClassProbability& p : topProbabilities(set.logitRow(row), set.classes, 5))
-        c.top.push_back({tr("class %1").arg(p.cls), p.probability});
+        c.top.push_back({tr("class %1").arg(predictionText(*r, p.cls)), p.probability});
 
     if (loader) {
         c.image = loader->image(ref);

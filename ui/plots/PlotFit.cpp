@@ -86,8 +86,12 @@ void PlotFit::fitTitleAndLegend()
     if (!fitLegend_ || !legend || !legend->visible() || legend->itemCount() == 0)
         return;
     int widest = 0;
+    // itemCount() counts the grid's cells, and a wrapped grid can have empty ones.
     for (int i = 0; i < legend->itemCount(); ++i)
-        widest = std::max(widest, legend->item(i)->minimumOuterSizeHint().width());
+        if (const QCPAbstractLegendItem* item = legend->item(i))
+            widest = std::max(widest, item->minimumOuterSizeHint().width());
+    if (widest == 0)
+        return;
     // The legend sits in a row with side margins (PlotDecor) inside the viewport.
     const int available = width - 12 - legend->margins().left() - legend->margins().right();
     const int columns =

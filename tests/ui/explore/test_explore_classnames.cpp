@@ -8,6 +8,7 @@
 #include "explore/ExplorePanel.h"
 #include "explore/GalleryModel.h"
 #include "explore/GalleryView.h"
+#include "explore/InspectorFigure.h"
 #include "explore/InspectorPanel.h"
 #include "explore/SelectionCsv.h"
 #include "run/Pipeline.h"
@@ -117,6 +118,32 @@ private slots:
             wrong += label != predicted;
         }
         QVERIFY2(wrong > 0, "the fixture should have a wrongly predicted ID image");
+    }
+
+    void inspectorFigureNamesTheClassesAsThePanelDoes()
+    {
+        for (const std::size_t d : {id_, ood_}) {
+            const FeatureSet& s = *result_->features[d];
+            for (std::size_t row = 0; row < s.rows; ++row) {
+                session_->setCurrentImage({int(d), int(row)});
+                const InspectorFigureContent c =
+                    inspectorFigureContent(*session_, nullptr, panel_->inspector()->scoreTree());
+                const int label = s.labels[row], predicted = s.prediction(row);
+                QVERIFY2(c.verdict.contains(QStringLiteral("predicted %1 · %2").arg(predicted).arg(kClasses[predicted])),
+                         qPrintable(c.verdict));
+                if (d == id_) {
+                    QVERIFY2(c.verdict.contains(QStringLiteral("true label %1 · %2").arg(label).arg(kClasses[label])),
+                             qPrintable(c.verdict));
+                    QCOMPARE(c.verdict.contains(QStringLiteral("(wrong)")), label != predicted);
+                } else {
+                    QVERIFY2(c.verdict.contains(QStringLiteral("label %1 · %2 (not an ID class)").arg(label).arg(kOodClasses[label])),
+                             qPrintable(c.verdict));
+                    QVERIFY(!c.verdict.contains(QStringLiteral("(wrong)")) && !c.verdict.contains(QStringLiteral("(correct)")));
+                }
+                QCOMPARE(c.top.size(), 5);
+                QVERIFY2(c.top[0].label.contains(QStringLiteral(" · ")), qPrintable(c.top[0].label));
+            }
+        }
     }
 
     void oodImagesAreNeverWrong()

@@ -143,6 +143,16 @@ bool pdfFonts(const QString& pdf, std::vector<std::pair<QString, bool>>* fonts, 
 }
 
 // Pixels of `image` inside `area` within a small distance of `color`.
+// The legend's entries in order: itemCount() counts the grid's cells, and a wrapped grid can have empty ones.
+QList<QCPAbstractLegendItem*> legendEntries(const QCPLegend* legend)
+{
+    QList<QCPAbstractLegendItem*> entries;
+    for (int i = 0; i < legend->itemCount(); ++i)
+        if (QCPAbstractLegendItem* item = legend->item(i))
+            entries << item;
+    return entries;
+}
+
 int pixelsNear(const QImage& image, const QRect& area, const QColor& color)
 {
     int n = 0;
@@ -427,8 +437,8 @@ void TestFigureExport::windowLegendOfManyCurvesStaysShort()
     view.resize(500, 350);
     view.showCurves(QStringLiteral("Method 0 + 16 more"), manyRocCurves(17));
     view.replot();
-    QCOMPARE(view.legend->itemCount(), CurvePlot::kMaxLegendEntries);
-    auto* more = qobject_cast<TextLegendItem*>(view.legend->item(view.legend->itemCount() - 1));
+    QCOMPARE(int(legendEntries(view.legend).size()), CurvePlot::kMaxLegendEntries);
+    auto* more = qobject_cast<TextLegendItem*>(legendEntries(view.legend).last());
     QVERIFY(more);
     QCOMPARE(more->text(), moreEntriesText(17 - CurvePlot::kMaxLegendEntries + 1));
     QVERIFY(view.toolTip().contains(QStringLiteral("Method 16")));
@@ -438,13 +448,13 @@ void TestFigureExport::windowLegendOfManyCurvesStaysShort()
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     view.resize(500, 190);
     view.replot();
-    QCOMPARE(view.legend->itemCount(), 2);
+    QCOMPARE(int(legendEntries(view.legend).size()), 2);
     QVERIFY2(view.axisRect()->height() > 190 / 3, qPrintable(QString::number(view.axisRect()->height())));
     view.resize(500, 350);
-    QCOMPARE(view.legend->itemCount(), CurvePlot::kMaxLegendEntries);
+    QCOMPARE(int(legendEntries(view.legend).size()), CurvePlot::kMaxLegendEntries);
     // Back to a few curves: the whole legend again.
     view.showCurves(QStringLiteral("Method 0"), manyRocCurves(2));
-    QCOMPARE(view.legend->itemCount(), 2);
+    QCOMPARE(int(legendEntries(view.legend).size()), 2);
     QVERIFY(view.toolTip().isEmpty());
 }
 
