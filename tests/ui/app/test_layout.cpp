@@ -160,7 +160,7 @@ private slots:
             for (int i = 0; i < plot->legend->itemCount(); ++i)
                 if (const QCPAbstractLegendItem* item = plot->legend->item(i)) // a wrapped grid has empty cells
                     QVERIFY2(plot->rect().contains(item->outerRect()),
-                         qPrintable(QStringLiteral("%1 legend entry %2").arg(name).arg(i)));
+                             qPrintable(QStringLiteral("%1 legend entry %2").arg(name).arg(i)));
             // The title's lines and the axis labels fit.
             auto* title = qobject_cast<QCPTextElement*>(plot->plotLayout()->element(0, 0));
             QVERIFY(title);
