@@ -2,6 +2,7 @@
 #include "plots/FigureExport.h"
 
 #include "plots/PlotDecor.h"
+#include "plots/PlotFit.h"
 #include "plots/PrView.h"
 #include "plots/RocView.h"
 
@@ -17,7 +18,9 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <typeinfo>
 #include <vector>
@@ -100,8 +103,12 @@ QSharedPointer<QCPAxisTicker> copyTicker(const QSharedPointer<QCPAxisTicker>& fr
     return to;
 }
 
-// Shortens the axis labels of a plot area where one is longer than its axis: "TPR: fraction of ID
-// accepted" becomes "TPR" (on both axes, so they read alike); anything still too long is elided.
+// The short form of a figure axis' label (the window's PlotFit::shortLabel), kept on the axis.
+constexpr char kShortLabelProperty[] = "oodlensShortLabel";
+
+// Fits the axis labels of a plot area to their axes by the window's rule (PlotFit::fittedLabel):
+// the full label, else its short form, else that form's first part, else elided. When one label
+// is shortened, both are, so that the axes read alike.
 void fitAxisLabels(QCPAxisRect* rect)
 {
     const QRect r = rect->rect();
@@ -112,11 +119,9 @@ void fitAxisLabels(QCPAxisRect* rect)
     if (!shorten)
         return;
     for (QCPAxis* a : rect->axes()) {
-        QString label = a->label();
-        const int colon = label.indexOf(QLatin1Char(':'));
-        if (colon > 0)
-            label = label.left(colon);
-        a->setLabel(QFontMetrics(a->labelFont()).elidedText(label, Qt::ElideRight, length(a)));
+        const QString shortText = a->property(kShortLabelProperty).toString();
+        const QString text = shortText.isEmpty() ? a->label() : shortText;
+        a->setLabel(PlotFit::fittedLabel(text, shortText, QFontMetrics(a->labelFont()), length(a)));
     }
 }
 
@@ -143,7 +148,10 @@ void fitTickCount(QCPAxis* axis, int length)
 void copyAxis(const QCPAxis* from, QCPAxis* to, const QString& family, double points)
 {
     to->setVisible(from->visible());
-    to->setLabel(from->label());
+    // The label as the view set it, not as shortened for the window's size.
+    const auto* fit = from->parentPlot()->findChild<PlotFit*>(QString(), Qt::FindDirectChildrenOnly);
+    to->setLabel(fit ? fit->fullLabel(const_cast<QCPAxis*>(from)) : from->label());
+    to->setProperty(kShortLabelProperty, fit ? fit->shortLabel(const_cast<QCPAxis*>(from)) : QString());
     to->setScaleType(from->scaleType());
     to->setTicker(copyTicker(from->ticker()));
     to->setRange(from->range());
@@ -287,6 +295,48 @@ void copyContents(Panel& panel, const FigureOptions& options, const QString& fam
     }
 }
 
+Qt::Alignment cornerOf(LegendPlacement placement)
+{
+    switch (placement) {
+    case LegendPlacement::TopLeft: return Qt::AlignTop | Qt::AlignLeft;
+    case LegendPlacement::BottomRight: return Qt::AlignBottom | Qt::AlignRight;
+    case LegendPlacement::BottomLeft: return Qt::AlignBottom | Qt::AlignLeft;
+    default: return Qt::AlignTop | Qt::AlignRight;
+    }
+}
+
+// How much of the curves in `rect` lies in `region` (fractions of the axes' ranges, y up): their
+// points and points along their segments, so that a long straight piece counts too.
+int curvePointsIn(const QCPAxisRect* rect, const QRectF& region)
+{
+    const QCPRange xr = rect->axis(QCPAxis::atBottom)->range(), yr = rect->axis(QCPAxis::atLeft)->range();
+    if (xr.size() <= 0 || yr.size() <= 0)
+        return 0;
+    int n = 0;
+    auto visit = [&](double x0, double y0, double x1, double y1) {
+        constexpr int kSteps = 16;
+        for (int k = 0; k < kSteps; ++k) {
+            const double t = double(k) / kSteps;
+            const double fx = (x0 + t * (x1 - x0) - xr.lower) / xr.size(), fy = (y0 + t * (y1 - y0) - yr.lower) / yr.size();
+            n += region.contains(QPointF(fx, fy));
+        }
+    };
+    for (QCPAbstractPlottable* p : rect->plottables()) {
+        if (auto* curve = qobject_cast<QCPCurve*>(p)) {
+            const auto data = curve->data();
+            for (auto it = data->constBegin(); it != data->constEnd(); ++it)
+                if (it + 1 != data->constEnd())
+                    visit(it->key, it->value, (it + 1)->key, (it + 1)->value);
+        } else if (auto* graph = qobject_cast<QCPGraph*>(p)) {
+            const auto data = graph->data();
+            for (auto it = data->constBegin(); it != data->constEnd(); ++it)
+                if (it + 1 != data->constEnd())
+                    visit(it->key, it->value, (it + 1)->key, (it + 1)->value);
+        }
+    }
+    return n;
+}
+
 LegendPlacement resolvePlacement(const Panel& panel, LegendPlacement asked, bool several)
 {
     if (panel.entries.empty())
@@ -296,23 +346,31 @@ LegendPlacement resolvePlacement(const Panel& panel, LegendPlacement asked, bool
     // Panels side by side are too narrow for a legend beside them: above, in rows.
     if (int(panel.entries.size()) > kMaxCornerEntries)
         return several ? LegendPlacement::Above : LegendPlacement::Outside;
-    // The corner the curves leave empty: ROC curves run above the diagonal, ID-positive
-    // precision-recall curves start high on the left and end low on the right.
-    if (qobject_cast<RocView*>(panel.source))
-        return LegendPlacement::BottomRight;
-    if (qobject_cast<PrView*>(panel.source))
-        return LegendPlacement::BottomLeft;
-    return LegendPlacement::Above;
-}
-
-Qt::Alignment cornerOf(LegendPlacement placement)
-{
-    switch (placement) {
-    case LegendPlacement::TopLeft: return Qt::AlignTop | Qt::AlignLeft;
-    case LegendPlacement::BottomRight: return Qt::AlignBottom | Qt::AlignRight;
-    case LegendPlacement::BottomLeft: return Qt::AlignBottom | Qt::AlignLeft;
-    default: return Qt::AlignTop | Qt::AlignRight;
+    // The corner the curves leave emptiest, in the order where curves usually leave room (ROC
+    // curves above the diagonal, ID-positive precision-recall curves high on the left, low on the
+    // right); a curve below the diagonal (AUROC < 50 %) moves the legend out of its way.
+    const bool roc = qobject_cast<RocView*>(panel.source) != nullptr;
+    if (!roc && !qobject_cast<PrView*>(panel.source))
+        return LegendPlacement::Above;
+    using Order = std::array<LegendPlacement, 4>;
+    const Order order = roc ? Order{LegendPlacement::BottomRight, LegendPlacement::TopLeft, LegendPlacement::BottomLeft,
+                                    LegendPlacement::TopRight}
+                            : Order{LegendPlacement::BottomLeft, LegendPlacement::BottomRight, LegendPlacement::TopRight,
+                                    LegendPlacement::TopLeft};
+    // The region a corner legend takes, as a fraction of the axes: half the width, a row per entry.
+    const double w = 0.5, h = std::min(0.5, 0.06 + 0.08 * double(panel.entries.size()));
+    LegendPlacement best = order.front();
+    int fewest = std::numeric_limits<int>::max();
+    for (LegendPlacement corner : order) {
+        const Qt::Alignment a = cornerOf(corner);
+        const double x0 = (a & Qt::AlignLeft) ? 0.0 : 1.0 - w, y0 = (a & Qt::AlignBottom) ? 0.0 : 1.0 - h;
+        const int n = curvePointsIn(panel.rect, QRectF(x0, y0, w, h));
+        if (n < fewest) {
+            fewest = n;
+            best = corner;
+        }
     }
+    return best;
 }
 
 bool isCorner(LegendPlacement placement)

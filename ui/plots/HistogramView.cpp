@@ -206,6 +206,7 @@ void HistogramView::showScores(const QString& scoreLabel, const std::vector<Scor
 
     title_->setText(tr("%1: score histogram, %2 shared bins").arg(scoreLabel).arg(h.bins()));
     xAxis->setLabel(tr("%1 score (higher = more ID)").arg(scoreLabel));
+    fit_->setShortLabel(xAxis, tr("%1 score").arg(scoreLabel));
     note_->setText(notes.isEmpty() ? QString() : tr("not drawn (non-finite)\n") + notes.join(QLatin1Char('\n')));
     note_->setVisible(!notes.isEmpty());
 

@@ -116,18 +116,26 @@ void PlotFit::fitAxisLabels()
         label.full = fullLabel(axis);
         const bool vertical = axis->orientation() == Qt::Vertical;
         const int length = vertical ? axis->axisRect()->height() : axis->axisRect()->width();
-        const QFontMetrics metrics(axis->labelFont());
-        // The full label, else the short one, else the short one's first part ("TPR" of
-        // "TPR (ID accepted)"), and only then an elided text.
-        QString text = label.full;
-        for (const QString& fallback : {label.shortText, label.shortText.section(QStringLiteral(" ("), 0, 0)})
-            if (metrics.horizontalAdvance(text) > length && !fallback.isEmpty())
-                text = fallback;
-        text = metrics.elidedText(text, Qt::ElideRight, std::max(0, length));
+        const QString text = fittedLabel(label.full, label.shortText, QFontMetrics(axis->labelFont()), length);
         label.fitted = text;
         if (axis->label() != text)
             axis->setLabel(text);
     }
+}
+
+QString PlotFit::shortLabel(QCPAxis* axis) const
+{
+    const auto it = labels_.find(axis);
+    return it != labels_.end() ? it->second.shortText : QString();
+}
+
+QString PlotFit::fittedLabel(const QString& full, const QString& shortText, const QFontMetrics& metrics, int length)
+{
+    QString text = full;
+    for (const QString& fallback : {shortText, shortText.section(QStringLiteral(" ("), 0, 0)})
+        if (metrics.horizontalAdvance(text) > length && !fallback.isEmpty())
+            text = fallback;
+    return metrics.elidedText(text, Qt::ElideRight, std::max(0, length));
 }
 
 void PlotFit::setMuted(QCustomPlot* plot, bool muted)

@@ -33,6 +33,12 @@ public:
     QString fullTitle() const;
     // The label of `axis` as the view set it, before shortening.
     QString fullLabel(QCPAxis* axis) const;
+    // The short form set for `axis`, empty when none.
+    QString shortLabel(QCPAxis* axis) const;
+    // The one rule for an axis label `length` pixels long: the full label, else the short one,
+    // else the short one's first part ("TPR" of "TPR (ID accepted)"), and only then elided. Used
+    // by the window's plots and by exported figures.
+    static QString fittedLabel(const QString& full, const QString& shortText, const QFontMetrics& metrics, int length);
 
     // Greys the axes and hides the tick labels while the plot has nothing to show (the placeholder
     // text says why), and restores them with data.

@@ -225,6 +225,7 @@ private slots:
     void noWindowTitleOrNoteUnlessAsked();
     void legendPositionIsHonoured_data();
     void legendPositionIsHonoured();
+    void autoLegendLeavesCurvesBelowTheDiagonalVisible();
     void rocAndPrPlotAreasAreSquare();
     void panelsSitSideBySide();
 
@@ -572,6 +573,27 @@ void TestFigureExport::legendPositionIsHonoured()
     default:
         QFAIL("unexpected placement");
     }
+}
+
+void TestFigureExport::autoLegendLeavesCurvesBelowTheDiagonalVisible()
+{
+    // Scores of the wrong orientation (AUROC < 50 %): the curves run along the bottom and the right
+    // edge, where an ROC's legend usually goes. The legend moves to the corner they leave empty.
+    std::vector<RocSeries> series = manyRocCurves(3);
+    for (std::size_t m = 0; m < series.size(); ++m)
+        for (std::size_t i = 0; i < series[m].curve.fpr.size(); ++i)
+            series[m].curve.tpr[i] = std::pow(series[m].curve.fpr[i], 12.0 + double(m));
+    RocView view;
+    view.resize(600, 400);
+    view.showCurves(QStringLiteral("flipped"), series);
+    FigureReport report;
+    QVERIFY(exportFigure(&view, dir_.filePath(QStringLiteral("legend-flipped.svg")), FigureOptions(), nullptr, &report));
+    QCOMPARE(report.panels.front().legend, LegendPlacement::TopLeft);
+    // Curves above the diagonal keep the usual corner.
+    view.showCurves(QStringLiteral("usual"), manyRocCurves(3));
+    FigureReport usual;
+    QVERIFY(exportFigure(&view, dir_.filePath(QStringLiteral("legend-usual.svg")), FigureOptions(), nullptr, &usual));
+    QCOMPARE(usual.panels.front().legend, LegendPlacement::BottomRight);
 }
 
 void TestFigureExport::rocAndPrPlotAreasAreSquare()
