@@ -311,6 +311,7 @@ public:
     ScoreTable scoreTable(const std::vector<std::string>& methods)
     {
         ScoreTable table;
+        std::set<std::string> failed;
         std::vector<std::string> fromFeatures;
         for (const std::string& id : methods) {
             table[id].resize(s_.datasets.size());
@@ -331,12 +332,21 @@ public:
                 const MethodInfo& m = requireMethod(id);
                 if (m.images)
                     table[id][i] = imageScores(m, i);
-                else if (m.fit) {
+                else if (m.fit && !failed.count(id)) {
                     Stamp methodSink(observer_, warnings, RunStage::Score, static_cast<int>(i), id);
-                    table[id][i] = fitted(m)->score(*e.features, &methodSink);
+                    // A fit that cannot be made (k larger than a small fit set's bank, say) costs
+                    // that method only: it is named, and every other method is still scored.
+                    try {
+                        table[id][i] = fitted(m)->score(*e.features, &methodSink);
+                    } catch (const Error& err) {
+                        failed.insert(id);
+                        methodSink.warning(id + ": not scored: " + err.what());
+                    }
                 }
             }
         }
+        for (const std::string& id : failed)
+            table.erase(id);
         return table;
     }
 
@@ -440,14 +450,16 @@ public:
     {
         auto r = shell(usableOods());
         r->partial = partial;
-        r->methods = methods;
         r->scores = scoreTable(methods);
+        for (const std::string& id : methods)
+            if (r->scores.count(id))
+                r->methods.push_back(id);
         throwIfCancelled(&cancelPoll_);
         if (!partial && s_.config.bootstrap > 0 && observer_)
             observer_->progress({RunStage::Metrics, -1, {}, 0, 0, "bootstrap intervals"});
-        r->metrics = metricsTable(methods, r->scores, r->oodIndices, partial ? 0 : s_.config.bootstrap);
+        r->metrics = metricsTable(r->methods, r->scores, r->oodIndices, partial ? 0 : s_.config.bootstrap);
         if (!partial)
-            for (const std::string& id : methods)
+            for (const std::string& id : r->methods)
                 if (const MethodInfo& m = requireMethod(id); m.fit) {
                     try {
                         r->fitNotes[id] = fitted(m)->note(); // fitted above: memoised

@@ -155,3 +155,24 @@ TEST_F(PipelineTest, BootstrapIsCancellable)
     const BootstrapIntervals b = bootstrapMetrics(id, ood, 20, 1, &flag);
     EXPECT_LE(b.auroc.lo, b.auroc.hi);
 }
+
+// A fitted method that cannot fit (k larger than the fit set, as with a small fit set of one's
+// own) is named in a warning and left out; every other method is still scored.
+TEST_F(PipelineTest, AFitThatFailsCostsThatMethodOnly)
+{
+    RunConfig c = demoConfig();
+    c.methods = {"msp", "knn", "energy"};
+    c.params.parseAssignment("knn.k=1000000");
+    const RunResultPtr r = runOnce(c);
+    EXPECT_EQ(r->methods, (std::vector<std::string>{"msp", "energy"}));
+    EXPECT_EQ(r->scores.count("knn"), 0u);
+    ASSERT_EQ(r->scores.count("msp"), 1u);
+    EXPECT_FALSE(r->scoresOf("msp", std::size_t(r->idIndex)).empty());
+    for (const MetricsRow& row : r->metrics)
+        EXPECT_NE(row.method, "knn");
+    bool named = false;
+    for (const RunWarning& w : r->warnings)
+        named = named || (w.method == "knn" && w.message.find("not scored") != std::string::npos &&
+                          w.message.find("larger than the fit set") != std::string::npos);
+    EXPECT_TRUE(named);
+}
