@@ -89,11 +89,18 @@ QString DisagreementModel::compute(const QString& methodA, const QString& method
     return error;
 }
 
+QString DisagreementModel::label(const QString& method) const
+{
+    // As the result names it: "ExGrad (flipped)" when its flip is set.
+    const RunResultPtr r = session_ ? session_->result() : nullptr;
+    return r ? methodDisplayLabel(method.toStdString(), r->params) : methodDisplayLabel(method.toStdString());
+}
+
 QVariant DisagreementModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
-    const QString a = methodDisplayLabel(methodA_.toStdString()), b = methodDisplayLabel(methodB_.toStdString());
+    const QString a = label(methodA_), b = label(methodB_);
     switch (section) {
     case ImageColumn:
         return tr("Image");
@@ -146,8 +153,7 @@ QVariant DisagreementModel::data(const QModelIndex& index, int role) const
     case Flags:
         if (x.flaggedA == x.flaggedB)
             return x.flaggedA ? tr("both") : tr("neither");
-        return x.flaggedA ? tr("only %1").arg(methodDisplayLabel(methodA_.toStdString()))
-                          : tr("only %1").arg(methodDisplayLabel(methodB_.toStdString()));
+        return tr("only %1").arg(label(x.flaggedA ? methodA_ : methodB_));
     default:
         return {};
     }

@@ -38,6 +38,7 @@ public:
     QString methodB() const { return methodB_; }
 
 private:
+    QString label(const QString& method) const; // the method as the result names it
     QPointer<Workspace> session_;
     QPointer<ThumbnailLoader> loader_;
     QString methodA_, methodB_;

@@ -82,7 +82,7 @@ void DisagreementView::rebuildControls()
                 const MethodInfo* info = findMethod(m);
                 if (!info)
                     continue;
-                (info->group == MethodGroup::Gradient ? a_ : b_)->addItem(methodDisplayLabel(m), QString::fromStdString(m));
+                (info->group == MethodGroup::Gradient ? a_ : b_)->addItem(methodDisplayLabel(m, r->params), QString::fromStdString(m));
             }
         for (const std::string& preferred : comparisonMethods())
             if (b_->findData(QString::fromStdString(preferred)) >= 0) {

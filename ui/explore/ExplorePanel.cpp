@@ -137,7 +137,7 @@ void ExplorePanel::exportContactSheet(const QString& file, SheetSource source, i
     layout.columns = columns > 0 ? columns : qBound(1, count, 8);
     if (source == SheetSource::Gallery) {
         const GalleryModel* m = gallery_->model();
-        const QString method = methodDisplayLabel(m->sortMethod().toStdString());
+        const QString method = methodDisplayLabel(m->sortMethod().toStdString(), r->params);
         layout.title = tr("OOD Lens: first %1 images by %2").arg(qMin(count, m->rowCount())).arg(method);
         for (int i = 0; i < qMin(count, m->rowCount()); ++i) {
             const QModelIndex index = m->index(i);
@@ -151,8 +151,8 @@ void ExplorePanel::exportContactSheet(const QString& file, SheetSource source, i
         }
     } else {
         const DisagreementModel* m = disagreements_->model();
-        const QString a = methodDisplayLabel(m->methodA().toStdString());
-        const QString b = methodDisplayLabel(m->methodB().toStdString());
+        const QString a = methodDisplayLabel(m->methodA().toStdString(), r->params);
+        const QString b = methodDisplayLabel(m->methodB().toStdString(), r->params);
         layout.title = tr("OOD Lens: top %1 disagreements, %2 vs %3").arg(qMin(count, m->rowCount())).arg(a, b);
         for (int i = 0; i < qMin(count, m->rowCount()); ++i) {
             const Disagreement& x = m->report().rows[static_cast<std::size_t>(i)];

@@ -203,7 +203,7 @@ void GalleryView::rebuildControls()
             predicted_->addItem(tr("pred: %1").arg(predictionText(*r, k)), k);
         }
         for (const std::string& m : r->methods)
-            method_->addItem(methodDisplayLabel(m), QString::fromStdString(m));
+            method_->addItem(methodDisplayLabel(m, r->params), QString::fromStdString(m));
         for (std::size_t d = 0; d < r->datasets.size(); ++d)
             if (r->datasets[d].rows > 0)
                 dataset_->addItem(QString::fromStdString(r->datasets[d].name), static_cast<int>(d));

@@ -266,7 +266,7 @@ InspectorFigureContent inspectorFigureContent(const Workspace& session, Thumbnai
             const DecompositionReference reference(info.id, *r->features[id], r->head, r->params);
             const FactorPercentiles p = reference.locate(set, row);
             c.decomposition << tr("%1 = feature term %2 (ID pct %3) \u00d7 output term %4 (ID pct %5) = %6")
-                                   .arg(methodDisplayLabel(info.id), number(p.value.featureTerm),
+                                   .arg(methodDisplayLabel(info.id, r->params), number(p.value.featureTerm),
                                         percent(p.featurePercentile), number(p.value.outputTerm),
                                         percent(p.outputPercentile), number(p.score));
         } catch (const Error& e) {

@@ -208,7 +208,7 @@ void InspectorPanel::refresh()
                                          : tr(" at its 95%-ID-TPR threshold %1").arg(number(t)));
             }
             auto* item = new QTreeWidgetItem(
-                tree_, {methodDisplayLabel(info.id), number(v), percent(idPercentile(info.id, v)), decision});
+                tree_, {methodDisplayLabel(info.id, r->params), number(v), percent(idPercentile(info.id, v)), decision});
             item->setData(0, Qt::UserRole, QString::fromStdString(info.id));
             item->setToolTip(0, item->text(0));
             item->setToolTip(3, decisionTip);
@@ -236,7 +236,7 @@ void InspectorPanel::refresh()
             const FactorPercentiles p = ref95->locate(*set, row);
             text += tr("<b>%1</b> = feature term %2 <small>(ID pct %3)</small> × output term %4 <small>(ID pct "
                        "%5)</small> = %6<br>")
-                        .arg(methodDisplayLabel(method), number(p.value.featureTerm), percent(p.featurePercentile),
+                        .arg(methodDisplayLabel(method, r->params), number(p.value.featureTerm), percent(p.featurePercentile),
                              number(p.value.outputTerm), percent(p.outputPercentile), number(p.score));
         } catch (const Error& e) {
             text += QString::fromStdString(e.what()).toHtmlEscaped() + QStringLiteral("<br>");

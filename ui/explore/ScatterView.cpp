@@ -158,7 +158,7 @@ void ScatterView::rebuildControls()
         if (r)
             for (const std::string& m : r->methods)
                 for (QComboBox* c : {x_, y_})
-                    c->addItem(methodDisplayLabel(m), QString::fromStdString(m));
+                    c->addItem(methodDisplayLabel(m, r->params), QString::fromStdString(m));
     }
     applyPreset(static_cast<Preset>(preset_->currentData().toInt()));
 }

@@ -12,6 +12,7 @@
 #include "explore/ScatterView.h"
 #include "explore/ThumbnailLoader.h"
 
+#include <QComboBox>
 #include <QFile>
 #include <QListView>
 #include <QTableView>
@@ -54,6 +55,32 @@ private slots:
     {
         panel_.reset();
         session_.reset();
+    }
+
+    // A flipped method is named "ExGrad (flipped)" wherever Explore names it, as in the metrics.
+    void flippedMethodIsNamedSoEverywhere()
+    {
+        QVERIFY(result_->scores.count("exgrad"));
+        auto flipped = std::make_shared<RunResult>(*result_);
+        flipped->params.parseAssignment("exgrad.flip=1");
+        session_->setResult(flipped);
+        const QString name = QStringLiteral("ExGrad (flipped)");
+        int combos = 0;
+        for (const QComboBox* c : panel_->findChildren<QComboBox*>())
+            for (int i = 0; i < c->count(); ++i) {
+                if (c->itemData(i).toString() != QLatin1String("exgrad"))
+                    continue;
+                QCOMPARE(c->itemText(i), name);
+                ++combos;
+            }
+        QVERIFY2(combos >= 3, qPrintable(QString::number(combos))); // gallery, scatter x and y, disagreements
+        session_->setCurrentImage({result_->idIndex, 0});
+        const QTreeWidget* tree = panel_->inspector()->scoreTree();
+        QVERIFY(!tree->findItems(name, Qt::MatchExactly | Qt::MatchRecursive).isEmpty());
+        QVERIFY(tree->findItems(QStringLiteral("ExGrad"), Qt::MatchExactly | Qt::MatchRecursive).isEmpty());
+        const InspectorFigureContent content = inspectorFigureContent(*session_, nullptr, tree);
+        QVERIFY2(content.decomposition.join(QLatin1Char('\n')).contains(name + QStringLiteral(" = feature term")),
+                 qPrintable(content.decomposition.join(QLatin1Char('\n'))));
     }
 
     void galleryPickIsHighlightedEverywhere()
