@@ -8,6 +8,7 @@
 #include <QHeaderView>
 #include <QLocale>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -35,9 +36,13 @@ DatasetsPanel::DatasetsPanel(Workspace* workspace, QWidget* parent) : QWidget(pa
     setObjectName(QStringLiteral("datasetsPanel"));
     table_ = new QTableWidget(0, ColumnCount, this);
     table_->setObjectName(QStringLiteral("datasetsTable"));
-    table_->setHorizontalHeaderLabels({tr("Name"), tr("Role"), tr("Kind"), tr("Images"), tr("Skipped"), tr("Status")});
+    table_->setHorizontalHeaderLabels({tr("Name"), tr("Role"), tr("Group"), tr("Kind"), tr("Images"), tr("Skipped"), tr("Status")});
     table_->verticalHeader()->setVisible(false);
-    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    // Only an OOD set's group cell is editable (its item flags say so).
+    table_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed |
+                            QAbstractItemView::SelectedClicked);
+    table_->horizontalHeaderItem(GroupColumn)
+        ->setToolTip(tr("OOD sets only: a group such as near or far; the results table averages each group"));
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->setSelectionMode(QAbstractItemView::SingleSelection);
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -62,6 +67,10 @@ DatasetsPanel::DatasetsPanel(Workspace* workspace, QWidget* parent) : QWidget(pa
             workspace->removeDataset(selectedRow());
     });
     connect(workspace, &Workspace::configChanged, this, [this, workspace]() { setDatasets(workspace->config().datasets); });
+    connect(table_, &QTableWidget::itemChanged, workspace, [this, workspace](QTableWidgetItem* item) {
+        if (!filling_ && item->column() == GroupColumn)
+            workspace->setDatasetGroup(item->row(), item->text());
+    });
     connect(workspace, &Workspace::resultChanged, this, [this, workspace]() {
         // A partial result's pending sets say "not extracted yet"; their rows keep the run's progress.
         const RunResultPtr r = workspace->result();
@@ -102,6 +111,8 @@ void DatasetsPanel::updateRow(int row)
 {
     const DatasetSpec& spec = specs_[std::size_t(row)];
     const RowState& st = states_[key(spec.path, spec.role)];
+    filling_ = true; // what is set here is not an edit
+    const auto done = qScopeGuard([this] { filling_ = false; });
     auto set = [this, row](int column, const QString& text, Qt::Alignment align = Qt::AlignLeft | Qt::AlignVCenter) {
         QTableWidgetItem* item = table_->item(row, column);
         if (!item) {
@@ -114,6 +125,10 @@ void DatasetsPanel::updateRow(int row)
     };
     set(NameColumn, displayName(spec))->setToolTip(QString::fromStdString(spec.path));
     set(RoleColumn, roleLabel(spec.role));
+    QTableWidgetItem* group = set(GroupColumn, QString::fromStdString(spec.group));
+    const Qt::ItemFlags fixed = Qt::ItemIsSelectable | Qt::ItemIsEnabled;
+    group->setFlags(spec.role == DatasetRole::Ood ? fixed | Qt::ItemIsEditable : fixed);
+    group->setToolTip(spec.role == DatasetRole::Ood ? tr("Double-click to set the group (near, far, ...)") : QString());
     const Qt::Alignment right = Qt::AlignRight | Qt::AlignVCenter;
     const bool known = st.done && !st.summary.kind.empty();
     set(KindColumn, known ? QString::fromStdString(st.summary.kind) : QString());

@@ -21,12 +21,13 @@ class Workspace;
 // status (queued, per-dataset progress with time left, done, from the cache, or the error of
 // that dataset, in red, beside it). An error in one dataset never hides the others. The rows
 // follow the Workspace's analysis, and a finished result fills them in; Remove edits the
-// Workspace, Add asks for a dialog (addRequested).
+// Workspace, Add asks for a dialog (addRequested). An OOD set's group (near, far) is edited in
+// place (double-click or F2): the results table averages each group.
 class DatasetsPanel : public QWidget {
     Q_OBJECT
 
 public:
-    enum Column { NameColumn, RoleColumn, KindColumn, ImagesColumn, SkippedColumn, StatusColumn, ColumnCount };
+    enum Column { NameColumn, RoleColumn, GroupColumn, KindColumn, ImagesColumn, SkippedColumn, StatusColumn, ColumnCount };
 
     explicit DatasetsPanel(Workspace* workspace, QWidget* parent = nullptr);
 
@@ -70,6 +71,7 @@ private:
     QPushButton* add_;
     QPushButton* remove_;
     std::vector<DatasetSpec> specs_;
+    bool filling_ = false; // rows being filled from the Workspace, not edited
     std::map<QString, RowState> states_; // by key(path, role)
 };
 

@@ -142,6 +142,20 @@ void Workspace::removeDataset(int index)
     edited();
 }
 
+bool Workspace::setDatasetGroup(int index, const QString& group)
+{
+    if (index < 0 || std::size_t(index) >= config_.datasets.size())
+        return false;
+    DatasetSpec& d = config_.datasets[std::size_t(index)];
+    const std::string g = group.trimmed().toStdString();
+    if (d.role != DatasetRole::Ood || d.group == g)
+        return false;
+    d.group = g;
+    emit datasetsChanged();
+    edited();
+    return true;
+}
+
 void Workspace::setMethods(const std::vector<std::string>& methods)
 {
     if (methods == config_.methods)

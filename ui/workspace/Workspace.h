@@ -77,6 +77,9 @@ public:
     // names unique per role, no path twice); emits datasetsChanged when it was added.
     DatasetAddition addDataset(const DatasetSpec& spec);
     void removeDataset(int index);
+    // Puts OOD set `index` in a group ("near", "far"; empty: none), which the results table
+    // averages. Changes no score. Returns false for another role or an unchanged group.
+    bool setDatasetGroup(int index, const QString& group);
     // Whether the analysis was edited since it was set, opened or saved (setModified(false)).
     bool isModified() const { return modified_; }
     void setModified(bool modified);

@@ -7,6 +7,7 @@
 #include "app/MainWindow.h"
 #include "docks/MethodListWidget.h"
 #include "docks/MethodParamsEditor.h"
+#include "docks/DatasetsPanel.h"
 #include "plots/ResultsTableView.h"
 #include "plots/MetricsTableModel.h"
 #include "plots/RocView.h"
@@ -17,6 +18,7 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QMenu>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QTableWidget>
 #include <QSignalSpy>
@@ -76,6 +78,7 @@ private slots:
     void unreadableModelIsReportedInTheStatusBar();
     void configErrorIsReportedWithoutStartingARun();
     void flipToggleRescoresAndRelabelsEverywhere();
+    void groupEditedInTheDatasetsDockIsAveraged();
 
 private:
     QTemporaryDir cache_;
@@ -398,6 +401,51 @@ void TestMainWindow::flipToggleRescoresAndRelabelsEverywhere()
             for (QAction* a : menu->menu()->actions())
                 inMenu = inMenu || a == window.resultsTable()->exportAction();
     QVERIFY(inMenu);
+}
+
+// An OOD set's group is set in the Datasets dock; the rerun's results table averages the group.
+void TestMainWindow::groupEditedInTheDatasetsDockIsAveraged()
+{
+    MainWindowOptions o = testOptions();
+    o.methods = {"msp"};
+    MainWindow window(o);
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    window.show();
+    QVERIFY(window.startRun());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);
+    auto* panel = window.findChild<DatasetsPanel*>();
+    QVERIFY(panel);
+    const std::vector<DatasetSpec>& specs = window.workspace()->config().datasets;
+    int ood = -1, id = -1;
+    for (int i = 0; i < int(specs.size()); ++i)
+        (specs[std::size_t(i)].role == DatasetRole::Ood ? ood : specs[std::size_t(i)].role == DatasetRole::Id ? id : i) = i;
+    QVERIFY(ood >= 0 && id >= 0);
+    QTableWidgetItem* idGroup = panel->table()->item(id, DatasetsPanel::GroupColumn);
+    QTableWidgetItem* oodGroup = panel->table()->item(ood, DatasetsPanel::GroupColumn);
+    QVERIFY(idGroup && oodGroup);
+    QVERIFY(!(idGroup->flags() & Qt::ItemIsEditable)); // only OOD sets have groups
+    QVERIFY(oodGroup->flags() & Qt::ItemIsEditable);
+    // Edit it as a user does: F2 on the cell, type, Enter.
+    panel->table()->setCurrentItem(oodGroup);
+    QTest::keyClick(panel->table(), Qt::Key_F2);
+    auto* editor = panel->table()->viewport()->findChild<QLineEdit*>();
+    QVERIFY(editor);
+    QTest::keyClicks(editor, QStringLiteral("far"));
+    QTest::keyClick(editor, Qt::Key_Return);
+    // (The delegate commits the editor's text on a queued call.)
+    QTRY_COMPARE(window.workspace()->config().datasets[std::size_t(ood)].group, std::string("far"));
+    QVERIFY(window.workspace()->isModified());
+    // Every edit reruns after the first run (from the kept features); the table has the group's mean.
+    QTRY_VERIFY_WITH_TIMEOUT(window.result() && !window.result()->partial &&
+                                 window.result()->config.datasets[std::size_t(ood)].group == "far",
+                             kRunTimeoutMs);
+    QStringList headers;
+    const QTableWidget* table = window.resultsTable()->tableWidget();
+    for (int c = 0; c < table->columnCount(); ++c)
+        headers << table->horizontalHeaderItem(c)->text();
+    const QString all = headers.join(QLatin1Char('|'));
+    QVERIFY2(all.contains(QStringLiteral("far \u00b7 fashion-mnist")) && all.contains(QStringLiteral("far mean")),
+             qPrintable(all));
 }
 
 QTEST_MAIN(TestMainWindow)
