@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The oodlens executable as a user meets it: no display, --help/--version, bad options, and a
 // full --screenshot run offscreen.
+#include <QColor>
+#include <QDir>
+#include <QFile>
 #include <QImage>
 #include <QProcess>
 #include <QProcessEnvironment>
@@ -17,6 +20,7 @@ private slots:
     void helpAndVersionNeedNoDisplay();
     void unknownOptionIsRefused();
     void screenshotRunsTheDemoAndWritesPng();
+    void modelAndDatasetsFromTheCommandLineAreRun();
 
 private:
     // Runs oodlens with `env`; returns false when it did not exit within `timeoutMs`.
@@ -138,6 +142,51 @@ void TestGuiMain::screenshotRunsTheDemoAndWritesPng()
     QVERIFY(!image.isNull());
     QVERIFY(image.width() >= 800);
     QVERIFY(image.height() >= 500);
+}
+
+// `oodlens --model M --id D --ood NAME=D [preprocessing flags]` opens the window on them and runs:
+// a user's 3x64x64 model without a sidecar, ImageFolder sets of PNGs. The run extracts both sets
+// (two cache entries appear); a missing set fails the run, which --screenshot reports by name.
+void TestGuiMain::modelAndDatasetsFromTheCommandLineAreRun()
+{
+    QDir root(home_.filePath(QStringLiteral("own")));
+    QVERIFY(root.mkpath(QStringLiteral(".")));
+    const QString model = root.filePath(QStringLiteral("net.pt")); // no net.json beside it
+    QVERIFY(QFile::copy(QStringLiteral(OODLENS_SOURCE_DIR "/tests/fixtures/models/rgb64_traced.pt"), model));
+    for (const QString& set : {QStringLiteral("id"), QStringLiteral("ood")})
+        for (int c = 0; c < 2; ++c) {
+            const QString dir = root.filePath(QStringLiteral("%1/class%2").arg(set).arg(c));
+            QVERIFY(QDir().mkpath(dir));
+            for (int i = 0; i < 4; ++i) {
+                QImage img(40 + 8 * i, 48, QImage::Format_RGB32);
+                img.fill(set == QLatin1String("id") ? QColor(40 * c + 20 * i, 120, 60) : QColor(250, 10 * i, 200));
+                QVERIFY(img.save(QStringLiteral("%1/%2.png").arg(dir).arg(i)));
+            }
+        }
+    QProcessEnvironment env = cleanEnvironment();
+    env.insert(QStringLiteral("OPENBLAS_NUM_THREADS"), QStringLiteral("1"));
+    const QString cache = home_.filePath(QStringLiteral("own-cache"));
+    env.insert(QStringLiteral("OODLENS_CACHE_DIR"), cache);
+    const QString png = home_.filePath(QStringLiteral("own.png"));
+    const QStringList args{QStringLiteral("-platform"), QStringLiteral("offscreen"),
+                           QStringLiteral("--model"), model,
+                           QStringLiteral("--id"), QStringLiteral("photos=") + root.filePath(QStringLiteral("id")),
+                           QStringLiteral("--methods"), QStringLiteral("msp,energy"),
+                           QStringLiteral("--resize"), QStringLiteral("64"), QStringLiteral("--crop"), QStringLiteral("64"),
+                           QStringLiteral("--mean"), QStringLiteral("0.5"), QStringLiteral("--std"), QStringLiteral("0.25"),
+                           QStringLiteral("--screenshot"), png};
+    int code = -1;
+    QString out, err;
+    QVERIFY2(run(args + QStringList{QStringLiteral("--ood"), QStringLiteral("paint=") + root.filePath(QStringLiteral("ood"))},
+                 env, 120000, code, out, err),
+             "oodlens did not finish");
+    QVERIFY2(code == 0, qPrintable(err));
+    QVERIFY(!QImage(png).isNull());
+    QCOMPARE(QDir(cache).entryList({QStringLiteral("*.olfc")}, QDir::Files).size(), 2);
+    const QString missing = root.filePath(QStringLiteral("no-such-set"));
+    QVERIFY(run(args + QStringList{QStringLiteral("--ood"), QStringLiteral("gone=") + missing}, env, 120000, code, out, err));
+    QVERIFY2(code != 0, qPrintable(err));
+    QVERIFY2(err.contains(missing), qPrintable(err));
 }
 
 QTEST_GUILESS_MAIN(TestGuiMain)
