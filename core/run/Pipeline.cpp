@@ -340,6 +340,7 @@ public:
                         table[id][i] = fitted(m)->score(*e.features, &methodSink);
                     } catch (const Error& err) {
                         failed.insert(id);
+                        failures_.push_back(err.what());
                         methodSink.warning(id + ": not scored: " + err.what());
                     }
                 }
@@ -454,6 +455,9 @@ public:
         for (const std::string& id : methods)
             if (r->scores.count(id))
                 r->methods.push_back(id);
+        // Nothing left to show: the run fails with the reason, as a single bad method always did.
+        if (r->methods.empty() && !failures_.empty())
+            throw Error(failures_.front());
         throwIfCancelled(&cancelPoll_);
         if (!partial && s_.config.bootstrap > 0 && observer_)
             observer_->progress({RunStage::Metrics, -1, {}, 0, 0, "bootstrap intervals"});
@@ -473,6 +477,7 @@ public:
 
 private:
     std::set<std::string> fitWarned_;
+    std::vector<std::string> failures_; // why fitted methods could not be scored, in order
     // Cancellation polls outside any one piece of work.
     class Poll final : public ProgressSink {
     public:

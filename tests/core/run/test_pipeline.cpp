@@ -175,4 +175,12 @@ TEST_F(PipelineTest, AFitThatFailsCostsThatMethodOnly)
         named = named || (w.method == "knn" && w.message.find("not scored") != std::string::npos &&
                           w.message.find("larger than the fit set") != std::string::npos);
     EXPECT_TRUE(named);
+    // With nothing else asked for, there is nothing to show: the run fails with the reason.
+    c.methods = {"knn"};
+    try {
+        runOnce(c);
+        ADD_FAILURE() << "a run with no scorable method succeeded";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("larger than the fit set"), std::string::npos) << e.what();
+    }
 }
