@@ -10,10 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <unistd.h>
 #include <vector>
 
 namespace oodlens {
@@ -25,34 +22,6 @@ constexpr std::uint64_t kMaxFileBytes = 1ull << 30;
 [[noreturn]] void fail(const std::string& path, const std::string& problem)
 {
     throw Error("cannot read '" + path + "': " + problem);
-}
-
-std::vector<std::uint8_t> readWholeFile(const std::string& path)
-{
-    std::uint64_t size = 0;
-    const int fd = openRegularFile(path, {}, &size);
-    if (size > kMaxFileBytes) {
-        ::close(fd);
-        fail(path, "file too large for an image (" + std::to_string(size) + " bytes)");
-    }
-    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t got = ::read(fd, bytes.data() + done, bytes.size() - done);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            const int err = errno;
-            ::close(fd);
-            fail(path, std::strerror(err));
-        }
-        if (got == 0)
-            break;
-        done += static_cast<std::size_t>(got);
-    }
-    ::close(fd);
-    bytes.resize(done);
-    return bytes;
 }
 
 std::uint32_t be16(const std::uint8_t* p) { return (std::uint32_t(p[0]) << 8) | p[1]; }
@@ -282,12 +251,13 @@ bool hasImageExtension(const std::string& path)
 
 ImageU8 decodeImageFile(const std::string& path, std::uint64_t maxPixels)
 {
-    const std::vector<std::uint8_t> bytes = readWholeFile(path);
-    if (bytes.empty())
+    const std::string file = readRegularFile(path, kMaxFileBytes);
+    const auto* data = reinterpret_cast<const std::uint8_t*>(file.data());
+    if (file.empty())
         fail(path, "empty file, not a decodable image");
     // The header is checked before the decoder sees the file: the decoders allocate what the
     // header claims, and libjpeg fills a truncated file with grey instead of failing.
-    const ImageHeader header = readImageHeader(bytes.data(), bytes.size());
+    const ImageHeader header = readImageHeader(data, file.size());
     if (header.format.empty())
         fail(path, "not a decodable image (not a PNG, JPEG, BMP, TIFF or WebP file)");
     if (!header.problem.empty())
@@ -301,12 +271,12 @@ ImageU8 decodeImageFile(const std::string& path, std::uint64_t maxPixels)
                        " pixels, more than the limit of " + std::to_string(maxPixels) +
                        " (--max-pixels); not decoded");
     if (!header.complete)
-        fail(path, "truncated " + header.format + " file (" + std::to_string(bytes.size()) + " bytes; " +
+        fail(path, "truncated " + header.format + " file (" + std::to_string(file.size()) + " bytes; " +
                        (header.format == "PNG" ? "no IEND chunk" : "no end-of-image marker") + ")");
     cv::Mat decoded;
     try {
         decoded =
-            cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data())),
+            cv::imdecode(cv::Mat(1, static_cast<int>(file.size()), CV_8UC1, const_cast<std::uint8_t*>(data)),
                          cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception&) {
         decoded.release(); // some decoders throw on corrupt data instead of returning an empty image

@@ -2,6 +2,7 @@
 // oodlens-cli on inputs that used to hang or surprise (issue 11): a FIFO or /dev/zero as --model,
 // a FIFO listed in a CSV, Ctrl-C while nothing polls for cancellation (hashing a large model), and
 // --max-pixels skipping a large image by name while the others are scored.
+#include "BmpFixture.h"
 #include "RunProcess.h"
 #include "TestSupport.h"
 
@@ -34,36 +35,7 @@ std::string readFile(const fs::path& p)
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// A 28 x 28 24-bit BMP (the demo model's size), or `side` x `side`.
-void writeBmp(const fs::path& path, int seed, int side = 28)
-{
-    const int rowBytes = (side * 3 + 3) / 4 * 4;
-    const std::uint32_t dataBytes = static_cast<std::uint32_t>(rowBytes * side);
-    std::vector<std::uint8_t> b(54, 0);
-    auto put32 = [&](std::size_t at, std::uint32_t v) {
-        for (int k = 0; k < 4; ++k)
-            b[at + k] = static_cast<std::uint8_t>(v >> (8 * k));
-    };
-    b[0] = 'B';
-    b[1] = 'M';
-    put32(2, 54 + dataBytes);
-    put32(10, 54);
-    put32(14, 40);
-    put32(18, static_cast<std::uint32_t>(side));
-    put32(22, static_cast<std::uint32_t>(side));
-    b[26] = 1;
-    b[28] = 24;
-    put32(34, dataBytes);
-    for (int y = 0; y < side; ++y) {
-        for (int x = 0; x < side; ++x) {
-            const auto v = static_cast<std::uint8_t>((seed * 31 + x * 7 + y * 3) % 256);
-            b.insert(b.end(), {v, v, v});
-        }
-        b.resize(b.size() + static_cast<std::size_t>(rowBytes - side * 3), 0);
-    }
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
+using oodlens::test::writeBmp;
 
 class CliInputs : public ::testing::Test {
 protected:

@@ -13,6 +13,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "PeakMemory.h"
 #include "TestSupport.h"
 
 #include <fcntl.h>
@@ -86,35 +87,7 @@ template <typename F> void withinSeconds(int seconds, const char* what, F&& f)
     done.get();
 }
 
-// Growth of the peak resident set in kB while `f` runs; -1 when the kernel cannot reset the peak.
-template <typename F> long peakGrowthKb(F&& f)
-{
-    auto hwm = [] {
-        std::ifstream in("/proc/self/status");
-        std::string line;
-        while (std::getline(in, line))
-            if (line.rfind("VmHWM:", 0) == 0)
-                return std::atol(line.c_str() + 6);
-        return -1L;
-    };
-    auto rss = [] {
-        std::ifstream in("/proc/self/status");
-        std::string line;
-        while (std::getline(in, line))
-            if (line.rfind("VmRSS:", 0) == 0)
-                return std::atol(line.c_str() + 6);
-        return -1L;
-    };
-    {
-        std::ofstream reset("/proc/self/clear_refs");
-        reset << "5";
-    }
-    const long before = rss();
-    if (hwm() > before + 1024) // the reset did not take
-        return -1;
-    f();
-    return hwm() - before;
-}
+using oodlens::test::peakGrowthKb;
 
 void setMtime(const fs::path& p, long seconds)
 {

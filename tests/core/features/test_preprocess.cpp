@@ -4,6 +4,7 @@
 #include "features/Preprocess.h"
 #include "io/Json.h"
 
+#include "PeakMemory.h"
 #include "TestSupport.h"
 
 #include <algorithm>
@@ -349,27 +350,6 @@ double referencePixel(const ImageU8& img, int resize, int crop, int c, int y, in
     return (1 - ly) * ((1 - lx) * p(y0, x0) + lx * p(y0, x1)) + ly * ((1 - lx) * p(y1, x0) + lx * p(y1, x1));
 }
 
-long peakGrowthKb(const std::function<void()>& f)
-{
-    auto field = [](const char* name) {
-        std::ifstream in("/proc/self/status");
-        std::string line;
-        while (std::getline(in, line))
-            if (line.rfind(name, 0) == 0)
-                return std::atol(line.c_str() + std::strlen(name));
-        return -1L;
-    };
-    {
-        std::ofstream reset("/proc/self/clear_refs");
-        reset << "5";
-    }
-    const long before = field("VmRSS:");
-    if (field("VmHWM:") > before + 1024)
-        return -1; // the peak could not be reset
-    f();
-    return field("VmHWM:") - before;
-}
-
 } // namespace
 
 // The 1 x 20,000 PNG under --preset imagenet: resizing the shorter side to 256 first made a
@@ -385,7 +365,7 @@ TEST(Preprocess, extremeAspectRatioCostsTheOutputNotTheResize)
     const PreprocessSpec spec = PreprocessSpec::preset("imagenet");
     int h = 0, w = 0;
     std::vector<float> out;
-    const long growth = peakGrowthKb([&] { out = run(strip, spec, h, w); });
+    const long growth = oodlens::test::peakGrowthKb([&] { out = run(strip, spec, h, w); });
     ASSERT_EQ(h, 224);
     ASSERT_EQ(w, 224);
     for (int c = 0; c < 3; ++c)

@@ -8,6 +8,7 @@
 #include "run/Demo.h"
 #include "run/Pipeline.h"
 
+#include "BmpFixture.h"
 #include "TestSupport.h"
 
 #include <gtest/gtest.h>
@@ -25,43 +26,13 @@ using oodlens::test::startsWith;
 
 namespace {
 
-// A 24-bit BMP of 28 x 28 pixels, gray values from `seed`.
-void writeBmp(const fs::path& path, int seed)
-{
-    constexpr int side = 28, rowBytes = side * 3; // 84: already a multiple of 4
-    constexpr std::uint32_t dataBytes = rowBytes * side, fileBytes = 54 + dataBytes;
-    std::vector<std::uint8_t> b(54, 0);
-    auto put32 = [&](std::size_t at, std::uint32_t v) {
-        for (int k = 0; k < 4; ++k)
-            b[at + k] = static_cast<std::uint8_t>(v >> (8 * k));
-    };
-    b[0] = 'B';
-    b[1] = 'M';
-    put32(2, fileBytes);
-    put32(10, 54);
-    put32(14, 40);
-    put32(18, side);
-    put32(22, side);
-    b[26] = 1;
-    b[28] = 24;
-    put32(34, dataBytes);
-    for (int y = 0; y < side; ++y)
-        for (int x = 0; x < side; ++x) {
-            const auto v = static_cast<std::uint8_t>((seed * 97 + (x * x + 3 * y) * (seed % 5 + 1)) % 256);
-            b.insert(b.end(), {v, v, v});
-        }
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-    const struct timespec times[2] = {{1600000000, 0}, {1600000000, 0}};
-    utimensat(AT_FDCWD, path.c_str(), times, 0);
-}
-
 // An ImageFolder of 2 classes x 3 images; `seed` changes every pixel, not the layout or the sizes.
 void writeSet(const fs::path& root, int seed)
 {
     for (int c = 0; c < 2; ++c)
         for (int i = 0; i < 3; ++i)
-            writeBmp(root / ("c" + std::to_string(c)) / ("i" + std::to_string(i) + ".bmp"), seed + 10 * c + i);
+            oodlens::test::writeBmp(root / ("c" + std::to_string(c)) / ("i" + std::to_string(i) + ".bmp"), seed + 10 * c + i,
+                                    28, 1600000000);
 }
 
 class PipelineInputs : public ::testing::Test {
