@@ -121,7 +121,18 @@ TEST_F(CliInputs, ctrlCEndsTheProcessInAPhaseThatDoesNotPoll)
     pid_t pid = 0;
     ASSERT_EQ(posix_spawn(&pid, kCli.c_str(), &actions, nullptr, argv.data(), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // past start-up, inside the hashing
+    // Wait until the process has the model open (it is hashing it), however slow start-up is.
+    const auto hashing = [&] {
+        std::error_code ec;
+        for (const auto& fd : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec))
+            if (fs::read_symlink(fd.path(), ec) == model)
+                return true;
+        return false;
+    };
+    const auto waitStart = std::chrono::steady_clock::now();
+    while (!hashing() && std::chrono::steady_clock::now() - waitStart < std::chrono::seconds(60))
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(hashing()) << "the model file was never opened";
     const auto start = std::chrono::steady_clock::now();
     ASSERT_EQ(::kill(pid, SIGINT), 0);
     int status = 0;
