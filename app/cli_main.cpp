@@ -19,7 +19,12 @@
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <thread>
 
 namespace fs = std::filesystem;
 using namespace oodlens;
@@ -27,8 +32,46 @@ using namespace oodlens;
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+int g_signalPipe[2] = {-1, -1};
 
-void onSigint(int) { g_interrupted = true; }
+// Ctrl-C asks the run to stop at its next check (between batches, rows, resamples); the watchdog
+// below makes sure it stops even where nothing checks (a model that takes long to load, a file
+// that blocks, a long write). Only async-signal-safe calls here.
+void onSigint(int)
+{
+    g_interrupted = true;
+    const char byte = 1;
+    if (g_signalPipe[1] >= 0)
+        (void)!::write(g_signalPipe[1], &byte, 1);
+}
+
+// How long a cancelled run may take to stop on its own before the process exits.
+constexpr int kCancelGraceMs = 3000;
+
+// Waits for SIGINT on its own thread; after the first, gives the run kCancelGraceMs to stop
+// cleanly (it then exits 130 through main), and exits 130 at once on a second Ctrl-C or when the
+// grace period ends.
+void startInterruptWatchdog()
+{
+    if (::pipe(g_signalPipe) != 0)
+        return;
+    ::fcntl(g_signalPipe[0], F_SETFD, FD_CLOEXEC);
+    ::fcntl(g_signalPipe[1], F_SETFD, FD_CLOEXEC);
+    ::fcntl(g_signalPipe[1], F_SETFL, O_NONBLOCK);
+    std::thread([] {
+        char byte = 0;
+        while (::read(g_signalPipe[0], &byte, 1) < 0 && errno == EINTR) {
+        }
+        pollfd p{g_signalPipe[0], POLLIN, 0};
+        int r = 0;
+        do
+            r = ::poll(&p, 1, kCancelGraceMs);
+        while (r < 0 && errno == EINTR);
+        static const char msg[] = "\noodlens-cli: cancelled\n";
+        (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
+        ::_exit(130);
+    }).detach();
+}
 
 const char* const kSynopsis =
     R"(Usage:
@@ -240,7 +283,12 @@ int cmdMethods()
 
 int main(int argc, char** argv)
 {
-    std::signal(SIGINT, onSigint);
+    startInterruptWatchdog();
+    struct sigaction action {};
+    action.sa_handler = onSigint;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; // no SA_RESTART: a blocking read or open returns EINTR
+    ::sigaction(SIGINT, &action, nullptr);
     std::vector<std::string> args;
     for (int i = 2; i < argc; ++i)
         args.emplace_back(argv[i]);

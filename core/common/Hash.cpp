@@ -2,7 +2,11 @@
 #include "common/internal/Hash.h"
 
 #include "common/Error.h"
+#include "common/internal/RegularFile.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -103,15 +107,24 @@ std::string Sha256::hexDigest()
 
 std::string sha256File(const std::string& path)
 {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f)
-        throw Error("cannot read '" + path + "'");
+    // Only a regular file: a FIFO would block in open(), /dev/zero would be read forever.
+    const int fd = openRegularFile(path);
     Sha256 hash;
     std::vector<char> buf(1 << 16);
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0)
-        hash.update(buf.data(), n);
-    std::fclose(f);
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            const int err = errno;
+            ::close(fd);
+            throw Error("cannot read '" + path + "': " + std::strerror(err));
+        }
+        if (n == 0)
+            break;
+        hash.update(buf.data(), static_cast<std::size_t>(n));
+    }
+    ::close(fd);
     return hash.hexDigest();
 }
 

@@ -5,10 +5,9 @@
 
 #include "common/Error.h"
 #include "common/internal/Hash.h"
+#include "common/internal/RegularFile.h"
 #include "datasets/ClassNames.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -143,15 +142,8 @@ public:
         for (const std::string& path : files) {
             File f;
             f.path = path;
-            f.fd = FileDescriptor(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-            if (f.fd.get() < 0)
-                throw Error("cannot read CIFAR file '" + path + "': " + std::strerror(errno));
-            struct stat st;
-            if (::fstat(f.fd.get(), &st) != 0)
-                throw Error("cannot read CIFAR file '" + path + "': " + std::strerror(errno));
-            if (!S_ISREG(st.st_mode))
-                throw Error("cannot read CIFAR file '" + path + "': not a regular file");
-            const auto size = static_cast<std::uint64_t>(st.st_size);
+            std::uint64_t size = 0;
+            f.fd = FileDescriptor(openRegularFile(path, "cannot read CIFAR file", &size));
             const Variant v = forced ? *forced : variantOf(path, size);
             if (files_.empty())
                 variant_ = v;

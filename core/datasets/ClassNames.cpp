@@ -2,6 +2,7 @@
 #include "datasets/ClassNames.h"
 
 #include "common/Error.h"
+#include "common/internal/RegularFile.h"
 #include "io/Json.h"
 
 #include <cerrno>
@@ -28,21 +29,7 @@ std::string trimmed(const std::string& s)
 // The content of a file no bigger than kMaxClassNamesFileBytes. Throws Error naming it.
 std::string readSmallFile(const std::string& path)
 {
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec))
-        throw Error("cannot read class names from '" + path + "': not a file");
-    const std::uintmax_t size = fs::file_size(path, ec);
-    if (ec)
-        throw Error("cannot read class names from '" + path + "': " + ec.message());
-    if (size > kMaxClassNamesFileBytes)
-        throw Error("cannot read class names from '" + path + "': the file is " + std::to_string(size) +
-                    " bytes, more than the " + std::to_string(kMaxClassNamesFileBytes) + " allowed");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error("cannot read class names from '" + path + "': " + std::strerror(errno));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
+    return readRegularFile(path, kMaxClassNamesFileBytes, "cannot read class names from");
 }
 
 std::string countText(std::size_t n)

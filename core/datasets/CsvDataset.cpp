@@ -3,6 +3,7 @@
 #include "datasets/internal/DatasetKinds.h"
 
 #include "common/Error.h"
+#include "common/internal/RegularFile.h"
 #include "datasets/ClassNames.h"
 #include "datasets/internal/FileListDataset.h"
 
@@ -11,8 +12,6 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -139,26 +138,24 @@ bool equalsIgnoringCase(const std::string& a, const char* b)
     return true;
 }
 
+// A header names its path column: any other first line is data (a first line whose label is not a
+// number is an error naming the line, not a header that silently drops an image).
 bool isHeader(const Record& r)
 {
-    long v = 0;
-    if (equalsIgnoringCase(r.fields[0], "path"))
-        return true;
-    return r.fields.size() >= 2 && !r.fields[1].empty() && !parseInt(r.fields[1], v);
+    for (const char* name : {"path", "file", "filename", "filepath", "image", "image_path"})
+        if (equalsIgnoringCase(r.fields[0], name))
+            return true;
+    return false;
 }
+
+// Files larger than this are no list of images (a million lines of 256 bytes).
+constexpr std::uint64_t kMaxCsvBytes = 256ull << 20;
 
 } // namespace
 
-std::unique_ptr<Dataset> openCsvDataset(const std::string& path)
+std::unique_ptr<Dataset> openCsvDataset(const std::string& path, const DatasetOptions& options)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        fail(path, 0, std::strerror(errno));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (in.bad())
-        fail(path, 0, "read error");
-    const std::vector<Record> records = parseCsv(buffer.str(), path);
+    const std::vector<Record> records = parseCsv(readRegularFile(path, kMaxCsvBytes, "cannot read CSV file"), path);
 
     const fs::path dir = fs::path(path).parent_path();
     const bool header = !records.empty() && isHeader(records[0]);
@@ -180,7 +177,11 @@ std::unique_ptr<Dataset> openCsvDataset(const std::string& path)
         if (rec.fields.size() >= 2 && !rec.fields[1].empty()) {
             long v = 0;
             if (!parseInt(rec.fields[1], v))
-                fail(path, rec.line, "label '" + rec.fields[1] + "' is not an integer");
+                fail(path, rec.line,
+                     "label '" + rec.fields[1] + "' is not an integer" +
+                         (r == 0 ? std::string(" (a header line starts with path, file, filename, filepath, image or "
+                                               "image_path)")
+                                 : std::string()));
             if (v < -1)
                 fail(path, rec.line, "label " + rec.fields[1] + " is negative (-1 means unlabelled)");
             label = static_cast<int>(v);
@@ -213,7 +214,7 @@ std::unique_ptr<Dataset> openCsvDataset(const std::string& path)
     if (items.empty())
         fail(path, 0, "lists no image (expected lines of path[,label])");
     return std::make_unique<FileListDataset>("csv", path, dir.empty() ? std::string(".") : dir.string(),
-                                             std::move(items), std::move(names));
+                                             std::move(items), std::move(names), options.maxPixels);
 }
 
 } // namespace oodlens

@@ -47,24 +47,24 @@ const char* const kExpected =
 
 } // namespace
 
-std::unique_ptr<Dataset> openDataset(const std::string& path)
+std::unique_ptr<Dataset> openDataset(const std::string& path, const DatasetOptions& options)
 {
     std::error_code ec;
     const fs::file_status status = fs::status(path, ec);
     if (ec || !fs::exists(status))
         throw Error("dataset '" + path + "' does not exist");
     if (fs::is_directory(status))
-        return isCifarFolder(path) ? openCifarDataset(path) : openImageFolderDataset(path);
+        return isCifarFolder(path) ? openCifarDataset(path) : openImageFolderDataset(path, options);
     if (!fs::is_regular_file(status))
         throw Error("dataset '" + path + "' is neither a file nor a folder");
 
     const std::string name = lowerCase(fs::path(path).filename().string());
     if (endsWith(name, ".csv"))
-        return openCsvDataset(path);
+        return openCsvDataset(path, options);
     if (endsWith(name, ".bin"))
         return openCifarDataset(path);
     if (looksLikeIdx(path))
-        return openIdxDataset(path);
+        return openIdxDataset(path, options);
     if (hasImageExtension(path))
         throw Error("dataset '" + path + "' is a single image, not a dataset: give the folder that holds it (" +
                     kExpected + ")");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "datasets/Image.h"
+#include "datasets/ImageDecode.h"
 
 #include <cstddef>
 #include <memory>
@@ -37,8 +38,18 @@ public:
     virtual std::vector<std::string> classNames() const { return {}; }
     // Why a class-name file that was found is not used (names the file), else empty.
     virtual std::string classNamesWarning() const { return {}; }
-    // Cheap fingerprint of the content (sizes, mtimes, or a content hash) for the feature cache.
+    // What the reader noticed when opening that the user should hear (files it ignored, links to
+    // a file already listed), each naming the dataset; the run reports them as warnings.
+    virtual std::vector<std::string> warnings() const { return {}; }
+    // Fingerprint for the feature cache: identifies the data, so that no two different sets share
+    // a cache entry (see openDataset).
     virtual std::string fingerprint() const = 0;
+};
+
+// How datasets decode their images: the pixel bound of decodeImageFile (0: none). IDX files whose
+// images are larger are refused.
+struct DatasetOptions {
+    std::uint64_t maxPixels = kDefaultMaxImagePixels;
 };
 
 // Opens a dataset, detecting its kind from the path (symbolic links are followed):
@@ -49,8 +60,11 @@ public:
 // - any other folder whose subfolders hold images (at any depth): an ImageFolder tree, like
 //   torchvision's. Each subfolder is a class; class names are sorted byte-wise and a label is the
 //   index of its class in that list (empty class folders keep their place). Images are found
-//   recursively in each class folder and ordered by (folder, file name). Files directly in the root
-//   are ignored. kind "imagefolder".
+//   recursively in each class folder and ordered by (folder, file name). Symbolic links are
+//   followed, but each real file (device and inode) counts once per class and each real folder is
+//   walked once per class, so links that form a cycle or a DAG cannot multiply the items (the
+//   extra links are reported by warnings()). Files directly in the root are ignored, as torchvision
+//   does, and warnings() names them. kind "imagefolder".
 // - a folder with images directly inside and none in subfolders: unlabelled (label -1), files
 //   sorted by name, not recursive. kind "folder".
 //   In both folder kinds, images are files named *.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp (any
@@ -58,8 +72,9 @@ public:
 //   is refused. Images are decoded when read (decodeImageFile(), ImageDecode.h): a file that fails
 //   is reported by image() and skipped by the extraction, not refused here.
 // - a `*.csv` file: one `path[,label]` record per line (RFC 4180 quoting; extra columns ignored;
-//   blank lines skipped). The first record is a header when its first field is "path" (any case)
-//   or its second field is not an integer. Relative paths are resolved against the CSV's folder.
+//   blank lines skipped). The first record is a header when its first field names a path column:
+//   "path", "file", "filename", "filepath", "image", "image_path" (any case); any other first line
+//   is data, so a first line whose label is not an integer is refused naming the line. Relative paths are resolved against the CSV's folder.
 //   An empty or absent label, or -1, means unlabelled. A header column after the first two named
 //   `label_name` (any case), as in `path,label,label_name`, names the labels: each labelled line
 //   may name its label (empty: no name); a label named differently on two lines, a name on an
@@ -73,11 +88,13 @@ public:
 // - an IDX images file (a name containing `idx` or `ubyte` such as `*-images-idx3-ubyte[.gz]`, or
 //   any file that starts with an IDX header, raw or gzip): labels are read from the sibling file
 //   with `images-idx3` replaced by `labels-idx1` when it exists. kind "idx".
-// Fingerprints: folders and CSV hash (relative path, size, mtime, label) of every listed file (no
-// file is read); CIFAR and IDX hash the content.
+// Fingerprints: folders and CSV hash the canonical path of their root (the folder, or the CSV's
+// folder) and (path relative to the root, device, inode, size, mtime, label) of every listed file,
+// so that two folders of the same layout, sizes and mtimes, or a copy of a set, never share a
+// cache entry (no file is read); CIFAR and IDX hash the content. Each also holds the pixel bound.
 // Throws Error naming the path when it does not exist, the kind is not recognised, the folder holds
 // no image, or the file is malformed.
-std::unique_ptr<Dataset> openDataset(const std::string& path);
+std::unique_ptr<Dataset> openDataset(const std::string& path, const DatasetOptions& options = {});
 
 // Default display name of a dataset path: the file or folder name without IDX/gzip/.csv/.bin suffixes.
 std::string datasetDisplayName(const std::string& path);

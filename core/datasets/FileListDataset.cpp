@@ -4,7 +4,8 @@
 #include "common/internal/Hash.h"
 #include "datasets/ImageDecode.h"
 
-#include <chrono>
+#include <sys/stat.h>
+
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -21,11 +22,19 @@ std::string relativeTo(const fs::path& file, const fs::path& root)
 } // namespace
 
 FileListDataset::FileListDataset(std::string kind, std::string source, const std::string& root,
-                                 std::vector<ImageFileItem> items, std::vector<std::string> classNames)
-    : kind_(std::move(kind)), source_(std::move(source)), items_(std::move(items)), classNames_(std::move(classNames))
+                                 std::vector<ImageFileItem> items, std::vector<std::string> classNames,
+                                 std::uint64_t maxPixels, std::vector<std::string> warnings)
+    : kind_(std::move(kind)), source_(std::move(source)), items_(std::move(items)), classNames_(std::move(classNames)),
+      maxPixels_(maxPixels), warnings_(std::move(warnings))
 {
     const fs::path base = fs::path(root).lexically_normal();
+    std::error_code rootEc;
+    const fs::path canonicalRoot = fs::weakly_canonical(fs::absolute(base, rootEc), rootEc);
     Sha256 h;
+    // Where the set is: without it, two folders of the same layout, sizes and mtimes share an entry.
+    h.update("root\n");
+    h.update(rootEc ? fs::absolute(base).lexically_normal().string() : canonicalRoot.string());
+    h.update("\0maxPixels " + std::to_string(maxPixels_) + "\n");
     h.update("classes\n");
     for (const std::string& name : classNames_) {
         h.update(name);
@@ -33,27 +42,28 @@ FileListDataset::FileListDataset(std::string kind, std::string source, const std
     }
     h.update("items\n");
     for (const ImageFileItem& item : items_) {
-        std::error_code ec;
         const fs::path p = fs::path(item.path).lexically_normal();
-        const std::uintmax_t size = fs::file_size(p, ec);
+        // One stat: the device and inode tell copies apart, size and mtime tell edits.
+        struct stat st;
         long long bytes = -1, mtime = 0;
-        if (!ec) {
-            bytes = static_cast<long long>(size);
-            const auto t = fs::last_write_time(p, ec);
-            if (!ec)
-                mtime = static_cast<long long>(
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+        unsigned long long device = 0, inode = 0;
+        if (::stat(p.c_str(), &st) == 0) {
+            bytes = static_cast<long long>(st.st_size);
+            mtime = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+            device = static_cast<unsigned long long>(st.st_dev);
+            inode = static_cast<unsigned long long>(st.st_ino);
         }
         h.update(relativeTo(p, base));
         h.update("\0", 1);
-        h.update(std::to_string(bytes) + " " + std::to_string(mtime) + " " + std::to_string(item.label) + "\n");
+        h.update(std::to_string(device) + ":" + std::to_string(inode) + " " + std::to_string(bytes) + " " +
+                 std::to_string(mtime) + " " + std::to_string(item.label) + "\n");
     }
     fingerprint_ = kind_ + ":" + h.hexDigest();
 }
 
 ImageU8 FileListDataset::image(std::size_t i) const
 {
-    return decodeImageFile(items_.at(i).path);
+    return decodeImageFile(items_.at(i).path, maxPixels_);
 }
 
 } // namespace oodlens

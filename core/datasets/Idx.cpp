@@ -2,9 +2,12 @@
 #include "datasets/Idx.h"
 
 #include "common/Error.h"
+#include "common/internal/RegularFile.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +20,10 @@ namespace {
 
 constexpr std::uint8_t kTypeUnsignedByte = 0x08;
 constexpr int kMaxDims = 8;
+// deflate's best ratio is about 1032:1: a stream that claims more output is forged.
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
+// gzip bodies grow by this much at a time, as the data really inflates.
+constexpr std::uint64_t kGzipChunk = 16ull << 20;
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem)
 {
@@ -34,39 +41,36 @@ class ByteSource {
 public:
     explicit ByteSource(const std::string& path) : path_(path)
     {
-        std::FILE* f = std::fopen(path.c_str(), "rb");
-        if (!f)
-            fail(path, std::strerror(errno));
+        std::uint64_t fileSize = 0;
+        const int fd = openRegularFile(path, "cannot read IDX file", &fileSize);
         std::uint8_t magic[2] = {0, 0};
-        const std::size_t got = std::fread(magic, 1, 2, f);
-        std::fseek(f, 0, SEEK_END);
-        const long fileSize = std::ftell(f);
-        gzip_ = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        const bool got = ::pread(fd, magic, 2, 0) == 2;
+        gzip_ = got && magic[0] == 0x1f && magic[1] == 0x8b;
         if (gzip_) {
             // The gzip trailer's ISIZE is the uncompressed size modulo 2^32: exact for every IDX
-            // file below 4 GiB, and a sanity bound for larger ones.
-            if (fileSize < 18) {
-                std::fclose(f);
-                fail(path, "truncated gzip stream");
-            }
+            // file below 4 GiB, and a sanity bound for larger ones. It is only a claim (a forged
+            // trailer costs nothing), so the reader never allocates by it: see readIdx.
             std::uint8_t trailer[4];
-            std::fseek(f, fileSize - 4, SEEK_SET);
-            if (std::fread(trailer, 1, 4, f) != 4) {
-                std::fclose(f);
-                fail(path, "cannot read gzip trailer");
+            if (fileSize < 18 || ::pread(fd, trailer, 4, static_cast<off_t>(fileSize - 4)) != 4) {
+                ::close(fd);
+                fail(path, fileSize < 18 ? "truncated gzip stream" : "cannot read gzip trailer");
             }
-            std::fclose(f);
-            compressed_ = static_cast<std::uint64_t>(fileSize);
+            compressed_ = fileSize;
             size_ = std::uint64_t(trailer[0]) | (std::uint64_t(trailer[1]) << 8) | (std::uint64_t(trailer[2]) << 16) |
                     (std::uint64_t(trailer[3]) << 24);
-            gz_ = gzopen(path.c_str(), "rb");
-            if (!gz_)
+            gz_ = gzdopen(fd, "rb"); // owns fd from here on
+            if (!gz_) {
+                ::close(fd);
                 fail(path, "cannot open gzip stream");
+            }
             gzbuffer(gz_, 1 << 17);
         } else {
-            std::fseek(f, 0, SEEK_SET);
-            file_ = f;
-            size_ = static_cast<std::uint64_t>(fileSize);
+            file_ = ::fdopen(fd, "rb");
+            if (!file_) {
+                ::close(fd);
+                fail(path, std::strerror(errno));
+            }
+            size_ = fileSize;
         }
     }
     ~ByteSource()
@@ -180,15 +184,34 @@ IdxArray readIdx(const std::string& path)
                        std::to_string(available > h.headerBytes ? available - h.headerBytes : 0) + " bytes of data");
     if (exact && expected < available)
         fail(path, std::to_string(available - expected) + " unexpected trailing bytes after the data");
-    if (!exact && h.bodyBytes / 1032 > src.compressedSize())
+    if (src.gzip() && h.bodyBytes / kMaxDeflateRatio > src.compressedSize())
         // deflate cannot compress better than about 1032:1, so the claim is impossible.
-        fail(path, "header claims " + describeCount(h) + ", more than the gzip stream can hold");
+        fail(path, "header claims " + describeCount(h) + " (" + std::to_string(h.bodyBytes) +
+                       " bytes), more than the " + std::to_string(src.compressedSize()) +
+                       "-byte gzip stream can hold");
 
     IdxArray out;
     out.dims = h.dims;
-    out.data.resize(static_cast<std::size_t>(h.bodyBytes));
-    const std::size_t got = src.read(out.data.data(), out.data.size());
-    if (got != out.data.size())
+    std::size_t got = 0;
+    if (!src.gzip()) {
+        // The file size is real (checked above): the body can be allocated at once.
+        out.data.resize(static_cast<std::size_t>(h.bodyBytes));
+        got = src.read(out.data.data(), out.data.size());
+    } else {
+        // A gzip stream's sizes are claims: memory grows with the bytes that really inflate, in
+        // chunks, and inflating stops at what the header's dimensions imply.
+        while (got < h.bodyBytes) {
+            const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(h.bodyBytes - got, kGzipChunk));
+            out.data.resize(got + chunk);
+            const std::size_t n = src.read(out.data.data() + got, chunk);
+            got += n;
+            if (n < chunk)
+                break;
+        }
+        out.data.resize(got);
+        out.data.shrink_to_fit();
+    }
+    if (got != h.bodyBytes)
         fail(path, "truncated: header claims " + describeCount(h) + " but the data ends after " + std::to_string(got) +
                        " of " + std::to_string(h.bodyBytes) + " bytes");
     std::uint8_t extra;

@@ -16,8 +16,14 @@ namespace {
 // IDX images: [N, H, W] (gray) or [N, H, W, C] with C = 1 or 3, unsigned bytes.
 class IdxDataset final : public Dataset {
 public:
-    explicit IdxDataset(const std::string& path) : path_(path)
+    IdxDataset(const std::string& path, const DatasetOptions& options) : path_(path)
     {
+        // The image size is checked from the header, before the body is read.
+        if (const std::vector<std::uint32_t> d = readIdxHeader(path); d.size() >= 3 && options.maxPixels > 0 &&
+                                                                      std::uint64_t(d[1]) * d[2] > options.maxPixels)
+            throw Error("cannot read IDX file '" + path + "': its images are " + std::to_string(d[1]) + " x " +
+                        std::to_string(d[2]) + " pixels, more than the limit of " + std::to_string(options.maxPixels) +
+                        " (--max-pixels)");
         images_ = readIdx(path);
         const auto& d = images_.dims;
         if (d.size() != 3 && !(d.size() == 4 && (d[3] == 1 || d[3] == 3)))
@@ -88,9 +94,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<Dataset> openIdxDataset(const std::string& path)
+std::unique_ptr<Dataset> openIdxDataset(const std::string& path, const DatasetOptions& options)
 {
-    return std::make_unique<IdxDataset>(path);
+    return std::make_unique<IdxDataset>(path, options);
 }
 
 } // namespace oodlens

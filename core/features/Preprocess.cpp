@@ -2,14 +2,17 @@
 #include "features/Preprocess.h"
 
 #include "common/Error.h"
+#include "datasets/ImageDecode.h"
 #include "io/Json.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <sstream>
+#include <vector>
 
 namespace oodlens {
 
@@ -127,17 +130,73 @@ namespace {
 // torchvision's Resize(int): the shorter side becomes n, the longer int(n * long / short) (truncated).
 void shorterSideTo(int n, int inH, int inW, int& h, int& w)
 {
+    // The longer side is clamped to what an int holds (an extreme aspect ratio); only the crop
+    // window of it is ever computed.
+    const auto longer = [n](int longSide, int shortSide) {
+        return static_cast<int>(std::clamp<long long>(static_cast<long long>(n) * longSide / shortSide, 1, INT_MAX));
+    };
     if (inH <= inW) {
         h = n;
-        w = std::max(1, static_cast<int>(static_cast<long long>(n) * inW / inH));
+        w = longer(inW, inH);
     } else {
         w = n;
-        h = std::max(1, static_cast<int>(static_cast<long long>(n) * inH / inW));
+        h = longer(inH, inW);
     }
 }
 
 // torchvision's CenterCrop offset: int(round((size - crop) / 2.0)), rounding half to even.
 int centreOffset(int size, int crop) { return static_cast<int>(std::nearbyint((size - crop) / 2.0)); }
+
+// Where one output coordinate of a bilinear resize from `in` to `out` samples, as
+// torch.nn.functional.interpolate(mode="bilinear", align_corners=False) computes it: the source
+// coordinate (d + 0.5) * in / out - 0.5, clamped at 0; the two neighbours and the weight of the second.
+struct Tap {
+    int i0, i1;
+    float w1;
+};
+Tap tapOf(int d, int in, int out)
+{
+    double src = (d + 0.5) * static_cast<double>(in) / out - 0.5;
+    if (src < 0)
+        src = 0;
+    const int i0 = std::min(static_cast<int>(src), in - 1);
+    return {i0, std::min(i0 + 1, in - 1), static_cast<float>(src - i0)};
+}
+
+// The window `win` of `src` resized to outH x outW (bilinear, see tapOf), as float pixels (0..255).
+// Only the window is computed and allocated: a 1 x 20,000 image whose shorter side goes to 256
+// (a 256 x 5,120,000 image) then cropped to 224 x 224 costs 224 x 224 pixels, not 15 GB.
+template <typename T> cv::Mat resizeWindowOf(const cv::Mat& src, int outH, int outW, const cv::Rect& win)
+{
+    const int c = src.channels();
+    cv::Mat out(win.height, win.width, CV_32FC(c));
+    std::vector<Tap> xs(static_cast<std::size_t>(win.width));
+    for (int x = 0; x < win.width; ++x)
+        xs[static_cast<std::size_t>(x)] = tapOf(win.x + x, src.cols, outW);
+    for (int y = 0; y < win.height; ++y) {
+        const Tap ty = tapOf(win.y + y, src.rows, outH);
+        const T* r0 = src.ptr<T>(ty.i0);
+        const T* r1 = src.ptr<T>(ty.i1);
+        float* dst = out.ptr<float>(y);
+        for (int x = 0; x < win.width; ++x) {
+            const Tap& tx = xs[static_cast<std::size_t>(x)];
+            for (int k = 0; k < c; ++k) {
+                const float top = (1 - tx.w1) * static_cast<float>(r0[tx.i0 * c + k]) +
+                                  tx.w1 * static_cast<float>(r0[tx.i1 * c + k]);
+                const float bottom = (1 - tx.w1) * static_cast<float>(r1[tx.i0 * c + k]) +
+                                     tx.w1 * static_cast<float>(r1[tx.i1 * c + k]);
+                dst[x * c + k] = (1 - ty.w1) * top + ty.w1 * bottom;
+            }
+        }
+    }
+    return out;
+}
+
+cv::Mat resizeWindow(const cv::Mat& src, int outH, int outW, const cv::Rect& win)
+{
+    return src.depth() == CV_8U ? resizeWindowOf<std::uint8_t>(src, outH, outW, win)
+                                : resizeWindowOf<float>(src, outH, outW, win);
+}
 
 } // namespace
 
@@ -178,28 +237,29 @@ void preprocessImage(const ImageU8& image, const PreprocessSpec& spec, float* ou
 
     // Geometry on float pixels (0..255): bilinear with half-pixel centres and no antialiasing, i.e.
     // torch.nn.functional.interpolate(mode="bilinear", align_corners=False), and no 8-bit rounding.
+    // The resize of the shorter side and the centre crop are done as one step that computes only
+    // the cropped window, so that memory is bounded by the output, whatever the aspect ratio.
+    int h = conv.rows, w = conv.cols;
+    if (spec.resize > 0)
+        shorterSideTo(spec.resize, conv.rows, conv.cols, h, w);
+    cv::Rect win(0, 0, w, h);
+    if (spec.crop > 0 && (h > spec.crop || w > spec.crop)) {
+        const int ch = std::min(h, spec.crop), cw = std::min(w, spec.crop);
+        win = cv::Rect(centreOffset(w, cw), centreOffset(h, ch), cw, ch);
+    }
+    if (static_cast<std::uint64_t>(win.width) * static_cast<std::uint64_t>(win.height) > kDefaultMaxImagePixels)
+        throw Error("preprocessing would make it a " + std::to_string(win.height) + " x " + std::to_string(win.width) +
+                    " image (resize the shorter side to " + std::to_string(spec.resize) +
+                    " without a crop); set a crop (--crop)");
     cv::Mat img;
-    conv.convertTo(img, CV_32F);
-    if (spec.resize > 0) {
-        int h = 0, w = 0;
-        shorterSideTo(spec.resize, img.rows, img.cols, h, w);
-        if (h != img.rows || w != img.cols) {
-            cv::Mat resized;
-            cv::resize(img, resized, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-            img = resized;
-        }
-    }
-    if (spec.crop > 0 && (img.rows > spec.crop || img.cols > spec.crop)) {
-        const int h = std::min(img.rows, spec.crop), w = std::min(img.cols, spec.crop);
-        img = img(cv::Rect(centreOffset(img.cols, w), centreOffset(img.rows, h), w, h));
-    }
+    if (h != conv.rows || w != conv.cols)
+        img = resizeWindow(conv, h, w, win);
+    else
+        conv(win).convertTo(img, CV_32F);
     int outH = 0, outW = 0;
     preprocessedSize(spec, image.height, image.width, outH, outW);
-    if (img.rows != outH || img.cols != outW) {
-        cv::Mat resized;
-        cv::resize(img, resized, cv::Size(outW, outH), 0, 0, cv::INTER_LINEAR);
-        img = resized;
-    }
+    if (img.rows != outH || img.cols != outW)
+        img = resizeWindow(img, outH, outW, cv::Rect(0, 0, outW, outH));
 
     const std::size_t plane = static_cast<std::size_t>(outH) * outW;
     for (int c = 0; c < outC; ++c) {

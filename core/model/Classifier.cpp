@@ -4,6 +4,7 @@
 
 #include "common/Error.h"
 #include "common/internal/Hash.h"
+#include "common/internal/RegularFile.h"
 #include "io/Json.h"
 #include "model/internal/TorchModel.h"
 
@@ -281,6 +282,8 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
         throw Error("device '" + device + "' requested but this LibTorch build has no CUDA device available");
     m.info.path = path;
     m.info.device = device;
+    // A FIFO or a device (/dev/zero) would block or be read forever: only a regular file is a model.
+    requireRegularFile(path, "cannot load model");
     m.info.sha256 = sha256File(path); // also reports an unreadable file by name
     std::vector<int> sidecarShape;
     {

@@ -27,6 +27,7 @@ const IntSetting kChannels{"preprocessing.channels", "--channels", 1, 3, true};
 const IntSetting kHeight{"preprocessing.height", "", 1, 100000, true};
 const IntSetting kWidth{"preprocessing.width", "", 1, 100000, true};
 const IntSetting kBins{"view.bins", "", 1, 500, true};
+const IntSetting kMaxPixels{"maxPixels", "--max-pixels", 1, 2147483647};
 } // namespace settings
 
 namespace {
@@ -280,6 +281,12 @@ const std::vector<Entry>& entries()
          [](Parse& p, const std::string& v) { p.o.config.batchSize = parseInt(v, settings::kBatch); }},
         {{"--threads", "N", G::Runtime, "engine threads (default 0: every core)"},
          [](Parse& p, const std::string& v) { p.o.config.threads = parseInt(v, settings::kThreads); }},
+        {{"--max-pixels", "N", G::Runtime,
+          "skip images of more than N pixels, refused from their header before decoding (default " +
+              std::to_string(kDefaultMaxImagePixels) + ")"},
+         [](Parse& p, const std::string& v) {
+             p.o.config.maxPixels = static_cast<std::uint64_t>(parseInt(v, settings::kMaxPixels));
+         }},
         {{"--device", "cpu|cuda", G::Runtime, "where the model runs (default cpu)"},
          [](Parse& p, const std::string& v) {
              if (v.empty())

@@ -20,7 +20,7 @@ struct OptionGroup {
         Methods = 1u << 3,    // --methods
         Params = 1u << 4,     // --param
         Preprocess = 1u << 5, // --preset --resize --crop --channels --mean --std
-        Runtime = 1u << 6,    // --batch --threads --device
+        Runtime = 1u << 6,    // --batch --threads --max-pixels --device
         Output = 1u << 7,     // --out
         Bootstrap = 1u << 8,  // --bootstrap --seed
         Cache = 1u << 9,      // --no-cache --cache-dir
@@ -114,7 +114,8 @@ struct IntSetting {
     bool zeroUnset = false;
 };
 namespace settings {
-extern const IntSetting kBatch, kThreads, kBootstrap, kDpi, kResize, kCrop, kChannels, kHeight, kWidth, kBins;
+extern const IntSetting kBatch, kThreads, kBootstrap, kDpi, kResize, kCrop, kChannels, kHeight, kWidth, kBins,
+    kMaxPixels;
 }
 
 // Says where a value came from, for messages: the command line (`source` empty: "option --batch")

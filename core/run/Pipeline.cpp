@@ -11,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 namespace oodlens {
@@ -43,13 +44,13 @@ namespace {
 
 // The size of the first readable image of the first few of a dataset ({} when none is, or the
 // dataset cannot be opened: its extraction then says why).
-ImageSize firstImageSize(const std::string& path)
+ImageSize firstImageSize(const std::string& path, const DatasetOptions& options)
 {
     constexpr std::size_t kTries = 16;
     if (path.empty())
         return {};
     try {
-        const std::unique_ptr<Dataset> data = openDataset(path);
+        const std::unique_ptr<Dataset> data = openDataset(path, options);
         for (std::size_t i = 0; i < data->size() && i < kTries; ++i) {
             try {
                 const ImageU8 image = data->image(i);
@@ -69,7 +70,62 @@ ImageSize firstImageSize(const std::string& path)
 bool sameModelSide(const RunConfig& a, const RunConfig& b)
 {
     return a.modelPath == b.modelPath && a.device == b.device && a.batchSize == b.batchSize && a.cacheDir == b.cacheDir &&
-           a.preprocess.describe() == b.preprocess.describe();
+           a.preprocess.describe() == b.preprocess.describe() && a.maxPixels == b.maxPixels;
+}
+
+DatasetOptions datasetOptions(const RunConfig& c)
+{
+    DatasetOptions o;
+    o.maxPixels = c.maxPixels;
+    return o;
+}
+
+// A cache entry belongs to the same data (its key holds the dataset's fingerprint), but a result
+// reports this dataset's own paths, never the ones stored in the entry (the same folder may be
+// spelled differently: "./data" and "/home/me/data"). False when the entry's rows do not fit the
+// dataset.
+bool useCurrentPaths(FeatureSet& set, const Dataset& data)
+{
+    if (set.index.size() != set.rows || set.paths.size() != set.rows)
+        return false;
+    std::string oldPrefix, newPrefix;
+    for (std::size_t r = 0; r < set.rows; ++r) {
+        if (set.index[r] >= data.size() || (r > 0 && set.index[r] <= set.index[r - 1]))
+            return false;
+        std::string now = data.itemPath(set.index[r]);
+        if (r == 0) {
+            // The stored spelling of the root, for the skipped items' messages: what differs
+            // before the common tail of the first item's old and new path.
+            const std::string& old = set.paths[0];
+            std::size_t tail = 0;
+            while (tail < old.size() && tail < now.size() && old[old.size() - 1 - tail] == now[now.size() - 1 - tail])
+                ++tail;
+            oldPrefix = old.substr(0, old.size() - tail);
+            newPrefix = now.substr(0, now.size() - tail);
+        }
+        set.paths[r] = std::move(now);
+    }
+    if (oldPrefix != newPrefix && !oldPrefix.empty())
+        for (std::string& skipped : set.skipped)
+            for (std::size_t at = skipped.find(oldPrefix); at != std::string::npos;
+                 at = skipped.find(oldPrefix, at + newPrefix.size()))
+                skipped.replace(at, oldPrefix.size(), newPrefix);
+    return true;
+}
+
+// Labels the model cannot predict: an ID or fit set labelled for another model, or a CSV typo.
+std::string labelsOutsideModel(const FeatureSet& set, int classes, const std::string& name)
+{
+    std::size_t outside = 0, first = 0;
+    for (std::size_t r = 0; r < set.rows; ++r)
+        if (set.labels[r] >= classes && outside++ == 0)
+            first = r;
+    if (outside == 0)
+        return {};
+    return "dataset '" + name + "': " + std::to_string(outside) + " of " + std::to_string(set.rows) +
+           " images have labels outside the model's " + std::to_string(classes) + " classes (0 to " +
+           std::to_string(classes - 1) + "), first '" + set.paths[first] + "' with label " +
+           std::to_string(set.labels[first]) + "; they count as misclassified";
 }
 
 // One extracted (or failed) dataset.
@@ -151,18 +207,26 @@ public:
         d.path = e.spec.path;
         d.role = e.spec.role;
         try {
-            std::unique_ptr<Dataset> data = openDataset(e.spec.path);
+            std::unique_ptr<Dataset> data = openDataset(e.spec.path, datasetOptions(s_.config));
             d.kind = data->kind();
             d.items = data->size();
             d.classNames = data->classNames();
             if (const std::string w = data->classNamesWarning(); !w.empty())
+                sink.warning(w);
+            for (const std::string& w : data->warnings())
                 sink.warning(w);
             d.fingerprint = data->fingerprint();
             const FeatureCache cache(s_.config.cacheDir);
             const std::string key = FeatureCache::key(s_.model->info().sha256, d.fingerprint,
                                                       s_.preprocess.describe() + ";device=" + s_.config.device);
             std::string problem;
-            if (auto cached = cache.load(key, &problem)) {
+            std::optional<FeatureSet> cached = cache.load(key, &problem);
+            if (cached && !useCurrentPaths(*cached, *data)) {
+                problem = "ignored feature cache entry '" + cache.pathFor(key) + "': its rows do not fit '" +
+                          e.spec.path + "'";
+                cached.reset();
+            }
+            if (cached) {
                 e.features = std::make_shared<const FeatureSet>(std::move(*cached));
                 d.fromCache = true;
                 sink.update("read " + d.name + " from the feature cache", d.items, d.items);
@@ -183,6 +247,9 @@ public:
             }
             d.rows = e.features->rows;
             d.skipped = e.features->skipped.size();
+            if (e.spec.role != DatasetRole::Ood)
+                if (const std::string w = labelsOutsideModel(*e.features, s_.model->info().classes, d.name); !w.empty())
+                    sink.warning(w);
         } catch (const Error& err) {
             e.features = std::make_shared<const FeatureSet>();
             d.rows = d.skipped = 0;
@@ -275,7 +342,7 @@ public:
         if (auto cached = cache.load(key); cached && cached->rows == e.features->rows) {
             scores.assign(cached->features.begin(), cached->features.end());
         } else {
-            std::unique_ptr<Dataset> data = openDataset(e.spec.path);
+            std::unique_ptr<Dataset> data = openDataset(e.spec.path, datasetOptions(s_.config));
             ExtractionOptions options;
             options.batchSize = s_.config.batchSize;
             forEachBatch(*data, s_.preprocess, options, &sink, m.label + " on " + e.summary.name,
@@ -595,7 +662,7 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
         s.resolved = resolvePreprocess(config.preprocess, s.model->info());
         s.sizeFromId.clear();
         if (s.resolved.sizeGuess == SizeGuess::Open) {
-            const ImageSize size = firstImageSize(idPath);
+            const ImageSize size = firstImageSize(idPath, datasetOptions(config));
             if (size.height > 0) {
                 s.resolved = resolvePreprocess(config.preprocess, s.model->info(), size);
                 s.sizeFromId = idPath;

@@ -2,11 +2,13 @@
 #pragma once
 // What a run is asked to do. The CLI fills it from its options, the GUI's Workspace from its
 // docks, a session file from its JSON; the Pipeline turns it into a RunResult.
+#include "datasets/ImageDecode.h"
 #include "features/FeatureCache.h"
 #include "features/Preprocess.h"
 #include "methods/Registry.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +59,9 @@ struct RunConfig {
     PreprocessSpec preprocess;        // unset fields come from the model's sidecar or hint
     int batchSize = 128;
     int threads = 0;                  // 0 = all cores
+    // Images of more pixels are refused from their header before decoding, and skipped with a
+    // message naming them (decodeImageFile); `--max-pixels N`.
+    std::uint64_t maxPixels = kDefaultMaxImagePixels;
     std::string device = "cpu";
     // Feature cache folder (see FeatureCache.h); empty disables the cache.
     std::string cacheDir = FeatureCache::defaultDirectory();

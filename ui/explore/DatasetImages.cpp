@@ -27,8 +27,11 @@ QImage DatasetImages::image(const ImageRef& ref) const
         // Opening happens under the lock so that two threads never open the same set twice;
         // decoding below runs in parallel (Dataset::image is const and thread-safe).
         std::lock_guard<std::mutex> lock(mutex_);
-        if (!opened_[d])
-            opened_[d] = openDataset(result_->datasets[d].path);
+        if (!opened_[d]) {
+            DatasetOptions options;
+            options.maxPixels = result_->config.maxPixels; // the run's bound on decoded images
+            opened_[d] = openDataset(result_->datasets[d].path, options);
+        }
         dataset = opened_[d];
     }
     const std::size_t item = static_cast<std::size_t>(ref.row) < set->index.size() ? set->index[ref.row]

@@ -260,10 +260,13 @@ void InspectorPanel::showImage()
     const int factor = qMax(1, 192 / qMax(img.width(), img.height()));
     image_->setPixmap(QPixmap::fromImage(
         factor > 1 ? img.scaled(img.size() * factor, Qt::KeepAspectRatio, Qt::FastTransformation) : img));
+    const QSize own = ThumbnailLoader::originalSize(img);
     image_->setToolTip(tr("%1 × %2 pixels%3")
-                           .arg(img.width())
-                           .arg(img.height())
-                           .arg(factor > 1 ? tr(", shown ×%1").arg(factor) : QString()));
+                           .arg(own.width())
+                           .arg(own.height())
+                           .arg(factor > 1 ? tr(", shown ×%1").arg(factor)
+                                : own != img.size() ? tr(", shown at %1 × %2").arg(img.width()).arg(img.height())
+                                                    : QString()));
 }
 
 QString InspectorPanel::exportTo(const QString& file, int dpi)

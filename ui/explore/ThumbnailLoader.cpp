@@ -4,6 +4,7 @@
 #include "explore/DatasetImages.h"
 
 #include <QMetaObject>
+#include <QStringList>
 #include <QThread>
 
 #include <exception>
@@ -51,6 +52,20 @@ void ThumbnailLoader::clearCache()
     thumbs_.clear();
     full_.clear();
     errors_.clear();
+    lastFull_ = QImage();
+    lastFullKey_ = ~quint64(0);
+}
+
+namespace {
+const char* const kOriginalSizeKey = "oodlens-original-size";
+}
+
+QSize ThumbnailLoader::originalSize(const QImage& image)
+{
+    const QStringList wh = image.text(QString::fromLatin1(kOriginalSizeKey)).split(QLatin1Char('x'));
+    if (wh.size() == 2)
+        return QSize(wh[0].toInt(), wh[1].toInt());
+    return image.size();
 }
 
 QImage ThumbnailLoader::thumbnail(const ImageRef& ref)
@@ -70,6 +85,8 @@ QImage ThumbnailLoader::lookup(const ImageRef& ref, bool full)
     const quint64 k = key(ref, full);
     if (const QImage* hit = (full ? full_ : thumbs_).object(k))
         return *hit;
+    if (full && k == lastFullKey_ && !lastFull_.isNull())
+        return lastFull_;
     if (errors_.contains(key(ref, false)) || waiting_.contains(k)) {
         // Already waiting: move it to the front so that what is asked for now comes first.
         for (auto it = queue_.begin(); it != queue_.end(); ++it)
@@ -97,6 +114,7 @@ void ThumbnailLoader::dispatch()
         const Request r = queue_.front();
         queue_.pop_front();
         ++inFlight_;
+        ++decodes_;
         const std::shared_ptr<const DatasetImages> images = images_;
         const quint64 generation = generation_;
         const int size = thumbSize_;
@@ -105,7 +123,13 @@ void ThumbnailLoader::dispatch()
             QString error;
             try {
                 out = images->image(r.ref);
-                if (!r.full) {
+                if (r.full && (out.width() > kMaxImageSide || out.height() > kMaxImageSide)) {
+                    // A photo of 6000 x 4000 (72 MB) would not fit the cache: shown downscaled.
+                    const QSize own = out.size();
+                    out = out.scaled(kMaxImageSide, kMaxImageSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+                    out.setText(QString::fromLatin1(kOriginalSizeKey),
+                                QStringLiteral("%1x%2").arg(own.width()).arg(own.height()));
+                } else if (!r.full) {
                     // Upscale small images (MNIST, CIFAR) without blur; downscale smoothly.
                     const bool up = out.width() < size && out.height() < size;
                     out = out.scaled(size, size, Qt::KeepAspectRatio,
@@ -131,6 +155,10 @@ void ThumbnailLoader::deliver(quint64 generation, ImageRef ref, bool full, const
             errors_.insert(key(ref, false), error);
             emit failed(ref, error);
         } else if (full) {
+            // Kept even when the cache refuses it (larger than its bound), so that the inspector's
+            // next image() finds it instead of decoding it again.
+            lastFull_ = image;
+            lastFullKey_ = k;
             full_.insert(k, new QImage(image), qMax<qsizetype>(1, image.sizeInBytes() / 1024));
             emit imageReady(ref);
         } else {

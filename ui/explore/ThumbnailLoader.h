@@ -6,6 +6,7 @@
 #include <QCache>
 #include <QHash>
 #include <QImage>
+#include <QSize>
 #include <QObject>
 #include <QThreadPool>
 
@@ -40,7 +41,15 @@ public:
     void setQueueLimit(int requests) { queueLimit_ = requests; }
 
     QImage thumbnail(const ImageRef& ref);
+    // The inspector's image: at most kMaxImageSide pixels on its longer side (larger images are
+    // downscaled once, on the worker; originalSize() gives their own size). Decoded once: an image
+    // that does not fit the cache is still kept until another one is delivered.
     QImage image(const ImageRef& ref);
+    static constexpr int kMaxImageSide = 2048;
+    // The size of the file's image before downscaling (the image's own size when it was not).
+    static QSize originalSize(const QImage& image);
+    // How many decodes the loader has started (for tests: a shown image is decoded once).
+    int decodesStarted() const { return decodes_; }
     // The error of a failed decode, empty otherwise (failed images are not retried until setResult).
     QString errorOf(const ImageRef& ref) const { return errors_.value(key(ref, false)); }
 
@@ -73,6 +82,10 @@ private:
     int thumbSize_ = 96;
     QCache<quint64, QImage> thumbs_;
     QCache<quint64, QImage> full_;
+    // The last full image delivered, whether or not it fit in full_.
+    quint64 lastFullKey_ = ~quint64(0);
+    QImage lastFull_;
+    int decodes_ = 0;
     QHash<quint64, QString> errors_;
     std::deque<Request> queue_; // newest at the front
     QHash<quint64, bool> waiting_; // queued or in flight

@@ -10,14 +10,14 @@
 namespace oodlens {
 
 // IDX images file (raw or gzip) with labels from the sibling `labels-idx1` file (IdxDataset.cpp).
-std::unique_ptr<Dataset> openIdxDataset(const std::string& path);
+std::unique_ptr<Dataset> openIdxDataset(const std::string& path, const DatasetOptions& options);
 
 // ImageFolder tree or flat folder of images (ImageFolderDataset.cpp). Throws Error naming the
 // folder when it holds no image file.
-std::unique_ptr<Dataset> openImageFolderDataset(const std::string& folder);
+std::unique_ptr<Dataset> openImageFolderDataset(const std::string& folder, const DatasetOptions& options);
 
 // CSV list of `path[,label]` lines (CsvDataset.cpp).
-std::unique_ptr<Dataset> openCsvDataset(const std::string& path);
+std::unique_ptr<Dataset> openCsvDataset(const std::string& path, const DatasetOptions& options);
 
 // CIFAR-10/100 binary batch file, or a folder of them (CifarDataset.cpp).
 std::unique_ptr<Dataset> openCifarDataset(const std::string& path);

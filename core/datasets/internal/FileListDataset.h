@@ -4,6 +4,7 @@
 // files with labels, decoded lazily by decodeImageFile().
 #include "datasets/Dataset.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,11 @@ struct ImageFileItem {
 
 class FileListDataset final : public Dataset {
 public:
-    // `root` is the folder that relative paths in the fingerprint are taken from, so that a moved
-    // dataset keeps its fingerprint as long as its files keep their sizes and mtimes.
+    // `root` is the folder that relative paths in the fingerprint are taken from; its canonical
+    // path is part of the fingerprint too. `maxPixels` is decodeImageFile's bound.
     FileListDataset(std::string kind, std::string source, const std::string& root, std::vector<ImageFileItem> items,
-                    std::vector<std::string> classNames);
+                    std::vector<std::string> classNames, std::uint64_t maxPixels,
+                    std::vector<std::string> warnings = {});
 
     std::string kind() const override { return kind_; }
     std::string source() const override { return source_; }
@@ -28,8 +30,11 @@ public:
     int label(std::size_t i) const override { return items_.at(i).label; }
     std::string itemPath(std::size_t i) const override { return items_.at(i).path; }
     std::vector<std::string> classNames() const override { return classNames_; }
-    // "<kind>:" + SHA-256 over the class names and, per item, (path relative to the root, size,
-    // mtime in ns, label); missing files count with size -1. No file is opened or decoded.
+    std::vector<std::string> warnings() const override { return warnings_; }
+    // "<kind>:" + SHA-256 over the canonical root, the pixel bound, the class names and, per item,
+    // (path relative to the root, device, inode, size, mtime in ns, label); missing files count
+    // with size -1. Two folders with the same layout, sizes and mtimes differ by root and inodes;
+    // a copy differs by its inodes. No file is opened or decoded.
     std::string fingerprint() const override { return fingerprint_; }
 
 private:
@@ -37,6 +42,8 @@ private:
     std::string source_;
     std::vector<ImageFileItem> items_;
     std::vector<std::string> classNames_;
+    std::uint64_t maxPixels_;
+    std::vector<std::string> warnings_;
     std::string fingerprint_;
 };
 

@@ -4,10 +4,17 @@
 #include "features/Preprocess.h"
 #include "io/Json.h"
 
+#include "PeakMemory.h"
 #include "TestSupport.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
 #include <sstream>
+#include <tuple>
 
 using namespace oodlens;
 
@@ -310,4 +317,85 @@ TEST(Preprocess, withDefaultsFillsOnlyUnsetFields)
     ASSERT_EQ(PreprocessSpec().withDefaults(PreprocessSpec::preset("mnist")).describe(),
               PreprocessSpec::preset("mnist").describe());
     ASSERT_TRUE(PreprocessSpec::preset("mnist").describe() != PreprocessSpec::preset("cifar").describe());
+}
+
+namespace {
+
+// torchvision's Resize(n) (shorter side to n, the longer truncated) then CenterCrop(crop), with
+// torch.nn.functional.interpolate's bilinear (align_corners=False) written out in double, one
+// output pixel at a time: the reference for the windowed resize.
+double referencePixel(const ImageU8& img, int resize, int crop, int c, int y, int x)
+{
+    const int inH = img.height, inW = img.width;
+    long long h = resize, w = resize;
+    if (inH <= inW)
+        w = static_cast<long long>(resize) * inW / inH;
+    else
+        h = static_cast<long long>(resize) * inH / inW;
+    const long long ch = std::min<long long>(h, crop), cw = std::min<long long>(w, crop);
+    const long long oy = static_cast<long long>(std::nearbyint((h - ch) / 2.0));
+    const long long ox = static_cast<long long>(std::nearbyint((w - cw) / 2.0));
+    auto tap = [](long long d, int in, long long out, int& i0, int& i1, double& l) {
+        double s = (d + 0.5) * in / static_cast<double>(out) - 0.5;
+        s = std::max(0.0, s);
+        i0 = std::min(static_cast<int>(s), in - 1);
+        i1 = std::min(i0 + 1, in - 1);
+        l = s - i0;
+    };
+    int y0, y1, x0, x1;
+    double ly, lx;
+    tap(oy + y, inH, h, y0, y1, ly);
+    tap(ox + x, inW, w, x0, x1, lx);
+    auto p = [&](int yy, int xx) { return static_cast<double>(img.at(yy, xx, c)); };
+    return (1 - ly) * ((1 - lx) * p(y0, x0) + lx * p(y0, x1)) + ly * ((1 - lx) * p(y1, x0) + lx * p(y1, x1));
+}
+
+} // namespace
+
+// The 1 x 20,000 PNG under --preset imagenet: resizing the shorter side to 256 first made a
+// 256 x 5,120,000 float image (15.7 GB) to crop 224 x 224 from it. Only the crop is computed now;
+// its pixels match the resize-then-crop reference.
+TEST(Preprocess, extremeAspectRatioCostsTheOutputNotTheResize)
+{
+    std::vector<std::uint8_t> px;
+    for (int x = 0; x < 20000; ++x)
+        for (int c = 0; c < 3; ++c)
+            px.push_back(static_cast<std::uint8_t>((x * 7 + c * 50) % 251));
+    const ImageU8 strip = makeImage(20000, 1, 3, px);
+    const PreprocessSpec spec = PreprocessSpec::preset("imagenet");
+    int h = 0, w = 0;
+    std::vector<float> out;
+    const long growth = oodlens::test::peakGrowthKb([&] { out = run(strip, spec, h, w); });
+    ASSERT_EQ(h, 224);
+    ASSERT_EQ(w, 224);
+    for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < h; y += 37)
+            for (int x = 0; x < w; ++x) {
+                const double expected = (referencePixel(strip, 256, 224, c, y, x) / 255.0 - spec.mean[c]) / spec.stddev[c];
+                ASSERT_NEAR(out[(static_cast<std::size_t>(c) * h + y) * w + x], expected, 1e-4) << c << "," << y << "," << x;
+            }
+    if (growth >= 0) {
+        EXPECT_LT(growth, 100 * 1024) << "kB of peak memory";
+    }
+}
+
+// The same agreement on ordinary shapes, landscape and portrait, down- and upscaling.
+TEST(Preprocess, windowedResizeMatchesResizeThenCrop)
+{
+    for (const auto& [width, height, resize, crop] :
+         std::vector<std::tuple<int, int, int, int>>{{53, 37, 20, 16}, {37, 53, 20, 16}, {9, 7, 30, 24}, {64, 64, 32, 31}}) {
+        std::vector<std::uint8_t> px;
+        for (int i = 0; i < width * height; ++i)
+            px.push_back(static_cast<std::uint8_t>((i * 37 + i / width * 11) % 256));
+        const ImageU8 img = makeImage(width, height, 1, px);
+        PreprocessSpec spec;
+        spec.resize = resize;
+        spec.crop = crop;
+        int h = 0, w = 0;
+        const std::vector<float> out = run(img, spec, h, w);
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                ASSERT_NEAR(out[static_cast<std::size_t>(y) * w + x] * 255.0, referencePixel(img, resize, crop, 0, y, x), 1e-3)
+                    << width << "x" << height << " resize " << resize << " crop " << crop << " at " << y << "," << x;
+    }
 }

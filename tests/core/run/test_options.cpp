@@ -410,3 +410,12 @@ TEST(Options, FlipIsAParam)
         EXPECT_TRUE(contains(e.what(), "flip") && contains(e.what(), "[0, 1], integer")) << e.what();
     }
 }
+
+// --max-pixels (issue 11): the bound on decoded images, carried in RunConfig, default from ImageDecode.h.
+TEST(Options, MaxPixelsIsAPositiveWholeNumber)
+{
+    EXPECT_EQ(parseOptions({}, commandGroups::kScore, "s").config.maxPixels, kDefaultMaxImagePixels);
+    EXPECT_EQ(parseOptions({"--max-pixels", "5000"}, commandGroups::kScore, "s").config.maxPixels, 5000u);
+    for (const char* bad : {"0", "-1", "abc", "3000000000"})
+        EXPECT_TRUE(contains(errorOf({"--max-pixels", bad}, commandGroups::kScore), "--max-pixels")) << bad;
+}
