@@ -7,6 +7,7 @@
 #include "features/Extraction.h"
 #include "features/FeatureCache.h"
 #include "methods/Scores.h"
+#include "run/Options.h"
 
 #include <chrono>
 #include <map>
@@ -544,6 +545,12 @@ void checkConfig(const RunConfig& c)
         if (requireMethod(id).has(NeedsFitSet) && !haveFit)
             throw Error("method '" + id + "' needs a fit set (an ID training set: --fit DATASET)");
     validateParams(methodsOf(c), c.params);
+    // The value rules of the command line and the session file, for configs built in code too.
+    const ValueSource config{"run configuration"};
+    validatePreprocess(c.preprocess, config);
+    checkInt(c.batchSize, settings::kBatch, config, false);
+    checkInt(c.threads, settings::kThreads, config);
+    checkInt(c.bootstrap, settings::kBootstrap, config);
 }
 
 } // namespace

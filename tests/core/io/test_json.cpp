@@ -171,3 +171,17 @@ TEST(Json, dumpIsValidUtf8ThatPythonReads)
     ASSERT_EQ(py.exitCode, 0) << py.err;
     EXPECT_EQ(trimmed(py.out), "caf\\ufffd\\ufffd.png \\u20ac bad\\ufffdkey a\\x01\\x7fb");
 }
+
+TEST(Json, utf16TextIsNamedAndAUtf8MarkIsSkipped)
+{
+    const std::string utf16("\xFF\xFE{\0}\0", 6);
+    try {
+        Json::parse(utf16, "'s.oodlens'");
+        FAIL() << "UTF-16 accepted";
+    } catch (const Error& e) {
+        EXPECT_TRUE(contains(e.what(), "UTF-16")) << e.what();
+        EXPECT_TRUE(contains(e.what(), "'s.oodlens'")) << e.what();
+    }
+    EXPECT_THROW(Json::parse(std::string("{\0\"\0}\0", 6)), Error);
+    EXPECT_TRUE(Json::parse("\xEF\xBB\xBF{\"a\": 1}").isObject());
+}
