@@ -10,9 +10,11 @@
 #include "run/Options.h"
 
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 
 namespace oodlens {
 
@@ -422,6 +424,50 @@ public:
             }
     }
 
+    // A model with a single class: its softmax is 1 for every image.
+    void warnAboutTheModel()
+    {
+        if (s_.model->info().classes == 1)
+            Stamp(observer_, warnings, RunStage::LoadModel, -1)
+                .warning("model '" + s_.model->info().path +
+                         "' has a single output class: its softmax is 1 for every image, so every score built on "
+                         "it (MSP, GradNorm, Gini, ...) is the same for every image");
+    }
+
+    // A score that is the same for every image of the ID and OOD sets tells them apart no better
+    // than chance, whatever its AUROC row says: said once per method.
+    void warnAboutConstantScores(const std::vector<std::string>& methods, const RunResult& r)
+    {
+        std::vector<std::size_t> sets = r.oodIndices;
+        if (r.idIndex >= 0)
+            sets.push_back(static_cast<std::size_t>(r.idIndex));
+        for (const std::string& id : methods) {
+            const auto it = r.scores.find(id);
+            if (it == r.scores.end())
+                continue;
+            std::size_t finite = 0;
+            double first = 0;
+            bool constant = true;
+            for (std::size_t d : sets)
+                for (double v : it->second[d]) {
+                    if (!std::isfinite(v))
+                        continue;
+                    if (finite++ == 0)
+                        first = v;
+                    else if (v != first)
+                        constant = false;
+                }
+            if (!constant || finite < 2)
+                continue;
+            std::ostringstream value;
+            value << first;
+            Stamp(observer_, warnings, RunStage::Metrics, -1, id)
+                .warning(methodLabel(id, s_.config.params) + " gives every image the same score (" + value.str() +
+                         "): it cannot tell ID from OOD images" +
+                         (s_.model->info().classes == 1 ? " (the model has a single class)" : ""));
+        }
+    }
+
     std::vector<std::size_t> usableOods() const
     {
         std::vector<std::size_t> out;
@@ -447,6 +493,8 @@ public:
         if (!partial && s_.config.bootstrap > 0 && observer_)
             observer_->progress({RunStage::Metrics, -1, {}, 0, 0, "bootstrap intervals"});
         r->metrics = metricsTable(methods, r->scores, r->oodIndices, partial ? 0 : s_.config.bootstrap);
+        if (!partial)
+            warnAboutConstantScores(methods, *r);
         if (!partial)
             for (const std::string& id : methods)
                 if (const MethodInfo& m = requireMethod(id); m.fit) {
@@ -662,6 +710,7 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
     if (!run.idReady())
         throw Error("ID test set: " + s.datasets[id].summary.error);
     run.warnAboutClassNames();
+    run.warnAboutTheModel();
     if (run.usableOods().empty()) {
         std::string errors;
         for (const Extracted& e : s.datasets)
