@@ -165,7 +165,8 @@ public:
             const std::string key = FeatureCache::key(s_.model->info().sha256, d.fingerprint,
                                                       s_.preprocess.describe() + ";device=" + s_.config.device);
             std::string problem;
-            if (auto cached = cache.load(key, &problem)) {
+            const FeatureCache::Expected expected{s_.model->head().dim, s_.model->head().classes, d.items};
+            if (auto cached = cache.load(key, &problem, &expected)) {
                 e.features = std::make_shared<const FeatureSet>(std::move(*cached));
                 d.fromCache = true;
                 sink.update("read " + d.name + " from the feature cache", d.items, d.items);
@@ -275,7 +276,8 @@ public:
         Stamp sink(observer_, warnings, RunStage::Images, static_cast<int>(i), m.id);
         const FeatureCache cache(s_.config.cacheDir);
         std::vector<double> scores;
-        if (auto cached = cache.load(key); cached && cached->rows == e.features->rows) {
+        const FeatureCache::Expected oneColumn{1, 0, 0}; // one score per row
+        if (auto cached = cache.load(key, nullptr, &oneColumn); cached && cached->rows == e.features->rows) {
             scores.assign(cached->features.begin(), cached->features.end());
         } else {
             std::unique_ptr<Dataset> data = openDataset(e.spec.path);
