@@ -52,7 +52,7 @@ DatasetAddition RunConfig::addDataset(DatasetSpec spec)
         for (const DatasetSpec& d : datasets) {
             if (spec.role == DatasetRole::Id && d.role == DatasetRole::Id)
                 continue;
-            if (d.name == spec.name || datasetLabel(d) == spec.name) {
+            if (d.name == spec.name) {
                 a.refusal = "the name '" + spec.name + "' is taken by the " + datasetRoleName(d.role) + " set " +
                             d.path + " (every set needs a name of its own)";
                 return a;

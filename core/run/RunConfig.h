@@ -71,8 +71,9 @@ struct RunConfig {
     //   ("id" when none: then plots show its file name);
     // - OOD and fit sets are named by the spec, else by their file or folder name. Names are
     //   unique across roles, since plots, tables and scores.csv tell sets apart by name: a name
-    //   taken from the file gets "-2", "-3", ...; a name the spec gives that another set has (its
-    //   name or the name it is shown by), or "id" for a set that is not the ID set, is refused.
+    //   taken from the file gets "-2", "-3", ... (also when the ID set is shown by that name); a
+    //   name the spec gives that another set has, or "id" for a set that is not the ID set, is
+    //   refused.
     DatasetAddition addDataset(DatasetSpec spec);
     // Removes dataset `index`; false when there is none.
     bool removeDataset(std::size_t index);
