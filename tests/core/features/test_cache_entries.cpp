@@ -129,9 +129,11 @@ TEST_F(CacheEntries, anEntryThatDoesNotFitTheModelOrDatasetIsAMiss)
                 EXPECT_EQ(second->scoresOf(m, d), first->scoresOf(m, d)) << m << " on " << d;
         // The run rewrote the entries: a third run reads them.
         const RunResultPtr third = runOnce(demoIn(dir.path()));
-        for (const DatasetSummary& d : third->datasets)
-            if (d.role != DatasetRole::Fit) // not needed by these methods: never extracted
+        for (const DatasetSummary& d : third->datasets) {
+            if (d.role != DatasetRole::Fit) { // not needed by these methods: never extracted
                 EXPECT_TRUE(d.fromCache) << d.name;
+            }
+        }
     }
 }
 

@@ -169,9 +169,11 @@ TEST_F(NaNScores, everyMethodGivesNaNForABrokenRow)
             }
             // Fitted statistics and the other rows are untouched by one broken row (KNN's bank
             // and every fit come from the clean fit set).
-            for (std::size_t r = 0; r < set.rows; ++r)
-                if (r != row)
+            for (std::size_t r = 0; r < set.rows; ++r) {
+                if (r != row) {
                     EXPECT_NEAR(s[r], reference[r], 1e-9 * (1 + std::fabs(reference[r]))) << "row " << r;
+                }
+            }
         }
         ++checked;
     }
