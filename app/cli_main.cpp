@@ -168,6 +168,8 @@ void printGuessNote(const ResolvedPreprocess& pre)
 
 int runAnalysis(const ParsedOptions& o, const std::string& commandLine)
 {
+    if (!o.outDir.empty())
+        checkOutputFolder(o.outDir); // before minutes of extraction, not after
     CliProgress progress;
     std::cerr << initRuntime(o.config.threads) << "\n";
     RunConfig config = o.config;

@@ -145,6 +145,11 @@ int main(int argc, char** argv)
         window.resize(size);
     window.show();
 
+    if (!screenshot.isEmpty() && !window.startupProblem().isEmpty()) {
+        // Nothing will run: waiting for the run's end would never end.
+        std::cerr << "oodlens: error: " << window.startupProblem().toStdString() << std::endl;
+        return 1;
+    }
     if (!screenshot.isEmpty()) {
         QObject::connect(&window, &oodlens::ui::MainWindow::runFinished, &window, [&window, screenshot]() {
             // Give the plots one more paint after the last replot before grabbing.

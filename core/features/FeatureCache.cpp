@@ -7,6 +7,10 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <csignal>
+#include <mutex>
+#include <set>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -146,7 +150,51 @@ std::string nowIso()
 
 } // namespace
 
-FeatureCache::FeatureCache(std::string directory) : directory_(std::move(directory)) {}
+FeatureCache::FeatureCache(std::string directory) : directory_(std::move(directory))
+{
+    if (!enabled())
+        return;
+    static std::mutex mutex;
+    static std::set<std::string> cleaned;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!cleaned.insert(directory_).second)
+            return;
+    }
+    removeStaleTemporaries();
+}
+
+void FeatureCache::removeStaleTemporaries() const
+{
+    if (!enabled())
+        return;
+    std::error_code ec;
+    fs::directory_iterator it(directory_, ec);
+    if (ec)
+        return; // no folder yet: nothing to clean
+    const auto now = fs::file_time_type::clock::now();
+    const std::string marker = ".olfc.tmp-";
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+        if (ec)
+            return;
+        const std::string name = it->path().filename().string();
+        const auto at = name.find(marker);
+        if (at == std::string::npos || !it->is_regular_file(ec))
+            continue;
+        // "<key>.olfc.tmp-<pid>-<clock>": the writer's pid.
+        const std::string rest = name.substr(at + marker.size());
+        char* end = nullptr;
+        const long pid = std::strtol(rest.c_str(), &end, 10);
+        const auto modified = fs::last_write_time(it->path(), ec);
+        if (ec)
+            continue;
+        const auto age = now - modified;
+        const bool writerGone = end != rest.c_str() && *end == '-' && pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 &&
+                                errno == ESRCH;
+        if ((writerGone && age > std::chrono::minutes(1)) || age > std::chrono::hours(1))
+            fs::remove(it->path(), ec);
+    }
+}
 
 std::string FeatureCache::defaultDirectory()
 {
@@ -223,7 +271,7 @@ void FeatureCache::store(const std::string& key, const FeatureSet& set, const st
     }
 }
 
-std::optional<FeatureSet> FeatureCache::load(const std::string& key, std::string* problem) const
+std::optional<FeatureSet> FeatureCache::load(const std::string& key, std::string* problem, const Expected* expected) const
 {
     if (!enabled())
         return std::nullopt;
@@ -262,10 +310,34 @@ std::optional<FeatureSet> FeatureCache::load(const std::string& key, std::string
     }
     if (header.get("format").string() != kFormat || header.get("key").string() != key)
         return damaged("header does not match its key");
+    // Counts become integers only when they are whole numbers in range (a cast of anything else
+    // is undefined behaviour).
+    auto count = [&](const char* field, double max, double& out) {
+        const Json& v = header.get(field);
+        out = v.number(-1);
+        return v.isNumber() && out >= 0 && out <= max && out == std::floor(out);
+    };
+    double rows = 0, dim = 0, classes = 0;
+    if (!count("rows", 1e12, rows) || !count("dim", 1 << 24, dim) || !count("classes", 1 << 24, classes))
+        return damaged("bad rows, dim or classes in the header");
     FeatureSet s;
-    s.rows = static_cast<std::size_t>(header.get("rows").number());
-    s.dim = static_cast<int>(header.get("dim").number());
-    s.classes = static_cast<int>(header.get("classes").number());
+    s.rows = static_cast<std::size_t>(rows);
+    s.dim = static_cast<int>(dim);
+    s.classes = static_cast<int>(classes);
+    // An entry made for another model or dataset (its checksum is valid, its shapes are not
+    // these): a miss, rewritten by this run.
+    auto mismatch = [&](const std::string& why) -> std::optional<FeatureSet> {
+        if (problem)
+            *problem = "feature cache entry '" + path + "' does not match the model and dataset (" + why +
+                       "); extracting again";
+        return std::nullopt;
+    };
+    if (expected && expected->dim >= 0 && s.dim != expected->dim)
+        return mismatch("feature dimension " + std::to_string(s.dim) + ", the model's is " + std::to_string(expected->dim));
+    if (expected && expected->classes >= 0 && s.classes != expected->classes)
+        return mismatch(std::to_string(s.classes) + " classes, the model has " + std::to_string(expected->classes));
+    if (expected && expected->items > 0 && s.rows > expected->items)
+        return mismatch(std::to_string(s.rows) + " rows, the dataset has " + std::to_string(expected->items) + " items");
     std::vector<std::int32_t> labels;
     std::vector<std::uint64_t> index;
     if (!r.array(s.features, std::uint64_t(s.rows) * s.dim) || !r.array(s.logits, std::uint64_t(s.rows) * s.classes) ||
@@ -286,12 +358,21 @@ std::optional<FeatureSet> FeatureCache::load(const std::string& key, std::string
             return damaged("truncated skipped list");
     if (r.left() != 0)
         return damaged("unexpected bytes before the trailer");
-    const std::uint64_t expected = r.checksum();
+    if (expected && expected->items > 0) {
+        for (std::size_t i : s.index)
+            if (i >= expected->items)
+                return mismatch("item index " + std::to_string(i) + ", the dataset has " +
+                                std::to_string(expected->items) + " items");
+        if (s.rows + s.skipped.size() > expected->items)
+            return mismatch(std::to_string(s.rows) + " rows and " + std::to_string(s.skipped.size()) +
+                            " skipped items, the dataset has " + std::to_string(expected->items));
+    }
+    const std::uint64_t sum = r.checksum();
     std::uint64_t stored = 0;
     char end[8];
     if (!in.read(reinterpret_cast<char*>(&stored), 8) || !in.read(end, 8) || std::memcmp(end, kEndMagic, 8) != 0)
         return damaged("missing trailer (incomplete write)");
-    if (stored != expected)
+    if (stored != sum)
         return damaged("checksum mismatch");
     return s;
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include "features/FeatureSet.h"
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -31,8 +32,22 @@ public:
                            const std::string& preprocessing);
     std::string pathFor(const std::string& key) const;
 
-    // The cached set, or nothing on a miss. A damaged entry is reported in `problem` and removed.
-    std::optional<FeatureSet> load(const std::string& key, std::string* problem = nullptr) const;
+    // What an entry must hold to be used: the model's feature dimension and class count, and no
+    // more rows than the dataset has items (every index below it). -1 / 0: not checked.
+    struct Expected {
+        int dim = -1;
+        int classes = -1;
+        std::size_t items = 0; // 0: not checked
+    };
+    // The cached set, or nothing on a miss. A damaged entry is reported in `problem` and removed;
+    // an entry whose shapes or counts do not match `expected` (a valid checksum is no proof that
+    // it belongs to this model and dataset) is a miss, with a note in `problem`.
+    std::optional<FeatureSet> load(const std::string& key, std::string* problem = nullptr,
+                                   const Expected* expected = nullptr) const;
+    // Removes the temporary files of writes that never finished (a writer killed mid-write): those
+    // whose writer process is gone (and at least a minute old), and any older than an hour.
+    // Called once per folder and process when a cache is first opened.
+    void removeStaleTemporaries() const;
     // Stores atomically; throws Error naming the file when it cannot be written.
     void store(const std::string& key, const FeatureSet& set, const std::string& description) const;
 

@@ -4,6 +4,7 @@
 #include "common/Error.h"
 #include "datasets/ImageDecode.h"
 #include "io/Json.h"
+#include "run/Options.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -51,44 +52,45 @@ PreprocessSpec PreprocessSpec::preset(const std::string& name)
 
 PreprocessSpec PreprocessSpec::fromJson(const Json& o, const std::string& source)
 {
+    // Types are checked here; values by validatePreprocess, the rule the command line, the
+    // session file and the Preprocessing panel apply.
+    const ValueSource where{source};
     PreprocessSpec s;
     if (!o.isObject())
-        throw Error(source + ": \"preprocessing\" must be an object");
+        throw Error(where.name("preprocessing", "") + " must be an object");
     if (o.get("preset").isString())
         s = preset(o.get("preset").string());
-    auto positive = [&](const char* key, int& field) {
+    auto integer = [&](const char* key, const IntSetting& setting, int& field) {
         const Json& v = o.get(key);
         if (v.isNull())
             return;
-        if (!v.isNumber() || v.number() < 1 || v.number() > 100000)
-            throw Error(source + ": \"" + key + "\" must be a positive integer");
-        field = static_cast<int>(v.number());
+        if (!v.isNumber())
+            throw Error(where.name(setting) + " must be a whole number");
+        field = checkInt(v.number(), setting, where);
     };
-    positive("resize", s.resize);
-    positive("crop", s.crop);
-    positive("channels", s.channels);
-    positive("height", s.height);
-    positive("width", s.width);
-    if (s.channels != 0 && s.channels != 1 && s.channels != 3)
-        throw Error(source + ": \"channels\" must be 1 or 3");
+    using namespace settings;
+    integer("resize", kResize, s.resize);
+    integer("crop", kCrop, s.crop);
+    integer("channels", kChannels, s.channels);
+    integer("height", kHeight, s.height);
+    integer("width", kWidth, s.width);
     auto floats = [&](const char* key, std::vector<float>& field) {
         const Json& v = o.get(key);
         if (v.isNull())
             return;
+        const std::string name = where.name(std::string("preprocessing.") + key, "");
         if (!v.isArray() || v.items().empty())
-            throw Error(source + ": \"" + key + "\" must be a list of numbers");
+            throw Error(name + " must be a list of numbers");
         field.clear();
         for (const Json& x : v.items()) {
             if (!x.isNumber())
-                throw Error(source + ": \"" + key + "\" must be a list of numbers");
+                throw Error(name + " must be a list of numbers");
             field.push_back(static_cast<float>(x.number()));
         }
     };
     floats("mean", s.mean);
     floats("std", s.stddev);
-    for (float v : s.stddev)
-        if (!(v > 0))
-            throw Error(source + ": every \"std\" value must be positive");
+    validatePreprocess(s, where);
     return s;
 }
 
@@ -222,7 +224,13 @@ void preprocessImage(const ImageU8& image, const PreprocessSpec& spec, float* ou
 {
     if (image.channels != 1 && image.channels != 3)
         throw Error("unsupported channel count " + std::to_string(image.channels));
+    if (spec.channels != 0 && spec.channels != 1 && spec.channels != 3)
+        throw Error("preprocessing: channels must be 1 or 3 (got " + std::to_string(spec.channels) + ")");
     const int outC = spec.channels > 0 ? spec.channels : image.channels;
+    if (image.pixels.size() != static_cast<std::size_t>(image.height) * image.width * image.channels)
+        throw Error("image buffer of " + std::to_string(image.pixels.size()) + " bytes does not hold " +
+                    std::to_string(image.height) + "x" + std::to_string(image.width) + "x" +
+                    std::to_string(image.channels) + " pixels");
     cv::Mat mat(image.height, image.width, image.channels == 1 ? CV_8UC1 : CV_8UC3,
                 const_cast<std::uint8_t*>(image.pixels.data()));
 

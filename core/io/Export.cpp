@@ -7,9 +7,12 @@
 #include "methods/Registry.h"
 #include "io/Json.h"
 #include "io/ResultsTableExport.h"
+#include "io/TextEscape.h"
 #include "common/Runtime.h"
 
+#include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -31,9 +34,11 @@ std::string number(double v)
         return "nan";
     if (std::isinf(v))
         return v > 0 ? "inf" : "-inf";
+    // The shortest text that reads back as exactly v: scores.csv must let every metric be
+    // recomputed from it (9 significant digits printed every tiny-logit MSP as 0.1).
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", v);
-    return buf;
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }
 
 // Tables for people name methods by their labels (methodLabel(): "ExGrad (flipped)").
@@ -44,41 +49,156 @@ std::string rowLabel(const MetricsRow& row)
 
 } // namespace
 
-std::string csvField(const std::string& text)
+namespace {
+
+// A temporary name beside `target` (same folder, so that rename() replaces the target in one step),
+// unique to this process and call.
+fs::path temporaryBeside(const fs::path& target)
 {
-    if (text.find_first_of(",\"\n\r") == std::string::npos)
-        return text;
-    std::string out = "\"";
-    for (char c : text)
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
+    static std::atomic<unsigned> counter{0};
+    return target.parent_path() /
+           ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
 }
+
+// Writes `content` to `tmp` and checks every step (a full disk fails at write or at close).
+void writeTemporary(const fs::path& tmp, const std::string& file, const std::string& content)
+{
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) {
+        const int error = errno; // before anything else can change it
+        throw Error("cannot write '" + file + "': " + std::strerror(error));
+    }
+    bool ok = content.empty() || std::fwrite(content.data(), 1, content.size(), f) == content.size();
+    int error = ok ? 0 : errno;
+    if (ok && std::fflush(f) != 0) {
+        ok = false;
+        error = errno;
+    }
+    if (std::fclose(f) != 0 && ok) {
+        ok = false;
+        error = errno;
+    }
+    if (!ok) {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        throw Error("cannot write '" + file + "': " + (error ? std::strerror(error) : "disk full or I/O error"));
+    }
+}
+
+// Replaces `target` by `tmp`; the message keeps rename's own error (it was overwritten by the
+// clean-up's and read "Success").
+void renameInto(const fs::path& tmp, const fs::path& target, const std::string& file)
+{
+    std::error_code ec;
+    fs::rename(tmp, target, ec);
+    if (ec) {
+        const std::string why = ec.message();
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        throw Error("cannot write '" + file + "': " + why);
+    }
+}
+
+} // namespace
 
 void writeFileAtomic(const std::string& file, const std::string& content)
 {
     const fs::path target(file);
-    const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()));
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            throw Error("cannot write '" + file + "': " + std::strerror(errno));
-        out << content;
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw Error("cannot write '" + file + "': disk full or I/O error");
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw Error("cannot write '" + file + "': " + ec.message());
-    }
+    const fs::path tmp = temporaryBeside(target);
+    writeTemporary(tmp, file, content);
+    renameInto(tmp, target, file);
 }
 
-void writeScoresCsv(const std::string& file, const RunResult& result)
+void OutputFiles::add(const std::string& name, std::string content)
+{
+    files_.emplace_back(name, std::move(content));
+}
+
+void OutputFiles::checkTargets(const std::string& dir, const std::vector<std::string>& names)
+{
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec)
+        throw Error("cannot create output folder '" + dir + "': " + ec.message());
+    if (!fs::is_directory(dir, ec))
+        throw Error("cannot write to '" + dir + "': not a folder");
+    for (const std::string& name : names) {
+        const fs::path target = fs::path(dir) / name;
+        const fs::file_status st = fs::symlink_status(target, ec);
+        if (fs::exists(st) && !fs::is_regular_file(st) && !fs::is_symlink(st))
+            throw Error("cannot write '" + target.string() + "': it exists and is not a file");
+    }
+    // A probe file: the folder takes new files (permissions, a read-only file system, quota).
+    const fs::path probe = temporaryBeside(fs::path(dir) / ".oodlens-write-check");
+    writeTemporary(probe, dir, std::string());
+    fs::remove(probe, ec);
+}
+
+void OutputFiles::commit(const std::string& dir) const
+{
+    std::vector<std::string> names;
+    for (const auto& f : files_)
+        names.push_back(f.first);
+    checkTargets(dir, names);
+    const fs::path d(dir);
+    // 1. Every new file beside its target; any failure removes what was written, nothing replaced.
+    std::vector<fs::path> staged;
+    auto removeStaged = [&] {
+        std::error_code ignored;
+        for (const fs::path& p : staged)
+            fs::remove(p, ignored);
+    };
+    try {
+        for (const auto& [name, content] : files_) {
+            staged.push_back(temporaryBeside(d / name));
+            writeTemporary(staged.back(), (d / name).string(), content);
+        }
+    } catch (const Error&) {
+        staged.pop_back(); // writeTemporary removed its own file
+        removeStaged();
+        throw;
+    }
+    // 2. The old files step aside (renamed, so that they can come back), then the new ones move in;
+    // a failure puts every old file back, so the folder holds one run or the other.
+    std::vector<std::pair<fs::path, fs::path>> asides; // (target, its old file's temporary name)
+    std::size_t moved = 0;
+    auto rollBack = [&] {
+        std::error_code ignored;
+        for (std::size_t i = 0; i < moved; ++i)
+            fs::remove(d / files_[i].first, ignored);
+        for (const auto& [target, aside] : asides)
+            fs::rename(aside, target, ignored);
+        removeStaged();
+    };
+    try {
+        for (const auto& [name, content] : files_) {
+            const fs::path target = d / name;
+            std::error_code ec;
+            if (fs::exists(fs::symlink_status(target, ec))) {
+                const fs::path aside = temporaryBeside(d / (name + ".old"));
+                fs::rename(target, aside, ec);
+                if (ec)
+                    throw Error("cannot replace '" + target.string() + "': " + ec.message());
+                asides.emplace_back(target, aside);
+            }
+        }
+        for (; moved < files_.size(); ++moved) {
+            const fs::path target = d / files_[moved].first;
+            std::error_code ec;
+            fs::rename(staged[moved], target, ec);
+            if (ec)
+                throw Error("cannot write '" + target.string() + "': " + ec.message());
+        }
+    } catch (const Error&) {
+        rollBack();
+        throw;
+    }
+    std::error_code ignored;
+    for (const auto& aside : asides)
+        fs::remove(aside.second, ignored);
+}
+
+std::string scoresCsv(const RunResult& result)
 {
     const std::vector<std::string>& methods = result.methods;
     std::ostringstream out;
@@ -109,10 +229,12 @@ void writeScoresCsv(const std::string& file, const RunResult& result)
             out << '\n';
         }
     }
-    writeFileAtomic(file, out.str());
+    return out.str();
 }
 
-void writeMetricsCsv(const std::string& file, const std::vector<MetricsRow>& rows)
+void writeScoresCsv(const std::string& file, const RunResult& result) { writeFileAtomic(file, scoresCsv(result)); }
+
+std::string metricsCsv(const std::vector<MetricsRow>& rows)
 {
     std::ostringstream out;
     out << "method,ood";
@@ -125,7 +247,12 @@ void writeMetricsCsv(const std::string& file, const std::vector<MetricsRow>& row
             out << ',' << number(c.of(r.metrics));
         out << ',' << csvField(rowLabel(r)) << '\n';
     }
-    writeFileAtomic(file, out.str());
+    return out.str();
+}
+
+void writeMetricsCsv(const std::string& file, const std::vector<MetricsRow>& rows)
+{
+    writeFileAtomic(file, metricsCsv(rows));
 }
 
 void printMetricsTable(std::ostream& out, const std::vector<MetricsRow>& rows)
@@ -170,17 +297,6 @@ std::string percent(double v)
     return buf;
 }
 
-std::string latexEscape(const std::string& s)
-{
-    std::string out;
-    for (char ch : s) {
-        if (ch == '_' || ch == '%' || ch == '&' || ch == '#' || ch == '$')
-            out += '\\';
-        out += ch;
-    }
-    return out;
-}
-
 Json intervalJson(const Interval& i)
 {
     Json j = Json::array();
@@ -191,7 +307,7 @@ Json intervalJson(const Interval& i)
 
 } // namespace
 
-void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& rows)
+std::string metricsJson(const std::vector<MetricsRow>& rows)
 {
     Json all = Json::array();
     for (const MetricsRow& r : rows) {
@@ -225,7 +341,12 @@ void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& ro
     doc.set("conventions", "fractions in [0,1]; fpr95_id: OOD accepted at 95% ID TPR (ID positive); "
                            "fpr95_ood: ID flagged at 95% OOD TPR (OOD positive); aupr_* = average precision");
     doc.set("rows", all);
-    writeFileAtomic(file, doc.dump() + "\n");
+    return doc.dump() + "\n";
+}
+
+void writeMetricsJson(const std::string& file, const std::vector<MetricsRow>& rows)
+{
+    writeFileAtomic(file, metricsJson(rows));
 }
 
 std::string metricsMarkdown(const std::vector<MetricsRow>& rows)
@@ -241,7 +362,7 @@ std::string metricsMarkdown(const std::vector<MetricsRow>& rows)
         out << "---:|";
     out << '\n';
     for (std::size_t r = 0; r < rows.size(); ++r) {
-        out << "| " << rowLabel(rows[r]) << " | " << rows[r].ood << " |";
+        out << "| " << markdownCell(rowLabel(rows[r])) << " | " << markdownCell(rows[r].ood) << " |";
         for (std::size_t c = 0; c < columns.size(); ++c) {
             std::string cell = percent(columns[c].of(rows[r].metrics));
             if (rows[r].hasIntervals) {
@@ -268,7 +389,7 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows)
         out << " & " << c.latex;
     out << " \\\\\n\\midrule\n";
     for (std::size_t r = 0; r < rows.size(); ++r) {
-        out << latexEscape(rowLabel(rows[r])) << " & " << latexEscape(rows[r].ood);
+        out << latexText(rowLabel(rows[r])) << " & " << latexText(rows[r].ood);
         for (std::size_t c = 0; c < columns.size(); ++c) {
             std::string cell = percent(columns[c].of(rows[r].metrics));
             if (rows[r].hasIntervals) {
@@ -284,7 +405,7 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows)
     return out.str();
 }
 
-void writeRunJson(const std::string& file, const RunResult& result, const std::string& commandLine)
+std::string runJson(const RunResult& result, const std::string& commandLine)
 {
     const ModelInfo& m = result.model;
     Json run = Json::object();
@@ -375,24 +496,45 @@ void writeRunJson(const std::string& file, const RunResult& result, const std::s
     env.set("batch_size", result.config.batchSize);
     env.set("feature_cache", result.config.cacheDir);
     run.set("environment", env);
-    writeFileAtomic(file, run.dump() + "\n");
+    return run.dump() + "\n";
 }
+
+void writeRunJson(const std::string& file, const RunResult& result, const std::string& commandLine)
+{
+    writeFileAtomic(file, runJson(result, commandLine));
+}
+
+OutputFiles runFiles(const RunResult& result, const std::string& commandLine)
+{
+    OutputFiles files;
+    files.add("scores.csv", scoresCsv(result));
+    files.add("metrics.csv", metricsCsv(result.metrics));
+    files.add("metrics.json", metricsJson(result.metrics));
+    files.add("metrics.md", metricsMarkdown(result.metrics));
+    files.add("metrics.tex", metricsLatex(result.metrics));
+    files.add("run.json", runJson(result, commandLine));
+    // The OpenOOD-style results table (results_table.{tex,md,csv}).
+    for (auto& [name, content] : resultsTableFiles(buildResultsTable(result)))
+        files.add(name, std::move(content));
+    return files;
+}
+
+const std::vector<std::string>& runFileNames()
+{
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> n{"scores.csv", "metrics.csv", "metrics.json", "metrics.md", "metrics.tex", "run.json"};
+        for (const char* ext : {".tex", ".md", ".csv"})
+            n.push_back(std::string(kResultsTableBaseName) + ext);
+        return n;
+    }();
+    return names;
+}
+
+void checkOutputFolder(const std::string& dir) { OutputFiles::checkTargets(dir, runFileNames()); }
 
 void writeRunFiles(const std::string& dir, const RunResult& result, const std::string& commandLine)
 {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec)
-        throw Error("cannot create output folder '" + dir + "': " + ec.message());
-    const fs::path d(dir);
-    writeScoresCsv((d / "scores.csv").string(), result);
-    writeMetricsCsv((d / "metrics.csv").string(), result.metrics);
-    writeMetricsJson((d / "metrics.json").string(), result.metrics);
-    writeFileAtomic((d / "metrics.md").string(), metricsMarkdown(result.metrics));
-    writeFileAtomic((d / "metrics.tex").string(), metricsLatex(result.metrics));
-    writeRunJson((d / "run.json").string(), result, commandLine);
-    // The OpenOOD-style results table (results_table.{tex,md,csv}).
-    writeResultsTableFiles(dir, buildResultsTable(result));
+    runFiles(result, commandLine).commit(dir);
 }
 
 } // namespace oodlens

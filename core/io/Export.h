@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "io/TextEscape.h"
 #include "run/RunResult.h"
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace oodlens {
@@ -27,18 +29,40 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows);
 // run.json: what produced a run (model hash, datasets with kinds, counts and skipped files,
 // preprocessing, methods and parameters, library versions, threads, device, date, command line).
 void writeRunJson(const std::string& file, const RunResult& result, const std::string& commandLine);
-// Every file of a scored run (scores.csv, metrics.{csv,json,md,tex}, run.json and the results
-// table results_table.{tex,md,csv}, see io/ResultsTableExport.h) into `dir`, created
-// when missing. Throws Error naming the file that cannot be written.
+// A set of files written as a whole into one folder: every file is written to a temporary file
+// beside its target first (a full disk or an unwritable folder fails before anything is
+// replaced); then the old files step aside and the new ones move in, and a failure there puts the
+// old ones back. The folder never mixes two runs.
+class OutputFiles {
+public:
+    void add(const std::string& name, std::string content);
+    // Writes the set into `dir` (created when missing). Throws Error naming the file or folder.
+    void commit(const std::string& dir) const;
+    // Creates `dir` and checks that it takes new files and that none of `names` in it is anything
+    // but a file; throws Error naming the folder or the file. Cheap: done before a long run.
+    static void checkTargets(const std::string& dir, const std::vector<std::string>& names);
+
+private:
+    std::vector<std::pair<std::string, std::string>> files_;
+};
+
+// Every file of a scored run: scores.csv, metrics.{csv,json,md,tex}, run.json and the results
+// table results_table.{tex,md,csv} (io/ResultsTableExport.h), with their contents.
+OutputFiles runFiles(const RunResult& result, const std::string& commandLine);
+// The names runFiles() writes.
+const std::vector<std::string>& runFileNames();
+// OutputFiles::checkTargets for the run files: `score --out DIR` calls it before extraction, so
+// that an unwritable folder is said at once, not after minutes of work.
+void checkOutputFolder(const std::string& dir);
+// runFiles() written as a whole into `dir`, created when missing. Throws Error naming the file
+// that cannot be written; the folder keeps its previous files then.
 void writeRunFiles(const std::string& dir, const RunResult& result, const std::string& commandLine);
 
 // The metrics table as aligned text in percent, with both FPR@95 conventions labelled.
 void printMetricsTable(std::ostream& out, const std::vector<MetricsRow>& rows);
 
-// Writes `content` to `file` atomically (temporary file + rename). Throws Error naming the file.
+// Writes `content` to `file` atomically (temporary file + rename). Throws Error naming the file
+// and the system's reason.
 void writeFileAtomic(const std::string& file, const std::string& content);
-
-// CSV field quoting (RFC 4180) when needed.
-std::string csvField(const std::string& text);
 
 } // namespace oodlens

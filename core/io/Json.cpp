@@ -3,6 +3,8 @@
 
 #include "common/Error.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +20,11 @@ public:
 
     Json document()
     {
+        const auto starts = [&](const char* bom, std::size_t n) { return s_.compare(0, n, bom, n) == 0; };
+        if (starts("\xFF\xFE", 2) || starts("\xFE\xFF", 2) || (s_.size() >= 2 && (s_[0] == '\0' || s_[1] == '\0')))
+            fail("the text is UTF-16 or UTF-32; JSON text must be UTF-8");
+        if (starts("\xEF\xBB\xBF", 3))
+            pos_ = 3; // a UTF-8 byte order mark, which RFC 8259 lets a parser ignore
         Json v = value(0);
         skipSpace();
         if (pos_ != s_.size())
@@ -182,9 +189,17 @@ private:
             case 't': out += '\t'; break;
             case 'u': {
                 unsigned cp = hex4();
-                if (cp >= 0xD800 && cp < 0xDC00 && consume("\\u")) {
-                    const unsigned lo = hex4();
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                if (cp >= 0xD800 && cp < 0xDC00) { // a high surrogate: a low one must follow
+                    const std::size_t mark = pos_;
+                    unsigned lo = 0;
+                    if (consume("\\u") && (lo = hex4()) >= 0xDC00 && lo < 0xE000) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    } else {
+                        pos_ = mark; // a lone surrogate: U+FFFD, and what follows is read as itself
+                        cp = 0xFFFD;
+                    }
+                } else if (cp >= 0xDC00 && cp < 0xE000) {
+                    cp = 0xFFFD; // a lone low surrogate
                 }
                 appendUtf8(out, cp);
                 break;
@@ -195,14 +210,73 @@ private:
         }
         fail("unterminated string");
     }
+    bool digitAt(std::size_t i) const { return i < s_.size() && s_[i] >= '0' && s_[i] <= '9'; }
+
+    // RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, read with from_chars (the C
+    // locale whatever the process's locale is). A number beyond a double's range is refused; one
+    // too small for it reads as 0.
     Json number()
     {
-        const char* begin = s_.c_str() + pos_;
-        char* end = nullptr;
-        const double v = std::strtod(begin, &end);
-        if (end == begin)
+        const std::size_t start = pos_;
+        if (pos_ < s_.size() && s_[pos_] == '-')
+            ++pos_;
+        const std::size_t intStart = pos_;
+        if (!digitAt(pos_))
             fail("unexpected character");
-        pos_ += static_cast<std::size_t>(end - begin);
+        if (s_[pos_] == '0')
+            ++pos_;
+        else
+            while (digitAt(pos_))
+                ++pos_;
+        const std::size_t intEnd = pos_;
+        std::size_t fracStart = pos_, fracEnd = pos_;
+        if (pos_ < s_.size() && s_[pos_] == '.') {
+            fracStart = ++pos_;
+            if (!digitAt(pos_))
+                fail("expected a digit after '.'");
+            while (digitAt(pos_))
+                ++pos_;
+            fracEnd = pos_;
+        }
+        long long exponent = 0;
+        if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+            ++pos_;
+            bool negative = false;
+            if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-'))
+                negative = s_[pos_++] == '-';
+            if (!digitAt(pos_))
+                fail("expected a digit in the exponent");
+            while (digitAt(pos_)) {
+                exponent = std::min<long long>(exponent * 10 + (s_[pos_] - '0'), 1000000);
+                ++pos_;
+            }
+            if (negative)
+                exponent = -exponent;
+        }
+        double v = 0;
+        const char* first = s_.data() + start;
+        const char* last = s_.data() + pos_;
+        const auto [end, ec] = std::from_chars(first, last, v);
+        if (ec == std::errc::result_out_of_range || (ec == std::errc() && !std::isfinite(v))) {
+            // The decimal order of magnitude tells overflow from underflow.
+            long long magnitude = exponent;
+            if (s_[intStart] != '0') {
+                magnitude += static_cast<long long>(intEnd - intStart) - 1;
+            } else {
+                std::size_t i = fracStart;
+                while (i < fracEnd && s_[i] == '0')
+                    ++i;
+                magnitude -= static_cast<long long>(i - fracStart) + 1;
+            }
+            if (magnitude > 0) {
+                pos_ = start;
+                fail("number out of range");
+            }
+            v = s_[start] == '-' ? -0.0 : 0.0;
+        } else if (ec != std::errc() || end != last) {
+            pos_ = start;
+            fail("malformed number");
+        }
         return Json(v);
     }
 
@@ -211,10 +285,62 @@ private:
     std::size_t pos_ = 0;
 };
 
+// The UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no surrogates, nothing above
+// U+10FFFF): true and its length when valid; false and the length of its maximal valid prefix
+// (at least 1) when not, which becomes one U+FFFD (Unicode's "maximal subpart" practice, as
+// Python's errors="replace" does).
+bool utf8SequenceAt(const std::string& s, std::size_t i, std::size_t& length)
+{
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    length = 1;
+    if (c < 0x80)
+        return true;
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF; // the allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0; // overlong
+        if (c == 0xED)
+            hi = 0x9F; // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90; // overlong
+        if (c == 0xF4)
+            hi = 0x8F; // above U+10FFFF
+    } else {
+        return false;
+    }
+    for (std::size_t k = 1; k < n; ++k) {
+        const bool ok = i + k < s.size() && byte(i + k) >= (k == 1 ? lo : 0x80) && byte(i + k) <= (k == 1 ? hi : 0xBF);
+        if (!ok)
+            return false;
+        length = k + 1;
+    }
+    return true;
+}
+
+const char* const kReplacement = "\xEF\xBF\xBD"; // U+FFFD
+
 void escape(std::string& out, const std::string& s)
 {
     out += '"';
-    for (unsigned char c : s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            std::size_t n = 0;
+            if (utf8SequenceAt(s, i, n))
+                out.append(s, i, n);
+            else
+                out += kReplacement;
+            i += n;
+            continue;
+        }
+        ++i;
         switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;
@@ -222,7 +348,7 @@ void escape(std::string& out, const std::string& s)
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
         default:
-            if (c < 0x20) {
+            if (c < 0x20 || c == 0x7F) {
                 char buf[8];
                 std::snprintf(buf, sizeof buf, "\\u%04x", c);
                 out += buf;
@@ -239,28 +365,20 @@ void escape(std::string& out, const std::string& s)
 const Json& Json::get(const std::string& key) const
 {
     static const Json null;
-    for (const auto& [k, v] : object_)
-        if (k == key)
-            return v;
-    return null;
+    const auto it = index_.find(key);
+    return it == index_.end() ? null : object_[it->second].second;
 }
 
-bool Json::has(const std::string& key) const
-{
-    for (const auto& m : object_)
-        if (m.first == key)
-            return true;
-    return false;
-}
+bool Json::has(const std::string& key) const { return index_.count(key) != 0; }
 
 Json& Json::set(const std::string& key, Json value)
 {
     type_ = Type::Object;
-    for (auto& m : object_)
-        if (m.first == key) {
-            m.second = std::move(value);
-            return m.second;
-        }
+    const auto [it, added] = index_.emplace(key, object_.size());
+    if (!added) { // a repeated key: the last value wins, in the first one's place
+        object_[it->second].second = std::move(value);
+        return object_[it->second].second;
+    }
     object_.emplace_back(key, std::move(value));
     return object_.back().second;
 }
@@ -330,6 +448,24 @@ std::string Json::dump(int indent) const
 {
     std::string out;
     dumpTo(out, indent, 0);
+    return out;
+}
+
+std::string validUtf8(const std::string& text)
+{
+    std::size_t i = 0, n = 0;
+    while (i < text.size() && utf8SequenceAt(text, i, n))
+        i += n;
+    if (i == text.size())
+        return text;
+    std::string out = text.substr(0, i);
+    while (i < text.size()) {
+        if (utf8SequenceAt(text, i, n))
+            out.append(text, i, n);
+        else
+            out += kReplacement;
+        i += n;
+    }
     return out;
 }
 

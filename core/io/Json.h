@@ -3,11 +3,17 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace oodlens {
 
 // A small JSON value for sidecars, run metadata and cache manifests (RFC 8259; numbers as double).
+// Parsing is linear in the text: member lookups go through a hash index, so a file with hundreds
+// of thousands of keys parses as fast as one with a few. Numbers follow RFC 8259's grammar (no
+// NaN, Infinity, hex or leading '+'), and a number too large for a double is refused. Text written
+// by dump() is always valid UTF-8: invalid byte sequences in strings (a file name in another
+// encoding) are written as U+FFFD, so every reader of the files accepts them.
 class Json {
 public:
     enum class Type { Null, Bool, Number, String, Array, Object };
@@ -58,6 +64,12 @@ private:
     std::string string_;
     std::vector<Json> array_;
     std::vector<std::pair<std::string, Json>> object_;
+    // Member name -> position in object_, for objects (kept by set()).
+    std::unordered_map<std::string, std::size_t> index_;
 };
+
+// `text` with every invalid UTF-8 sequence (a stray byte, a truncated or overlong sequence, a
+// surrogate, a code point above U+10FFFF) replaced by U+FFFD; valid text is returned unchanged.
+std::string validUtf8(const std::string& text);
 
 } // namespace oodlens

@@ -78,34 +78,12 @@ const char* kindName(Kind k)
     return "";
 }
 
-std::string latexEscape(const std::string& s)
-{
-    std::string out;
-    for (char ch : s) {
-        if (ch == '_' || ch == '%' || ch == '&' || ch == '#' || ch == '$' || ch == '{' || ch == '}')
-            out += '\\';
-        out += ch;
-    }
-    return out;
-}
-
-std::string markdownEscape(const std::string& s)
-{
-    std::string out;
-    for (char ch : s) {
-        if (ch == '|' || ch == '*' || ch == '_')
-            out += '\\';
-        out += ch;
-    }
-    return out;
-}
-
 std::string accuracyLine(const ResultsTable& t, bool latex)
 {
     if (!t.idAccuracy)
         return "";
     const ClassificationAccuracy& a = *t.idAccuracy;
-    const std::string name = latex ? latexEscape(t.idName) : t.idName;
+    const std::string name = latex ? latexText(t.idName) : t.idName;
     return "ID classification accuracy on " + name + ": " + percent(a.accuracy) + (latex ? "\\,\\%" : " %") + " (" +
            std::to_string(a.correct) + " of " + std::to_string(a.labelled) + " labelled images)";
 }
@@ -121,13 +99,13 @@ std::string resultsTableMarkdown(const ResultsTable& t)
     out << "| Method |";
     for (const ResultsTable::Column& c : t.columns)
         for (const MetricColumn* m : t.metrics)
-            out << ' ' << markdownEscape(flatName(c)) << ' ' << m->label << " |";
+            out << ' ' << markdownCell(flatName(c)) << ' ' << m->label << " |";
     out << "\n|---|";
     for (std::size_t i = 0; i < t.columns.size() * t.metrics.size(); ++i)
         out << "---:|";
     out << '\n';
     for (std::size_t r = 0; r < t.rows.size(); ++r) {
-        out << "| " << markdownEscape(t.rows[r].label) << " |";
+        out << "| " << markdownCell(t.rows[r].label) << " |";
         for (std::size_t c = 0; c < t.columns.size(); ++c)
             for (std::size_t k = 0; k < t.metrics.size(); ++k) {
                 const double v = t.rows[r].values[c][k];
@@ -181,7 +159,7 @@ std::string resultsTableLatex(const ResultsTable& t)
             while (last + 1 < t.columns.size() && t.columns[last].kind != Kind::GroupMean)
                 ++last;
             const std::size_t n = last - c + 1;
-            out << " & \\multicolumn{" << n * k << "}{c}{" << latexEscape(g) << "}";
+            out << " & \\multicolumn{" << n * k << "}{c}{" << latexText(g) << "}";
             rules += "\\cmidrule(lr){" + span(c, n) + "}";
             c = last + 1;
         }
@@ -191,7 +169,7 @@ std::string resultsTableLatex(const ResultsTable& t)
     std::string rules;
     for (std::size_t c = 0; c < t.columns.size(); ++c) {
         const ResultsTable::Column& col = t.columns[c];
-        const std::string name = col.kind == Kind::OodSet ? latexEscape(col.name)
+        const std::string name = col.kind == Kind::OodSet ? latexText(col.name)
                                  : col.kind == Kind::Mean && hasGroups(t) ? "Overall"
                                                                           : "Mean";
         out << " & \\multicolumn{" << k << "}{c}{" << name << "}";
@@ -203,7 +181,7 @@ std::string resultsTableLatex(const ResultsTable& t)
             out << " & " << m->latex;
     out << " \\\\\n\\midrule\n";
     for (std::size_t r = 0; r < t.rows.size(); ++r) {
-        out << latexEscape(t.rows[r].label);
+        out << latexText(t.rows[r].label);
         for (std::size_t c = 0; c < t.columns.size(); ++c)
             for (std::size_t m = 0; m < k; ++m) {
                 const double v = t.rows[r].values[c][m];
@@ -218,7 +196,7 @@ std::string resultsTableLatex(const ResultsTable& t)
     }
     out << "\\bottomrule\n";
     if (anyDagger(t))
-        out << "\\multicolumn{" << width << "}{l}{\\footnotesize $^\\dagger$ " << latexEscape(kDaggerNote) << "} \\\\\n";
+        out << "\\multicolumn{" << width << "}{l}{\\footnotesize $^\\dagger$ " << latexText(kDaggerNote) << "} \\\\\n";
     if (t.idAccuracy)
         out << "\\multicolumn{" << width << "}{l}{\\footnotesize " << accuracyLine(t, true) << "} \\\\\n";
     out << "\\end{tabular}\n";
@@ -244,13 +222,20 @@ std::string resultsTableCsv(const ResultsTable& t)
     return out.str();
 }
 
+std::vector<std::pair<std::string, std::string>> resultsTableFiles(const ResultsTable& table)
+{
+    const std::string base = kResultsTableBaseName;
+    return {{base + ".tex", resultsTableLatex(table)},
+            {base + ".md", resultsTableMarkdown(table)},
+            {base + ".csv", resultsTableCsv(table)}};
+}
+
 void writeResultsTableFiles(const std::string& dir, const ResultsTable& table)
 {
-    const fs::path d(dir);
-    const std::string base = kResultsTableBaseName;
-    writeFileAtomic((d / (base + ".tex")).string(), resultsTableLatex(table));
-    writeFileAtomic((d / (base + ".md")).string(), resultsTableMarkdown(table));
-    writeFileAtomic((d / (base + ".csv")).string(), resultsTableCsv(table));
+    OutputFiles files;
+    for (auto& [name, content] : resultsTableFiles(table))
+        files.add(name, std::move(content));
+    files.commit(dir);
 }
 
 } // namespace oodlens

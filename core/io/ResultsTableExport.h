@@ -15,6 +15,8 @@
 #include "metrics/ResultsTable.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace oodlens {
 
@@ -24,8 +26,10 @@ std::string resultsTableMarkdown(const ResultsTable& table);
 // best_auroc,best_fpr95_id,auroc_below_50,id_accuracy. kind is ood, group_mean or mean.
 std::string resultsTableCsv(const ResultsTable& table);
 
-// The three files (results_table.tex, .md, .csv) into `dir`. Throws Error naming a file that
-// cannot be written.
+// The three files (results_table.tex, .md, .csv) with their contents.
+std::vector<std::pair<std::string, std::string>> resultsTableFiles(const ResultsTable& table);
+// The three files into `dir`, as a whole (io/Export.h's OutputFiles). Throws Error naming a file
+// that cannot be written.
 void writeResultsTableFiles(const std::string& dir, const ResultsTable& table);
 
 // "results_table"

@@ -166,13 +166,18 @@ SessionFile SessionFile::fromJson(const std::string& text, const std::string& so
         throw Error(where + "not an OOD Lens session file");
     const Reader r(source);
     const Json& version = r.member(root, "version", "version", Json::Type::Number);
-    if (version.number(0) > kFormatVersion)
-        throw Error(where + "made by a newer OOD Lens (format version " +
-                    std::to_string(static_cast<long long>(version.number())) + ")");
+    if (version.isNull())
+        r.fail("version", "is missing (format version " + std::to_string(kFormatVersion) + ")");
+    if (version.number() > kFormatVersion)
+        throw Error(where + "made by a newer OOD Lens (format version " + exactNumber(version.number()) + ")");
+    if (version.number() != kFormatVersion)
+        r.fail("version", "must be " + std::to_string(kFormatVersion) + " (got " + exactNumber(version.number()) + ")");
 
     SessionFile s;
     RunConfig& c = s.config;
     c.modelPath = r.string(root, "model", "model");
+    if (c.modelPath.empty())
+        r.fail("model", "is missing (the TorchScript model's path)");
     const Json& datasets = r.member(root, "datasets", "datasets", Json::Type::Array);
     for (std::size_t i = 0; i < datasets.items().size(); ++i) {
         const Json& o = datasets.items()[i];
@@ -194,7 +199,14 @@ SessionFile SessionFile::fromJson(const std::string& text, const std::string& so
         if (!known)
             r.fail(field + ".role", "must be id, ood or fit (got '" + role + "')");
         d.group = r.string(o, "group", field + ".group"); // optional: the results table's group
-        c.datasets.push_back(d);
+        if (d.role == DatasetRole::Id && c.hasRole(DatasetRole::Id))
+            r.fail(field + ".role", "names a second ID set (a session has one)");
+        if (d.role == DatasetRole::Fit && c.hasRole(DatasetRole::Fit))
+            r.fail(field + ".role", "names a second fit set (a session has one)");
+        // The dataset rules of the command line and the GUI: a path once per role, unique names.
+        const DatasetAddition added = c.addDataset(d);
+        if (!added.added)
+            r.fail(field, "cannot be added: " + added.refusal);
     }
     const Json& methods = r.member(root, "methods", "methods", Json::Type::Array);
     for (const Json& v : methods.items()) {
@@ -214,6 +226,13 @@ SessionFile SessionFile::fromJson(const std::string& text, const std::string& so
         } catch (const Error& e) {
             r.fail("params." + key, std::string("is not valid: ") + e.what());
         }
+    }
+    // Every method parameter in its range (the check a run makes before it starts).
+    try {
+        bool haveFit = c.hasRole(DatasetRole::Fit);
+        validateParams(c.methods.empty() ? applicableMethods(haveFit) : c.methods, c.params);
+    } catch (const Error& e) {
+        r.fail("params", std::string("is not valid: ") + e.what());
     }
     const Json& pre = r.member(root, "preprocessing", "preprocessing", Json::Type::Object);
     if (!pre.isNull()) {

@@ -20,12 +20,11 @@ void registerAsh(MethodRegistry& r)
     m.panels = PanelDemo;
     m.score = [](const FeatureSet& set, const Head& head, const ParamValues& params, ProgressSink*) {
         using namespace tensors;
-        // As the ASH reference code: keep the k = D - round(D p / 100) largest entries, zero the
-        // rest, and rescale by exp(s1 / s2) with s1, s2 the sums before and after pruning.
-        const double p = params.get("p");
+        // As the ASH reference code: keep the k largest entries (keptTopEntries, the reference's
+        // rounding), zero the rest, and rescale by exp(s1 / s2) with s1, s2 the sums before and
+        // after pruning.
         at::Tensor h = features(set);
-        const int64_t d = h.size(1);
-        const int64_t k = std::max<int64_t>(1, d - static_cast<int64_t>(std::llround(d * p / 100.0)));
+        const int64_t k = keptTopEntries(h.size(1), params.get("p"));
         at::Tensor s1 = h.sum(1);
         auto [values, index] = h.topk(k, 1);
         at::Tensor pruned = at::zeros_like(h).scatter_(1, index, values);

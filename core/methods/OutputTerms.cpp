@@ -98,4 +98,12 @@ ParamSpec percentileParam(double defaultValue, const char* help, bool includeZer
     return p;
 }
 
+std::int64_t keptTopEntries(std::int64_t dim, double p)
+{
+    // nearbyint rounds half to even in the default rounding mode; llround would round half away
+    // from zero and keep one entry fewer than the reference at a tie.
+    const double pruned = std::nearbyint(static_cast<double>(dim) * p / 100.0);
+    return std::max<std::int64_t>(1, dim - static_cast<std::int64_t>(pruned));
+}
+
 } // namespace oodlens

@@ -22,9 +22,8 @@ void registerScale(MethodRegistry& r)
     m.score = [](const FeatureSet& set, const Head& head, const ParamValues& params, ProgressSink*) {
         using namespace tensors;
         at::Tensor h = features(set);
-        const int64_t d = h.size(1);
-        // As the reference code: k = D - round(D p / 100) entries set the scale.
-        const int64_t k = std::max<int64_t>(1, d - static_cast<int64_t>(std::llround(d * params.get("p") / 100.0)));
+        // As the reference code: the k top entries (keptTopEntries, the reference's rounding) set the scale.
+        const int64_t k = keptTopEntries(h.size(1), params.get("p"));
         at::Tensor s1 = h.sum(1);
         at::Tensor s2 = std::get<0>(h.topk(k, 1)).sum(1);
         at::Tensor scaled = h * at::exp(s1 / s2).unsqueeze(1);

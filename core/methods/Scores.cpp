@@ -5,6 +5,7 @@
 #include "common/Progress.h"
 
 #include <cmath>
+#include <limits>
 
 namespace oodlens {
 namespace {
@@ -13,13 +14,28 @@ double featureNorm(const float* h, int dim, double q)
 {
     double s = 0;
     if (std::isinf(q)) {
-        for (int i = 0; i < dim; ++i)
+        for (int i = 0; i < dim; ++i) {
+            if (std::isnan(h[i]))
+                return std::numeric_limits<double>::quiet_NaN(); // std::max would skip it
             s = std::max(s, std::fabs(double(h[i])));
+        }
         return s;
     }
     for (int i = 0; i < dim; ++i)
         s += q == 1 ? std::fabs(double(h[i])) : std::pow(std::fabs(double(h[i])), q);
     return q == 1 ? s : std::pow(s, 1.0 / q);
+}
+
+// An output term of one row of logits. A row with a NaN or infinite logit has no defined output
+// term: softmax is undefined (inf - inf) and a maximum would skip NaN (std::max), so its term is
+// NaN for every output term alike, and metrics leave the image out (they count it).
+double outputTermOf(const MethodInfo& term, const float* logits, int classes, const ParamValues& p,
+                    std::vector<double>& scratch)
+{
+    for (int c = 0; c < classes; ++c)
+        if (!std::isfinite(logits[c]))
+            return std::numeric_limits<double>::quiet_NaN();
+    return term.outputTerm(logits, classes, p, scratch);
 }
 
 // Factors computed once per call and shared by every product that uses them: a feature norm per
@@ -47,7 +63,7 @@ public:
             v.resize(set_.rows);
             std::vector<double> scratch;
             for (std::size_t r = 0; r < set_.rows; ++r)
-                v[r] = term.outputTerm(set_.logitRow(r), set_.classes, p, scratch);
+                v[r] = outputTermOf(term, set_.logitRow(r), set_.classes, p, scratch);
         }
         return v;
     }
@@ -149,7 +165,7 @@ Decomposition decompose(const std::string& method, const FeatureSet& set, const 
     Decomposition d;
     d.featureTerm = featureNorm(set.featureRow(row), set.dim, f.featureNorm);
     d.outputTerm = (factors->scale ? factors->scale(p) : 1.0) *
-                   o.outputTerm(set.logitRow(row), set.classes, outputParams(o, p), scratch);
+                   outputTermOf(o, set.logitRow(row), set.classes, outputParams(o, p), scratch);
     d.sign = isFlipped(p) ? -1.0 : 1.0;
     return d;
 }

@@ -7,6 +7,7 @@
 #include "common/internal/RegularFile.h"
 #include "io/Json.h"
 #include "model/internal/TorchModel.h"
+#include "run/Options.h"
 
 #include <torch/autograd.h>
 #include <torch/cuda.h>
@@ -19,12 +20,6 @@
 
 namespace oodlens {
 namespace {
-
-std::string firstLine(const std::string& text)
-{
-    const auto pos = text.find('\n');
-    return pos == std::string::npos ? text : text.substr(0, pos);
-}
 
 std::string shapeText(const at::Tensor& t)
 {
@@ -163,7 +158,7 @@ bool fromGraph(const torch::jit::Module& module, const at::Tensor& probe, Found&
     try {
         r = internal::runTap(tap, module, probe);
     } catch (const std::exception& e) {
-        why = "forward rewritten to return the head's input failed on the probe batch: " + firstLine(e.what());
+        why = "forward rewritten to return the head's input failed on the probe batch: " + internal::torchMessage(e);
         return false;
     }
     const std::string name = headNameOf(tap, module, r.weight);
@@ -233,7 +228,7 @@ bool fromForwardFeatures(const torch::jit::Module& module, const at::Tensor& pro
     try {
         h = module.get_method("forward_features")({probe}).toTensor();
     } catch (const std::exception& e) {
-        why = "forward_features(x) failed: " + firstLine(e.what());
+        why = "forward_features(x) failed: " + internal::torchMessage(e);
         return false;
     }
     if (h.dim() > 2)
@@ -258,6 +253,28 @@ bool fromForwardFeatures(const torch::jit::Module& module, const at::Tensor& pro
     f.headError = err;
     f.featureSource = "forward_features(x), head '" + f.headName + "' found by name";
     return true;
+}
+
+// A sidecar's "input": [C, H, W] with C 1 or 3 and H, W whole numbers from 1 to 100000, checked
+// by the preprocessing rules (run/Options.h) before anything becomes an int. Absent: {}.
+std::vector<int> sidecarInputShape(const Json& input, const std::string& file)
+{
+    if (input.isNull())
+        return {};
+    const ValueSource where{file};
+    if (!input.isArray() || input.items().size() != 3)
+        throw Error(where.name("input", "") + " must be [channels, height, width]");
+    for (const Json& v : input.items())
+        if (!v.isNumber())
+            throw Error(where.name("input", "") + " must be [channels, height, width], three whole numbers");
+    static const IntSetting channels{"input[0] (channels)", "", 1, 3};
+    static const IntSetting height{"input[1] (height)", "", 1, 100000};
+    static const IntSetting width{"input[2] (width)", "", 1, 100000};
+    const int c = checkInt(input.items()[0].number(), channels, where, false);
+    if (c != 1 && c != 3)
+        throw Error(where.name(channels) + " must be 1 or 3 (got " + std::to_string(c) + ")");
+    return {c, checkInt(input.items()[1].number(), height, where, false),
+            checkInt(input.items()[2].number(), width, where, false)};
 }
 
 } // namespace
@@ -295,12 +312,8 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
             const Json sidecar = Json::parseFile(candidate.string());
             m.info.sidecarPath = candidate.string();
             if (sidecar.has("preprocessing"))
-                m.info.defaultPreprocess =
-                    PreprocessSpec::fromJson(sidecar.get("preprocessing"), "'" + candidate.string() + "'");
-            const Json& input = sidecar.get("input");
-            if (input.isArray() && input.items().size() == 3)
-                for (const Json& v : input.items())
-                    sidecarShape.push_back(static_cast<int>(v.number()));
+                m.info.defaultPreprocess = PreprocessSpec::fromJson(sidecar.get("preprocessing"), candidate.string());
+            sidecarShape = sidecarInputShape(sidecar.get("input"), candidate.string());
             break;
         }
     }
@@ -308,9 +321,9 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
         m.module = torch::jit::load(path, m.device);
     } catch (const c10::Error& e) {
         throw Error("cannot load model '" + path + "': not a TorchScript file (" +
-                    firstLine(e.what_without_backtrace()) + ")");
+                    internal::torchMessage(e) + ")");
     } catch (const std::exception& e) {
-        throw Error("cannot load model '" + path + "': " + firstLine(e.what()));
+        throw Error("cannot load model '" + path + "': " + internal::torchMessage(e));
     }
     m.module.eval();
     torch::NoGradGuard noGrad;
@@ -348,7 +361,7 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
             lastError.clear();
             break;
         } catch (const std::exception& e) {
-            lastError = firstLine(e.what());
+            lastError = internal::torchMessage(e);
         }
     }
     if (!lastError.empty())
@@ -443,7 +456,7 @@ void Classifier::forward(const float* input, int n, int c, int h, int w, std::ve
     } catch (const std::exception& e) {
         throw Error("model '" + d->info.path + "' rejected an input batch of shape [" + std::to_string(n) + ", " +
                     std::to_string(c) + ", " + std::to_string(h) + ", " + std::to_string(w) +
-                    "]: " + firstLine(e.what()));
+                    "]: " + internal::torchMessage(e));
     }
     at::Tensor z = out.first.to(torch::kCPU, torch::kFloat).contiguous();
     at::Tensor f = out.second.to(torch::kCPU, torch::kFloat).contiguous();
@@ -481,7 +494,7 @@ std::vector<double> Classifier::odinScores(const float* input, int n, int c, int
         out.assign(best.data_ptr<double>(), best.data_ptr<double>() + best.numel());
     } catch (const c10::Error& e) {
         throw Error("model '" + d->info.path + "': ODIN needs the input gradient, which failed: " +
-                    firstLine(e.what_without_backtrace()));
+                    internal::torchMessage(e));
     }
     return out;
 }

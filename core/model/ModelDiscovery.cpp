@@ -204,11 +204,6 @@ const Value* storedWeight(const Value* v)
     return v;
 }
 
-std::string firstLine(const std::string& text)
-{
-    return text.substr(0, text.find('\n'));
-}
-
 bool tapGraph(const torch::jit::Module& module, LinearTap& tap, std::string& why)
 {
     const auto method = module.find_method("forward");
@@ -300,9 +295,9 @@ bool tapLastLinear(const torch::jit::Module& module, LinearTap& tap, std::string
     try {
         return tapGraph(module, tap, why);
     } catch (const c10::Error& e) {
-        why = "cannot analyse the TorchScript graph of forward (" + firstLine(e.what_without_backtrace()) + ")";
+        why = "cannot analyse the TorchScript graph of forward (" + internal::torchMessage(e) + ")";
     } catch (const std::exception& e) {
-        why = "cannot analyse the TorchScript graph of forward (" + firstLine(e.what()) + ")";
+        why = "cannot analyse the TorchScript graph of forward (" + internal::torchMessage(e) + ")";
     }
     return false;
 }

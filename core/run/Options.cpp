@@ -13,12 +13,13 @@
 #include <cstdlib>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace oodlens {
 
 namespace settings {
 const IntSetting kBatch{"batch", "--batch", 1, 100000};
-const IntSetting kThreads{"threads", "--threads", 0, 4096};
+const IntSetting kThreads{"threads", "--threads", 0, 256};
 const IntSetting kBootstrap{"bootstrap", "--bootstrap", 0, 1000000};
 const IntSetting kDpi{"dpi", "--dpi", 50, 2400};
 const IntSetting kResize{"preprocessing.resize", "--resize", 1, 100000, true};
@@ -125,6 +126,16 @@ void validatePreprocess(const PreprocessSpec& p, const ValueSource& source)
     checkList(p.stddev, "preprocessing.std", "--std", true);
 }
 
+int checkThreads(int threads, const ValueSource& source)
+{
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const long long limit = std::min<long long>(settings::kThreads.max, 4LL * cores);
+    if (threads > limit)
+        throw Error(source.name(settings::kThreads) + " must be at most " + std::to_string(limit) + " (4 per core on " +
+                    std::to_string(cores) + " cores; 0 = every core) (got " + std::to_string(threads) + ")");
+    return threads;
+}
+
 DatasetSpec oodDatasetSpec(const std::string& value)
 {
     if (value.empty())
@@ -188,7 +199,9 @@ void addDataset(Parse& p, DatasetSpec spec, const char* flag)
         throw Error(std::string("option ") + flag + " given twice (one set of this role per run)");
     if (spec.path.empty())
         throw Error(std::string("option ") + flag + " needs a dataset");
-    c.datasets.push_back(std::move(spec));
+    const DatasetAddition added = c.addDataset(std::move(spec)); // the one dataset rule
+    if (!added.added)
+        throw Error(std::string("option ") + flag + ": " + added.refusal);
 }
 
 std::vector<std::string> splitList(const std::string& text)
@@ -227,7 +240,12 @@ const std::vector<Entry>& entries()
              addDataset(p, spec, "--id");
          }},
         {{"--ood", "[NAME=]DATASET", G::Datasets, "an OOD set (repeatable); NAME defaults to the file name"},
-         [](Parse& p, const std::string& v) { addDataset(p, oodDatasetSpec(v), "--ood"); }},
+         [](Parse& p, const std::string& v) {
+             DatasetSpec spec = oodDatasetSpec(v);
+             if (spec.path == v)
+                 spec.name.clear(); // no name given: named by its file, made unique ("svhn-2")
+             addDataset(p, spec, "--ood");
+         }},
         {{"--fit", "DATASET", G::Datasets, "an ID training set, for the fitted baselines"},
          [](Parse& p, const std::string& v) { addDataset(p, {"fit", v, DatasetRole::Fit}, "--fit"); }},
         {{"--group", "OOD=GROUP", G::Datasets,
@@ -280,7 +298,7 @@ const std::vector<Entry>& entries()
         {{"--batch", "N", G::Runtime, "images per model batch (default 128)"},
          [](Parse& p, const std::string& v) { p.o.config.batchSize = parseInt(v, settings::kBatch); }},
         {{"--threads", "N", G::Runtime, "engine threads (default 0: every core)"},
-         [](Parse& p, const std::string& v) { p.o.config.threads = parseInt(v, settings::kThreads); }},
+         [](Parse& p, const std::string& v) { p.o.config.threads = checkThreads(parseInt(v, settings::kThreads)); }},
         {{"--max-pixels", "N", G::Runtime,
           "skip images of more than N pixels, refused from their header before decoding (default " +
               std::to_string(kDefaultMaxImagePixels) + ")"},

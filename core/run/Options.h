@@ -130,6 +130,9 @@ struct ValueSource {
 // (got V)" (or "must be 1 or 3" for the channels). 0 passes for a `zeroUnset` setting when
 // `allowUnset`.
 int checkInt(double value, const IntSetting& setting, const ValueSource& source, bool allowUnset = true);
+// The engine threads: at most settings::kThreads.max and 4 per core (more only thrash, and
+// thousands exhaust the process); throws Error naming the option otherwise. Returns `threads`.
+int checkThreads(int threads, const ValueSource& source = {});
 // Parses decimal text and checks it; throws Error naming the option on text that is no number.
 // On the command line (`source` without a file), 0 is refused for `zeroUnset` settings.
 int parseInt(const std::string& text, const IntSetting& setting, const ValueSource& source = {});

@@ -7,12 +7,15 @@
 #include "features/Extraction.h"
 #include "features/FeatureCache.h"
 #include "methods/Scores.h"
+#include "run/Options.h"
 
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 
 namespace oodlens {
 
@@ -220,7 +223,8 @@ public:
             const std::string key = FeatureCache::key(s_.model->info().sha256, d.fingerprint,
                                                       s_.preprocess.describe() + ";device=" + s_.config.device);
             std::string problem;
-            std::optional<FeatureSet> cached = cache.load(key, &problem);
+            const FeatureCache::Expected expected{s_.model->head().dim, s_.model->head().classes, d.items};
+            std::optional<FeatureSet> cached = cache.load(key, &problem, &expected);
             if (cached && !useCurrentPaths(*cached, *data)) {
                 problem = "ignored feature cache entry '" + cache.pathFor(key) + "': its rows do not fit '" +
                           e.spec.path + "'";
@@ -339,7 +343,8 @@ public:
         Stamp sink(observer_, warnings, RunStage::Images, static_cast<int>(i), m.id);
         const FeatureCache cache(s_.config.cacheDir);
         std::vector<double> scores;
-        if (auto cached = cache.load(key); cached && cached->rows == e.features->rows) {
+        const FeatureCache::Expected oneColumn{1, 0, 0}; // one score per row
+        if (auto cached = cache.load(key, nullptr, &oneColumn); cached && cached->rows == e.features->rows) {
             scores.assign(cached->features.begin(), cached->features.end());
         } else {
             std::unique_ptr<Dataset> data = openDataset(e.spec.path, datasetOptions(s_.config));
@@ -499,6 +504,50 @@ public:
             }
     }
 
+    // A model with a single class: its softmax is 1 for every image.
+    void warnAboutTheModel()
+    {
+        if (s_.model->info().classes == 1)
+            Stamp(observer_, warnings, RunStage::LoadModel, -1)
+                .warning("model '" + s_.model->info().path +
+                         "' has a single output class: its softmax is 1 for every image, so every score built on "
+                         "it (MSP, GradNorm, Gini, ...) is the same for every image");
+    }
+
+    // A score that is the same for every image of the ID and OOD sets tells them apart no better
+    // than chance, whatever its AUROC row says: said once per method.
+    void warnAboutConstantScores(const std::vector<std::string>& methods, const RunResult& r)
+    {
+        std::vector<std::size_t> sets = r.oodIndices;
+        if (r.idIndex >= 0)
+            sets.push_back(static_cast<std::size_t>(r.idIndex));
+        for (const std::string& id : methods) {
+            const auto it = r.scores.find(id);
+            if (it == r.scores.end())
+                continue;
+            std::size_t finite = 0;
+            double first = 0;
+            bool constant = true;
+            for (std::size_t d : sets)
+                for (double v : it->second[d]) {
+                    if (!std::isfinite(v))
+                        continue;
+                    if (finite++ == 0)
+                        first = v;
+                    else if (v != first)
+                        constant = false;
+                }
+            if (!constant || finite < 2)
+                continue;
+            std::ostringstream value;
+            value << first;
+            Stamp(observer_, warnings, RunStage::Metrics, -1, id)
+                .warning(methodLabel(id, s_.config.params) + " gives every image the same score (" + value.str() +
+                         "): it cannot tell ID from OOD images" +
+                         (s_.model->info().classes == 1 ? " (the model has a single class)" : ""));
+        }
+    }
+
     std::vector<std::size_t> usableOods() const
     {
         std::vector<std::size_t> out;
@@ -529,6 +578,8 @@ public:
         if (!partial && s_.config.bootstrap > 0 && observer_)
             observer_->progress({RunStage::Metrics, -1, {}, 0, 0, "bootstrap intervals"});
         r->metrics = metricsTable(r->methods, r->scores, r->oodIndices, partial ? 0 : s_.config.bootstrap);
+        if (!partial)
+            warnAboutConstantScores(r->methods, *r);
         if (!partial)
             for (const std::string& id : r->methods)
                 if (const MethodInfo& m = requireMethod(id); m.fit) {
@@ -628,6 +679,12 @@ void checkConfig(const RunConfig& c)
         if (requireMethod(id).has(NeedsFitSet) && !haveFit)
             throw Error("method '" + id + "' needs a fit set (an ID training set: --fit DATASET)");
     validateParams(methodsOf(c), c.params);
+    // The value rules of the command line and the session file, for configs built in code too.
+    const ValueSource config{"run configuration"};
+    validatePreprocess(c.preprocess, config);
+    checkInt(c.batchSize, settings::kBatch, config, false);
+    checkInt(c.threads, settings::kThreads, config);
+    checkInt(c.bootstrap, settings::kBootstrap, config);
 }
 
 } // namespace
@@ -739,6 +796,7 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
     if (!run.idReady())
         throw Error("ID test set: " + s.datasets[id].summary.error);
     run.warnAboutClassNames();
+    run.warnAboutTheModel();
     if (run.usableOods().empty()) {
         std::string errors;
         for (const Extracted& e : s.datasets)

@@ -39,6 +39,25 @@ DatasetAddition RunConfig::addDataset(DatasetSpec spec)
             a.refusal = spec.path + " is already in the analysis";
             return a;
         }
+    if (spec.role != DatasetRole::Id && spec.name == "id") {
+        a.refusal = "'id' names the ID set; give the " + std::string(datasetRoleName(spec.role)) + " set " +
+                    spec.path + " another name";
+        return a;
+    }
+    // A name given by the user must tell the set apart: tables, plots and scores.csv know sets by
+    // name, so a second set of that name would merge with the first. (The ID set replaced below
+    // does not count.)
+    const bool named = !spec.name.empty() && !(spec.role == DatasetRole::Id && spec.name == "id");
+    if (named)
+        for (const DatasetSpec& d : datasets) {
+            if (spec.role == DatasetRole::Id && d.role == DatasetRole::Id)
+                continue;
+            if (d.name == spec.name) {
+                a.refusal = "the name '" + spec.name + "' is taken by the " + datasetRoleName(d.role) + " set " +
+                            d.path + " (every set needs a name of its own)";
+                return a;
+            }
+        }
     if (spec.role == DatasetRole::Id) {
         if (spec.name.empty())
             spec.name = "id";
@@ -50,8 +69,8 @@ DatasetAddition RunConfig::addDataset(DatasetSpec spec)
         std::string name = base;
         for (int n = 2;; ++n) {
             const bool taken = std::any_of(datasets.begin(), datasets.end(), [&](const DatasetSpec& d) {
-                return d.name == name && d.role == spec.role;
-            });
+                return d.name == name || datasetLabel(d) == name;
+            }) || name == "id";
             if (!taken)
                 break;
             name = base + "-" + std::to_string(n);

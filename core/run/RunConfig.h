@@ -74,9 +74,11 @@ struct RunConfig {
     // - a dataset needs a path, and the same path is never added twice in the same role;
     // - there is one ID test set: adding another replaces it. It keeps the name it is given
     //   ("id" when none: then plots show its file name);
-    // - OOD and fit sets are named by the spec, else by their file or folder name, and names are
-    //   unique within a role ("name-2", "name-3", ...), since plots and tables tell sets apart
-    //   by name.
+    // - OOD and fit sets are named by the spec, else by their file or folder name. Names are
+    //   unique across roles, since plots, tables and scores.csv tell sets apart by name: a name
+    //   taken from the file gets "-2", "-3", ... (also when the ID set is shown by that name); a
+    //   name the spec gives that another set has, or "id" for a set that is not the ID set, is
+    //   refused.
     DatasetAddition addDataset(DatasetSpec spec);
     // Removes dataset `index`; false when there is none.
     bool removeDataset(std::size_t index);

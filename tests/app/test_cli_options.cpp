@@ -329,7 +329,7 @@ TEST_F(CliOptions, OptionErrorsNameTheOptionInEveryCommand)
     EXPECT_TRUE(contains(r.err, "unknown option '--bogus'")) << r.err;
     r = cli({"figures", "--demo", "--threads", "-2", "--out", (dir_ / "never").string()});
     EXPECT_EQ(r.exitCode, 2);
-    EXPECT_TRUE(contains(r.err, "option --threads must be a whole number from 0 to 4096 (got -2)")) << r.err;
+    EXPECT_TRUE(contains(r.err, "option --threads must be a whole number from 0 to 256 (got -2)")) << r.err;
     r = cli({"figures", "--help"});
     EXPECT_EQ(r.exitCode, 0);
     EXPECT_TRUE(contains(r.out, "--crop N") && contains(r.out, "--formats pdf,svg,png")) << r.out;

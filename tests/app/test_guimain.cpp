@@ -21,6 +21,8 @@ private slots:
     void unknownOptionIsRefused();
     void screenshotRunsTheDemoAndWritesPng();
     void modelAndDatasetsFromTheCommandLineAreRun();
+    void screenshotOfABadSessionExitsWithItsMessage_data();
+    void screenshotOfABadSessionExitsWithItsMessage();
 
 private:
     // Runs oodlens with `env`; returns false when it did not exit within `timeoutMs`.
@@ -187,6 +189,62 @@ void TestGuiMain::modelAndDatasetsFromTheCommandLineAreRun()
     QVERIFY(run(args + QStringList{QStringLiteral("--ood"), QStringLiteral("gone=") + missing}, env, 120000, code, out, err));
     QVERIFY2(code != 0, qPrintable(err));
     QVERIFY2(err.contains(missing), qPrintable(err));
+}
+
+void TestGuiMain::screenshotOfABadSessionExitsWithItsMessage_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("message");
+    const QByteArray demo = QByteArrayLiteral(OODLENS_SOURCE_DIR "/resources/demo/");
+    const QByteArray sets = "\"datasets\": [{\"name\": \"id\", \"path\": \"" + demo +
+                            "mnist-test-2000-images-idx3-ubyte.gz\", \"role\": \"id\"}, {\"name\": \"f\", \"path\": \"" + demo +
+                            "fashion-mnist-2000-images-idx3-ubyte.gz\", \"role\": \"ood\"}]";
+    const QByteArray head = "{\"format\": \"oodlens-session\", \"version\": 1, ";
+    const QByteArray model = "\"model\": \"" + demo + "mnist_cnn.pt\", ";
+    QTest::newRow("empty") << QByteArray() << QStringLiteral("unexpected end");
+    QTest::newRow("truncated") << QByteArray(head + "\"mod") << QStringLiteral("cannot parse");
+    QTest::newRow("binary") << QByteArray("\x89PNG\r\n\x1a\n\0\0\0", 11) << QStringLiteral("cannot parse");
+    QTest::newRow("not an object") << QByteArray("[1, 2, 3]") << QStringLiteral("not an OOD Lens session file");
+    QTest::newRow("unknown version") << QByteArray(head).replace("1, ", "9, ") + model + sets + "}"
+                                     << QStringLiteral("newer OOD Lens (format version 9)");
+    QTest::newRow("unknown method") << QByteArray(head + model + sets + ", \"methods\": [\"nosuch\"]}")
+                                    << QStringLiteral("unknown method 'nosuch'");
+    QTest::newRow("unknown role") << QByteArray(head + model + sets).replace("\"ood\"", "\"test\"") + "}"
+                                  << QStringLiteral("must be id, ood or fit (got 'test')");
+    QTest::newRow("missing model") << QByteArray(head + "\"model\": \"/nonexistent/oodlens/m.pt\", " + sets + "}")
+                                   << QStringLiteral("its model '/nonexistent/oodlens/m.pt' is missing");
+    QTest::newRow("no model") << QByteArray(head + sets + "}") << QStringLiteral("\"model\" is missing");
+    QTest::newRow("deeply nested") << QByteArray(100000, '[') << QStringLiteral("nesting too deep");
+    QByteArray utf16;
+    for (char c : QByteArray(head + model + sets + "}"))
+        utf16 += QByteArray(1, c) + QByteArray(1, '\0');
+    QTest::newRow("UTF-16") << QByteArray("\xFF\xFE", 2) + utf16 << QStringLiteral("UTF-16");
+    QTest::newRow("channels 7") << QByteArray(head + model + sets + ", \"preprocessing\": {\"channels\": 7}}")
+                                << QStringLiteral("\"preprocessing.channels\" must be 1 or 3 (got 7)");
+}
+
+// A session that cannot be opened left `--screenshot` waiting for a run that never started.
+void TestGuiMain::screenshotOfABadSessionExitsWithItsMessage()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, message);
+    const QString session = home_.filePath(QStringLiteral("bad.oodlens"));
+    QFile file(session);
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(content);
+    file.close();
+    QProcessEnvironment env = cleanEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    int code = -1;
+    QString out, err;
+    QVERIFY2(run({session, QStringLiteral("--screenshot"), home_.filePath(QStringLiteral("bad.png"))}, env, 60000, code,
+                 out, err),
+             "oodlens --screenshot hung on a session that cannot be opened");
+    QVERIFY2(code != 0, qPrintable(err));
+    QVERIFY2(err.contains(QStringLiteral("oodlens: error: ")), qPrintable(err));
+    QVERIFY2(err.contains(message), qPrintable(err));
+    QVERIFY(err.contains(QStringLiteral("bad.oodlens")));
+    QVERIFY(!QFileInfo::exists(home_.filePath(QStringLiteral("bad.png"))));
 }
 
 QTEST_GUILESS_MAIN(TestGuiMain)

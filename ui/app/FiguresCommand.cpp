@@ -18,10 +18,15 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -56,6 +61,45 @@ struct FigureArgs {
     std::vector<std::string> kinds;
     bool twoColumn = false;
 };
+
+// Whether a written figure file is whole: a full disk leaves a file cut anywhere, which only its
+// end tells (PNG's IEND chunk, PDF's %%EOF, SVG's closing tag).
+bool figureIsComplete(const QString& path, const std::string& format)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly) || f.size() < 16)
+        return false;
+    f.seek(std::max<qint64>(0, f.size() - 1024));
+    const QByteArray tail = f.readAll();
+    if (format == "png")
+        return tail.endsWith(QByteArray("IEND\xAE\x42\x60\x82", 8));
+    if (format == "pdf")
+        return tail.contains("%%EOF");
+    return tail.trimmed().endsWith("</svg>");
+}
+
+// Exports `plot` to `file` through a temporary folder beside it (same name, so that the figure's
+// title stays the file's), checks the file is whole, and renames it into place: a full disk or a
+// failure never leaves a truncated figure, and an older figure stays until a new one is complete.
+void writeFigure(const std::vector<QCustomPlot*>& plots, const QString& file, const std::string& format,
+                 const FigureOptions& options, const QString& scratch)
+{
+    const QString tmp = QDir(scratch).filePath(QFileInfo(file).fileName());
+    QString error;
+    if (!exportPanels(plots, tmp, options, &error)) {
+        QFile::remove(tmp);
+        throw Error(error.toStdString());
+    }
+    if (!figureIsComplete(tmp, format)) {
+        QFile::remove(tmp);
+        throw Error("cannot write '" + file.toStdString() + "': the figure could not be written whole (disk full or I/O error)");
+    }
+    if (std::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(file).constData()) != 0) {
+        const int why = errno;
+        QFile::remove(tmp);
+        throw Error("cannot write '" + file.toStdString() + "': " + std::strerror(why));
+    }
+}
 
 // The core's option parser, with the figures group on top of every score option.
 FigureArgs parse(int argc, char** argv, bool& help)
@@ -149,6 +193,15 @@ int runFiguresCommand(int argc, char** argv)
         const QString outDir = QString::fromStdString(args.out);
         if (!QDir().mkpath(outDir))
             throw Error("cannot create the folder '" + args.out + "'");
+        // Figures are made in a scratch folder inside the output folder (same file system: a
+        // rename moves each one in) that goes with whatever is left in it.
+        const QString scratch = QDir(outDir).filePath(QStringLiteral(".oodlens-figures-%1").arg(QCoreApplication::applicationPid()));
+        if (!QDir().mkpath(scratch))
+            throw Error("cannot write to the folder '" + args.out + "'");
+        struct RemoveScratch {
+            QString path;
+            ~RemoveScratch() { QDir(path).removeRecursively(); }
+        } removeScratch{scratch};
         std::cerr << "oodlens-cli figures: scoring " << args.config.methods.size() << " methods\n";
         const RunResultPtr result = analyse(args.config);
         const auto id = static_cast<std::size_t>(result->idIndex);
@@ -166,9 +219,7 @@ int runFiguresCommand(int argc, char** argv)
                 options.size = FigureSize::panelRow();
             for (const std::string& format : args.formats) {
                 const QString file = QDir(outDir).filePath(QString::fromStdString(name + "." + format));
-                QString error;
-                if (!exportPanels(plots, file, options, &error))
-                    throw Error(error.toStdString());
+                writeFigure(plots, file, format, options, scratch);
                 ++written;
             }
         };

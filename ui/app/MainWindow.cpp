@@ -101,6 +101,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
 
     if (!options_.sessionFile.isEmpty()) {
         sessionActions_->openSession(options_.sessionFile);
+        startupProblem_ = sessionActions_->openProblem();
     } else {
         try {
             run_->ensureConfig();

@@ -128,6 +128,9 @@ public:
     QAction* shortcutsAction() const { return shortcutsAction_; }
     // The status line as shown (last outcome or error).
     QString statusText() const;
+    // Why the session given in the options has nothing to run (it cannot be read, or its model is
+    // missing); empty when it runs or no session was given. --screenshot exits with it.
+    QString startupProblem() const { return startupProblem_; }
 
     // Shortcuts to what the docks, menus and drops do; the rest is reached through workspace(),
     // sessionActions() and exportActions().
@@ -213,6 +216,7 @@ private:
     QAction* openModelAction_ = nullptr;
     QAction* addDatasetAction_ = nullptr;
     QAction* openSessionAction_ = nullptr;
+    QString startupProblem_;
     QAction* saveSessionAction_ = nullptr;
     QAction* saveSessionAsAction_ = nullptr;
     QAction* exportFigureAction_ = nullptr;

@@ -11,6 +11,7 @@
 #include "workspace/Workspace.h"
 
 #include <QAction>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
@@ -100,15 +101,18 @@ bool SessionActions::saveSession(const QString& path)
 
 bool SessionActions::openSession(const QString& path)
 {
+    openProblem_.clear();
     if (run_->isRunning()) {
-        emit status(tr("Cancel the running analysis before opening a session"), true, QString());
+        openProblem_ = tr("Cancel the running analysis before opening a session");
+        emit status(openProblem_, true, QString());
         return false;
     }
     SessionFile p;
     try {
-        p = SessionFile::read(path.toStdString());
+        p = SessionFile::read(QFile::encodeName(path).toStdString());
     } catch (const Error& e) {
-        emit status(QString::fromStdString(e.what()), true, QString());
+        openProblem_ = QString::fromStdString(e.what());
+        emit status(openProblem_, true, QString());
         return false;
     }
     QStringList missing;
@@ -132,8 +136,12 @@ bool SessionActions::openSession(const QString& path)
     sessionPath_ = path;
     rememberRecent(path);
     // Nothing to run without the model; missing datasets fail beside their row, the others run.
-    if (!missing.contains(QString::fromStdString(workspace_->config().modelPath)))
-        run_->startRun();
+    const QString model = QString::fromStdString(workspace_->config().modelPath);
+    if (!missing.contains(model)) {
+        if (!run_->startRun())
+            openProblem_ = tr("cannot start the analysis of session '%1'").arg(path);
+    } else
+        openProblem_ = tr("cannot run session '%1': its model '%2' is missing").arg(path, model);
     if (!missing.isEmpty())
         emit status(tr("Opened %1, but these files are missing: %2")
                         .arg(QFileInfo(path).fileName(), missing.join(QStringLiteral(", "))),

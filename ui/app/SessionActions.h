@@ -52,6 +52,10 @@ public:
     // Sessions: save (atomically) and open. False with the reason in `status`.
     bool saveSession(const QString& path);
     bool openSession(const QString& path);
+    // Why the last openSession() has nothing to run: the file could not be read (false was
+    // returned), or its model is missing (the analysis is open, but no run was started). Empty
+    // when its run started.
+    QString openProblem() const { return openProblem_; }
     SessionFile currentProject() const;
     QString sessionPath() const { return sessionPath_; }
 
@@ -95,6 +99,7 @@ private:
     QWidget* window_;
     QMenu* recentMenu_ = nullptr;
     QString sessionPath_;
+    QString openProblem_;
 };
 
 } // namespace oodlens::ui

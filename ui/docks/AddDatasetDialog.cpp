@@ -67,7 +67,8 @@ DatasetSpec AddDatasetDialog::spec() const
     s.path = path_->text().trimmed().toStdString();
     s.role = static_cast<DatasetRole>(role_->currentData().toInt());
     const QString name = name_->text().trimmed();
-    s.name = name.isEmpty() ? datasetDisplayName(s.path) : name.toStdString();
+    // No name: RunConfig::addDataset names the set by its file (made unique: "svhn-2").
+    s.name = name.toStdString();
     if (s.role == DatasetRole::Id && name.isEmpty())
         s.name = "id"; // shown by its file name
     else if (s.role == DatasetRole::Fit)

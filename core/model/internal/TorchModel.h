@@ -38,6 +38,25 @@ struct TapResult {
 };
 TapResult runTap(const LinearTap& tap, const torch::jit::Module& module, const at::Tensor& x);
 
+// The whole message of an exception thrown by LibTorch or by the model's own code (a TorchScript
+// `raise`), without LibTorch's C++ backtrace. The TorchScript interpreter's messages start with a
+// fixed sentence and end with the model's own words ("builtins.RuntimeError: ..."): that last
+// line is put first, so that a one-line summary shows it, and the traceback follows in full.
+inline std::string torchMessage(const std::exception& e)
+{
+    const auto* c10 = dynamic_cast<const c10::Error*>(&e);
+    std::string text = c10 ? c10->what_without_backtrace() : e.what();
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r'))
+        text.pop_back();
+    const std::string interpreter = "The following operation failed in the TorchScript interpreter.";
+    if (text.rfind(interpreter, 0) != 0)
+        return text;
+    const std::size_t lastLine = text.rfind('\n');
+    if (lastLine == std::string::npos)
+        return text;
+    return text.substr(lastLine + 1) + "\n" + text;
+}
+
 // The README section every discovery error points to.
 inline const char* compatibilityHint()
 {

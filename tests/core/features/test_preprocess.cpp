@@ -218,6 +218,54 @@ TEST(Preprocess, refusesUnsupportedChannelCounts)
     ASSERT_THROW(preprocessImage(makeImage(2, 2, 4, std::vector<std::uint8_t>(16)), spec, out.data()), Error);
 }
 
+// A spec asking for 7 channels read past the image buffer (ASan heap-buffer-overflow) when it
+// reached preprocessImage from a caller that had not validated it: the last line of defence.
+TEST(Preprocess, refusesAnOutputChannelCountOtherThanOneOrThree)
+{
+    for (int channels : {2, 4, 7, -1}) {
+        SCOPED_TRACE(channels);
+        PreprocessSpec spec;
+        spec.channels = channels;
+        std::vector<float> out(64 * 7, 0.f);
+        try {
+            preprocessImage(makeImage(2, 2, 3, std::vector<std::uint8_t>(12, 100)), spec, out.data());
+            FAIL() << "channels " << channels << " accepted";
+        } catch (const Error& e) {
+            EXPECT_TRUE(oodlens::test::contains(e.what(), "channels must be 1 or 3")) << e.what();
+        }
+    }
+    // An image whose buffer does not hold its pixels is refused too, not read past.
+    PreprocessSpec spec;
+    std::vector<float> out(64, 0.f);
+    EXPECT_THROW(preprocessImage(makeImage(4, 4, 3, std::vector<std::uint8_t>(12)), spec, out.data()), Error);
+}
+
+// The sidecar's values go through validatePreprocess, the rule of the command line and the
+// session file: a fractional size, a mean list of the wrong length and NaN-free lists are its.
+TEST(Preprocess, fromJsonAppliesTheCommandLineRules)
+{
+    struct Case {
+        const char* json;
+        const char* expected;
+    };
+    for (const Case& c : std::vector<Case>{
+             {R"({"resize": 2.5})", "\"preprocessing.resize\" must be a whole number"},
+             {R"({"channels": 7})", "\"preprocessing.channels\" must be 1 or 3 (got 7)"},
+             {R"({"height": 1e9})", "\"preprocessing.height\" must be a whole number from 0 to 100000"},
+             {R"({"channels": 3, "mean": [0.5, 0.5]})", "\"preprocessing.mean\" has 2 values"},
+             {R"({"std": [0.5, 0]})", "\"preprocessing.std\": every value must be positive (got 0)"},
+         }) {
+        try {
+            PreprocessSpec::fromJson(Json::parse(c.json), "model.json");
+            ADD_FAILURE() << "accepted " << c.json;
+        } catch (const Error& e) {
+            EXPECT_TRUE(oodlens::test::contains(e.what(), "'model.json'")) << e.what();
+            EXPECT_TRUE(oodlens::test::contains(e.what(), c.expected)) << c.json << ": " << e.what();
+        }
+    }
+    EXPECT_EQ(PreprocessSpec::fromJson(Json::parse(R"({"resize": 0})"), "m.json").resize, 0); // 0 = unset
+}
+
 TEST(Preprocess, presets)
 {
     const PreprocessSpec mnist = PreprocessSpec::preset("mnist");

@@ -32,7 +32,7 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 std::string sessionWith(const std::string& field, const std::string& value)
 {
     Json root = Json::parse(R"({"format": "oodlens-session", "version": 1, "model": "/m.pt",
-        "datasets": [{"name": "id", "path": "/d/id", "role": "id"}], "methods": ["msp"], "params": {},
+        "datasets": [{"name": "id", "path": "/d/id", "role": "id"}], "methods": ["msp", "energy"], "params": {},
         "preprocessing": {"resize": 0, "crop": 0, "channels": 3, "height": 0, "width": 0, "mean": [0.5], "std": [0.5]},
         "batch": 16, "device": "cpu", "view": {"method": "msp", "bins": 0}})");
     const auto dot = field.find('.');
@@ -194,6 +194,25 @@ TEST(SessionFile, BadValuesNameTheFileAndTheField)
          "\"datasets[0].role\" must be id, ood or fit (got 'test')"},
         {"datasets", "[{\"name\": \"x\", \"role\": \"ood\"}]", "\"datasets[0].path\" is missing"},
         {"model", "3", "\"model\" must be a string"},
+        // Issue 11: every value through the command line's rules, nothing reaches a run unchecked.
+        {"preprocessing.channels", "7", "\"preprocessing.channels\" must be 1 or 3 (got 7)"},
+        {"preprocessing.std", "[0]", "\"preprocessing.std\": every value must be positive (got 0)"},
+        {"preprocessing.height", "-5", "\"preprocessing.height\" must be a whole number from 0 to 100000"},
+        {"params", "{\"T\": 0}", "\"params\" is not valid: method 'energy': parameter T = 0 is outside its range"},
+        {"params", "{\"msp.flip\": 2}", "parameter flip = 2 is outside its range"},
+        {"model", "\"\"", "\"model\" is missing"},
+        {"version", "0", "\"version\" must be 1 (got 0)"},
+        {"version", "1.5", "newer OOD Lens (format version 1.5)"},
+        {"datasets",
+         "[{\"name\": \"id\", \"path\": \"/a\", \"role\": \"id\"}, {\"name\": \"id\", \"path\": \"/b\", \"role\": \"id\"}]",
+         "\"datasets[1].role\" names a second ID set"},
+        {"datasets",
+         "[{\"name\": \"id\", \"path\": \"/a\", \"role\": \"id\"}, {\"name\": \"svhn\", \"path\": \"/b\", \"role\": "
+         "\"ood\"}, {\"name\": \"svhn\", \"path\": \"/c\", \"role\": \"ood\"}]",
+         "\"datasets[2]\" cannot be added: the name 'svhn' is taken"},
+        {"datasets",
+         "[{\"name\": \"id\", \"path\": \"/a\", \"role\": \"id\"}, {\"name\": \"id\", \"path\": \"/b\", \"role\": \"ood\"}]",
+         "'id' names the ID set"},
     };
     for (const Case& c : cases) {
         const std::string e = errorOf(sessionWith(c.field, c.value));
@@ -213,6 +232,17 @@ TEST(SessionFile, BadValuesNameTheFileAndTheField)
     EXPECT_EQ(errorOf(sessionWith("batch", "100000")), "");
 
     EXPECT_TRUE(contains(errorOf(sessionWith("version", "2")), "newer OOD Lens (format version 2)"));
+    {
+        Json noVersion = Json::parse(sessionWith("batch", "16"));
+        Json copy = Json::object();
+        for (const auto& [k, v] : noVersion.members())
+            if (k != "version")
+                copy.set(k, v);
+        EXPECT_TRUE(contains(errorOf(copy.dump()), "\"version\" is missing")) << errorOf(copy.dump());
+    }
+    for (const char* text : {"", "[1, 2]", "\"text\"", "{\"format\": \"oodlens-session\", \"version\": 1, \"mod"})
+        EXPECT_TRUE(contains(errorOf(text), "bad.oodlens")) << text;
+    EXPECT_TRUE(contains(errorOf(std::string(300, '[')), "nesting too deep"));
     EXPECT_TRUE(contains(errorOf(sessionWith("format", "\"other\"")), "not an OOD Lens session file"));
     EXPECT_TRUE(contains(errorOf("{not json"), "bad.oodlens"));
     try {

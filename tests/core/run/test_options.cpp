@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -150,7 +152,9 @@ TEST(Options, NumbersAreRangeCheckedOnce)
     };
     const std::vector<Case> cases = {
         {{"--threads", "abc"}, "option --threads: 'abc' is not a whole number"},
-        {{"--threads", "-1"}, "option --threads must be a whole number from 0 to 4096 (got -1)"},
+        {{"--threads", "-1"}, "option --threads must be a whole number from 0 to 256 (got -1)"},
+        // 5000 threads hung the engine: bounded by 256 and by 4 per core.
+        {{"--threads", "5000"}, "option --threads must be a whole number from 0 to 256 (got 5000)"},
         {{"--threads", "2.5"}, "option --threads: '2.5' is not a whole number"},
         {{"--batch", "0"}, "option --batch must be a whole number from 1 to 100000 (got 0)"},
         {{"--batch", "99999999999999999999"}, "option --batch: '99999999999999999999' is not a whole number"},
@@ -188,6 +192,42 @@ TEST(Options, NumbersAreRangeCheckedOnce)
     } catch (const Error& e) {
         EXPECT_STREQ(e.what(), "'s.oodlens': \"preprocessing.channels\" must be 1 or 3 (got 2)");
     }
+}
+
+// --threads 5000 hung: more threads than 4 per core are refused with the core count.
+TEST(Options, ThreadsAreBoundedByTheCores)
+{
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const long long limit = std::min<long long>(256, 4LL * cores);
+    EXPECT_EQ(errorOf({"--threads", std::to_string(limit)}, commandGroups::kScore), "");
+    const std::string e = errorOf({"--threads", std::to_string(limit + 1)}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "option --threads must be at most " + std::to_string(limit)) || contains(e, "from 0 to 256"))
+        << e;
+    EXPECT_EQ(parseOptions({"--threads", "0"}, commandGroups::kScore, "t").config.threads, 0);
+}
+
+// `--ood id=X` and two OOD sets of one name merged into one set in tables and scores.csv:
+// RunConfig::addDataset, the one dataset rule, refuses them.
+TEST(Options, OodNamesMustTellTheSetsApart)
+{
+    const std::string id = kDemo + "mnist-test-2000-images-idx3-ubyte.gz";
+    const std::string a = kDemo + "fashion-mnist-2000-images-idx3-ubyte.gz";
+    const std::string b = kDemo + "mnist-train-5000-images-idx3-ubyte.gz";
+    std::string e = errorOf({"--id", id, "--ood", "id=" + a}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "option --ood: 'id' names the ID set")) << e;
+    e = errorOf({"--id", id, "--ood", "x=" + a, "--ood", "x=" + b}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "option --ood: the name 'x' is taken by the ood set " + a)) << e;
+    e = errorOf({"--id", id, "--ood", "x=" + a, "--ood", "y=" + a}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "is already in the analysis")) << e;
+    // Two sets without names that share a file name are told apart by a suffix.
+    TempDir dir;
+    fs::create_directories(dir.file("one/svhn"));
+    fs::create_directories(dir.file("two/svhn"));
+    const ParsedOptions o =
+        parseOptions({"--id", id, "--ood", dir.file("one/svhn"), "--ood", dir.file("two/svhn")}, commandGroups::kScore, "t");
+    ASSERT_EQ(o.config.datasets.size(), 3u);
+    EXPECT_EQ(o.config.datasets[1].name, "svhn");
+    EXPECT_EQ(o.config.datasets[2].name, "svhn-2");
 }
 
 TEST(Options, PresetIsTheBaseOfThePreprocessingFlagsInAnyOrder)

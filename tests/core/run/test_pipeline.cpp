@@ -184,3 +184,26 @@ TEST_F(PipelineTest, AFitThatFailsCostsThatMethodOnly)
         EXPECT_NE(std::string(e.what()).find("larger than the fit set"), std::string::npos) << e.what();
     }
 }
+
+// A config built in code (not through the options parser or a session file) with 7 channels read
+// past the image buffer: the pipeline applies the same value rules before it starts.
+TEST_F(PipelineTest, ConfigValuesAreCheckedByTheCommandLineRules)
+{
+    RunConfig c = demoConfig();
+    c.cacheDir.clear();
+    c.methods = {"msp"};
+    c.preprocess.channels = 7;
+    try {
+        runOnce(c);
+        FAIL() << "7 channels accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("\"preprocessing.channels\" must be 1 or 3 (got 7)"), std::string::npos)
+            << e.what();
+    }
+    c.preprocess.channels = 0;
+    c.preprocess.stddev = {0.f};
+    EXPECT_THROW(runOnce(c), Error); // std 0 made every score NaN ("MSP AUROC 50.00")
+    c.preprocess.stddev.clear();
+    c.batchSize = 0;
+    EXPECT_THROW(runOnce(c), Error);
+}
