@@ -39,8 +39,7 @@ PreprocessSpec PreprocessSpec::preset(const std::string& name)
     } else if (name == "imagenet") {
         s.channels = 3;
         s.resize = 256;
-        s.crop = 224;
-        s.height = s.width = 224;
+        s.crop = 224; // the crop sets the input size, so a --crop over the preset sets it too
         s.mean = {0.485f, 0.456f, 0.406f};
         s.stddev = {0.229f, 0.224f, 0.225f};
     } else {

@@ -67,6 +67,10 @@ ResolvedPreprocess resolvePreprocess(const PreprocessSpec& given, const ModelInf
     PreprocessSpec& s = r.spec;
     s = given.withDefaults(side);
     s.presetName.clear();
+    // A crop the user gives (or their preset's) sets the input size: the sidecar's size does not
+    // resize the crop again.
+    if (given.crop > 0 && given.height == 0 && given.width == 0)
+        s.height = s.width = 0;
     r.preset = !given.presetName.empty() ? given.presetName : side.presetName;
 
     // A field the user set is theirs (or their preset's); else the sidecar's; else settled below.

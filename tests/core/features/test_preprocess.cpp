@@ -288,8 +288,8 @@ TEST(Preprocess, presets)
     ASSERT_EQ(imagenet.channels, 3);
     ASSERT_EQ(imagenet.resize, 256);
     ASSERT_EQ(imagenet.crop, 224);
-    ASSERT_EQ(imagenet.height, 224);
-    ASSERT_EQ(imagenet.width, 224);
+    ASSERT_EQ(imagenet.height, 0); // the crop gives the size: a crop flag over the preset wins
+    ASSERT_EQ(imagenet.width, 0);
     ASSERT_EQ(imagenet.mean, (std::vector<float>{0.485f, 0.456f, 0.406f}));
     ASSERT_EQ(imagenet.stddev, (std::vector<float>{0.229f, 0.224f, 0.225f}));
     int h = 0, w = 0;
@@ -349,8 +349,6 @@ TEST(Preprocess, withDefaultsFillsOnlyUnsetFields)
     ASSERT_EQ(s.resize, 40); // kept
     ASSERT_EQ(s.crop, 224);  // from the fallback
     ASSERT_EQ(s.channels, 3);
-    ASSERT_EQ(s.height, 224);
-    ASSERT_EQ(s.width, 224);
     ASSERT_EQ(s.mean, std::vector<float>{0.5f}); // kept
     ASSERT_EQ(s.stddev, (std::vector<float>{0.229f, 0.224f, 0.225f}));
 

@@ -94,7 +94,10 @@ TEST(ResolvedPreprocess, UserFieldsWinOverTheSidecarAndNamePresets)
     EXPECT_EQ(r.preset, "imagenet");
     EXPECT_EQ(r.spec.resize, 256);
     EXPECT_EQ(r.spec.crop, 224);
-    EXPECT_EQ(r.spec.height, 224);
+    int h = 0, w = 0; // the preset's crop, not the sidecar's 32 x 32, sets the input size
+    preprocessedSize(r.spec, 480, 640, h, w);
+    EXPECT_EQ(h, 224);
+    EXPECT_EQ(w, 224);
     EXPECT_EQ(r.resize, PreprocessOrigin::Preset);
     EXPECT_EQ(r.mean, PreprocessOrigin::Preset);
     EXPECT_EQ(r.stddev, PreprocessOrigin::Option);

@@ -2,6 +2,8 @@
 // The one options parser: the same flag means the same thing in every command, commands accept
 // only their groups, unknown options and bad numbers are refused naming the option, --session and
 // --demo give a base that the other options override, and the help lines come from the table.
+#include "features/Preprocess.h"
+#include "features/ResolvedPreprocess.h"
 #include "run/Options.h"
 
 #include "common/Error.h"
@@ -241,6 +243,20 @@ TEST(Options, PresetIsTheBaseOfThePreprocessingFlagsInAnyOrder)
         EXPECT_EQ(p.mean, PreprocessSpec::preset("imagenet").mean);
         EXPECT_EQ(p.stddev, std::vector<float>{0.5f});
     }
+}
+
+// `--preset imagenet --crop 64` (a net trained at 64 x 64 with ImageNet statistics) gives 64 x 64
+// inputs and a 3 x 64 x 64 probe: the preset once also fixed the size at 224 x 224, so the crop was
+// scaled back up and the probe ran the model at 224.
+TEST(Options, ACropOverAPresetSetsTheInputSize)
+{
+    const PreprocessSpec p =
+        parseOptions({"--preset", "imagenet", "--resize", "72", "--crop", "64"}, commandGroups::kScore, "s").config.preprocess;
+    int h = 0, w = 0;
+    preprocessedSize(p, 480, 640, h, w);
+    EXPECT_EQ(h, 64);
+    EXPECT_EQ(w, 64);
+    EXPECT_EQ(probeShapeOf(p), (std::vector<int>{3, 64, 64}));
 }
 
 TEST(Options, FiguresTakesEveryScoreOption)
