@@ -22,7 +22,7 @@ public:
     {
         const auto starts = [&](const char* bom, std::size_t n) { return s_.compare(0, n, bom, n) == 0; };
         if (starts("\xFF\xFE", 2) || starts("\xFE\xFF", 2) || (s_.size() >= 2 && (s_[0] == '\0' || s_[1] == '\0')))
-            fail("the text is UTF-16 or UTF-32; JSON text must be UTF-8");
+            fail("the text is UTF-16, UTF-32 or binary, not UTF-8 (JSON text must be UTF-8)");
         if (starts("\xEF\xBB\xBF", 3))
             pos_ = 3; // a UTF-8 byte order mark, which RFC 8259 lets a parser ignore
         Json v = value(0);
