@@ -145,6 +145,8 @@ std::string SessionFile::toJson() const
         root.set("preprocessing", std::move(p));
     }
     root.set("batch", c.batchSize);
+    if (c.maxPixels != kDefaultMaxImagePixels)
+        root.set("maxPixels", static_cast<unsigned long long>(c.maxPixels));
     root.set("device", c.device);
     Json view = Json::object();
     view.set("method", currentMethod);
@@ -252,6 +254,9 @@ SessionFile SessionFile::fromJson(const std::string& text, const std::string& so
         validatePreprocess(p, r.source());
     }
     c.batchSize = r.integer(root, "batch", settings::kBatch, c.batchSize);
+    // The pixel bound (--max-pixels), saved only when it is not the default.
+    c.maxPixels = static_cast<std::uint64_t>(
+        r.integer(root, "maxPixels", settings::kMaxPixels, static_cast<int>(kDefaultMaxImagePixels)));
     c.device = r.string(root, "device", "device", "cpu");
     if (c.device.empty())
         r.fail("device", "is empty (cpu or cuda)");

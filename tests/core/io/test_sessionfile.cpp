@@ -286,3 +286,18 @@ TEST(SessionFile, GroupsAndFlipAreSavedAndReadBack)
                          "datasets[0].group"));
     EXPECT_TRUE(contains(errorOf(sessionWith("params", R"({"exgrad.flop": 1})")), "params.exgrad.flop"));
 }
+
+// The pixel bound (--max-pixels) was lost when a session was saved: the GUI then decoded images
+// the command line had refused. It is saved when not the default and range-checked on reading.
+TEST(SessionFile, MaxPixelsIsSavedAndChecked)
+{
+    SessionFile s;
+    s.config.modelPath = "/m/model.pt";
+    s.config.datasets = {{"id", "/d/id", DatasetRole::Id}};
+    EXPECT_FALSE(Json::parse(s.toJson()).has("maxPixels")); // the default, not written
+    EXPECT_EQ(SessionFile::fromJson(s.toJson(), "x.oodlens").config.maxPixels, kDefaultMaxImagePixels);
+    s.config.maxPixels = 4'000'000;
+    EXPECT_EQ(SessionFile::fromJson(s.toJson(), "x.oodlens").config.maxPixels, 4'000'000u);
+    EXPECT_TRUE(contains(errorOf(sessionWith("maxPixels", "0")), "maxPixels"));
+    EXPECT_TRUE(contains(errorOf(sessionWith("maxPixels", "\"many\"")), "maxPixels"));
+}
