@@ -33,22 +33,10 @@
 namespace fs = std::filesystem;
 using namespace oodlens;
 using oodlens::test::contains;
+using oodlens::test::writeBytes;
+using oodlens::test::writeText;
 
 namespace {
-
-void writeBytes(const fs::path& path, const std::vector<std::uint8_t>& bytes)
-{
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-void writeText(const fs::path& path, const std::string& text)
-{
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-}
 
 std::vector<std::uint8_t> encode(const std::string& ext, const cv::Mat& m)
 {

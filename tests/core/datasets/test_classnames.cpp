@@ -22,15 +22,9 @@
 namespace fs = std::filesystem;
 using namespace oodlens;
 using oodlens::test::contains;
+using oodlens::test::writeText;
 
 namespace {
-
-void writeText(const fs::path& path, const std::string& text)
-{
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-}
 
 std::string readText(const fs::path& path)
 {
