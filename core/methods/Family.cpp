@@ -2,12 +2,23 @@
 // The non-gradient family of Igoe et al. (2022): feature norm x output term, for every registered
 // feature norm and output term, so that a new output term joins the family by registering.
 #include "methods/Method.h"
+#include "methods/Registry.h"
 
 namespace oodlens {
 namespace {
 // The member every starting selection shows, as the family's representative.
 const char* const kShownByDefault = "l1_x_msp";
+
+ParamSpec exponentParam()
+{
+    ParamSpec a{kExponentParam, 1.0, "exponent of the feature norm (0: the output term alone)"};
+    a.min = 0;
+    a.max = 8;
+    return a;
+}
 } // namespace
+
+const char* const kExponentParam = "a";
 
 void registerFamily(MethodRegistry& r)
 {
@@ -28,9 +39,10 @@ void registerFamily(MethodRegistry& r)
             m.label = f->label + " x " + o->label;
             m.group = MethodGroup::Family;
             m.params = o->params;
-            m.formula = f->label + " * " + o->formula;
+            m.params.push_back(exponentParam());
+            m.formula = f->label + "^a * " + o->formula;
             m.reference = "Igoe et al., 2022";
-            m.factors = Factors{f->id, o->id, nullptr};
+            m.factors = Factors{f->id, o->id, nullptr, [](const ParamValues& p) { return p.get(kExponentParam); }};
             m.panels = m.id == kShownByDefault ? (PanelGui | PanelDemo) : 0;
             members.push_back(std::move(m));
         }

@@ -2,6 +2,8 @@
 // Feature norms ||h||_q of the penultimate features: the feature term of every product score.
 #include "methods/Method.h"
 
+#include <limits>
+
 namespace oodlens {
 
 void registerFeatureNorms(MethodRegistry& r)
@@ -24,6 +26,13 @@ void registerFeatureNorms(MethodRegistry& r)
     m.featureNorm = 2;
     m.panels = PanelGui;
     m.comparisonRank = 0;
+    r.add(m);
+
+    m.id = "feature_linf";
+    m.label = "||h||_inf";
+    m.formula = "largest absolute penultimate feature";
+    m.featureNorm = std::numeric_limits<double>::infinity();
+    m.panels = 0;
     r.add(m);
 }
 

@@ -20,7 +20,7 @@ void registerGradient(MethodRegistry& r)
     m.formula = "(1/T) ||h||_1 ||softmax(z/T) - 1/C||_1 (closed form)";
     m.reference = "Huang, Geng & Li, NeurIPS 2021";
     m.panels = PanelGui | PanelDemo;
-    m.factors = Factors{"feature_l1", "gradterm", [](const ParamValues& p) { return 1.0 / p.get("T"); }};
+    m.factors = Factors{"feature_l1", "gradterm", [](const ParamValues& p) { return 1.0 / p.get("T"); }, nullptr};
     r.add(m);
 
     MethodInfo a;
@@ -42,7 +42,7 @@ void registerGradient(MethodRegistry& r)
     m.label = "ExGrad";
     m.formula = "(2/T) ||h||_1 (1 - sum_c p_c^2) (closed form)";
     m.reference = "Igoe, Chung, Char & Schneider, 2022";
-    m.factors = Factors{"feature_l1", "gini", [](const ParamValues& p) { return 2.0 / p.get("T"); }};
+    m.factors = Factors{"feature_l1", "gini", [](const ParamValues& p) { return 2.0 / p.get("T"); }, nullptr};
     r.add(m);
 
     a.id = "exgrad_autograd";

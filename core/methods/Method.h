@@ -91,6 +91,8 @@ struct Factors {
     std::string outputTerm;
     // Constant factor from the parameters (GradNorm's 1/T); null means 1.
     std::function<double(const ParamValues&)> scale;
+    // Exponent of the feature term from the parameters (the family's "a": ||h||_q^a x phi); null means 1.
+    std::function<double(const ParamValues&)> exponent;
 };
 
 // One batch of preprocessed images, for methods that need the images (NeedsImages).

@@ -378,7 +378,17 @@ std::string methodLabel(const std::string& method, const ScoreParams& params)
     const MethodInfo* m = findMethod(method);
     if (!m)
         return method;
-    return isFlipped(method, params) ? m->label + kFlippedMark : m->label;
+    std::string label = m->label;
+    if (m->factors && m->factors->exponent) {
+        const double a = params.value(method, kExponentParam, 1.0);
+        if (a != 1.0) {
+            std::ostringstream text;
+            text << requireMethod(m->factors->featureTerm).label << '^' << a << " x "
+                 << requireMethod(m->factors->outputTerm).label;
+            label = text.str();
+        }
+    }
+    return isFlipped(method, params) ? label + kFlippedMark : label;
 }
 
 } // namespace oodlens

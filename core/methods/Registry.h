@@ -76,6 +76,9 @@ void applyOrientation(const ParamValues& values, std::vector<double>& scores);
 // label, followed by " (flipped)" when its flip is set ("ExGrad (flipped)"). Unknown ids are
 // returned as they are.
 std::string methodLabel(const std::string& method, const ScoreParams& params = ScoreParams());
+// The family's exponent parameter "a" (||h||_q^a x phi, default 1): methodLabel() shows a value other
+// than 1 after the feature term ("||h||_2^0.5 x MSP").
+extern const char* const kExponentParam;
 // The mark methodLabel() appends to a flipped method's label: " (flipped)".
 extern const char* const kFlippedMark;
 

@@ -127,11 +127,12 @@ std::map<std::string, std::vector<double>> computeScoreSet(const std::vector<std
             const MethodInfo& f = requireMethod(m.factors->featureTerm);
             const MethodInfo& o = requireMethod(m.factors->outputTerm);
             const double scale = m.factors->scale ? m.factors->scale(p) : 1.0;
+            const double exponent = m.factors->exponent ? m.factors->exponent(p) : 1.0;
             const std::vector<double>& a = shared.featureTerm(f);
             const std::vector<double>& b = shared.outputTerm(o, outputParams(o, p));
             std::vector<double> v(set.rows);
             for (std::size_t r = 0; r < set.rows; ++r)
-                v[r] = scale * a[r] * b[r];
+                v[r] = scale * (exponent == 1.0 ? a[r] : std::pow(a[r], exponent)) * b[r];
             out[id] = std::move(v);
         }
         applyOrientation(p, out[id]);
@@ -164,6 +165,8 @@ Decomposition decompose(const std::string& method, const FeatureSet& set, const 
     std::vector<double> scratch;
     Decomposition d;
     d.featureTerm = featureNorm(set.featureRow(row), set.dim, f.featureNorm);
+    if (factors->exponent && factors->exponent(p) != 1.0)
+        d.featureTerm = std::pow(d.featureTerm, factors->exponent(p));
     d.outputTerm = (factors->scale ? factors->scale(p) : 1.0) *
                    outputTermOf(o, set.logitRow(row), set.classes, outputParams(o, p), scratch);
     d.sign = isFlipped(p) ? -1.0 : 1.0;

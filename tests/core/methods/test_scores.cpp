@@ -117,6 +117,36 @@ TEST_F(Scores, gradnormIsL1TimesGradtermOverT)
     }
 }
 
+// The family's exponent a and the infinity norm, from their definitions on raw feature rows.
+TEST_F(Scores, familyExponentAndInfinityNormFromDefinitions)
+{
+    const FeatureSet& f = set(1);
+    ScoreParams p;
+    const auto msp = computeScores("msp", f, head(), p);
+    for (double a : {0.0, 0.5, 2.0}) {
+        ScoreParams pa;
+        pa.set("linf_x_msp.a", a);
+        pa.set("l2_x_msp.a", a);
+        const auto inf = computeScores("linf_x_msp", f, head(), pa);
+        const auto two = computeScores("l2_x_msp", f, head(), pa);
+        for (std::size_t r = 0; r < f.rows; r += 97) {
+            double mx = 0, sq = 0;
+            for (int k = 0; k < f.dim; ++k) {
+                mx = std::max(mx, std::abs(double(f.featureRow(r)[k])));
+                sq += double(f.featureRow(r)[k]) * f.featureRow(r)[k];
+            }
+            ASSERT_NEAR(inf[r], std::pow(mx, a) * msp[r], 1e-12 * std::abs(inf[r]) + 1e-300) << a;
+            ASSERT_NEAR(two[r], std::pow(std::sqrt(sq), a) * msp[r], 1e-9 * std::abs(two[r]) + 1e-300) << a;
+            const Decomposition d = decompose("l2_x_msp", f, head(), pa, r);
+            ASSERT_NEAR(d.score(), two[r], 1e-12 * std::abs(two[r]) + 1e-300);
+        }
+    }
+    ScoreParams half;
+    half.set("l2_x_msp.a", 0.5);
+    EXPECT_EQ(methodLabel("l2_x_msp", half), "||h||_2^0.5 x MSP");
+    EXPECT_EQ(methodLabel("l2_x_msp", p), "||h||_2 x MSP");
+}
+
 TEST_F(Scores, decompositionFactorsMultiplyToScore)
 {
     ScoreParams p;
