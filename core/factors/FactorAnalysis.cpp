@@ -260,9 +260,9 @@ std::string verdictOf(const FactorAnalysis& a, const FactorOptions& options, con
     }
     s << "; ";
     if (std::isfinite(autograd)) {
-        s << "computing the gradient by autograd costs " << ratioText(autograd) << "x the closed form";
+        s << "computing the gradient by autograd costs " << ratioText(autograd) << "\u00d7 the closed form";
         if (std::isfinite(full))
-            s << " (a full-network backward " << ratioText(full) << "x)";
+            s << " (the official full-network backward " << ratioText(full) << "\u00d7)";
         s << ", and ";
     }
     if (below)
