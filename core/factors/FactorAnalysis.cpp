@@ -83,21 +83,9 @@ class MemberScores {
 public:
     MemberScores(const RunResult& result, const std::string& gradient) : result_(result), gradient_(gradient)
     {
-        gradientValues_ = result.params.resolve(gradient);
     }
 
-    // The parameters a member is computed with: the run's, the gradient method's own values for every
-    // parameter the member shares with it (T), and the member's exponent.
-    ScoreParams paramsOf(const FamilyMember& member) const
-    {
-        ScoreParams p = result_.params;
-        const std::string method = member.method();
-        const MethodInfo& m = requireMethod(method);
-        for (const auto& [name, value] : gradientValues_.values())
-            if (name != kFlipParam && m.param(name))
-                p.set(method + "." + name, value);
-        return member.params(p);
-    }
+    ScoreParams paramsOf(const FamilyMember& member) const { return familyMemberParams(member, gradient_, result_.params); }
 
     const std::vector<double>& member(const FamilyMember& member, std::size_t dataset)
     {
@@ -131,7 +119,6 @@ private:
 
     const RunResult& result_;
     std::string gradient_;
-    ParamValues gradientValues_;
     std::map<std::string, std::vector<double>> cache_;
 };
 
@@ -202,6 +189,8 @@ std::string ratioText(double r)
 std::string pText(double p)
 {
     char buf[64];
+    if (std::isnan(p))
+        return "p undefined (no variance)";
     if (p < 1e-4)
         return "p < 0.0001";
     std::snprintf(buf, sizeof buf, "p = %.2g", p);
@@ -248,7 +237,9 @@ std::string verdictOf(const FactorAnalysis& a, const FactorOptions& options, con
     if (haveCi)
         s << ", 95 % CI " << signedPoints(c.bootstrap.auroc.low) << " to " << signedPoints(c.bootstrap.auroc.high);
     s << "; DeLong " << pText(c.delong.pValue) << ")";
-    // Significant: the bootstrap interval excludes 0 (DeLong at 5 % without resamples).
+    // Significant: the bootstrap interval excludes 0 (DeLong at 5 % without resamples). A difference
+    // without any variance (every resample gives the same AUROCs) is stated as it is.
+    const bool degenerate = c.delong.standardError == 0 && c.bootstrap.auroc.low == c.bootstrap.auroc.high;
     const bool below = haveCi ? c.bootstrap.auroc.high < 0 : (c.delong.pValue < 0.05 && c.delong.difference < 0);
     const bool above = haveCi ? c.bootstrap.auroc.low > 0 : (c.delong.pValue < 0.05 && c.delong.difference > 0);
     double autograd = kNaN, full = kNaN;
@@ -265,7 +256,9 @@ std::string verdictOf(const FactorAnalysis& a, const FactorOptions& options, con
             s << " (the official full-network backward " << ratioText(full) << "\u00d7)";
         s << ", and ";
     }
-    if (below)
+    if (degenerate && c.delong.difference != 0)
+        s << "the difference is the same in every resample (the scores separate the sets without overlap)";
+    else if (below)
         s << "the gradient adds " << percent(-c.bootstrap.auroc.estimate) << " AUROC points (interval excludes 0)";
     else if (above)
         s << best.member.label() << " exceeds the gradient by " << percent(c.bootstrap.auroc.estimate)
@@ -413,6 +406,18 @@ ScoreParams FamilyMember::params(const ScoreParams& base) const
     if (requireMethod(id).param(kExponentParam))
         p.set(id + "." + kExponentParam, a);
     return p;
+}
+
+ScoreParams familyMemberParams(const FamilyMember& member, const std::string& gradientMethod, const ScoreParams& base)
+{
+    ScoreParams p = base;
+    const std::string method = member.method();
+    const MethodInfo& m = requireMethod(method);
+    const ParamValues gradient = base.resolve(gradientMethod);
+    for (const auto& [name, value] : gradient.values())
+        if (name != kFlipParam && m.param(name))
+            p.set(method + "." + name, value);
+    return member.params(p);
 }
 
 std::string FamilyMember::label() const { return methodLabel(method(), params(ScoreParams())); }

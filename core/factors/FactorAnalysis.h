@@ -46,6 +46,11 @@ struct FamilyMember {
     }
 };
 
+// The parameters `member` is computed with in the analysis of `gradientMethod`: `base`, the gradient
+// method's own values of every parameter the member shares with it (T: the comparison is at the same
+// temperature), and the member's exponent. What makes the member current (the GUI's heatmap click).
+ScoreParams familyMemberParams(const FamilyMember& member, const std::string& gradientMethod, const ScoreParams& base);
+
 // Every member: for each feature norm (q ascending), each exponent, each output term (registry order).
 std::vector<FamilyMember> familyMembers();
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <string>
 
@@ -117,6 +118,10 @@ AurocComparison delongTest(const std::vector<double>& idA, const std::vector<dou
     if (c.standardError > 0) {
         c.z = c.difference / c.standardError;
         c.pValue = std::erfc(std::abs(c.z) / std::sqrt(2.0));
+    } else if (c.difference != 0) {
+        // Zero variance with a difference (both scores separate the sets perfectly, in opposite
+        // directions, say): the normal approximation says nothing.
+        c.z = c.pValue = std::numeric_limits<double>::quiet_NaN();
     }
     return c;
 }

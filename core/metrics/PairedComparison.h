@@ -25,8 +25,10 @@ struct AurocComparison {
     double aurocA = 0, aurocB = 0;
     double difference = 0;   // aurocA - aurocB
     double standardError = 0;
-    double z = 0;            // 0 when the standard error is 0 (identical rankings)
-    double pValue = 1;       // two-sided; 1 when the standard error is 0
+    // With a standard error of 0: z = 0 and p = 1 when the AUROCs are equal (identical rankings);
+    // NaN for both when they differ (every placement the same, e.g. AUROCs of 1 and 0): undefined.
+    double z = 0;
+    double pValue = 1;       // two-sided
     std::size_t idCount = 0, oodCount = 0; // the pairs used
 };
 // idA[i] and idB[i] are the two scores of ID image i; likewise for OOD. Throws Error when the

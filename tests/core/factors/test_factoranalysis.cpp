@@ -148,6 +148,11 @@ TEST_F(FactorAnalysisTest, membersAreEvaluatedAtTheGradientsTemperature)
     const double energy = bruteAuroc(computeScores("l2_x_energy", *demo->features[id], demo->head, t2),
                                      computeScores("l2_x_energy", *demo->features[ood], demo->head, t2));
     EXPECT_NEAR(cell(a, 2, 1, "energy").metrics.all.auroc, energy, 1e-12);
+    // What makes the member current carries the same T (and its exponent).
+    const FamilyMember half{"feature_l2", 2, 0.5, "energy"};
+    const ParamValues v = familyMemberParams(half, "gradnorm", r.params).resolve("l2_x_energy");
+    EXPECT_EQ(v.get("T"), 2.0);
+    EXPECT_EQ(v.get(kExponentParam), 0.5);
     const double grad = bruteAuroc(computeScores("gradnorm", *demo->features[id], demo->head, t2),
                                    computeScores("gradnorm", *demo->features[ood], demo->head, t2));
     EXPECT_NEAR(a.gradient.all.auroc, grad, 1e-12);

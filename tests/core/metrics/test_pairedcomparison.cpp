@@ -120,6 +120,12 @@ TEST(PairedComparison, IdenticalScoresDifferByNothing)
     EXPECT_EQ(c.difference, 0.0);
     EXPECT_EQ(c.standardError, 0.0);
     EXPECT_EQ(c.pValue, 1.0);
+    // Perfect separation against perfect reversal: a difference of 1 with no variance has no p.
+    const std::vector<double> id{3, 4, 5}, ood{0, 1, 2}, idRev{0, 1, 2}, oodRev{3, 4, 5};
+    const AurocComparison d = delongTest(id, ood, idRev, oodRev);
+    EXPECT_EQ(d.difference, 1.0);
+    EXPECT_EQ(d.standardError, 0.0);
+    EXPECT_TRUE(std::isnan(d.pValue));
     const PairedBootstrap b = pairedBootstrap(s.idA, s.oodA, s.idA, s.oodA, 50, 7);
     EXPECT_EQ(b.auroc.low, 0.0);
     EXPECT_EQ(b.auroc.high, 0.0);
