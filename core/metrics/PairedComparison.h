@@ -5,6 +5,8 @@
 // the AUROC and FPR@95 differences. "Paired": score A and score B of ID image i (and of OOD image j)
 // are the same image's, so the two AUROCs are correlated and are resampled together. ID is the
 // positive class and higher scores mean "more ID", as everywhere in OOD Lens.
+#include "metrics/Metrics.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -49,6 +51,9 @@ struct DifferenceInterval {
 };
 struct PairedBootstrap {
     DifferenceInterval auroc, fpr95_id;
+    // Each score's own AUROC percentile interval over the same resamples (lo = hi = the full-set
+    // AUROC when resamples is 0).
+    Interval aurocOfA, aurocOfB;
     int resamples = 0;
     std::uint64_t seed = 0;
 };
