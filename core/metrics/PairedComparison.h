@@ -12,6 +12,8 @@
 
 namespace oodlens {
 
+class ProgressSink;
+
 // DeLong, DeLong & Clarke-Pearson (1988), "Comparing the areas under two or more correlated
 // receiver operating characteristic curves: a nonparametric approach", Biometrics 44(3). With the
 // placement values V10 (per ID image: the share of OOD images it outranks, ties 1/2) and V01 (per
@@ -59,6 +61,6 @@ struct PairedBootstrap {
 };
 PairedBootstrap pairedBootstrap(const std::vector<double>& idA, const std::vector<double>& oodA,
                                 const std::vector<double>& idB, const std::vector<double>& oodB, int resamples,
-                                std::uint64_t seed);
+                                std::uint64_t seed, const ProgressSink* cancel = nullptr);
 
 } // namespace oodlens
