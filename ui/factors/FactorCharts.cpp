@@ -108,7 +108,7 @@ QString metricsTip(const ScoreMetrics& m)
 QString familyRowLabel(const std::string& featureTerm, double a)
 {
     if (a == 0)
-        return FamilyHeatmap::tr("a = 0 (\u03c6 alone)");
+        return FamilyHeatmap::tr("\u03c6 alone");
     QString label = methodDisplayLabel(featureTerm);
     if (a != 1)
         label += QStringLiteral("^") + QString::number(a);
@@ -245,7 +245,8 @@ void FactorChart::setAnalysis(const FactorAnalysis* analysis)
         hi = 100;
     }
     const double span = std::max(hi - lo, 1.0);
-    xAxis->setRange(std::max(0.0, lo - 0.12 * span), std::min(100.0, hi + 0.12 * span));
+    // A margin beyond 0 and 100 too, so that a dot at either end and its value stay inside.
+    xAxis->setRange(std::max(-6.0, lo - 0.12 * span), std::min(106.0, hi + 0.12 * span));
     if (xAxis->range().size() < 0.5)
         xAxis->setRange(xAxis->range().center() - 0.5, xAxis->range().center() + 0.5);
     yAxis->setTicker(ticker);
@@ -276,9 +277,16 @@ FamilyHeatmap::FamilyHeatmap(QWidget* parent) : QCustomPlot(parent)
     map_->setTightBoundary(false);
     map_->setGradient(viridis());
     scale_ = new QCPColorScale(this);
-    // Beside the axes (row 2: below the title and legend rows).
-    plotLayout()->addElement(2, 1, scale_);
-    plotLayout()->setColumnStretchFactor(1, 0.001);
+    // Beside the axes, in a row of their own (so the title and legend rows span both).
+    auto* body = new QCPLayoutGrid;
+    QCPAxisRect* rect = axisRect();
+    plotLayout()->take(rect);
+    plotLayout()->simplify();
+    plotLayout()->addElement(2, 0, body);
+    body->addElement(0, 0, rect);
+    body->addElement(0, 1, scale_);
+    body->setColumnStretchFactor(1, 0.001);
+    body->setColumnSpacing(4);
     scale_->setType(QCPAxis::atRight);
     scale_->setBarWidth(12);
     scale_->axis()->setLabel(tr("AUROC (%)"));
@@ -298,6 +306,19 @@ FamilyHeatmap::FamilyHeatmap(QWidget* parent) : QCustomPlot(parent)
     yAxis->setLabel(tr("Feature term \u2016h\u2016_q^a"));
     fit_->setShortLabel(yAxis, tr("q, a"));
     fit_->setShortLabel(xAxis, tr("\u03c6"));
+    // On screen, values that do not fit their cells are left out (the tooltip has them); figures
+    // drawn from a plot that is not shown keep them all.
+    connect(this, &QCustomPlot::afterLayout, this, [this]() {
+        const int nc = std::max(1, columnCount()), nr = std::max(1, rowCount());
+        bool fits = true;
+        if (isVisible() && !cellTexts_.empty()) {
+            const QFontMetrics metrics(cellTexts_.front()->font());
+            fits = metrics.horizontalAdvance(QStringLiteral("99.9")) + 4 <= axisRect()->width() / nc &&
+                   metrics.height() <= axisRect()->height() / nr + 2;
+        }
+        for (QCPItemText* text : cellTexts_)
+            text->setVisible(fits);
+    });
     clearMap();
     setAnalysis(nullptr);
 }
@@ -312,6 +333,7 @@ void FamilyHeatmap::clearMap()
     for (QCPAbstractItem* item : items_)
         removeItem(item);
     items_.clear();
+    cellTexts_.clear();
     for (QCPGraph* g : marks_)
         removePlottable(g);
     marks_.clear();
@@ -445,6 +467,7 @@ void FamilyHeatmap::setAnalysis(const FactorAnalysis* analysis)
             text->setColor(fill.lightnessF() > 0.5 ? QColor(0x20, 0x20, 0x20) : Qt::white);
             text->setFont(cellFont);
             items_.push_back(text);
+            cellTexts_.push_back(text);
         }
     // The groups of one q apart.
     for (int r = 1; r < nr; ++r)

@@ -112,6 +112,7 @@ private:
     PlotFit* fit_ = nullptr;
     std::vector<QCPAbstractItem*> items_;
     std::vector<QCPGraph*> marks_;
+    std::vector<QCPItemText*> cellTexts_;
     QPoint pressPos_;
     bool pressed_ = false;
 };

@@ -92,6 +92,8 @@ FactorsView::FactorsView(Workspace* workspace, bool persistSettings, QWidget* pa
     oodCombo_ = new QComboBox(this);
     oodCombo_->setObjectName(QStringLiteral("factorsOod"));
     oodCombo_->setToolTip(tr("The OOD set the analysis is made on"));
+    for (QComboBox* combo : {methodCombo_, oodCombo_})
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     splitKind_ = new QComboBox(this);
     splitKind_->setObjectName(QStringLiteral("factorsSplitKind"));
     splitKind_->addItem(tr("Seeded split"), int(FactorSplit::Kind::Seeded));
@@ -115,6 +117,8 @@ FactorsView::FactorsView(Workspace* workspace, bool persistSettings, QWidget* pa
     validationOod_ = new QComboBox(this);
     validationOod_->setObjectName(QStringLiteral("factorsValidationOod"));
     validationOod_->setToolTip(tr("The OOD set used for validation; the other OOD sets are test sets in full"));
+    for (QComboBox* combo : {validationId_, validationOod_})
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     busy_ = new QProgressBar(this);
     busy_->setObjectName(QStringLiteral("factorsBusy"));
     busy_->setRange(0, 0);
@@ -182,29 +186,30 @@ FactorsView::FactorsView(Workspace* workspace, bool persistSettings, QWidget* pa
     costs_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     costs_->setSelectionMode(QAbstractItemView::NoSelection);
     costs_->setWordWrap(false);
-    costs_->setMinimumHeight(90);
 
     // The chart above the cost table, the heatmap beside them.
-    auto* left = new QSplitter(Qt::Vertical, this);
-    left->addWidget(chart_);
-    left->addWidget(costs_);
-    left->setStretchFactor(0, 3);
-    left->setStretchFactor(1, 2);
-    left->setChildrenCollapsible(false);
-    auto* figures = new QSplitter(Qt::Horizontal, this);
-    figures->setObjectName(QStringLiteral("factorsSplitter"));
-    figures->addWidget(left);
-    figures->addWidget(heatmap_);
-    figures->setStretchFactor(0, 4);
-    figures->setStretchFactor(1, 5);
-    figures->setChildrenCollapsible(false);
+    auto* left = new QWidget(this);
+    auto* leftColumn = new QVBoxLayout(left);
+    leftColumn->setContentsMargins(0, 0, 0, 0);
+    leftColumn->addWidget(chart_, 1);
+    leftColumn->addWidget(costs_);
+    figures_ = new QSplitter(Qt::Horizontal, this);
+    figures_->setObjectName(QStringLiteral("factorsSplitter"));
+    figures_->addWidget(left);
+    figures_->addWidget(heatmap_);
+    figures_->setStretchFactor(0, 4);
+    figures_->setStretchFactor(1, 5);
+    figures_->setChildrenCollapsible(false);
+    chart_->setMinimumHeight(200);
+    heatmap_->setMinimumHeight(340);
+    setMinimumWidth(420);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(controls);
     layout->addWidget(verdict_);
     layout->addWidget(details_);
-    layout->addWidget(figures, 1);
+    layout->addWidget(figures_, 1);
 
     splitTimer_ = new QTimer(this);
     splitTimer_->setSingleShot(true);
@@ -316,6 +321,20 @@ void FactorsView::resultChanged()
     if (r == reportOf_ && (report_ || !problem_.isEmpty()))
         return;
     recompute();
+}
+
+void FactorsView::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    // Side by side where both fit, else one above the other (the tab scrolls).
+    const Qt::Orientation want = width() >= kSideBySideWidth ? Qt::Horizontal : Qt::Vertical;
+    if (figures_->orientation() != want || !splitSized_) {
+        figures_->setOrientation(want);
+        // The heatmap has six columns of numbers: the larger share when side by side.
+        const int length = want == Qt::Horizontal ? width() : std::max(figures_->height(), 600);
+        figures_->setSizes({length * 2 / 5, length * 3 / 5});
+        splitSized_ = true;
+    }
 }
 
 void FactorsView::showEvent(QShowEvent* event)
@@ -473,7 +492,10 @@ void FactorsView::showAnalysis()
     verdict_->setText(typesetMethodLabel(a->verdict));
     QStringList lines;
     const FactorSplit& s = report_->options.split;
-    if (s.kind == FactorSplit::Kind::Seeded)
+    // The analysis's note says how the best member was picked; else the split does.
+    if (!a->note.empty())
+        lines << QString::fromStdString(a->note) + QLatin1Char('.');
+    else if (s.kind == FactorSplit::Kind::Seeded)
         lines << tr("Best member picked on a seeded %1 % of each set (seed %2), reported on the rest.")
                      .arg(100 * s.validationFraction, 0, 'f', 0)
                      .arg(qulonglong(s.seed));
@@ -483,8 +505,6 @@ void FactorsView::showAnalysis()
     if (a->haveAutograd)
         lines << tr("The autograd gradient agrees with the closed form to %1 (largest relative difference).")
                      .arg(a->autogradMaxRelativeDifference, 0, 'g', 2);
-    if (!a->note.empty())
-        lines << QString::fromStdString(a->note);
     for (const std::string& w : report_->warnings)
         lines << QString::fromStdString(w);
     details_->setText(lines.join(QLatin1Char(' ')));
@@ -520,6 +540,11 @@ void FactorsView::showCosts()
         costs_->setItem(i, 3, images);
     }
     costs_->resizeRowsToContents();
+    // As tall as its rows: the chart above takes the rest.
+    int height = costs_->horizontalHeader()->height() + 2 * costs_->frameWidth();
+    for (int i = 0; i < costs_->rowCount(); ++i)
+        height += costs_->rowHeight(i);
+    costs_->setFixedHeight(std::max(height, 60));
 }
 
 } // namespace oodlens::ui

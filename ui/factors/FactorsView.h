@@ -13,6 +13,7 @@ class QDoubleSpinBox;
 class QLabel;
 class QProgressBar;
 class QSpinBox;
+class QSplitter;
 class QTableWidget;
 class QTimer;
 template <typename T> class QFutureWatcher;
@@ -69,6 +70,8 @@ public:
 
     // "12.3 µs": a duration per image in readable units; "not measured" for NaN.
     static QString durationText(double seconds);
+    // From this width on, the chart and the heatmap sit side by side.
+    static constexpr int kSideBySideWidth = 860;
 
 signals:
     // A report for the present result and split is on screen.
@@ -78,6 +81,7 @@ signals:
 
 protected:
     void showEvent(QShowEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void resultChanged();
@@ -119,6 +123,8 @@ private:
     FactorChart* chart_;
     FamilyHeatmap* heatmap_;
     QTableWidget* costs_;
+    QSplitter* figures_;
+    bool splitSized_ = false;
     QTimer* splitTimer_;
 };
 
