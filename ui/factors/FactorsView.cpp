@@ -228,7 +228,11 @@ FactorsView::FactorsView(Workspace* workspace, bool persistSettings, QWidget* pa
     });
     connect(oodCombo_, qOverload<int>(&QComboBox::currentIndexChanged), this, &FactorsView::showAnalysis);
     connect(heatmap_, &FamilyHeatmap::memberClicked, this, [this](const FamilyMember& member) {
-        workspace_->showMethod(QString::fromStdString(member.method()), member.params(workspace_->config().params));
+        // The member as its cell computed it: at the gradient score's T, with its exponent.
+        const FactorAnalysis* a = currentAnalysis();
+        const ScoreParams& base = workspace_->config().params;
+        workspace_->showMethod(QString::fromStdString(member.method()),
+                               a ? familyMemberParams(member, a->gradientMethod, base) : member.params(base));
     });
     connect(workspace_, &Workspace::resultChanged, this, &FactorsView::resultChanged);
 
