@@ -81,16 +81,16 @@ std::string htmlMinus(const std::string& text)
 
 std::string metricCell(double v) { return std::isnan(v) ? "n/a" : percentText(v); }
 
-// The difference of metric `id` between a row and the gradient score on the test part, with the
-// paired bootstrap's interval when there is one: "-0.14 [-0.31, +0.02]" (ASCII minus).
-std::string differenceText(const FactorAnalysis& a, const FactorTableRow& row, const char* id)
+// The difference of metric `id` between a row and the gradient score on the test part ("-0.14"),
+// and the paired bootstrap's interval when there is one ("[-0.31, +0.02]", else empty); ASCII minus.
+std::pair<std::string, std::string> differenceText(const FactorAnalysis& a, const FactorTableRow& row, const char* id)
 {
     const MetricColumn& c = column(id);
-    std::string s = signedPointsText(c.of(row.metrics->test) - c.of(a.gradient.test));
+    std::pair<std::string, std::string> s{signedPointsText(c.of(row.metrics->test) - c.of(a.gradient.test)), ""};
     if (row.comparison && hasInterval(*row.comparison)) {
         const PairedBootstrap& b = row.comparison->bootstrap;
         const DifferenceInterval& d = std::strcmp(id, "auroc") == 0 ? b.auroc : b.fpr95_id;
-        s += " [" + signedPointsText(d.low) + ", " + signedPointsText(d.high) + "]";
+        s.second = "[" + signedPointsText(d.low) + ", " + signedPointsText(d.high) + "]";
     }
     return s;
 }
@@ -161,7 +161,9 @@ std::string factorsLatex(const FactorReport& report)
         << "\\begin{tabular}{llrrllr}\n\\toprule\n & Score";
     for (const char* id : factorTableMetricIds())
         out << " & " << column(id).latex;
-    out << " & $\\Delta$AUROC [95\\,\\% CI] & $\\Delta$" << column("fpr95_id").latex << " [95\\,\\% CI] & DeLong $p$ \\\\\n";
+    for (const char* id : factorTableMetricIds())
+        out << " & $\\Delta$" << column(id).latex << " [95\\,\\% CI]";
+    out << " & DeLong $p$ \\\\\n";
     for (const FactorAnalysis& a : report.analyses) {
         out << "\\midrule\n";
         out << "\\multicolumn{7}{l}{\\emph{" << latexText(a.gradientLabel) << ", OOD: " << latexText(a.ood)
@@ -175,8 +177,13 @@ std::string factorsLatex(const FactorReport& report)
                 continue;
             }
             const FactorComparison& c = *row.comparison;
-            out << " & $" << differenceText(a, row, "auroc") << "$ & $" << differenceText(a, row, "fpr95_id")
-                << "$ & " << pValueText(c.delong.pValue) << " \\\\\n";
+            for (const char* id : factorTableMetricIds()) {
+                const auto [estimate, interval] = differenceText(a, row, id);
+                out << " & $" << estimate << "$";
+                if (!interval.empty())
+                    out << "\\,{\\scriptsize$" << interval << "$}";
+            }
+            out << " & " << pValueText(c.delong.pValue) << " \\\\\n";
         }
     }
     out << "\\bottomrule\n\\end{tabular}\n";
@@ -186,16 +193,25 @@ std::string factorsLatex(const FactorReport& report)
 std::string factorTableHtml(const FactorAnalysis& a)
 {
     std::ostringstream out;
-    out << "<table class=\"factors\">\n<thead><tr><th>Role</th><th>Score</th>";
+    // Column widths: without them a narrow page (the PDF's A4 column) squeezes the text columns to
+    // a few letters and leaves the numbers their full width.
+    out << "<table class=\"factors\" width=\"100%\">\n<thead><tr><th width=\"15%\">Role</th>"
+        << "<th width=\"19%\">Score</th>";
     for (const char* id : factorTableMetricIds())
-        out << "<th>" << htmlText(column(id).label) << " (%)</th>";
-    out << "<th>\u0394AUROC (pp) [95 % CI]</th><th>\u0394" << htmlText(column("fpr95_id").label)
-        << " (pp) [95 % CI]</th><th>DeLong p</th></tr></thead>\n<tbody>\n";
+        out << "<th width=\"10%\">" << htmlText(column(id).label) << " (%)</th>";
+    for (const char* id : factorTableMetricIds())
+        out << "<th width=\"17%\">\u0394 " << htmlText(column(id).label) << " (pp) [95&nbsp;% CI]</th>";
+    out << "<th width=\"12%\">DeLong p</th></tr></thead>\n<tbody>\n";
     static const char* const kClass[] = {"gradient", "feature", "output", "best"};
     int r = 0;
     for (const FactorTableRow& row : factorTableRows(a)) {
-        out << "<tr class=\"" << kClass[r++ % 4] << "\"><td>" << row.role << "</td><td>" << htmlLabel(row.label)
-            << "</td>";
+        out << "<tr class=\"" << kClass[r++ % 4] << "\"><td>" << row.role;
+        if (!row.comparison || row.comparison != &a.versusBest)
+            out << "</td>";
+        else // chosen on the validation part: its AUROC there
+            out << "<br><span class=\"ci\">validation AUROC " << metricCell(row.metrics->validation.auroc)
+                << "</span></td>";
+        out << "<td>" << htmlLabel(row.label) << "</td>";
         for (const char* id : factorTableMetricIds())
             out << "<td class=\"num\">" << metricCell(column(id).of(row.metrics->test)) << "</td>";
         if (!row.comparison) {
@@ -207,9 +223,12 @@ std::string factorTableHtml(const FactorAnalysis& a)
             out << "<td colspan=\"3\">" << htmlText(c.note.empty() ? "not computed" : c.note) << "</td></tr>\n";
             continue;
         }
-        out << "<td class=\"num\">" << htmlMinus(differenceText(a, row, "auroc")) << "</td>"
-            << "<td class=\"num\">" << htmlMinus(differenceText(a, row, "fpr95_id")) << "</td>"
-            << "<td class=\"num\">" << htmlMinus(pValueText(c.delong.pValue)) << "</td></tr>\n";
+        for (const char* id : factorTableMetricIds()) {
+            const auto [estimate, interval] = differenceText(a, row, id);
+            out << "<td class=\"num\">" << htmlMinus(estimate)
+                << (interval.empty() ? "" : "<br><span class=\"ci\">" + htmlMinus(interval) + "</span>") << "</td>";
+        }
+        out << "<td class=\"num\">" << htmlMinus(pValueText(c.delong.pValue)) << "</td></tr>\n";
     }
     out << "</tbody>\n</table>\n";
     return out.str();
