@@ -147,6 +147,10 @@ FactorComparison compareMembers(const RunResult& result, const FactorReport& rep
 // factors.csv: one row per (gradient method, OOD set, family member) and per feature term alone
 // (phi empty, a = 1), metrics on the whole sets: gradient_method,ood,q,a,phi,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out.
 std::string factorsCsv(const FactorReport& report);
+// factors.json: everything of the report (options, per analysis the metrics of the gradient score, its
+// factors, the best member on every part, the comparisons with their DeLong and bootstrap figures, the
+// verdict; the cost rows), for scripts and the report's cross-checks. NaN is written as null.
+std::string factorsJson(const FactorReport& report);
 void writeFactorsCsv(const std::string& file, const FactorReport& report);
 
 } // namespace oodlens

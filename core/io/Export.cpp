@@ -26,9 +26,8 @@
 namespace fs = std::filesystem;
 
 namespace oodlens {
-namespace {
 
-std::string number(double v)
+std::string exactNumber(double v)
 {
     if (std::isnan(v))
         return "nan";
@@ -40,6 +39,10 @@ std::string number(double v)
     const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
     return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }
+
+namespace {
+
+std::string number(double v) { return exactNumber(v); }
 
 // Tables for people name methods by their labels (methodLabel(): "ExGrad (flipped)").
 std::string rowLabel(const MetricsRow& row)

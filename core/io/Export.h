@@ -14,6 +14,10 @@ namespace oodlens {
 // per image (ID first, then each OOD set), every score oriented higher = more ID. label_name is
 // RunResult::labelName() (the dataset's name for its label), prediction_name
 // RunResult::className() (the model's class); each is empty where unknown.
+// The shortest text that reads back as exactly v ("nan", "inf", "-inf" for the others): every number
+// a script may recompute from (scores.csv, factors.csv).
+std::string exactNumber(double v);
+
 void writeScoresCsv(const std::string& file, const RunResult& result);
 // metrics.csv: method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out as fractions, then label (the
 // method as tables name it, methodLabel(): "ExGrad (flipped)").

@@ -94,14 +94,6 @@ Json floatArray(const std::vector<float>& values)
     return a;
 }
 
-// The shortest text that reads back as exactly `v` (parameters go through the option parser).
-std::string exactNumber(double v)
-{
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
 } // namespace
 
 std::string SessionFile::toJson() const

@@ -2,6 +2,8 @@
 #include "metrics/PairedComparison.h"
 
 #include "common/Error.h"
+#include "common/Progress.h"
+#include "common/SplitMix64.h"
 #include "metrics/Metrics.h"
 
 #include <algorithm>
@@ -70,32 +72,6 @@ double covariance(const std::vector<double>& a, const std::vector<double>& b)
     return s / double(a.size() - 1);
 }
 
-// The high 64 bits of a * b, in portable 64-bit arithmetic.
-std::uint64_t highProduct(std::uint64_t a, std::uint64_t b)
-{
-    const std::uint64_t aLo = a & 0xFFFFFFFFull, aHi = a >> 32, bLo = b & 0xFFFFFFFFull, bHi = b >> 32;
-    const std::uint64_t loLo = aLo * bLo, hiLo = aHi * bLo, loHi = aLo * bHi, hiHi = aHi * bHi;
-    const std::uint64_t cross = (loLo >> 32) + (hiLo & 0xFFFFFFFFull) + loHi;
-    return hiHi + (hiLo >> 32) + (cross >> 32);
-}
-
-class SplitMix64 {
-public:
-    explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-    std::uint64_t next()
-    {
-        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    // An index in [0, count): the high 64 bits of the 128-bit product x * count.
-    std::size_t index(std::size_t count) { return static_cast<std::size_t>(highProduct(next(), count)); }
-
-private:
-    std::uint64_t state_;
-};
-
 double percentile(std::vector<double> v, double p)
 {
     std::sort(v.begin(), v.end());
@@ -147,7 +123,7 @@ AurocComparison delongTest(const std::vector<double>& idA, const std::vector<dou
 
 PairedBootstrap pairedBootstrap(const std::vector<double>& idA, const std::vector<double>& oodA,
                                 const std::vector<double>& idB, const std::vector<double>& oodB, int resamples,
-                                std::uint64_t seed)
+                                std::uint64_t seed, const ProgressSink* cancel)
 {
     const Pairs p = usablePairs(idA, oodA, idB, oodB);
     PairedBootstrap out;
@@ -156,12 +132,15 @@ PairedBootstrap pairedBootstrap(const std::vector<double>& idA, const std::vecto
     const BinaryMetrics fullA = computeMetrics(p.idA, p.oodA), fullB = computeMetrics(p.idB, p.oodB);
     out.auroc.estimate = out.auroc.low = out.auroc.high = fullA.auroc - fullB.auroc;
     out.fpr95_id.estimate = out.fpr95_id.low = out.fpr95_id.high = fullA.fpr95_id - fullB.fpr95_id;
+    out.aurocOfA = {fullA.auroc, fullA.auroc};
+    out.aurocOfB = {fullB.auroc, fullB.auroc};
     if (resamples <= 0)
         return out;
     SplitMix64 rng(seed);
     const std::size_t m = p.idA.size(), n = p.oodA.size();
-    std::vector<double> ia(m), ib(m), oa(n), ob(n), dAuroc, dFpr;
+    std::vector<double> ia(m), ib(m), oa(n), ob(n), dAuroc, dFpr, aA, aB;
     for (int r = 0; r < resamples; ++r) {
+        throwIfCancelled(cancel);
         for (std::size_t i = 0; i < m; ++i) {
             const std::size_t k = rng.index(m);
             ia[i] = p.idA[k];
@@ -175,7 +154,11 @@ PairedBootstrap pairedBootstrap(const std::vector<double>& idA, const std::vecto
         const BinaryMetrics a = computeMetrics(ia, oa), b = computeMetrics(ib, ob);
         dAuroc.push_back(a.auroc - b.auroc);
         dFpr.push_back(a.fpr95_id - b.fpr95_id);
+        aA.push_back(a.auroc);
+        aB.push_back(b.auroc);
     }
+    out.aurocOfA = {percentile(aA, 0.025), percentile(aA, 0.975)};
+    out.aurocOfB = {percentile(aB, 0.025), percentile(aB, 0.975)};
     out.auroc.low = percentile(dAuroc, 0.025);
     out.auroc.high = percentile(dAuroc, 0.975);
     out.fpr95_id.low = percentile(dFpr, 0.025);

@@ -5,10 +5,14 @@
 // the AUROC and FPR@95 differences. "Paired": score A and score B of ID image i (and of OOD image j)
 // are the same image's, so the two AUROCs are correlated and are resampled together. ID is the
 // positive class and higher scores mean "more ID", as everywhere in OOD Lens.
+#include "metrics/Metrics.h"
+
 #include <cstdint>
 #include <vector>
 
 namespace oodlens {
+
+class ProgressSink;
 
 // DeLong, DeLong & Clarke-Pearson (1988), "Comparing the areas under two or more correlated
 // receiver operating characteristic curves: a nonparametric approach", Biometrics 44(3). With the
@@ -49,11 +53,14 @@ struct DifferenceInterval {
 };
 struct PairedBootstrap {
     DifferenceInterval auroc, fpr95_id;
+    // Each score's own AUROC percentile interval over the same resamples (lo = hi = the full-set
+    // AUROC when resamples is 0).
+    Interval aurocOfA, aurocOfB;
     int resamples = 0;
     std::uint64_t seed = 0;
 };
 PairedBootstrap pairedBootstrap(const std::vector<double>& idA, const std::vector<double>& oodA,
                                 const std::vector<double>& idB, const std::vector<double>& oodB, int resamples,
-                                std::uint64_t seed);
+                                std::uint64_t seed, const ProgressSink* cancel = nullptr);
 
 } // namespace oodlens

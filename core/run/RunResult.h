@@ -8,6 +8,7 @@
 #include "run/RunConfig.h"
 
 #include <cstddef>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,6 +60,21 @@ struct RunWarning {
     std::string message;
 };
 
+// What scoring costs per image on this run's machine and device, measured during the run (the factor
+// analysis's cost table). Every figure is seconds per image; NaN when not measured, with the reason in `note`.
+struct ScoringCosts {
+    std::string device;
+    double forward = std::numeric_limits<double>::quiet_NaN();
+    std::size_t forwardImages = 0;
+    double fullBackward = std::numeric_limits<double>::quiet_NaN();
+    std::size_t fullBackwardImages = 0;
+    std::map<std::string, double> autograd;   // closed-form gradient method id -> s/image of its autograd variant
+    std::size_t autogradImages = 0;
+    std::map<std::string, double> closedForm; // gradient method id -> s/image of the closed form from cached features
+    std::size_t closedFormImages = 0;
+    std::string note;
+};
+
 // A run hands over a partial result after each OOD set it extracts (the ID set and the OOD sets
 // done so far, scored with the closed-form methods only, no bootstrap) and one final result at its
 // end. Dataset indices are the same in both: a set not extracted yet has an error and empty scores.
@@ -74,6 +90,7 @@ struct RunResult {
     std::vector<RunWarning> warnings;    // skipped images, failed OOD sets, metrics left out
     std::map<std::string, std::string> fitNotes; // what each fitted method's fit found
     double seconds = 0;                  // wall time of the run
+    ScoringCosts costs;                  // per-image costs of the gradient scores (final results only)
     // Per-image data of every dataset (same order as `datasets`; empty sets for failed ones):
     // paths, labels, dataset indices, logits and penultimate features. Shared, immutable.
     std::vector<std::shared_ptr<const FeatureSet>> features;
