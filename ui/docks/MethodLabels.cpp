@@ -11,6 +11,7 @@ QString typesetMethodLabel(const std::string& text)
     label.replace(QStringLiteral("||"), QStringLiteral("\u2016"));
     label.replace(QStringLiteral("\u2016_1"), QStringLiteral("\u2016\u2081"));
     label.replace(QStringLiteral("\u2016_2"), QStringLiteral("\u2016\u2082"));
+    label.replace(QStringLiteral("\u2016_inf"), QStringLiteral("\u2016\u221e"));
     label.replace(QStringLiteral(" x "), QStringLiteral(" \u00d7 "));
     return label;
 }

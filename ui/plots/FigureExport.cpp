@@ -201,7 +201,8 @@ struct Panel {
 };
 
 // Copies the data of `source` (its first axis rect) into `panel.rect`: graphs and curves (their
-// data shared, not copied), the tracers, lines and texts of the data, and the axes.
+// data shared, not copied), colour maps (their cells; a colour scale is not copied, so a heatmap
+// writes its values in its cells), the tracers, lines, rectangles and texts of the data, and the axes.
 void copyContents(Panel& panel, const FigureOptions& options, const QString& family, double points)
 {
     QCustomPlot* source = panel.source;
@@ -239,8 +240,18 @@ void copyContents(Panel& panel, const FigureOptions& options, const QString& fam
             c->setScatterStyle(k->scatterStyle());
             c->setScatterSkip(k->scatterSkip());
             copy = c;
+        } else if (auto* m = qobject_cast<QCPColorMap*>(p)) {
+            // The factor analysis's family heatmap: its cells as they are (a copy of the data).
+            auto* c = new QCPColorMap(key, value);
+            c->setData(new QCPColorMapData(*m->data()));
+            c->setGradient(m->gradient());
+            c->setDataRange(m->dataRange());
+            c->setDataScaleType(m->dataScaleType());
+            c->setInterpolate(m->interpolate());
+            c->setTightBoundary(m->tightBoundary());
+            copy = c;
         } else {
-            continue; // bars, boxes, maps: not used by OOD Lens plots
+            continue; // bars, boxes: not used by OOD Lens plots
         }
         copy->setName(p->name());
         copy->setPen(p->pen());
@@ -281,6 +292,13 @@ void copyContents(Panel& panel, const FigureOptions& options, const QString& fam
             c->setSize(t->size() * 0.8);
             c->setPen(t->pen());
             c->setBrush(t->brush());
+            copy = c;
+        } else if (auto* r = qobject_cast<QCPItemRect*>(item)) {
+            auto* c = new QCPItemRect(fig);
+            copyPosition(r->topLeft, c->topLeft, rect);
+            copyPosition(r->bottomRight, c->bottomRight, rect);
+            c->setPen(r->pen());
+            c->setBrush(r->brush());
             copy = c;
         } else if (auto* l = qobject_cast<QCPItemStraightLine*>(item)) {
             auto* c = new QCPItemStraightLine(fig);
