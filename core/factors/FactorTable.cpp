@@ -183,7 +183,11 @@ std::string factorsLatex(const FactorReport& report)
                 if (!interval.empty())
                     out << "\\,{\\scriptsize$" << interval << "$}";
             }
-            out << " & " << pValueText(c.delong.pValue) << " \\\\\n";
+            // "6.53e-08" as $6.53\times10^{-8}$.
+            std::string p = pValueText(c.delong.pValue);
+            if (const auto e = p.find('e'); e != std::string::npos)
+                p = "$" + p.substr(0, e) + "\\times10^{" + std::to_string(std::stoi(p.substr(e + 1))) + "}$";
+            out << " & " << p << " \\\\\n";
         }
     }
     out << "\\bottomrule\n\\end{tabular}\n";

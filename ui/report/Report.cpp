@@ -24,6 +24,7 @@
 #include <QMarginsF>
 #include <QPageLayout>
 #include <QPageSize>
+#include <QPainter>
 #include <QPdfWriter>
 #include <QTemporaryDir>
 #include <QTextDocument>
@@ -48,15 +49,19 @@ struct Figure {
     std::string caption; // HTML
     FigureSize size;
     QByteArray png, pdf, svg;
+    bool wide = false; // takes a row of the page to itself
 };
 
 // Draws `plot` at `size` in the three formats through exportFigure (the GUI's export).
 Figure render(QCustomPlot& plot, const std::string& file, const std::string& caption, const FigureSize& size,
-              const ReportOptions& options, const QString& scratch)
+              const ReportOptions& options, const QString& scratch, bool wide = false,
+              LegendPlacement legend = LegendPlacement::Auto)
 {
-    Figure f{file, caption, size, {}, {}, {}};
+    Figure f{file, caption, size, {}, {}, {}, wide};
     FigureOptions o = options.figures;
     o.size = size;
+    if (legend != LegendPlacement::Auto)
+        o.legend = legend;
     o.dpi = options.imageDpi;
     // The widget sized like the figure, so that its layout on screen and in the file agree.
     plot.resize(qRound(size.widthInches() * 96), qRound(size.heightInches() * 96));
@@ -159,7 +164,8 @@ std::string numberText(double v)
 }
 
 const char* const kCss = R"(
-body { font-family: 'DejaVu Sans', 'Helvetica', 'Arial', sans-serif; font-size: 10pt; color: #1a1a1a; line-height: 1.35; }
+body { font-family: 'DejaVu Sans', 'Helvetica', 'Arial', sans-serif; font-size: 10pt; color: #1a1a1a; }
+p, li, div.verdict { line-height: 1.35; }
 h1 { font-size: 17pt; margin: 0 0 0.2em 0; }
 h2 { font-size: 13pt; margin: 1.4em 0 0.4em 0; border-bottom: 1px solid #999; }
 h3 { font-size: 11pt; margin: 1em 0 0.3em 0; }
@@ -198,7 +204,7 @@ public:
     std::string build(const std::vector<std::vector<Figure>>& figures, const std::function<std::string(std::size_t)>& image,
                       bool pdf)
     {
-        figureScale_ = pdf ? 1.0 : 1.4;
+        figureScale_ = pdf ? 1.0 : 1.25;
         std::ostringstream o;
         const std::string model = fs::path(r_.model.path.empty() ? r_.config.modelPath : r_.model.path).filename().string();
         o << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>"
@@ -348,14 +354,21 @@ private:
             return;
         }
         o << "<table class=\"figures\">\n";
-        for (std::size_t i = 0; i < figures.size(); i += 2) {
+        auto cell = [&](const Figure& f, bool spanning) {
+            const int w = qRound(f.size.widthInches() * 96 * figureScale_);
+            const int hgt = qRound(f.size.heightInches() * 96 * figureScale_);
+            o << "<td" << (spanning ? " colspan=\"2\"" : "") << "><img src=\"" << image(index++) << "\" width=\"" << w
+              << "\" height=\"" << hgt << "\" alt=\"" << h(f.file) << "\"><p class=\"caption\">" << f.caption
+              << "</p></td>";
+        };
+        for (std::size_t i = 0; i < figures.size();) {
             o << "<tr>";
-            for (std::size_t j = i; j < i + 2 && j < figures.size(); ++j) {
-                const Figure& f = figures[j];
-                const int w = qRound(f.size.widthInches() * 96 * figureScale_);
-                const int hgt = qRound(f.size.heightInches() * 96 * figureScale_);
-                o << "<td><img src=\"" << image(index++) << "\" width=\"" << w << "\" height=\"" << hgt
-                  << "\" alt=\"" << h(f.file) << "\"><p class=\"caption\">" << f.caption << "</p></td>";
+            if (figures[i].wide) {
+                cell(figures[i++], true);
+            } else {
+                cell(figures[i++], false);
+                if (i < figures.size() && !figures[i].wide)
+                    cell(figures[i++], false);
             }
             o << "</tr>\n";
         }
@@ -414,20 +427,40 @@ QByteArray pdfOf(const std::string& html, const std::vector<const Figure*>& figu
     buffer.open(QIODevice::WriteOnly);
     {
         QPdfWriter pdf(&buffer);
-        pdf.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(16, 16, 16, 16),
+        pdf.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(15, 15, 15, 12),
                                       QPageLayout::Millimeter));
-        // 96 dpi: one layout unit is a CSS pixel, as the HTML (image widths) and the fonts (points) assume.
+        // 96 dpi: one layout unit is a CSS pixel, as the HTML's image sizes and the fonts' points assume.
         pdf.setResolution(96);
         pdf.setCreator(QStringLiteral("OOD Lens"));
         pdf.setTitle(QStringLiteral("Are gradients needed?"));
         QTextDocument doc;
-        FigureOptions font = style;
-        doc.setDefaultFont(figureFont(font, 0));
+        doc.setDefaultFont(figureFont(style, 0));
+        doc.setDocumentMargin(0);
         for (std::size_t i = 0; i < figures.size(); ++i)
             doc.addResource(QTextDocument::ImageResource, QUrl(QStringLiteral("figure-%1.png").arg(i)),
                             QImage::fromData(figures[i]->png, "PNG"));
         doc.setHtml(QString::fromStdString(html));
-        doc.print(&pdf);
+        // The text area of each page, less a line at its foot for the page number. (print() would
+        // add 2 cm margins of its own inside the page's.)
+        const QRect area = pdf.pageLayout().paintRectPixels(pdf.resolution());
+        const qreal footer = 22;
+        const QSizeF page(area.width(), area.height() - footer);
+        doc.setPageSize(page);
+        QPainter painter(&pdf);
+        QFont numbers = figureFont(style, 0);
+        const int pages = doc.pageCount();
+        for (int i = 0; i < pages; ++i) {
+            if (i > 0)
+                pdf.newPage();
+            painter.save();
+            painter.translate(0, -i * page.height());
+            doc.drawContents(&painter, QRectF(0, i * page.height(), page.width(), page.height()));
+            painter.restore();
+            painter.setFont(numbers);
+            painter.setPen(QColor(90, 90, 90));
+            painter.drawText(QRectF(0, page.height(), page.width(), footer), Qt::AlignRight | Qt::AlignBottom,
+                             QStringLiteral("%1 / %2").arg(i + 1).arg(pages));
+        }
     }
     return buffer.data();
 }
@@ -440,7 +473,10 @@ std::vector<Figure> analysisFigures(const RunResult& r, const FactorAnalysis& a,
     std::vector<Figure> out;
     const std::string base = figureFileStem(a.gradientMethod) + "-" + figureFileStem(a.ood) + "-";
     const FigureSize one = options.figures.size;
-    const FigureSize tall{one.width, one.width * 0.9, one.unit};
+    // The factor chart and the heatmap across the page: their labels and 72 cells need the width.
+    const FigureSize wide = FigureSize::twoColumn();
+    const FigureSize chartSize{wide.width, wide.width * 0.36, wide.unit};
+    const FigureSize heatmapSize{wide.width, wide.width * 0.55, wide.unit};
     const std::string grad = h(a.gradientLabel), ood = h(a.ood);
     const std::string best = a.best >= 0 ? htmlScoreLabel(a.family[std::size_t(a.best)].member.label()) : std::string();
     {
@@ -449,7 +485,7 @@ std::vector<Figure> analysisFigures(const RunResult& r, const FactorAnalysis& a,
         out.push_back(render(chart, base + "factors",
                              "Test-part AUROC with 95 % intervals: " + grad + ", its feature term, its output term and "
                              "the best family member, against " + ood + ".",
-                             one, options, scratch));
+                             chartSize, options, scratch, true, LegendPlacement::None));
     }
     throwIfCancelled(cancel);
     {
@@ -458,7 +494,7 @@ std::vector<Figure> analysisFigures(const RunResult& r, const FactorAnalysis& a,
         out.push_back(render(heatmap, base + "family",
                              "AUROC of every family member on the whole sets; " + grad +
                                  "'s own factors outlined, the best member on the validation part starred.",
-                             tall, options, scratch));
+                             heatmapSize, options, scratch, true));
     }
     throwIfCancelled(cancel);
     const ScoreView view = scoreView(r, a, cancel);
