@@ -5,6 +5,7 @@
 #include "common/Error.h"
 #include "app/MainWindow.h"
 #include "app/Resources.h"
+#include "factors/FactorsView.h"
 #include "common/Runtime.h"
 #include "run/Options.h"
 
@@ -140,7 +141,9 @@ int main(int argc, char** argv)
     if (overlay)
         window.overlayAction()->setChecked(true);
     if (tab == QLatin1String("explore"))
-        window.centralTabs()->setCurrentIndex(1);
+        window.centralTabs()->setCurrentIndex(oodlens::ui::MainWindow::ExploreTab);
+    else if (tab == QLatin1String("factors"))
+        window.centralTabs()->setCurrentIndex(oodlens::ui::MainWindow::FactorsTab);
     if (!screenshot.isEmpty())
         window.resize(size);
     window.show();
@@ -151,7 +154,7 @@ int main(int argc, char** argv)
         return 1;
     }
     if (!screenshot.isEmpty()) {
-        QObject::connect(&window, &oodlens::ui::MainWindow::runFinished, &window, [&window, screenshot]() {
+        auto grab = [&window, screenshot]() {
             // Give the plots one more paint after the last replot before grabbing.
             QTimer::singleShot(300, &window, [&window, screenshot]() {
                 const bool saved = window.grab().save(screenshot, "PNG");
@@ -161,7 +164,18 @@ int main(int argc, char** argv)
                     std::cerr << "oodlens: error: cannot write '" << screenshot.toStdString() << "'" << std::endl;
                 QApplication::exit(saved ? 0 : 1);
             });
-        });
+        };
+        if (tab == QLatin1String("factors")) {
+            // The factor analysis follows the run, off the GUI thread: wait for it.
+            oodlens::ui::FactorsView* factors = window.factorsView();
+            QObject::connect(factors, &oodlens::ui::FactorsView::reportReady, &window, grab);
+            QObject::connect(factors, &oodlens::ui::FactorsView::reportFailed, &window, [grab](const QString& message) {
+                std::cerr << "oodlens: warning: no factor analysis: " << message.toStdString() << std::endl;
+                grab();
+            });
+        } else {
+            QObject::connect(&window, &oodlens::ui::MainWindow::runFinished, &window, grab);
+        }
         QObject::connect(&window, &oodlens::ui::MainWindow::runFailed, &window, [](const QString& message) {
             std::cerr << "oodlens: error: " << message.toStdString() << std::endl;
             QApplication::exit(1);

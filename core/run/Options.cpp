@@ -496,10 +496,10 @@ const std::vector<Entry>& entries()
          }},
         {{"--overlay", "", G::Gui, "overlay every checked method on the ROC and PR curves"},
          [](Parse& p, const std::string&) { p.o.overlay = true; }},
-        {{"--tab", "analysis|explore", G::Gui, "tab to show (default analysis)"},
+        {{"--tab", "analysis|explore|factors", G::Gui, "tab to show (default analysis)"},
          [](Parse& p, const std::string& v) {
-             if (v != "analysis" && v != "explore")
-                 throw Error("option --tab takes 'analysis' or 'explore', not '" + v + "'");
+             if (v != "analysis" && v != "explore" && v != "factors")
+                 throw Error("option --tab takes 'analysis', 'explore' or 'factors', not '" + v + "'");
              p.o.tab = v;
          }},
         {{"--screenshot", "FILE.png", G::Gui,

@@ -16,6 +16,7 @@
 #include "docks/RunProgressWidget.h"
 #include "docks/ThresholdPanel.h"
 #include "explore/ExplorePanel.h"
+#include "factors/FactorsView.h"
 #include "methods/Scores.h"
 #include "plots/HistogramView.h"
 #include "plots/ResultsTableView.h"
@@ -191,7 +192,17 @@ void MainWindow::buildLayout()
     exploreScroll->setFrameShape(QFrame::NoFrame);
     exploreScroll->setWidget(explorePanel_);
     centralTabs_->addTab(exploreScroll, tr("Explore"));
-    centralTabs_->setTabToolTip(1, tr("Every image: gallery, score-vs-score scatter, disagreements, inspector"));
+    centralTabs_->setTabToolTip(ExploreTab, tr("Every image: gallery, score-vs-score scatter, disagreements, inspector"));
+    // Are gradients needed? The gradient score against its factors and the non-gradient family.
+    factorsView_ = new FactorsView(workspace_, options_.persistSettings, this);
+    auto* factorsScroll = new QScrollArea(this);
+    factorsScroll->setWidgetResizable(true);
+    factorsScroll->setFrameShape(QFrame::NoFrame);
+    factorsScroll->setWidget(factorsView_);
+    centralTabs_->addTab(factorsScroll, tr("Gradients?"));
+    centralTabs_->setTabToolTip(FactorsTab, tr("Are gradients needed? The gradient score against its feature term, "
+                                               "its output term and the best non-gradient family member, with "
+                                               "intervals, costs and a verdict"));
     setCentralWidget(centralTabs_);
 
     // The docks, each a view of the workspace.

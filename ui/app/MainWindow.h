@@ -30,6 +30,7 @@ class AnalysisRunner;
 class DatasetsPanel;
 class ExplorePanel;
 class ExportActions;
+class FactorsView;
 class HistogramView;
 class MethodListWidget;
 class MethodParamsEditor;
@@ -115,6 +116,10 @@ public:
     PreprocessPanel* preprocessPanel() const { return preprocessPanel_; }
     QAction* autoRunAction() const { return autoRunAction_; }
     ExplorePanel* explorePanel() const { return explorePanel_; }
+    // The "Gradients?" tab: the factor analysis of the result.
+    FactorsView* factorsView() const { return factorsView_; }
+    // The central tabs, in order.
+    enum Tab { AnalysisTab = 0, ExploreTab = 1, FactorsTab = 2 };
     QTabWidget* centralTabs() const { return centralTabs_; }
     RunProgressWidget* progressWidget() const { return progress_; }
     QAction* runAction() const { return runAction_; }
@@ -201,6 +206,7 @@ private:
     ModelPanel* modelPanel_ = nullptr;
     PreprocessPanel* preprocessPanel_ = nullptr;
     ExplorePanel* explorePanel_ = nullptr;
+    FactorsView* factorsView_ = nullptr;
     MetricsPanel* metricsPanel_ = nullptr;
     ResultsTableView* resultsTable_ = nullptr;
     RunProgressWidget* progress_ = nullptr;

@@ -16,6 +16,7 @@ const QString kAutoRun = QStringLiteral("analysis/autoRun");
 const QString kRecent = QStringLiteral("files/recent");
 const QString kFigure = QStringLiteral("figureExport/");
 const QString kContactSheetCount = QStringLiteral("contactSheet/count");
+const QString kFactorSplit = QStringLiteral("factors/split/");
 } // namespace
 
 Settings::Settings() : settings_(QStringLiteral("OODLens"), QStringLiteral("oodlens")) {}
@@ -187,6 +188,34 @@ int Settings::contactSheetCount() const
 void Settings::setContactSheetCount(int count)
 {
     settings_.setValue(kContactSheetCount, count);
+}
+
+FactorSplit Settings::factorSplit() const
+{
+    FactorSplit split;
+    const QString kind = settings_.value(kFactorSplit + QStringLiteral("kind")).toString();
+    if (kind == QLatin1String("pair"))
+        split.kind = FactorSplit::Kind::Pair;
+    bool ok = false;
+    const double fraction = settings_.value(kFactorSplit + QStringLiteral("validationFraction")).toDouble(&ok);
+    if (ok && fraction > 0 && fraction < 1)
+        split.validationFraction = fraction;
+    const qulonglong seed = settings_.value(kFactorSplit + QStringLiteral("seed")).toULongLong(&ok);
+    if (ok)
+        split.seed = seed;
+    split.validationId = settings_.value(kFactorSplit + QStringLiteral("validationId")).toString().toStdString();
+    split.validationOod = settings_.value(kFactorSplit + QStringLiteral("validationOod")).toString().toStdString();
+    return split;
+}
+
+void Settings::setFactorSplit(const FactorSplit& split)
+{
+    settings_.setValue(kFactorSplit + QStringLiteral("kind"),
+                       split.kind == FactorSplit::Kind::Pair ? QStringLiteral("pair") : QStringLiteral("seeded"));
+    settings_.setValue(kFactorSplit + QStringLiteral("validationFraction"), split.validationFraction);
+    settings_.setValue(kFactorSplit + QStringLiteral("seed"), qulonglong(split.seed));
+    settings_.setValue(kFactorSplit + QStringLiteral("validationId"), QString::fromStdString(split.validationId));
+    settings_.setValue(kFactorSplit + QStringLiteral("validationOod"), QString::fromStdString(split.validationOod));
 }
 
 } // namespace oodlens::ui

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "factors/FactorAnalysis.h"
 #include "plots/FigureExport.h"
 
 #include <QByteArray>
@@ -56,6 +57,10 @@ public:
     // The contact sheet's number of images.
     int contactSheetCount() const;
     void setContactSheetCount(int count);
+    // The Factors view's validation split (kind, fraction, seed, validation pair); a stored value
+    // out of range reads as FactorSplit's default.
+    FactorSplit factorSplit() const;
+    void setFactorSplit(const FactorSplit& split);
 
 private:
     QSettings settings_;

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "workspace/Workspace.h"
 
+#include "common/Error.h"
 #include "metrics/SortedScores.h"
+#include "methods/Registry.h"
+
+#include <algorithm>
 
 #include <cmath>
 
@@ -176,6 +180,49 @@ void Workspace::setParam(const QString& key, double value)
     edited();
 }
 
+bool Workspace::scoredAsConfigured(const RunResult& r, const QString& method) const
+{
+    const std::string id = method.toStdString();
+    if (!r.scores.count(id) || !findMethod(id))
+        return false;
+    try {
+        return r.params.resolve(id) == config_.params.resolve(id);
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+void Workspace::showMethod(const QString& method, const ScoreParams& params)
+{
+    const std::string id = method.toStdString();
+    if (!findMethod(id))
+        return;
+    // What counts is the method's values: "l1_x_msp.a = 1" given where the default a is 1 changes nothing.
+    bool paramsChange = false;
+    try {
+        paramsChange = !(params.resolve(id) == config_.params.resolve(id));
+    } catch (const Error&) {
+        return; // out of range: nothing to show
+    }
+    const bool methodsChange = std::find(config_.methods.begin(), config_.methods.end(), id) == config_.methods.end();
+    if (!paramsChange && !methodsChange && result_ && scoredAsConfigured(*result_, method)) {
+        pendingMethod_.clear();
+        setCurrentMethod(method);
+        return;
+    }
+    pendingMethod_ = method;
+    if (paramsChange) {
+        config_.params = params;
+        emit paramsChanged();
+    }
+    if (methodsChange) {
+        config_.methods.push_back(id);
+        emit methodsChanged();
+    }
+    if (paramsChange || methodsChange)
+        edited();
+}
+
 // --- The result on screen ------------------------------------------------------------------------
 
 const std::vector<double>& Workspace::currentScores(std::size_t dataset) const
@@ -245,12 +292,18 @@ double Workspace::startingThreshold(const QString& method, double carry, double 
 void Workspace::setResult(RunResultPtr result)
 {
     const double carry = idAcceptance();
+    // A method asked for by showMethod, now scored: it becomes current with this result.
+    QString next = method_;
+    if (!pendingMethod_.isEmpty() && result && scoredAsConfigured(*result, pendingMethod_)) {
+        next = pendingMethod_;
+        pendingMethod_.clear();
+    }
     // The same ID scores of the current method (the rest of a run after a partial result, a
     // rescore that did not touch it): the threshold stays exactly where the user put it.
     const std::string shown = method_.toStdString();
     const std::vector<double>& before = idScoresOf(result_.get(), shown);
-    const bool sameIdScores = result && result_ && result->idIndex == result_->idIndex && !before.empty() &&
-                              idScoresOf(result.get(), shown) == before;
+    const bool sameIdScores = next == method_ && result && result_ && result->idIndex == result_->idIndex &&
+                              !before.empty() && idScoresOf(result.get(), shown) == before;
     const double keep = sameIdScores ? threshold_ : kNaN;
 
     const RunResultPtr old = std::move(result_);
@@ -269,6 +322,7 @@ void Workspace::setResult(RunResultPtr result)
         }
 
     const QString oldMethod = method_;
+    method_ = next;
     if (method_.isEmpty() && result_ && !result_->methods.empty())
         method_ = QString::fromStdString(result_->methods.front());
     const double oldThreshold = threshold_;
@@ -291,6 +345,8 @@ void Workspace::setResult(RunResultPtr result)
 
 void Workspace::setCurrentMethod(const QString& method)
 {
+    // A method picked now wins over one still waiting for its scores.
+    pendingMethod_.clear();
     if (method == method_)
         return;
     // Keep the operating point: the same share of ID images accepted.

@@ -88,6 +88,17 @@ public:
     void setMethods(const std::vector<std::string>& methods);
     // One score parameter ("energy.T").
     void setParam(const QString& key, double value);
+    // Makes `method`, scored with `params` (the whole parameter set: the configured one with the
+    // method's own values set, as FamilyMember::params(config().params) gives), the current method
+    // everywhere. When the result has its scores with these parameters, at once; else the method is
+    // checked and the parameters set, an edit like any other (the auto-run rescores from the cached
+    // features), and it becomes current when a result with it arrives (pendingMethod() until then).
+    // The one path for a view that asks for a method which may not be scored yet (a cell of the
+    // factor analysis's family heatmap).
+    void showMethod(const QString& method, const ScoreParams& params);
+    QString pendingMethod() const { return pendingMethod_; }
+    // Whether `r` has scores of `method` made with the configured parameters of `method`.
+    bool scoredAsConfigured(const RunResult& r, const QString& method) const;
 
     // --- The result on screen ------------------------------------------------------------------
     RunResultPtr result() const { return result_; }
@@ -162,6 +173,7 @@ private:
     std::optional<ModelInfo> modelInfo_;
     RunResultPtr result_;
     QString method_;
+    QString pendingMethod_;
     double threshold_ = 0;
     double pendingThreshold_ = std::numeric_limits<double>::quiet_NaN();
     ImageRef current_;
