@@ -279,6 +279,12 @@ void MainWindow::buildLayout()
                                          {logCountsAction_, densityAction_, overlayAction_, plots_->binsSpin()},
                                          options_.methods, options_.persistSettings, this);
     exportActions_ = new ExportActions(workspace_, plots_, metricsPanel_, this);
+    // File > Export report uses the Gradients? view's split, as the view computes it.
+    exportActions_->setFactorOptionsSource([this] {
+        FactorOptions options;
+        options.split = factorsView_->split();
+        return options;
+    });
     connect(sessionActions_, &SessionActions::status, this, &MainWindow::setStatus);
     connect(exportActions_, &ExportActions::status, this, &MainWindow::setStatus);
     connect(openModelAction_, &QAction::triggered, sessionActions_, &SessionActions::openModelDialog);

@@ -4,6 +4,7 @@
 #include "app/ExportActions.h"
 #include "app/MainWindow.h"
 #include "common/Runtime.h"
+#include "factors/FactorsView.h"
 #include "io/Export.h"
 #include "report/Report.h"
 
@@ -74,7 +75,13 @@ void TestExportReport::writesTheReportOfTheCurrentResult()
     QVERIFY(failed.isEmpty());
     auto* actions = window.findChild<ExportActions*>();
     QVERIFY(actions);
-    // The factor options come from their source (the Factors view), FactorOptions' defaults without one.
+    // The factor options come from the Gradients? view: its split.
+    FactorSplit split;
+    split.validationFraction = 0.4;
+    split.seed = 11;
+    window.findChild<FactorsView*>()->setSplit(split);
+    QCOMPARE(actions->factorOptions().split.validationFraction, 0.4);
+    QCOMPARE(actions->factorOptions().split.seed, std::uint64_t(11));
     QCOMPARE(actions->factorOptions().resamples, FactorOptions().resamples);
     actions->setFactorOptionsSource([] {
         FactorOptions f;
