@@ -196,6 +196,10 @@ int runAnalysis(const ParsedOptions& o, const std::string& commandLine)
     for (const auto& [method, note] : result->fitNotes)
         std::cerr << method << ": " << note << "\n";
     printMetricsTable(std::cout, result->metrics);
+    if (const std::string costs = costsLine(result->costs); !costs.empty()) {
+        std::cout << costs << "\n";
+        std::cerr << "cost note: " << result->costs.note << "\n";
+    }
     if (!o.outDir.empty()) {
         writeRunFiles(o.outDir, *result, commandLine);
         std::cerr << "wrote scores.csv, metrics.{csv,json,md,tex} and run.json to " << o.outDir << "\n";

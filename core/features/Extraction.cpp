@@ -7,6 +7,7 @@
 #include "model/Classifier.h"
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 
 namespace oodlens {
@@ -104,7 +105,11 @@ FeatureSet extractFeatures(const Classifier& model, const Dataset& data, const P
                      }
                      if (items.empty())
                          return;
+                     const auto start = std::chrono::steady_clock::now();
                      model.forward(input, static_cast<int>(items.size()), c, h, w, out.logits, out.features);
+                     if (options.forwardSeconds)
+                         *options.forwardSeconds +=
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                      for (std::size_t i : items) {
                          out.index.push_back(i);
                          out.labels.push_back(data.label(i));

@@ -15,6 +15,9 @@ class ProgressSink;
 
 struct ExtractionOptions {
     int batchSize = 128;
+    // When set, extractFeatures adds the wall time of the model's forward calls to it (decoding,
+    // which overlaps on another thread, not counted): the run's forward cost.
+    double* forwardSeconds = nullptr;
 };
 
 // Streams a dataset in preprocessed batches: decodes batch k+1 on a second thread while `fn` runs on

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -403,6 +404,79 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows)
     return out.str();
 }
 
+std::string durationText(double seconds)
+{
+    if (!std::isfinite(seconds))
+        return "n/a";
+    struct Unit {
+        double scale;
+        const char* name;
+    };
+    const Unit units[] = {{1, "s"}, {1e-3, "ms"}, {1e-6, "us"}, {1e-9, "ns"}};
+    const Unit* unit = &units[3];
+    for (const Unit& u : units)
+        if (std::fabs(seconds) >= u.scale) {
+            unit = &u;
+            break;
+        }
+    const double v = seconds / unit->scale;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, v < 10 ? "%.2g %s" : "%.0f %s", v, unit->name);
+    return buf;
+}
+
+std::string costsLine(const ScoringCosts& c)
+{
+    if (c.closedForm.empty() && c.autograd.empty() && !std::isfinite(c.forward) && !std::isfinite(c.fullBackward))
+        return {};
+    std::string line = "cost per image (" + c.device + "): forward " + durationText(c.forward) +
+                       ", full backward (batch 1, " + std::to_string(c.fullBackwardImages) + " images) " +
+                       durationText(c.fullBackward);
+    std::set<std::string> ids;
+    for (const auto& [id, v] : c.closedForm)
+        ids.insert(id);
+    for (const auto& [id, v] : c.autograd)
+        ids.insert(id);
+    for (const MethodInfo& m : methodRegistry()) { // registry order
+        if (!ids.count(m.id))
+            continue;
+        if (auto a = c.autograd.find(m.id); a != c.autograd.end())
+            line += ", " + m.label + " autograd " + durationText(a->second);
+        if (auto f = c.closedForm.find(m.id); f != c.closedForm.end())
+            line += ", " + m.label + " closed form " + durationText(f->second);
+    }
+    return line;
+}
+
+namespace {
+
+// RunResult::costs as run.json's "costs" (seconds per image; null where not measured).
+Json costsJson(const ScoringCosts& c)
+{
+    const auto seconds = [](double v) { return std::isfinite(v) ? Json(v) : Json(); };
+    const auto perMethod = [&](const std::map<std::string, double>& values) {
+        Json j = Json::object();
+        for (const auto& [id, v] : values)
+            j.set(id, seconds(v));
+        return j;
+    };
+    Json j = Json::object();
+    j.set("unit", "seconds per image");
+    j.set("device", c.device);
+    j.set("forward", seconds(c.forward));
+    j.set("forward_images", static_cast<unsigned long long>(c.forwardImages));
+    j.set("full_backward", seconds(c.fullBackward));
+    j.set("full_backward_images", static_cast<unsigned long long>(c.fullBackwardImages));
+    j.set("autograd", perMethod(c.autograd));
+    j.set("autograd_images", static_cast<unsigned long long>(c.autogradImages));
+    j.set("closed_form", perMethod(c.closedForm));
+    j.set("closed_form_images", static_cast<unsigned long long>(c.closedFormImages));
+    j.set("note", c.note);
+    return j;
+}
+
+} // namespace
+
 std::string runJson(const RunResult& result, const std::string& commandLine)
 {
     const ModelInfo& m = result.model;
@@ -488,6 +562,7 @@ std::string runJson(const RunResult& result, const std::string& commandLine)
         ms.push(j);
     }
     run.set("methods", ms);
+    run.set("costs", costsJson(result.costs));
     Json env = Json::object();
     env.set("libraries", libraryVersions());
     env.set("threads", runtimeThreads());

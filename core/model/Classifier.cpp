@@ -44,6 +44,9 @@ struct Classifier::Impl {
     at::Tensor weight; // on device
     at::Tensor bias;
     internal::LinearTap tap; // Style::GraphTap
+    // The model parameter that is the head's weight (named_parameters' name), empty when the
+    // weight is none (a frozen constant, or computed in forward).
+    std::string headParameter;
     enum class Style { TupleOutput, GraphTap, ForwardFeatures } style = Style::GraphTap;
 
     // Runs the model once, returning (logits, features), both 2-D tensors on the device.
@@ -429,6 +432,9 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
     }
 
     const int64_t classes = f.logits.size(1), dim = f.features.size(1);
+    for (const auto& p : m.module.named_parameters(true))
+        if (p.value.data_ptr() == f.weight.data_ptr() && p.value.numel() == f.weight.numel())
+            m.headParameter = p.name;
     m.weight = f.weight.detach().to(m.device, torch::kFloat).contiguous();
     m.bias = f.bias.defined() ? f.bias.detach().to(m.device, torch::kFloat).reshape({classes})
                               : torch::zeros({classes}, m.weight.options());
@@ -495,6 +501,68 @@ std::vector<double> Classifier::odinScores(const float* input, int n, int c, int
     } catch (const c10::Error& e) {
         throw Error("model '" + d->info.path + "': ODIN needs the input gradient, which failed: " +
                     internal::torchMessage(e));
+    }
+    return out;
+}
+
+std::vector<double> Classifier::fullBackwardGradNorms(const float* input, int n, int c, int h, int w,
+                                                      double temperature) const
+{
+    const std::string what = "model '" + d->info.path + "': the full-network backward ";
+    if (d->headParameter.empty())
+        throw Error(what + "has no weight gradient to read: the last layer's weight is not a parameter of the model "
+                           "(frozen into a constant, or computed in forward)");
+    torch::AutoGradMode enable(true);
+    std::vector<at::Tensor> params;
+    std::vector<bool> required;
+    at::Tensor headWeight;
+    for (const auto& p : d->module.named_parameters(true)) {
+        params.push_back(p.value);
+        required.push_back(p.value.requires_grad());
+        if (p.name == d->headParameter)
+            headWeight = p.value;
+    }
+    // Every parameter takes part, as in training code; restored however the call ends.
+    struct Restore {
+        std::vector<at::Tensor>& params;
+        const std::vector<bool>& required;
+        ~Restore()
+        {
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                params[i].mutable_grad() = at::Tensor();
+                params[i].requires_grad_(required[i]);
+            }
+        }
+    } restore{params, required};
+    for (at::Tensor& p : params)
+        if (p.is_leaf())
+            p.requires_grad_(true);
+    const std::size_t block = static_cast<std::size_t>(c) * h * w;
+    std::vector<double> out;
+    out.reserve(static_cast<std::size_t>(std::max(0, n)));
+    try {
+        for (int i = 0; i < n; ++i) {
+            for (at::Tensor& p : params)
+                p.mutable_grad() = at::Tensor(); // model.zero_grad()
+            const at::Tensor x =
+                torch::from_blob(const_cast<float*>(input + i * block), {1, c, h, w}, torch::kFloat).to(d->device);
+            const c10::IValue o = d->module.forward({x});
+            const at::Tensor z = o.isTuple() ? o.toTuple()->elements()[0].toTensor() : o.toTensor();
+            // KL(u || softmax(z/T)) = sum_c u_c (log u_c - log p_c); the log u term has no gradient.
+            // The loss in double precision, as the closed form is computed: softmax(z/T) - u cancels
+            // in float32 when the prediction is nearly uniform. The network's backward stays float32.
+            const at::Tensor logp = torch::log_softmax(z.to(torch::kDouble) / temperature, 1);
+            const at::Tensor loss = -(logp.sum() / static_cast<double>(z.size(1)));
+            loss.backward();
+            const at::Tensor g = headWeight.grad();
+            if (!g.defined())
+                throw Error(what + "left no gradient on the last layer's weight '" + d->headParameter + "'");
+            out.push_back(g.abs().sum().item<double>());
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error(what + "failed: " + internal::torchMessage(e));
     }
     return out;
 }

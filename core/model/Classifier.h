@@ -84,6 +84,17 @@ public:
     std::vector<double> odinScores(const float* input, int n, int c, int h, int w, double temperature, double epsilon,
                                    const std::vector<float>& stddev) const;
 
+    // GradNorm as its official code computes it (Huang et al., NeurIPS 2021), for each of n
+    // preprocessed images on its own (batch 1): forward(x), the loss KL(u || softmax(z/T)) with u
+    // uniform, backward through the whole network (every parameter's gradient, as loss.backward()
+    // computes them), then the L1 norm of the last layer's weight gradient. One norm per image; it
+    // equals the closed form (1/T) ||h||_1 ||softmax(z/T) - u||_1. Parameters that do not require a
+    // gradient (a module saved for inference) are switched on for the call and restored after.
+    // Throws Error when the model gives no gradient there: a head weight that is no parameter of
+    // the model (frozen into a constant, computed in forward) or a graph without a gradient path.
+    std::vector<double> fullBackwardGradNorms(const float* input, int n, int c, int h, int w,
+                                              double temperature) const;
+
 private:
     Classifier();
     struct Impl;

@@ -30,6 +30,7 @@ const IntSetting kWidth{"preprocessing.width", "", 1, 100000, true};
 const IntSetting kBins{"view.bins", "", 1, 500, true};
 const IntSetting kMaxPixels{"maxPixels", "--max-pixels", 1, 2147483647};
 const IntSetting kResamples{"factors.resamples", "--resamples", 0, 1000000};
+const IntSetting kCostProbe{"costProbe", "--cost-probe", 0, 100000};
 } // namespace settings
 
 namespace {
@@ -325,6 +326,10 @@ const std::vector<Entry>& entries()
              }
              p.o.methodsGiven = true;
          }},
+        {{"--cost-probe", "N", G::Methods,
+          "with a gradient method, time scoring per image (run.json \"costs\"): the full-network backward on N "
+          "ID images, autograd on up to 16N (default 16, 0 = off)"},
+         [](Parse& p, const std::string& v) { p.o.config.costProbeImages = parseInt(v, settings::kCostProbe); }},
         {{"--param", "[METHOD.]NAME=VALUE", G::Params, "a method parameter (repeatable), e.g. T=2 or odin.eps=0.002"},
          [](Parse& p, const std::string& v) {
              try {

@@ -18,7 +18,7 @@ struct OptionGroup {
         Model = 1u << 0,      // --model
         Datasets = 1u << 1,   // --id --ood --fit --group
         Session = 1u << 2,    // --session (the run config from a saved .oodlens file)
-        Methods = 1u << 3,    // --methods
+        Methods = 1u << 3,    // --methods --cost-probe
         Params = 1u << 4,     // --param
         Preprocess = 1u << 5, // --preset --resize --crop --channels --mean --std
         Runtime = 1u << 6,    // --batch --threads --max-pixels --device
@@ -130,7 +130,7 @@ struct IntSetting {
 };
 namespace settings {
 extern const IntSetting kBatch, kThreads, kBootstrap, kDpi, kResize, kCrop, kChannels, kHeight, kWidth, kBins,
-    kMaxPixels, kResamples;
+    kMaxPixels, kResamples, kCostProbe;
 }
 
 // Says where a value came from, for messages: the command line (`source` empty: "option --batch")

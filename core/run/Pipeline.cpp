@@ -7,8 +7,10 @@
 #include "features/Extraction.h"
 #include "features/FeatureCache.h"
 #include "methods/Scores.h"
+#include "methods/internal/CommonParams.h"
 #include "run/Options.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -38,6 +40,7 @@ const char* runStageName(RunStage stage)
     case RunStage::Score: return "scoring";
     case RunStage::Images: return "scoring the images";
     case RunStage::Metrics: return "metrics";
+    case RunStage::Cost: return "timing the scores";
     }
     return "";
 }
@@ -136,7 +139,41 @@ struct Extracted {
     DatasetSpec spec;
     DatasetSummary summary;
     std::shared_ptr<const FeatureSet> features = std::make_shared<FeatureSet>();
+    // Wall time of the model's forward calls when the extraction ran the model; NaN when the
+    // features came from the cache.
+    double forwardSeconds = ScoringCosts::kNaN;
 };
+
+// The first `count` items of a dataset: what a timing probe runs the model on.
+class FirstItems final : public Dataset {
+public:
+    FirstItems(const Dataset& data, std::size_t count) : data_(data), count_(std::min(count, data.size())) {}
+    std::string kind() const override { return data_.kind(); }
+    std::string source() const override { return data_.source(); }
+    std::size_t size() const override { return count_; }
+    ImageU8 image(std::size_t i) const override { return data_.image(i); }
+    int label(std::size_t i) const override { return data_.label(i); }
+    std::string itemPath(std::size_t i) const override { return data_.itemPath(i); }
+    std::string fingerprint() const override { return data_.fingerprint() + "#first" + std::to_string(count_); }
+
+private:
+    const Dataset& data_;
+    std::size_t count_;
+};
+
+// A timing probe that ran the model (seconds per image, or NaN and why), kept while the model side
+// and `key` (the ID set and the probe's size) stay the same, so that rescoring never reruns it.
+struct ModelProbe {
+    std::string key;
+    double perImage = ScoringCosts::kNaN;
+    std::size_t images = 0;
+    std::string note;
+};
+
+double secondsSince(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 } // namespace
 
@@ -153,6 +190,8 @@ struct Pipeline::State {
     std::map<std::string, std::shared_ptr<const FittedScorer>> fitted;
     // Scores of methods that need the images, by cache key.
     std::map<std::string, std::vector<double>> imageScores;
+    // Cost probes that ran the model (RunResult::costs); dropped with the model.
+    ModelProbe forwardProbe, fullBackwardProbe;
 };
 
 namespace {
@@ -206,6 +245,7 @@ public:
         }
         DatasetSummary& d = e.summary;
         d = DatasetSummary{};
+        e.forwardSeconds = ScoringCosts::kNaN;
         d.name = datasetLabel(e.spec);
         d.path = e.spec.path;
         d.role = e.spec.role;
@@ -241,7 +281,10 @@ public:
                     sink.warning(problem);
                 ExtractionOptions options;
                 options.batchSize = s_.config.batchSize;
+                double forward = 0;
+                options.forwardSeconds = &forward;
                 e.features = std::make_shared<const FeatureSet>(extractFeatures(*s_.model, *data, s_.preprocess, options, &sink));
+                e.forwardSeconds = forward;
                 try {
                     cache.store(key, *e.features,
                                 e.spec.path + " | " + s_.model->info().path + " | " + s_.preprocess.describe());
@@ -384,13 +427,14 @@ public:
     {
         ScoreTable table;
         std::set<std::string> failed;
-        std::vector<std::string> fromFeatures;
+        std::vector<std::string> fromFeatures, autograd;
         for (const std::string& id : methods) {
             table[id].resize(s_.datasets.size());
             const MethodInfo& m = requireMethod(id);
             if (!m.fit && !m.images)
-                fromFeatures.push_back(id);
+                (m.has(NeedsAutograd) ? autograd : fromFeatures).push_back(id);
         }
+        const int idSet = indexOf(DatasetRole::Id);
         for (std::size_t i = 0; i < s_.datasets.size(); ++i) {
             const Extracted& e = s_.datasets[i];
             if (e.spec.role == DatasetRole::Fit || !e.summary.ok())
@@ -400,6 +444,13 @@ public:
             auto perMethod = computeScoreSet(fromFeatures, *e.features, s_.model->head(), s_.config.params, &sink);
             for (auto& [id, v] : perMethod)
                 table[id][i] = std::move(v);
+            // Autograd variants one by one: their time on the ID set is the cost table's figure.
+            for (const std::string& id : autograd) {
+                const auto begin = std::chrono::steady_clock::now();
+                table[id][i] = computeScores(id, *e.features, s_.model->head(), s_.config.params, &sink);
+                if (static_cast<int>(i) == idSet && e.features->rows > 0)
+                    autogradTimes_[id] = secondsSince(begin) / static_cast<double>(e.features->rows);
+            }
             for (const std::string& id : methods) {
                 const MethodInfo& m = requireMethod(id);
                 if (m.images)
@@ -581,6 +632,8 @@ public:
         if (!partial)
             warnAboutConstantScores(r->methods, *r);
         if (!partial)
+            r->costs = costs(r->methods);
+        if (!partial)
             for (const std::string& id : r->methods)
                 if (const MethodInfo& m = requireMethod(id); m.fit) {
                     try {
@@ -593,7 +646,224 @@ public:
         return r;
     }
 
+    // What scoring costs per image (RunResult::costs), for a final result that scores a gradient method.
+    ScoringCosts costs(const std::vector<std::string>& scored)
+    {
+        ScoringCosts c;
+        c.device = s_.model->info().device;
+        const auto isScored = [&](const std::string& id) {
+            return std::find(scored.begin(), scored.end(), id) != scored.end();
+        };
+        // The gradient closed forms this run scores, itself or through its autograd variant.
+        std::vector<const MethodInfo*> closedForms;
+        std::map<std::string, const MethodInfo*> variantOf;
+        for (const MethodInfo& m : methodRegistry())
+            if (m.group == MethodGroup::Gradient && !m.closedForm.empty())
+                variantOf[m.closedForm] = &m;
+        for (const MethodInfo& m : methodRegistry())
+            if (m.group == MethodGroup::Gradient && m.factors && m.closedForm.empty() &&
+                (isScored(m.id) || (variantOf.count(m.id) && isScored(variantOf[m.id]->id))))
+                closedForms.push_back(&m);
+        const int probe = s_.config.costProbeImages;
+        if (closedForms.empty() || probe <= 0) {
+            c.note = closedForms.empty() ? "not measured: the run scores no gradient method"
+                                         : "not measured: the cost probe is off (--cost-probe 0)";
+            return c;
+        }
+        const int id = indexOf(DatasetRole::Id);
+        const Extracted& e = s_.datasets[static_cast<std::size_t>(id)];
+        const FeatureSet& features = *e.features;
+        Stamp sink(observer_, warnings, RunStage::Cost, id);
+        std::vector<std::string> notes;
+
+        // The closed forms over the whole ID features, repeated until 50 ms have passed.
+        for (const MethodInfo* m : closedForms) {
+            sink.update("timing " + m->label + " (closed form)", 0, 0);
+            std::size_t repeats = 0;
+            const auto begin = std::chrono::steady_clock::now();
+            do {
+                throwIfCancelled(&sink);
+                computeScores(m->id, features, s_.model->head(), s_.config.params);
+                ++repeats;
+            } while (secondsSince(begin) < 0.05);
+            c.closedForm[m->id] = secondsSince(begin) / static_cast<double>(repeats * features.rows);
+            c.closedFormImages = features.rows;
+        }
+        notes.push_back("closed form: the " + std::to_string(features.rows) + " ID feature rows, repeated for 50 ms");
+
+        // The autograd variants: their time scoring the whole ID set in this run, else a probe on
+        // up to 16 x probe rows of the ID features (the first `probe` rows alone when they take a second).
+        const std::size_t autogradRows = std::min<std::size_t>(features.rows, 16 * static_cast<std::size_t>(probe));
+        for (const MethodInfo* m : closedForms) {
+            const auto v = variantOf.find(m->id);
+            if (v == variantOf.end())
+                continue;
+            const MethodInfo& a = *v->second;
+            if (const auto t = autogradTimes_.find(a.id); t != autogradTimes_.end()) {
+                c.autograd[m->id] = t->second;
+                c.autogradImages = c.autogradImages ? std::min(c.autogradImages, features.rows) : features.rows;
+                notes.push_back(a.id + ": timed while scoring the " + std::to_string(features.rows) + " ID images");
+                continue;
+            }
+            sink.update("timing " + a.label, 0, 0);
+            const std::size_t first = std::min<std::size_t>(autogradRows, static_cast<std::size_t>(probe));
+            double seconds = 0;
+            std::size_t rows = 0;
+            for (const auto& [from, to] : {std::pair<std::size_t, std::size_t>{0, first}, {first, autogradRows}}) {
+                if (to <= from || (rows > 0 && seconds >= 1.0))
+                    continue;
+                const FeatureSet part = featureRows(features, from, to);
+                const auto begin = std::chrono::steady_clock::now();
+                computeScores(a.id, part, s_.model->head(), s_.config.params, &sink);
+                seconds += secondsSince(begin);
+                rows += to - from;
+            }
+            c.autograd[m->id] = seconds / static_cast<double>(rows);
+            c.autogradImages = c.autogradImages ? std::min(c.autogradImages, rows) : rows;
+            notes.push_back(a.id + ": a probe on " + std::to_string(rows) + " ID feature rows");
+        }
+
+        // The forward pass: the ID set's extraction when it ran the model, else a probe.
+        if (std::isfinite(e.forwardSeconds) && features.rows > 0) {
+            c.forward = e.forwardSeconds / static_cast<double>(features.rows);
+            c.forwardImages = features.rows;
+            notes.push_back("forward: the extraction of the " + std::to_string(features.rows) + " ID images at batch " +
+                            std::to_string(s_.config.batchSize));
+        } else {
+            const ModelProbe& f = forwardProbe(e, sink);
+            c.forward = f.perImage;
+            c.forwardImages = f.images;
+            notes.push_back(f.note);
+        }
+        const ModelProbe& b = fullBackwardProbe(e, static_cast<std::size_t>(probe), sink);
+        c.fullBackward = b.perImage;
+        c.fullBackwardImages = b.images;
+        notes.push_back(b.note);
+        for (const std::string& n : notes)
+            c.note += (c.note.empty() ? "" : "; ") + n;
+        return c;
+    }
+
 private:
+    // Rows [from, to) of a feature set (features and logits: what scores read).
+    static FeatureSet featureRows(const FeatureSet& set, std::size_t from, std::size_t to)
+    {
+        FeatureSet part;
+        part.rows = to - from;
+        part.dim = set.dim;
+        part.classes = set.classes;
+        part.features.assign(set.features.begin() + static_cast<std::ptrdiff_t>(from * set.dim),
+                             set.features.begin() + static_cast<std::ptrdiff_t>(to * set.dim));
+        part.logits.assign(set.logits.begin() + static_cast<std::ptrdiff_t>(from * set.classes),
+                           set.logits.begin() + static_cast<std::ptrdiff_t>(to * set.classes));
+        part.labels.assign(part.rows, -1);
+        part.index.assign(part.rows, 0);
+        part.paths.assign(part.rows, std::string());
+        return part;
+    }
+
+    // The forward pass timed on the first three batches of the ID set (the first, which warms the
+    // model up, not counted when there are more); kept for the model side.
+    const ModelProbe& forwardProbe(const Extracted& e, Stamp& sink)
+    {
+        const std::size_t batch = static_cast<std::size_t>(s_.config.batchSize);
+        ModelProbe& p = s_.forwardProbe;
+        const std::string key = e.spec.path + "|" + std::to_string(batch);
+        if (p.key == key)
+            return p;
+        p = ModelProbe{};
+        std::vector<double> seconds;
+        std::vector<std::size_t> images;
+        try {
+            const std::unique_ptr<Dataset> data = openDataset(e.spec.path, datasetOptions(s_.config));
+            const FirstItems first(*data, 3 * batch);
+            ExtractionOptions options;
+            options.batchSize = s_.config.batchSize;
+            std::vector<float> logits, features;
+            forEachBatch(first, s_.preprocess, options, &sink, "timing the forward pass on " + e.summary.name,
+                         [&](const float* input, const std::vector<std::size_t>& items, const std::vector<std::string>&,
+                             int c, int h, int w) {
+                             if (items.empty())
+                                 return;
+                             logits.clear();
+                             features.clear();
+                             const auto begin = std::chrono::steady_clock::now();
+                             s_.model->forward(input, static_cast<int>(items.size()), c, h, w, logits, features);
+                             seconds.push_back(secondsSince(begin));
+                             images.push_back(items.size());
+                         });
+        } catch (const Error& err) {
+            p.note = std::string("forward not measured: ") + err.what();
+        }
+        if (!seconds.empty()) {
+            const std::size_t skip = seconds.size() > 1 ? 1 : 0;
+            double total = 0;
+            for (std::size_t k = skip; k < seconds.size(); ++k) {
+                total += seconds[k];
+                p.images += images[k];
+            }
+            p.perImage = total / static_cast<double>(p.images);
+            p.note = "forward: a probe on " + std::to_string(p.images) + " ID images at batch " +
+                     std::to_string(batch) + " (the features came from the cache" +
+                     (skip ? "; after one warm-up batch)" : ")");
+        } else if (p.note.empty()) {
+            p.note = "forward not measured: no ID image could be read";
+        }
+        p.key = key;
+        return p;
+    }
+
+    // The official-style GradNorm (full-network backward at batch 1) timed on the first `count`
+    // images of the ID set, after two untimed warm-up passes on the first; kept for the model side.
+    const ModelProbe& fullBackwardProbe(const Extracted& e, std::size_t count, Stamp& sink)
+    {
+        ModelProbe& p = s_.fullBackwardProbe;
+        const MethodInfo* gradient = primaryGradientMethod();
+        const double temperature = gradient ? s_.config.params.value(gradient->id, temperatureParam()) : 1.0;
+        const std::string key = e.spec.path + "|" + std::to_string(count);
+        if (p.key == key)
+            return p;
+        p = ModelProbe{};
+        double seconds = 0;
+        try {
+            const std::unique_ptr<Dataset> data = openDataset(e.spec.path, datasetOptions(s_.config));
+            const FirstItems first(*data, count);
+            ExtractionOptions options;
+            options.batchSize = static_cast<int>(std::min<std::size_t>(count, static_cast<std::size_t>(s_.config.batchSize)));
+            const std::string stage = "timing the full-network backward on " + e.summary.name;
+            bool warm = false;
+            forEachBatch(first, s_.preprocess, options, &sink, stage,
+                         [&](const float* input, const std::vector<std::size_t>& items, const std::vector<std::string>&,
+                             int c, int h, int w) {
+                             for (int k = 0; !warm && !items.empty() && k < 2; ++k)
+                                 s_.model->fullBackwardGradNorms(input, 1, c, h, w, temperature);
+                             warm = true;
+                             const std::size_t block = static_cast<std::size_t>(c) * h * w;
+                             for (std::size_t k = 0; k < items.size(); ++k) {
+                                 throwIfCancelled(&sink);
+                                 const auto begin = std::chrono::steady_clock::now();
+                                 s_.model->fullBackwardGradNorms(input + k * block, 1, c, h, w, temperature);
+                                 seconds += secondsSince(begin);
+                                 ++p.images;
+                                 sink.update(stage, p.images, first.size());
+                             }
+                         });
+        } catch (const Error& err) {
+            p.images = 0;
+            p.note = std::string("full backward not measured: ") + err.what();
+        }
+        if (p.images > 0) {
+            p.perImage = seconds / static_cast<double>(p.images);
+            p.note = "full backward: a timing probe on " + std::to_string(p.images) +
+                     " ID images at batch 1, after two warm-up passes";
+        } else if (p.note.empty()) {
+            p.note = "full backward not measured: no ID image could be read";
+        }
+        p.key = key;
+        return p;
+    }
+
+    std::map<std::string, double> autogradTimes_; // autograd variant -> s/image scoring the ID set
     std::set<std::string> fitWarned_;
     std::vector<std::string> failures_; // why fitted methods could not be scored, in order
     // Cancellation polls outside any one piece of work.
@@ -685,6 +955,7 @@ void checkConfig(const RunConfig& c)
     checkInt(c.batchSize, settings::kBatch, config, false);
     checkInt(c.threads, settings::kThreads, config);
     checkInt(c.bootstrap, settings::kBootstrap, config);
+    checkInt(c.costProbeImages, settings::kCostProbe, config);
 }
 
 } // namespace
@@ -714,6 +985,8 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
             s.fitted.clear();
             s.imageScores.clear();
         }
+        s.forwardProbe = ModelProbe{};
+        s.fullBackwardProbe = ModelProbe{};
         s.model = Classifier::load(config.modelPath, config.device, probeShapeOf(config.preprocess));
         s.modelClasses = findModelClassNames(config.modelPath, s.model->info().sidecarPath, s.model->info().classes);
         s.resolved = resolvePreprocess(config.preprocess, s.model->info());

@@ -68,6 +68,10 @@ struct RunConfig {
     // Seeded 95% bootstrap intervals on every metrics row when > 0.
     int bootstrap = 0;
     unsigned long long seed = 0;
+    // ID images of the full-network backward timing probe (RunResult::costs) when the run scores
+    // a gradient method; the autograd probe takes up to 16 times as many rows of the ID features.
+    // 0 = no cost measurement. `--cost-probe N`.
+    int costProbeImages = 16;
 
     // The dataset rules, the one place they are written (the GUI's docks, drops and sessions add
     // through here):

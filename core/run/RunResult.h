@@ -60,19 +60,29 @@ struct RunWarning {
     std::string message;
 };
 
-// What scoring costs per image on this run's machine and device, measured during the run (the factor
-// analysis's cost table). Every figure is seconds per image; NaN when not measured, with the reason in `note`.
+// What scoring costs per image on this run's machine and device, measured during the run (the
+// factor analysis's cost table). Every figure is seconds per image; NaN when not measured, with the
+// reason in `note`. Measured only when the run scores a gradient method (a registered
+// MethodGroup::Gradient product or its autograd variant), and only in the final result; the maps
+// hold the closed forms scored in this run or whose autograd variant was (registry ids).
 struct ScoringCosts {
-    std::string device;
-    double forward = std::numeric_limits<double>::quiet_NaN();
+    static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    std::string device;           // "cpu", "cuda:0"
+    double forward = kNaN;        // the model's forward pass (features + logits) at the run's batch size
     std::size_t forwardImages = 0;
-    double fullBackward = std::numeric_limits<double>::quiet_NaN();
+    // Official GradNorm code style (Huang et al. 2021): per image at batch 1, forward, KL(uniform ||
+    // softmax(z/T)) loss, backward through the WHOLE network, read the last layer's weight gradient
+    // and take its L1 norm. A timing probe on a small subset of the ID set.
+    double fullBackward = kNaN;
     std::size_t fullBackwardImages = 0;
-    std::map<std::string, double> autograd;   // closed-form gradient method id -> s/image of its autograd variant
+    // Closed-form gradient method id ("gradnorm") -> s/image of its autograd variant, last layer,
+    // per sample, from the features.
+    std::map<std::string, double> autograd;
     std::size_t autogradImages = 0;
-    std::map<std::string, double> closedForm; // gradient method id -> s/image of the closed form from cached features
+    // Gradient method id -> s/image of the closed form from the cached features.
+    std::map<std::string, double> closedForm;
     std::size_t closedFormImages = 0;
-    std::string note;
+    std::string note; // what was not measured and why; how many images each probe used
 };
 
 // A run hands over a partial result after each OOD set it extracts (the ID set and the OOD sets
@@ -90,7 +100,8 @@ struct RunResult {
     std::vector<RunWarning> warnings;    // skipped images, failed OOD sets, metrics left out
     std::map<std::string, std::string> fitNotes; // what each fitted method's fit found
     double seconds = 0;                  // wall time of the run
-    ScoringCosts costs;                  // per-image costs of the gradient scores (final results only)
+    // Per-image costs of the gradient scores (final results only; RunConfig::costProbeImages).
+    ScoringCosts costs;
     // Per-image data of every dataset (same order as `datasets`; empty sets for failed ones):
     // paths, labels, dataset indices, logits and penultimate features. Shared, immutable.
     std::vector<std::shared_ptr<const FeatureSet>> features;

@@ -253,6 +253,45 @@ TEST_F(Cli, writesEveryExportFormatAndRunMetadata)
     ASSERT_EQ(readLines(out2 + "/metrics.md"), md);
 }
 
+// A run that scores GradNorm prints what scoring costs per image and records it in run.json's
+// "costs" (seconds per image, null where not measured); one without a gradient method says why.
+TEST_F(Cli, runJsonRecordsTheScoringCosts)
+{
+    const std::string out = filePath("costs");
+    const auto r = runCli({"demo", "--methods", "msp,gradnorm", "--cost-probe", "3", "--out", out});
+    ASSERT_TRUE(r.exitCode == 0) << r.err;
+    ASSERT_TRUE(contains(r.out, "cost per image (cpu): forward ")) << r.out;
+    ASSERT_TRUE(contains(r.out, "full backward (batch 1, 3 images)")) << r.out;
+    ASSERT_TRUE(contains(r.out, "GradNorm autograd") && contains(r.out, "GradNorm closed form")) << r.out;
+    std::string problem;
+    const Json run = readJson(out + "/run.json", problem);
+    ASSERT_TRUE(problem.empty()) << problem;
+    const Json& costs = run.get("costs");
+    ASSERT_TRUE(costs.isObject());
+    ASSERT_EQ(costs.get("unit").string(), "seconds per image");
+    ASSERT_EQ(costs.get("device").string(), "cpu");
+    for (const char* field : {"forward", "full_backward"})
+        ASSERT_TRUE(costs.get(field).number() > 0) << field;
+    // The ID set's extraction, or with its features from the cache a probe of batches 2 and 3 of 128.
+    const bool cached = run.get("datasets").items().at(0).get("from_cache").boolean();
+    ASSERT_EQ(costs.get("forward_images").number(), cached ? 256 : 2000);
+    ASSERT_EQ(costs.get("full_backward_images").number(), 3);
+    ASSERT_EQ(costs.get("autograd_images").number(), 48);
+    ASSERT_EQ(costs.get("closed_form_images").number(), 2000);
+    ASSERT_TRUE(costs.get("autograd").get("gradnorm").number() > 0);
+    ASSERT_TRUE(costs.get("closed_form").get("gradnorm").number() > 0);
+    ASSERT_TRUE(!costs.get("closed_form").has("exgrad")); // not scored in this run
+    ASSERT_TRUE(!costs.get("note").string().empty());
+
+    const std::string none = filePath("costs-none");
+    ASSERT_EQ(runCli({"demo", "--methods", "msp", "--out", none}).exitCode, 0);
+    const Json plain = readJson(none + "/run.json", problem);
+    ASSERT_TRUE(problem.empty()) << problem;
+    ASSERT_TRUE(plain.get("costs").get("forward").isNull());
+    ASSERT_TRUE(plain.get("costs").get("full_backward").isNull());
+    ASSERT_TRUE(contains(plain.get("costs").get("note").string(), "no gradient method"));
+}
+
 TEST_F(Cli, infoDescribesTheDemoModel)
 {
     const auto r = runCli({"info", "--model", kDemo + "mnist_cnn.pt"});

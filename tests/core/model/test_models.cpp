@@ -73,6 +73,21 @@ std::vector<int> ints(const Json& v)
     return out;
 }
 
+// The fixture's saved input batch (little-endian float32, as on every supported host) and its shape.
+void readInput(const Json& ref, std::vector<int>& shape, std::vector<float>& x)
+{
+    const Json& input = ref.get("input");
+    shape = ints(input.get("shape"));
+    ASSERT_EQ(shape.size(), std::size_t(4));
+    const std::string binFile = kExpected + input.get("file").string();
+    ASSERT_TRUE(std::filesystem::is_regular_file(binFile)) << binFile;
+    const std::string bytes = oodlens::test::readFile(binFile);
+    const std::size_t count = std::size_t(shape[0]) * shape[1] * shape[2] * shape[3];
+    ASSERT_EQ(std::size_t(bytes.size()), count * sizeof(float));
+    x.resize(count);
+    std::memcpy(x.data(), bytes.data(), bytes.size());
+}
+
 struct ModelRow {
     std::string name;
     std::string variant;
@@ -192,16 +207,9 @@ TEST_P(ModelsClassifier, classifierLoadsAndReproducesEagerPyTorch)
     ASSERT_EQ(model->head().bias.size(), std::size_t(classes));
 
     // The saved input batch.
-    const Json& input = ref.get("input");
-    const std::vector<int> shape = ints(input.get("shape"));
-    ASSERT_EQ(shape.size(), std::size_t(4));
-    const std::string binFile = kExpected + input.get("file").string();
-    ASSERT_TRUE(std::filesystem::is_regular_file(binFile)) << binFile;
-    const std::string bytes = oodlens::test::readFile(binFile);
-    const std::size_t count = std::size_t(shape[0]) * shape[1] * shape[2] * shape[3];
-    ASSERT_EQ(std::size_t(bytes.size()), count * sizeof(float));
-    std::vector<float> x(count);
-    std::memcpy(x.data(), bytes.data(), bytes.size()); // little-endian float32, as on every supported host
+    std::vector<int> shape;
+    std::vector<float> x;
+    ASSERT_NO_FATAL_FAILURE(readInput(ref, shape, x));
 
     const std::vector<double> refLogits = values(ref.get("logits"));
     const std::vector<double> refFeatures = values(ref.get("features"));
@@ -280,4 +288,43 @@ TEST_F(Models, notAModelFileIsRefusedByName)
     } catch (const Error& e) {
         ASSERT_TRUE(contains(e.what(), path)) << e.what();
     }
+}
+
+// The cost table's full-network backward (GradNorm as its official code computes it: batch 1,
+// backward through every layer, the last layer's weight gradient) gives eager PyTorch's GradNorm
+// for every image: the probe computes the official quantity, not just something that takes time.
+// A frozen model's head weight is a graph constant, not a parameter: no gradient, and it says so.
+TEST_P(ModelsClassifier, fullBackwardGivesTheGradNormOfEagerPyTorch)
+{
+    const auto& [name, variant] = GetParam();
+    std::string problem;
+    const Json ref = readExpected(name, problem);
+    ASSERT_TRUE(problem.empty()) << problem;
+    const std::unique_ptr<Classifier> model = Classifier::load(kRoot + ref.get("variants").get(variant).string());
+    std::vector<int> shape;
+    std::vector<float> x;
+    ASSERT_NO_FATAL_FAILURE(readInput(ref, shape, x));
+    const double temperature = ref.get("temperature").number(1.0);
+    if (variant == "frozen") {
+        try {
+            model->fullBackwardGradNorms(x.data(), shape[0], shape[1], shape[2], shape[3], temperature);
+            FAIL() << "a frozen model gave a weight gradient";
+        } catch (const Error& e) {
+            ASSERT_TRUE(contains(e.what(), "not a parameter")) << e.what();
+        }
+        return;
+    }
+    const std::vector<double> expected = values(ref.get("scores").get("gradnorm"));
+    ASSERT_EQ(expected.size(), std::size_t(shape[0]));
+    ASSERT_TRUE(spread(expected));
+    for (int pass = 0; pass < 2; ++pass) { // the second after the graph executor's profiling run
+        const std::vector<double> norms =
+            model->fullBackwardGradNorms(x.data(), shape[0], shape[1], shape[2], shape[3], temperature);
+        const double err = worstRelative(norms, expected);
+        ASSERT_TRUE(err < kTolerance) << "pass " << pass << ": off by " << err << " (relative)";
+    }
+    // Inference afterwards is unchanged (the parameters' gradient flags are restored).
+    std::vector<float> logits, features;
+    model->forward(x.data(), shape[0], shape[1], shape[2], shape[3], logits, features);
+    ASSERT_TRUE(worstRelative(asDouble(logits), values(ref.get("logits"))) < kTolerance);
 }

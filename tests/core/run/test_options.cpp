@@ -104,6 +104,19 @@ TEST(Options, ScoreOptionsFillTheRunConfig)
     EXPECT_EQ(c.preprocess.stddev, (std::vector<float>{0.2f}));
 }
 
+// --cost-probe N: one flag, taken by every command that scores, refused by info; 0 turns it off.
+TEST(Options, CostProbeIsTakenByEveryScoringCommand)
+{
+    EXPECT_EQ(RunConfig().costProbeImages, 16);
+    for (unsigned groups : {commandGroups::kScore, commandGroups::kDemo, commandGroups::kFigures, commandGroups::kGui})
+        EXPECT_EQ(parseOptions({"--cost-probe", "3"}, groups, "test").config.costProbeImages, 3);
+    EXPECT_EQ(parseOptions({"--cost-probe", "0"}, commandGroups::kScore, "test").config.costProbeImages, 0);
+    EXPECT_TRUE(contains(errorOf({"--cost-probe", "-1"}, commandGroups::kScore), "--cost-probe")) ;
+    EXPECT_TRUE(contains(errorOf({"--cost-probe", "x"}, commandGroups::kScore), "not a whole number"));
+    EXPECT_TRUE(contains(errorOf({"--cost-probe", "3"}, commandGroups::kInfo), "does not apply"));
+    EXPECT_TRUE(contains(optionsHelp(commandGroups::kScore), "--cost-probe N"));
+}
+
 TEST(Options, OodNameSplitsOnlyBeforeThePath)
 {
     EXPECT_EQ(oodDatasetSpec("svhn=/data/svhn").name, "svhn");

@@ -3,8 +3,13 @@
 // its metrics table. Runs the bundled demo model.
 #include "common/Error.h"
 #include "common/Runtime.h"
+#include "datasets/Dataset.h"
+#include "features/Extraction.h"
+#include "model/Classifier.h"
 #include "run/Demo.h"
 #include "run/Pipeline.h"
+
+#include "TestSupport.h"
 
 #include <gtest/gtest.h>
 
@@ -206,4 +211,149 @@ TEST_F(PipelineTest, ConfigValuesAreCheckedByTheCommandLineRules)
     c.preprocess.stddev.clear();
     c.batchSize = 0;
     EXPECT_THROW(runOnce(c), Error);
+}
+
+namespace {
+
+// Records the costs of every result it is handed, and cancels once the cost stage starts when asked to.
+class CostRecorder : public RunObserver {
+public:
+    void progress(const RunProgress& p) override { costStage = costStage || p.stage == RunStage::Cost; }
+    void partialResult(RunResultPtr r) override
+    {
+        partialCosts = partialCosts || std::isfinite(r->costs.forward) || !r->costs.closedForm.empty();
+    }
+    bool isCancelRequested() const override { return cancelInCostStage && costStage; }
+    bool costStage = false;
+    bool partialCosts = false;
+    bool cancelInCostStage = false;
+};
+
+bool positive(double v) { return std::isfinite(v) && v > 0; }
+
+} // namespace
+
+// A run that scores GradNorm times it per image: the forward pass (this run's extraction of the ID
+// set), the official full-network backward on costProbeImages ID images, the autograd variant on
+// 16 times as many feature rows, the closed form over the whole ID set. Only the final result has
+// costs; only the gradient methods scored are in them.
+TEST_F(PipelineTest, CostsAreMeasuredWhenAGradientMethodIsScored)
+{
+    RunConfig c = demoConfig();
+    c.cacheDir.clear();
+    c.methods = {"msp", "gradnorm"};
+    c.costProbeImages = 4;
+    CostRecorder rec;
+    const RunResultPtr r = runOnce(c, &rec);
+    const ScoringCosts& k = r->costs;
+    EXPECT_EQ(k.device, "cpu");
+    EXPECT_TRUE(positive(k.forward)) << k.forward;
+    EXPECT_EQ(k.forwardImages, 2000u);
+    EXPECT_TRUE(positive(k.fullBackward)) << k.note;
+    EXPECT_EQ(k.fullBackwardImages, 4u);
+    ASSERT_EQ(k.autograd.size(), 1u) << k.note;
+    EXPECT_TRUE(positive(k.autograd.at("gradnorm")));
+    EXPECT_EQ(k.autogradImages, 64u);
+    ASSERT_EQ(k.closedForm.size(), 1u);
+    EXPECT_TRUE(positive(k.closedForm.at("gradnorm")));
+    EXPECT_EQ(k.closedFormImages, 2000u);
+    // Orders of magnitude that hold on any machine: a backward through the network costs more than
+    // the closed form's few multiplications.
+    EXPECT_GT(k.fullBackward, k.closedForm.at("gradnorm"));
+    EXPECT_GT(k.autograd.at("gradnorm"), k.closedForm.at("gradnorm"));
+    EXPECT_NE(k.note.find("4 ID images at batch 1"), std::string::npos) << k.note;
+    EXPECT_TRUE(rec.costStage);
+    EXPECT_FALSE(rec.partialCosts);
+}
+
+TEST_F(PipelineTest, CostsAreAbsentWithoutAGradientMethodOrWithTheProbeOff)
+{
+    RunConfig c = demoConfig();
+    c.methods = {"msp", "energy"};
+    CostRecorder rec;
+    const RunResultPtr none = runOnce(c, &rec);
+    EXPECT_TRUE(std::isnan(none->costs.forward) && std::isnan(none->costs.fullBackward));
+    EXPECT_TRUE(none->costs.closedForm.empty() && none->costs.autograd.empty());
+    EXPECT_NE(none->costs.note.find("no gradient method"), std::string::npos) << none->costs.note;
+    EXPECT_FALSE(rec.costStage);
+    c.methods = {"gradnorm"};
+    c.costProbeImages = 0;
+    const RunResultPtr off = runOnce(c);
+    EXPECT_TRUE(std::isnan(off->costs.forward) && std::isnan(off->costs.fullBackward));
+    EXPECT_TRUE(off->costs.closedForm.empty());
+    EXPECT_NE(off->costs.note.find("--cost-probe 0"), std::string::npos) << off->costs.note;
+    c.costProbeImages = -1;
+    EXPECT_THROW(runOnce(c), Error);
+}
+
+// A rescoring run (other methods, other T) keeps the probes that ran the model: no model pass,
+// the same full-backward figure; an autograd variant scored over the whole ID set gives its own
+// time. With the features from the cache, the forward pass is a probe of a few batches.
+TEST_F(PipelineTest, RescoringReusesTheCostProbes)
+{
+    const oodlens::test::TempDir cache;
+    RunConfig c = demoConfig();
+    c.cacheDir = cache.path();
+    c.methods = {"gradnorm"};
+    c.costProbeImages = 4;
+    Pipeline p;
+    const RunResultPtr first = p.run(c);
+    const int passes = p.modelPasses();
+    EXPECT_EQ(passes, 2);
+    c.methods = {"msp", "gradnorm_autograd"};
+    c.params.parseAssignment("T=2");
+    const RunResultPtr second = p.run(c);
+    EXPECT_EQ(p.modelPasses(), passes);
+    EXPECT_EQ(second->costs.fullBackward, first->costs.fullBackward);
+    EXPECT_EQ(second->costs.forward, first->costs.forward);
+    ASSERT_EQ(second->costs.autograd.count("gradnorm"), 1u) << second->costs.note;
+    EXPECT_EQ(second->costs.autogradImages, 2000u);
+    EXPECT_NE(second->costs.note.find("timed while scoring"), std::string::npos) << second->costs.note;
+
+    RunConfig cached = c;
+    cached.batchSize = 100;
+    Pipeline q;
+    const RunResultPtr fromCache = q.run(cached);
+    ASSERT_TRUE(fromCache->datasets[0].fromCache);
+    EXPECT_EQ(q.modelPasses(), 0);
+    EXPECT_TRUE(positive(fromCache->costs.forward));
+    EXPECT_EQ(fromCache->costs.forwardImages, 200u); // batches 2 and 3 of 100; the first warms up
+    EXPECT_NE(fromCache->costs.note.find("cache"), std::string::npos) << fromCache->costs.note;
+}
+
+TEST_F(PipelineTest, TheCostStageIsCancellable)
+{
+    RunConfig c = demoConfig();
+    c.methods = {"gradnorm"};
+    CostRecorder rec;
+    rec.cancelInCostStage = true;
+    EXPECT_THROW(runOnce(c, &rec), Cancelled);
+    EXPECT_TRUE(rec.costStage);
+}
+
+// The full-backward probe computes the official quantity: on the demo's own images, the last
+// layer's weight gradient after a backward through the whole network has the L1 norm that the
+// closed form gives those images.
+TEST_F(PipelineTest, TheFullBackwardProbeGivesTheClosedFormGradNorm)
+{
+    RunConfig c = demoConfig();
+    c.methods = {"gradnorm"};
+    c.params.parseAssignment("T=2");
+    c.costProbeImages = 0;
+    const RunResultPtr r = runOnce(c);
+    const std::vector<double>& closedForm = r->scoresOf("gradnorm", std::size_t(r->idIndex));
+    const std::unique_ptr<Classifier> model = Classifier::load(c.modelPath);
+    const std::unique_ptr<Dataset> data = openDataset(c.datasets[std::size_t(r->idIndex)].path);
+    ExtractionOptions options;
+    options.batchSize = 8;
+    std::vector<double> norms;
+    forEachBatch(*data, r->preprocess, options, nullptr, "test",
+                 [&](const float* input, const std::vector<std::size_t>& items, const std::vector<std::string>&, int ch,
+                     int h, int w) {
+                     if (norms.empty())
+                         norms = model->fullBackwardGradNorms(input, static_cast<int>(items.size()), ch, h, w, 2.0);
+                 });
+    ASSERT_EQ(norms.size(), 8u);
+    for (std::size_t i = 0; i < norms.size(); ++i)
+        EXPECT_NEAR(norms[i], closedForm[i], 1e-4 * closedForm[i]) << "image " << i;
 }
