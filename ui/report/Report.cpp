@@ -475,8 +475,8 @@ std::vector<Figure> analysisFigures(const RunResult& r, const FactorAnalysis& a,
     const FigureSize one = options.figures.size;
     // The factor chart and the heatmap across the page: their labels and 72 cells need the width.
     const FigureSize wide = FigureSize::twoColumn();
-    const FigureSize chartSize{wide.width, wide.width * 0.36, wide.unit};
-    const FigureSize heatmapSize{wide.width, wide.width * 0.55, wide.unit};
+    const FigureSize chartSize{wide.width, wide.width * 0.32, wide.unit};
+    const FigureSize heatmapSize{wide.width, wide.width * 0.46, wide.unit};
     const std::string grad = h(a.gradientLabel), ood = h(a.ood);
     const std::string best = a.best >= 0 ? htmlScoreLabel(a.family[std::size_t(a.best)].member.label()) : std::string();
     {
