@@ -29,16 +29,6 @@ namespace oodlens::ui {
 
 namespace {
 
-// The factor analysis's cancellation: a flag the GUI thread sets and the analysis polls.
-class FlagSink final : public ProgressSink {
-public:
-    explicit FlagSink(std::shared_ptr<std::atomic<bool>> flag) : flag_(std::move(flag)) {}
-    bool isCancelRequested() const override { return flag_->load(); }
-
-private:
-    std::shared_ptr<std::atomic<bool>> flag_;
-};
-
 // What the worker hands back.
 struct ReportOutcome {
     FactorReport factors;
@@ -220,7 +210,7 @@ void ExportActions::exportReportDialog()
     reportCancel_ = std::make_shared<std::atomic<bool>>(false);
     auto outcome = std::make_shared<ReportOutcome>();
     reportWorker_ = QThread::create([result, options, cancel = reportCancel_, outcome] {
-        FlagSink sink(cancel);
+        FlagProgressSink sink(cancel);
         try {
             outcome->factors = analyseFactors(*result, options, &sink);
             outcome->ok = true;
