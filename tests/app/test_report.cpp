@@ -213,10 +213,21 @@ TEST_F(Report, writesEveryFileWhole)
                 << stem;
             EXPECT_TRUE(endsWith(trimmed(s), "</svg>")) << stem;
         }
-    // Each analysis's verdict is printed.
+    // Each analysis's verdict is printed and is the report's (the run's own: its cost ratios are
+    // timings, so not the in-process analysis's).
+    const std::string html = readFile(file("report.html"));
     for (const FactorAnalysis& a : factors_->analyses) {
-        EXPECT_TRUE(contains(run_.out, a.verdict)) << run_.out;
-        EXPECT_FALSE(a.verdict.empty());
+        const std::string head = a.gradientLabel + ", " + a.ood + ": ";
+        const std::size_t at = run_.out.find(head);
+        ASSERT_NE(at, std::string::npos) << run_.out;
+        std::string verdict = run_.out.substr(at + head.size());
+        verdict = verdict.substr(0, verdict.find('\n'));
+        EXPECT_FALSE(verdict.empty());
+        std::string escaped;
+        for (char c : verdict)
+            escaped += c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '\'' ? "&#39;" : c == '"' ? "&quot;"
+                                                                                                        : std::string(1, c);
+        EXPECT_TRUE(contains(html, "<div class=\"verdict\">" + escaped + "</div>")) << escaped;
     }
 }
 
