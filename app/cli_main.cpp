@@ -10,6 +10,7 @@
 #include "run/Options.h"
 #ifdef OODLENS_HAVE_FIGURES
 #include "app/FiguresCommand.h"
+#include "app/ReportCommand.h"
 #endif
 
 #include <algorithm>
@@ -80,6 +81,8 @@ const char* const kSynopsis =
   oodlens-cli demo [--out DIR] [options]
   oodlens-cli figures (--model FILE --id DATASET [--ood ...]... | --session FILE | --demo) --out DIR
                       [options]   (builds with the GUI only)
+  oodlens-cli report (--model FILE --id DATASET [--ood ...]... | --session FILE | --demo) --out DIR
+                     [--split seeded|pair] [factor options] [options]   (builds with the GUI only)
   oodlens-cli info --model FILE [preprocessing options] [--device cpu|cuda] [--threads N]
   oodlens-cli methods
   oodlens-cli COMMAND --help
@@ -103,6 +106,11 @@ info   prints what the engine found in a model: classes, features, head, input s
        model or guess).
 figures writes the score histogram and ROC curve of each method as PDF, SVG and PNG, headless;
        it takes every score option.
+report writes the factor analysis ("are gradients needed?") as one self-contained report.html
+       and report.pdf (model and datasets, metrics, factor tables and figures, histograms and
+       ROC of each gradient score and its best non-gradient member, cost, verdicts), factors.tex
+       and factors.csv for papers and scripts, every figure as PDF and SVG in DIR/figures, and
+       score's files; headless, it takes every score option and the factor analysis's.
 methods lists every score id with its group and formula.
 )";
 
@@ -110,10 +118,11 @@ methods lists every score id with its group and formula.
 std::string usage()
 {
     using namespace commandGroups;
-    return std::string(kSynopsis) + kCommands + "\n" + groupedOptionsHelp(kFigures) +
-           "\nscore takes every option above except Figures; figures takes them all; demo takes the Methods,\n"
-           "Method parameters, Runtime, Output, Bootstrap and Feature cache options; info takes --model,\n"
-           "the Preprocessing and the Runtime options.\n";
+    return std::string(kSynopsis) + kCommands + "\n" + groupedOptionsHelp(kFigures | kReport) +
+           "\nscore takes every option above except Figures, Demo and Factor analysis; figures takes all but\n"
+           "Factor analysis; report all but Figures; demo takes the Methods, Method parameters, Runtime,\n"
+           "Output, Bootstrap and Feature cache options; info takes --model, the Preprocessing and the\n"
+           "Runtime options.\n";
 }
 
 void printCommandHelp(const std::string& synopsis, unsigned groups)
@@ -338,8 +347,17 @@ int main(int argc, char** argv)
             return 2;
 #endif
         }
+        if (cmd == "report") {
+#ifdef OODLENS_HAVE_FIGURES
+            return runReportCommand(argc - 1, argv + 1, g_commandLine);
+#else
+            std::cerr << "oodlens-cli: error: this build has no GUI (OODLENS_BUILD_GUI=OFF), and report needs its "
+                         "plotting code; use score and scores.csv, or a build with the GUI\n";
+            return 2;
+#endif
+        }
         std::cerr << "oodlens-cli: error: unknown command '" << cmd
-                  << "' (expected score, demo, figures, info or methods; see oodlens-cli --help)\n";
+                  << "' (expected score, demo, figures, report, info or methods; see oodlens-cli --help)\n";
         return 2;
     } catch (const Cancelled&) {
         std::cerr << "\noodlens-cli: cancelled\n";

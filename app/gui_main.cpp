@@ -140,6 +140,9 @@ int main(int argc, char** argv)
         window.bootstrapAction()->setChecked(true);
     if (overlay)
         window.overlayAction()->setChecked(true);
+    // --split / --validation-*: the Gradients? view's split (and so File > Export report's).
+    if (parsed.groupsGiven & oodlens::OptionGroup::Factors)
+        window.factorsView()->setSplit(parsed.factors.split);
     if (tab == QLatin1String("explore"))
         window.centralTabs()->setCurrentIndex(oodlens::ui::MainWindow::ExploreTab);
     else if (tab == QLatin1String("factors"))

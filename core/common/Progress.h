@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include <atomic>
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace oodlens {
@@ -16,6 +18,17 @@ public:
     // Something was skipped or degraded; the run goes on.
     virtual void warning(const std::string& message) {}
     virtual bool isCancelRequested() const { return false; }
+};
+
+// A sink whose only news is cancellation: a flag that another thread (the GUI's) sets and the work
+// polls, so a cancel request never waits in an event queue behind the work it wants to stop.
+class FlagProgressSink final : public ProgressSink {
+public:
+    explicit FlagProgressSink(std::shared_ptr<std::atomic<bool>> flag) : flag_(std::move(flag)) {}
+    bool isCancelRequested() const override { return flag_->load(); }
+
+private:
+    std::shared_ptr<std::atomic<bool>> flag_;
 };
 
 // Throws Cancelled when the sink asks for it; a null sink never cancels.

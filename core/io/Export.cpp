@@ -294,12 +294,7 @@ void printMetricsTable(std::ostream& out, const std::vector<MetricsRow>& rows)
 
 namespace {
 
-std::string percent(double v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", 100.0 * v);
-    return buf;
-}
+std::string percent(double v) { return percentText(v); }
 
 Json intervalJson(const Interval& i)
 {

@@ -19,12 +19,7 @@ namespace {
 
 using Kind = ResultsTable::ColumnKind;
 
-std::string percent(double v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", 100.0 * v);
-    return buf;
-}
+std::string percent(double v) { return percentText(v); }
 
 std::string fraction(double v)
 {

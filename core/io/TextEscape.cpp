@@ -3,6 +3,8 @@
 
 #include "io/Json.h"
 
+#include <cstdio>
+
 namespace oodlens {
 
 std::string latexText(const std::string& text)
@@ -49,6 +51,29 @@ std::string csvField(const std::string& raw)
     for (char c : text)
         out += c == '"' ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
+}
+
+std::string htmlText(const std::string& text)
+{
+    std::string out;
+    for (char ch : validUtf8(text)) {
+        switch (ch) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        default: out += ch;
+        }
+    }
+    return out;
+}
+
+std::string percentText(double fraction)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", 100.0 * fraction);
+    return buf;
 }
 
 } // namespace oodlens

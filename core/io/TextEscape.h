@@ -13,5 +13,10 @@ std::string latexText(const std::string& text);
 std::string markdownCell(const std::string& text);
 // A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
 std::string csvField(const std::string& text);
+// HTML text or attribute value: & < > " ' as character references; line breaks stay.
+std::string htmlText(const std::string& text);
+
+// A fraction as the tables of the exports print it: percent with two decimals ("98.67").
+std::string percentText(double fraction);
 
 } // namespace oodlens

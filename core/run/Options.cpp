@@ -29,6 +29,7 @@ const IntSetting kHeight{"preprocessing.height", "", 1, 100000, true};
 const IntSetting kWidth{"preprocessing.width", "", 1, 100000, true};
 const IntSetting kBins{"view.bins", "", 1, 500, true};
 const IntSetting kMaxPixels{"maxPixels", "--max-pixels", 1, 2147483647};
+const IntSetting kResamples{"factors.resamples", "--resamples", 0, 1000000};
 const IntSetting kCostProbe{"costProbe", "--cost-probe", 0, 100000};
 } // namespace settings
 
@@ -160,7 +161,63 @@ struct Parse {
     std::string preset;
     PreprocessSpec fields; // preprocessing flags given (0 / empty = not given)
     std::vector<std::pair<std::string, std::string>> groups; // --group OOD=GROUP, applied last
+    // The factor split's flags as given, checked together once every set is known.
+    std::string split;             // --split: "", "seeded" or "pair"
+    bool fractionGiven = false;    // --validation-fraction
 };
+
+// A 64-bit seed (--seed, --split-seed).
+std::uint64_t parseSeed(const std::string& v, const char* flag)
+{
+    errno = 0;
+    char* end = nullptr;
+    const unsigned long long s = std::strtoull(v.c_str(), &end, 10);
+    if (v.empty() || v[0] == '-' || *end || errno == ERANGE)
+        throw Error(std::string("option ") + flag + ": '" + v + "' is not a whole number from 0 to 18446744073709551615");
+    return s;
+}
+
+// The factor split's flags together: --validation-id / --validation-ood make a pair split (and
+// --split pair needs both), --validation-fraction belongs to the seeded split; the names must be
+// sets of the run (the validation ID set is not the ID set, the validation OOD set is an OOD set),
+// said before the run rather than after it.
+void applyFactorSplit(const Parse& p)
+{
+    FactorSplit& split = p.o.factors.split;
+    const bool named = !split.validationId.empty() || !split.validationOod.empty();
+    if (p.split == "seeded" && named)
+        throw Error("options --validation-id and --validation-ood choose a validation pair; they do not go with "
+                    "--split seeded");
+    if (p.split == "pair" || (p.split.empty() && named))
+        split.kind = FactorSplit::Kind::Pair;
+    if (split.kind != FactorSplit::Kind::Pair)
+        return;
+    if (p.fractionGiven)
+        throw Error("option --validation-fraction sets the seeded split; the pair split uses --validation-id and "
+                    "--validation-ood in full");
+    if (split.validationId.empty() || split.validationOod.empty())
+        throw Error("the pair split needs --validation-id NAME (a set other than the ID set, e.g. fit) and "
+                    "--validation-ood NAME (one of the OOD sets)");
+    const RunConfig& c = p.o.config;
+    if (c.idDataset() < 0)
+        return; // no sets yet (the GUI's window opens on its own): the analysis says it later
+    std::string names;
+    const DatasetSpec* id = nullptr;
+    const DatasetSpec* ood = nullptr;
+    for (const DatasetSpec& d : c.datasets) {
+        const std::string name = datasetLabel(d);
+        names += (names.empty() ? "" : ", ") + name;
+        if (name == split.validationId && d.role != DatasetRole::Id)
+            id = &d;
+        if (name == split.validationOod && d.role == DatasetRole::Ood)
+            ood = &d;
+    }
+    if (!id)
+        throw Error("option --validation-id: no set other than the ID set is named '" + split.validationId +
+                    "' (sets: " + names + ")");
+    if (!ood)
+        throw Error("option --validation-ood: no OOD set is named '" + split.validationOod + "' (sets: " + names + ")");
+}
 
 // --group OOD=GROUP: applied once every set is known (a session's or the command line's), so the
 // flag may come before or after its --ood.
@@ -324,14 +381,10 @@ const std::vector<Entry>& entries()
          }},
         {{"--bootstrap", "N", G::Bootstrap, "95% bootstrap intervals from N resamples (default 0: none)"},
          [](Parse& p, const std::string& v) { p.o.bootstrap = parseInt(v, settings::kBootstrap); }},
-        {{"--seed", "S", G::Bootstrap, "seed of the bootstrap resampling (default 0)"},
+        {{"--seed", "S", G::Bootstrap, "seed of the bootstrap resampling, the factors' paired one too (default 0)"},
          [](Parse& p, const std::string& v) {
-             errno = 0;
-             char* end = nullptr;
-             const unsigned long long s = std::strtoull(v.c_str(), &end, 10);
-             if (v.empty() || v[0] == '-' || *end || errno == ERANGE)
-                 throw Error("option --seed: '" + v + "' is not a whole number from 0 to 18446744073709551615");
-             p.o.seed = s;
+             p.o.seed = parseSeed(v, "--seed");
+             p.o.factors.seed = p.o.seed;
          }},
         {{"--no-cache", "", G::Cache, "neither read nor write the feature cache"},
          [](Parse& p, const std::string&) { p.o.config.cacheDir.clear(); }},
@@ -341,7 +394,7 @@ const std::vector<Entry>& entries()
                  throw Error("option --cache-dir needs a folder");
              p.o.config.cacheDir = v;
          }},
-        {{"--demo", "", G::Figures, "the bundled demo's model and sets (other options override them)"}, nullptr},
+        {{"--demo", "", G::Demo, "the bundled demo's model and sets (other options override them)"}, nullptr},
         {{"--size", "one|two", G::Figures, "one-column (8.5 cm, default) or two-column (17.5 cm) width"},
          [](Parse& p, const std::string& v) {
              if (v != "one" && v != "two")
@@ -394,6 +447,44 @@ const std::vector<Entry>& entries()
          }},
         {{"--titles", "", G::Figures, "keep the window's plot titles and notes in the figures (default: none)"},
          [](Parse& p, const std::string&) { p.o.titles = true; }},
+        {{"--split", "seeded|pair", G::Factors,
+          "how the best family member is chosen: on a seeded validation part of each set (default), or on a "
+          "validation pair of sets"},
+         [](Parse& p, const std::string& v) {
+             if (v != "seeded" && v != "pair")
+                 throw Error("option --split takes 'seeded' or 'pair', not '" + v + "'");
+             p.split = v;
+         }},
+        {{"--validation-fraction", "F", G::Factors,
+          "seeded split: the share of each set's images used for validation, above 0 and below 1 (default " +
+              numberText(FactorSplit().validationFraction) + ")"},
+         [](Parse& p, const std::string& v) {
+             char* end = nullptr;
+             const double f = std::strtod(v.c_str(), &end);
+             if (v.empty() || *end || !(f > 0 && f < 1))
+                 throw Error("option --validation-fraction takes a fraction above 0 and below 1 (e.g. 0.3), not '" + v +
+                             "'");
+             p.o.factors.split.validationFraction = f;
+             p.fractionGiven = true;
+         }},
+        {{"--split-seed", "N", G::Factors, "seed of the seeded split (default 0)"},
+         [](Parse& p, const std::string& v) { p.o.factors.split.seed = parseSeed(v, "--split-seed"); }},
+        {{"--validation-id", "NAME", G::Factors, "pair split: the validation ID set, a set other than the ID set (e.g. fit)"},
+         [](Parse& p, const std::string& v) {
+             if (v.empty())
+                 throw Error("option --validation-id needs a set's name");
+             p.o.factors.split.validationId = v;
+         }},
+        {{"--validation-ood", "NAME", G::Factors, "pair split: the validation OOD set, one of the OOD sets"},
+         [](Parse& p, const std::string& v) {
+             if (v.empty())
+                 throw Error("option --validation-ood needs a set's name");
+             p.o.factors.split.validationOod = v;
+         }},
+        {{"--resamples", "N", G::Factors,
+          "paired bootstrap resamples of the factor comparisons (default " + std::to_string(FactorOptions().resamples) +
+              "; 0: no intervals)"},
+         [](Parse& p, const std::string& v) { p.o.factors.resamples = parseInt(v, settings::kResamples); }},
         {{"SESSION.oodlens", "", G::Gui, "open a saved session (File > Save session) instead of the demo"},
          [](Parse& p, const std::string& v) {
              if (!p.o.sessionPath.empty())
@@ -482,6 +573,8 @@ const char* optionGroupTitle(unsigned group)
     case OptionGroup::Cache: return "Feature cache";
     case OptionGroup::Figures: return "Figures";
     case OptionGroup::Gui: return "Window";
+    case OptionGroup::Demo: return "Demo";
+    case OptionGroup::Factors: return "Factor analysis (report)";
     default: return "Options";
     }
 }
@@ -489,10 +582,22 @@ const char* optionGroupTitle(unsigned group)
 std::string groupedOptionsHelp(unsigned groups)
 {
     std::string out;
-    for (unsigned g = 1; g && g <= OptionGroup::Gui; g <<= 1)
+    for (unsigned g = 1; g && g <= OptionGroup::Last; g <<= 1)
         if (groups & g)
             out += std::string(out.empty() ? "" : "\n") + optionGroupTitle(g) + ":\n" + optionsHelp(g);
     return out;
+}
+
+std::vector<std::string> drawingCommandMethods(const RunConfig& config)
+{
+    bool fit = false;
+    for (const DatasetSpec& d : config.datasets)
+        fit = fit || d.role == DatasetRole::Fit;
+    std::vector<std::string> methods;
+    for (const MethodInfo& m : methodRegistry())
+        if (!m.has(NeedsAutograd) && !m.has(NeedsImages) && (fit || !m.has(NeedsFitSet)))
+            methods.push_back(m.id);
+    return methods;
 }
 
 ParsedOptions parseOptions(const std::vector<std::string>& args, unsigned groups, const std::string& command,
@@ -575,13 +680,14 @@ ParsedOptions parseOptions(const std::vector<std::string>& args, unsigned groups
     }
 
     // Pass 3: the options, in order.
-    Parse p{o, {}, {}, {}, {}};
+    Parse p{o, {}, {}, {}, {}, {}, false};
     for (const auto& [e, value] : given) {
         o.groupsGiven |= e->info.group;
         if (e->apply)
             e->apply(p, value);
     }
     applyGroups(p);
+    applyFactorSplit(p);
     PreprocessSpec& pre = o.config.preprocess;
     if (!p.preset.empty())
         pre = PreprocessSpec::preset(p.preset);

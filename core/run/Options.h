@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "factors/FactorAnalysis.h"
 #include "run/FigureStyle.h"
 #include "run/Pipeline.h"
 
@@ -24,12 +25,15 @@ struct OptionGroup {
         Output = 1u << 7,     // --out
         Bootstrap = 1u << 8,  // --bootstrap --seed
         Cache = 1u << 9,      // --no-cache --cache-dir
-        Figures = 1u << 10,   // --demo --size one|two --dpi --formats --kinds --legend --font --font-size --titles
+        Figures = 1u << 10,   // --size one|two --dpi --formats --kinds --legend --font --font-size --titles
         Gui = 1u << 11,       // --no-autorun --method --overlay --tab --screenshot --size WxH, SESSION.oodlens
+        Demo = 1u << 12,      // --demo
+        Factors = 1u << 13,   // --split --validation-fraction --split-seed --validation-id --validation-ood --resamples
+        Last = Factors,
     };
 };
 
-// The groups each command accepts. `figures` takes every `score` option.
+// The groups each command accepts. `figures` and `report` take every `score` option.
 namespace commandGroups {
 constexpr unsigned kScore = OptionGroup::Model | OptionGroup::Datasets | OptionGroup::Session |
                             OptionGroup::Methods | OptionGroup::Params | OptionGroup::Preprocess |
@@ -37,10 +41,12 @@ constexpr unsigned kScore = OptionGroup::Model | OptionGroup::Datasets | OptionG
 constexpr unsigned kDemo = OptionGroup::Methods | OptionGroup::Params | OptionGroup::Runtime | OptionGroup::Output |
                            OptionGroup::Bootstrap | OptionGroup::Cache;
 constexpr unsigned kInfo = OptionGroup::Model | OptionGroup::Runtime | OptionGroup::Preprocess;
-constexpr unsigned kFigures = kScore | OptionGroup::Figures;
+constexpr unsigned kFigures = kScore | OptionGroup::Figures | OptionGroup::Demo;
+// The report: the run of `score` (or the demo's) and the factor analysis's options.
+constexpr unsigned kReport = kScore | OptionGroup::Demo | OptionGroup::Factors;
 // The window takes every score option except --out: `oodlens --model M --id D --ood N=D` opens on
-// that analysis and runs it.
-constexpr unsigned kGui = (kScore & ~OptionGroup::Output) | OptionGroup::Gui;
+// that analysis and runs it; the factor options set the Factors view's split.
+constexpr unsigned kGui = (kScore & ~OptionGroup::Output) | OptionGroup::Gui | OptionGroup::Factors;
 } // namespace commandGroups
 
 // One flag of the table, for help texts and tests.
@@ -81,6 +87,10 @@ struct ParsedOptions {
     double fontPoints = 0;   // 0: by width (8 pt one column, 9 pt wider)
     bool titles = false;     // --titles: the window's plot titles and notes in the files too
 
+    // Factors group: the factor analysis (validation split, paired bootstrap). Its bootstrap seed
+    // is --seed's.
+    FactorOptions factors;
+
     // GUI group.
     bool autorun = true;
     std::string initialMethod;
@@ -102,6 +112,11 @@ struct ParsedOptions {
 ParsedOptions parseOptions(const std::vector<std::string>& args, unsigned groups, const std::string& command,
                            const RunConfig& base = RunConfig());
 
+// The methods `figures` and `report` score when neither --methods nor a session or the demo gives
+// them: every method that needs neither the per-sample autograd pass nor the images (the fast
+// ones), the fitted ones only when `config` has a fit set.
+std::vector<std::string> drawingCommandMethods(const RunConfig& config);
+
 // --- Value rules shared with the session file -------------------------------------------------
 
 // A whole-number setting: its field in the session file, its flag, its range. A value of 0 is
@@ -115,7 +130,7 @@ struct IntSetting {
 };
 namespace settings {
 extern const IntSetting kBatch, kThreads, kBootstrap, kDpi, kResize, kCrop, kChannels, kHeight, kWidth, kBins,
-    kMaxPixels, kCostProbe;
+    kMaxPixels, kResamples, kCostProbe;
 }
 
 // Says where a value came from, for messages: the command line (`source` empty: "option --batch")

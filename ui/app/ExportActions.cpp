@@ -2,6 +2,7 @@
 #include "app/ExportActions.h"
 
 #include "common/Error.h"
+#include "common/Progress.h"
 #include "docks/MetricsPanel.h"
 #include "io/Export.h"
 #include "plots/FigureExportDialog.h"
@@ -9,6 +10,7 @@
 #include "plots/PrView.h"
 #include "plots/RocView.h"
 #include "plots/ScorePlotsPanel.h"
+#include "report/Report.h"
 #include "workspace/Settings.h"
 #include "workspace/Workspace.h"
 
@@ -17,15 +19,37 @@
 #include <QFileDialog>
 #include <QDir>
 #include <QFileInfo>
+#include <QProgressDialog>
+#include <QThread>
 
 #include <algorithm>
 #include <vector>
 
 namespace oodlens::ui {
 
+namespace {
+
+// What the worker hands back.
+struct ReportOutcome {
+    FactorReport factors;
+    bool ok = false, cancelled = false;
+    std::string error;
+};
+
+} // namespace
+
 ExportActions::ExportActions(Workspace* workspace, ScorePlotsPanel* plots, MetricsPanel* metrics, QWidget* window)
     : QObject(window), workspace_(workspace), plots_(plots), metrics_(metrics), window_(window)
 {
+}
+
+ExportActions::~ExportActions()
+{
+    if (reportWorker_) {
+        *reportCancel_ = true;
+        reportWorker_->wait();
+        delete reportWorker_;
+    }
 }
 
 bool ExportActions::exportPlot(QCustomPlot* plot, const QString& path, const FigureOptions& options)
@@ -121,6 +145,103 @@ void ExportActions::exportMetricsDialog()
                                                       tr("CSV (*.csv);;Markdown (*.md);;LaTeX (*.tex)"));
     if (!path.isEmpty())
         exportMetrics(path);
+}
+
+bool ExportActions::writeReportFiles(const QString& dir, const RunResult& result, const FactorReport& factors)
+{
+    try {
+        QApplication::setOverrideCursor(Qt::WaitCursor);
+        struct RestoreCursor {
+            ~RestoreCursor() { QApplication::restoreOverrideCursor(); }
+        } restore;
+        ReportOptions options;
+        options.commandLine = "oodlens (File > Export report)";
+        writeReport(dir.toStdString(), result, factors, options);
+    } catch (const std::exception& e) {
+        emit status(QString::fromStdString(e.what()), true, QString());
+        return false;
+    }
+    emit status(tr("Wrote the report to %1").arg(QDir(dir).filePath(QStringLiteral("report.html"))), false, QString());
+    return true;
+}
+
+bool ExportActions::exportReport(const QString& dir, const FactorOptions& factors)
+{
+    const RunResultPtr result = workspace_->result();
+    if (!result || result->partial) {
+        emit status(tr("No result to report yet: run the analysis first"), true, QString());
+        return false;
+    }
+    FactorReport report;
+    try {
+        checkReportFolder(dir.toStdString());
+        report = analyseFactors(*result, factors);
+    } catch (const std::exception& e) {
+        emit status(QString::fromStdString(e.what()), true, QString());
+        return false;
+    }
+    return writeReportFiles(dir, *result, report);
+}
+
+void ExportActions::exportReportDialog()
+{
+    const RunResultPtr result = workspace_->result();
+    if (!result || result->partial) {
+        emit status(tr("No result to report yet: run the analysis first"), true, QString());
+        return;
+    }
+    if (reportWorker_) {
+        emit status(tr("A report is being written already"), true, QString());
+        return;
+    }
+    const QString dir = QFileDialog::getExistingDirectory(window_, tr("Export report to folder"),
+                                                          Settings().figureExport().directory);
+    if (dir.isEmpty())
+        return;
+    try {
+        checkReportFolder(dir.toStdString()); // before the work: a folder that takes no files
+    } catch (const std::exception& e) {
+        emit status(QString::fromStdString(e.what()), true, QString());
+        return;
+    }
+    // The analysis (paired bootstraps over the family) on a worker; the figures are widgets, drawn
+    // here on the GUI thread once it is done.
+    const FactorOptions options = factorOptions();
+    reportCancel_ = std::make_shared<std::atomic<bool>>(false);
+    auto outcome = std::make_shared<ReportOutcome>();
+    reportWorker_ = QThread::create([result, options, cancel = reportCancel_, outcome] {
+        FlagProgressSink sink(cancel);
+        try {
+            outcome->factors = analyseFactors(*result, options, &sink);
+            outcome->ok = true;
+        } catch (const Cancelled&) {
+            outcome->cancelled = true;
+        } catch (const std::exception& e) {
+            outcome->error = e.what();
+        }
+    });
+    auto* progress = new QProgressDialog(tr("Comparing the gradient scores with their factors\u2026"), tr("Cancel"), 0,
+                                         0, window_);
+    progress->setWindowTitle(tr("Export report"));
+    progress->setWindowModality(Qt::WindowModal);
+    progress->setMinimumDuration(1000); // shown only when it takes longer than a second
+    connect(progress, &QProgressDialog::canceled, this, [cancel = reportCancel_] { *cancel = true; });
+    connect(reportWorker_, &QThread::finished, this, [this, progress, outcome, result, dir] {
+        reportWorker_->deleteLater();
+        reportWorker_ = nullptr;
+        progress->deleteLater();
+        if (outcome->cancelled) {
+            emit status(tr("Report cancelled"), false, QString());
+            return;
+        }
+        if (!outcome->ok) {
+            emit status(QString::fromStdString(outcome->error), true, QString());
+            return;
+        }
+        progress->setLabelText(tr("Drawing and writing the report\u2026"));
+        writeReportFiles(dir, *result, outcome->factors);
+    });
+    reportWorker_->start();
 }
 
 void ExportActions::copyMetrics()

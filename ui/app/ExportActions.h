@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "factors/FactorAnalysis.h"
 #include "plots/FigureExport.h"
 
 #include <QObject>
 #include <QString>
 
+#include <atomic>
+#include <functional>
+#include <memory>
+
 class QCustomPlot;
+class QThread;
 class QWidget;
 
 namespace oodlens::ui {
@@ -16,24 +22,37 @@ class Workspace;
 
 // What leaves the window: a plot or the three plots side by side as a figure (PDF, SVG or PNG at
 // a paper column's size, the dialog's last choices remembered in Settings), the
-// metrics through core's exporters (.csv, .md, .tex) or as text on the clipboard. Dialogs open
+// metrics through core's exporters (.csv, .md, .tex) or as text on the clipboard, and the report
+// of the factor analysis (ui/report/Report.h, the writer of `oodlens-cli report` too). Dialogs open
 // over `window`; outcomes are reported through `status`.
 class ExportActions : public QObject {
     Q_OBJECT
 
 public:
     ExportActions(Workspace* workspace, ScorePlotsPanel* plots, MetricsPanel* metrics, QWidget* window);
+    // Cancels a report's factor analysis that is still running and waits for it.
+    ~ExportActions() override;
 
     // False with the reason in `status`.
     bool exportPlot(QCustomPlot* plot, const QString& path, const FigureOptions& options);
     // The histogram, ROC and precision-recall curves of the current method as panels (a)-(c).
     bool exportPlotPanels(const QString& path, const FigureOptions& options);
     bool exportMetrics(const QString& path);
+    // The report of the current result into folder `dir`, with `factors`: the factor analysis and
+    // the files, on this thread. False with the reason in `status`.
+    bool exportReport(const QString& dir, const FactorOptions& factors);
+    // Where the report's factor options come from (the Factors view's split and resamples); without
+    // one, FactorOptions' defaults.
+    void setFactorOptionsSource(std::function<FactorOptions()> source) { factorOptions_ = std::move(source); }
+    FactorOptions factorOptions() const { return factorOptions_ ? factorOptions_() : FactorOptions(); }
 
 public Q_SLOTS:
     void exportFigureDialog();
     void exportMetricsDialog();
     void copyMetrics();
+    // Asks for a folder, runs the factor analysis on a worker thread behind a progress dialog (which
+    // cancels it), then draws and writes the report.
+    void exportReportDialog();
 
 Q_SIGNALS:
     void status(const QString& text, bool error, const QString& details);
@@ -43,6 +62,11 @@ private:
     ScorePlotsPanel* plots_;
     MetricsPanel* metrics_;
     QWidget* window_;
+    bool writeReportFiles(const QString& dir, const RunResult& result, const FactorReport& factors);
+
+    std::function<FactorOptions()> factorOptions_;
+    QThread* reportWorker_ = nullptr; // the factor analysis of exportReportDialog, while it runs
+    std::shared_ptr<std::atomic<bool>> reportCancel_;
 };
 
 } // namespace oodlens::ui

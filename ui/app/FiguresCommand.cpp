@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/FiguresCommand.h"
 
+#include "app/HeadlessCommand.h"
 #include "run/Pipeline.h"
 #include "datasets/Dataset.h"
 #include "common/Error.h"
@@ -23,7 +24,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -126,42 +126,9 @@ FigureArgs parse(int argc, char** argv, bool& help)
         throw Error("figures needs --model FILE (or --session FILE, or --demo)");
     if (a.out.empty())
         throw Error("figures needs --out DIR");
-    if (!o.methodsGiven && !o.demo) {
-        // Fast methods only: the per-sample autograd variants and image passes are opt-in here.
-        bool fit = false;
-        for (const DatasetSpec& d : a.config.datasets)
-            fit = fit || d.role == DatasetRole::Fit;
-        for (const MethodInfo& m : methodRegistry())
-            if (!m.has(NeedsAutograd) && !m.has(NeedsImages) && (fit || !m.has(NeedsFitSet)))
-                a.config.methods.push_back(m.id);
-    }
+    if (!o.methodsGiven && !o.demo) // fast methods only: autograd variants and image passes are opt-in here
+        a.config.methods = drawingCommandMethods(a.config);
     return a;
-}
-
-// Names each dataset on stderr as it is extracted.
-class FiguresProgress final : public RunObserver {
-public:
-    void datasetFinished(std::size_t, const DatasetSummary& d) override
-    {
-        std::cerr << "  " << d.name << ": "
-                  << (d.error.empty() ? std::to_string(d.rows) + " images" + (d.fromCache ? " (cache)" : "") : d.error)
-                  << "\n";
-    }
-};
-
-// Runs the analysis through the same pipeline as the GUI and `score`.
-RunResultPtr analyse(const RunConfig& config)
-{
-    FiguresProgress progress;
-    return runOnce(config, &progress);
-}
-
-std::string fileSafe(const std::string& id)
-{
-    std::string s;
-    for (char c : id)
-        s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
-    return s;
 }
 
 } // namespace
@@ -180,10 +147,7 @@ int runFiguresCommand(int argc, char** argv)
         std::cerr << "oodlens-cli figures: error: " << e.what() << "\n";
         return 2;
     }
-    // Figures need no screen: without a display, Qt draws offscreen.
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY") &&
-        qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
+    drawOffscreenWithoutDisplay(); // figures need no screen
     int qtArgc = 1;
     char* qtArgv[] = {argv[0], nullptr};
     QApplication app(qtArgc, qtArgv);
@@ -203,7 +167,7 @@ int runFiguresCommand(int argc, char** argv)
             ~RemoveScratch() { QDir(path).removeRecursively(); }
         } removeScratch{scratch};
         std::cerr << "oodlens-cli figures: scoring " << args.config.methods.size() << " methods\n";
-        const RunResultPtr result = analyse(args.config);
+        const RunResultPtr result = runNamingDatasets(args.config);
         const auto id = static_cast<std::size_t>(result->idIndex);
 
         // Widgets sized like the figure, so that the layout on screen and in the file agree.
@@ -253,7 +217,7 @@ int runFiguresCommand(int argc, char** argv)
             pr.showCurves(label, curves.pr);
             markCurves(roc, pr, curves);
 
-            const std::string base = fileSafe(method) + "-";
+            const std::string base = figureFileStem(method) + "-";
             if (wants("histogram"))
                 write({&histogram}, base + "histogram");
             if (wants("roc"))

@@ -140,6 +140,9 @@ void MainWindow::buildActions()
     exportFigureAction_ = makeAction(tr("&Export figure\u2026"), Qt::CTRL | Qt::Key_E, this);
     exportFigureAction_->setToolTip(tr("Save a plot as PDF, SVG or PNG at a paper column's size (Ctrl+E)"));
     exportMetricsAction_ = makeAction(tr("Export &metrics\u2026"), Qt::CTRL | Qt::SHIFT | Qt::Key_E, this);
+    exportReportAction_ = new QAction(tr("Export &report\u2026"), this);
+    exportReportAction_->setToolTip(
+        tr("Write the factor analysis as report.html, report.pdf, factors.tex and its figures into a folder"));
     quitAction_ = makeAction(tr("&Quit"), Qt::CTRL | Qt::Key_Q, this);
     quitAction_->setMenuRole(QAction::QuitRole);
     connect(quitAction_, &QAction::triggered, this, &QWidget::close);
@@ -276,6 +279,12 @@ void MainWindow::buildLayout()
                                          {logCountsAction_, densityAction_, overlayAction_, plots_->binsSpin()},
                                          options_.methods, options_.persistSettings, this);
     exportActions_ = new ExportActions(workspace_, plots_, metricsPanel_, this);
+    // File > Export report uses the Gradients? view's split, as the view computes it.
+    exportActions_->setFactorOptionsSource([this] {
+        FactorOptions options;
+        options.split = factorsView_->split();
+        return options;
+    });
     connect(sessionActions_, &SessionActions::status, this, &MainWindow::setStatus);
     connect(exportActions_, &ExportActions::status, this, &MainWindow::setStatus);
     connect(openModelAction_, &QAction::triggered, sessionActions_, &SessionActions::openModelDialog);
@@ -287,6 +296,7 @@ void MainWindow::buildLayout()
     connect(saveSessionAsAction_, &QAction::triggered, sessionActions_, &SessionActions::saveAs);
     connect(exportFigureAction_, &QAction::triggered, exportActions_, &ExportActions::exportFigureDialog);
     connect(exportMetricsAction_, &QAction::triggered, exportActions_, &ExportActions::exportMetricsDialog);
+    connect(exportReportAction_, &QAction::triggered, exportActions_, &ExportActions::exportReportDialog);
     connect(metricsPanel_->copyAction(), &QAction::triggered, exportActions_, &ExportActions::copyMetrics);
 }
 
@@ -299,7 +309,7 @@ void MainWindow::buildMenus()
     recentMenu_ = file->addMenu(tr("Open &recent"));
     file->addActions({saveSessionAction_, saveSessionAsAction_});
     file->addSeparator();
-    file->addActions({exportFigureAction_, exportMetricsAction_, resultsTable_->exportAction()});
+    file->addActions({exportFigureAction_, exportMetricsAction_, resultsTable_->exportAction(), exportReportAction_});
     file->addSeparator();
     file->addAction(quitAction_);
     sessionActions_->setRecentMenu(recentMenu_);

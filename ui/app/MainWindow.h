@@ -227,6 +227,7 @@ private:
     QAction* saveSessionAsAction_ = nullptr;
     QAction* exportFigureAction_ = nullptr;
     QAction* exportMetricsAction_ = nullptr;
+    QAction* exportReportAction_ = nullptr;
     QAction* logCountsAction_ = nullptr;
     QAction* densityAction_ = nullptr;
     QAction* overlayAction_ = nullptr;

@@ -31,16 +31,6 @@ namespace {
 
 using ReportPtr = std::shared_ptr<const FactorReport>;
 
-// What analyseFactors polls: the flag of one computation.
-class FlagSink final : public ProgressSink {
-public:
-    explicit FlagSink(std::shared_ptr<std::atomic<bool>> flag) : flag_(std::move(flag)) {}
-    bool isCancelRequested() const override { return flag_->load(); }
-
-private:
-    std::shared_ptr<std::atomic<bool>> flag_;
-};
-
 // A label and its control, kept together when the controls wrap.
 QWidget* labelled(const QString& text, QWidget* control, QWidget* parent)
 {
@@ -387,7 +377,7 @@ void FactorsView::recompute()
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher]() { computed(watcher); });
     // The result and the options are held by the task: the Workspace may move on meanwhile.
     watcher->setFuture(QtConcurrent::run([r, options, flag]() -> ReportPtr {
-        const FlagSink sink(flag);
+        const FlagProgressSink sink(flag);
         return std::make_shared<const FactorReport>(analyseFactors(*r, options, &sink));
     }));
     reportOfPending_ = r;

@@ -18,6 +18,7 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -697,6 +698,14 @@ bool writeFigure(const std::vector<QCustomPlot*>& sources, const QString& path, 
 }
 
 } // namespace
+
+std::string figureFileStem(const std::string& name)
+{
+    std::string s;
+    for (char c : name)
+        s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
+    return s;
+}
 
 QString defaultFigureFontFamily()
 {

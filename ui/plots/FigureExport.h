@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <functional>
+#include <string>
 #include <vector>
 
 class QCustomPlot;
@@ -81,6 +82,10 @@ QFont figureFont(const FigureOptions& options, double delta = 0, bool bold = fal
 // or PNG at options.dpi, by the file's extension: for figures that are not plots (the inspector).
 bool writePaintedFigure(const QString& path, const QSize& size, const FigureOptions& options,
                         const std::function<void(QPainter&)>& paint, QString* error = nullptr);
+
+// `name` (a method id, an OOD set's name) as part of a figure's file name: every character but
+// letters, digits, '_' and '-' becomes '_' ("fashion mnist" -> "fashion_mnist").
+std::string figureFileStem(const std::string& name);
 
 // The format of a file name's extension (.pdf, .svg, .png); false when none of these.
 bool figureFormatFromPath(const QString& path, FigureFormat* format);

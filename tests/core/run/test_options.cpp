@@ -488,3 +488,68 @@ TEST(Options, MaxPixelsIsAPositiveWholeNumber)
     for (const char* bad : {"0", "-1", "abc", "3000000000"})
         EXPECT_TRUE(contains(errorOf({"--max-pixels", bad}, commandGroups::kScore), "--max-pixels")) << bad;
 }
+
+// The factor analysis's options are parsed once, into a FactorOptions, for report and the window.
+TEST(Options, FactorOptionsFillTheFactorAnalysis)
+{
+    const Words sets{"--model", "m.pt", "--id", "/d/id", "--ood", "noise=/d/noise", "--ood", "svhn=/d/svhn",
+                     "--fit", "/d/fit"};
+    auto with = [&](const Words& extra) {
+        Words w = sets;
+        w.insert(w.end(), extra.begin(), extra.end());
+        return w;
+    };
+    // Defaults: the seeded split of FactorSplit, FactorOptions' resamples; --seed seeds the paired bootstrap too.
+    ParsedOptions o = parseOptions(with({"--seed", "9"}), commandGroups::kReport, "report");
+    EXPECT_EQ(o.factors.split.kind, FactorSplit::Kind::Seeded);
+    EXPECT_EQ(o.factors.split.validationFraction, FactorSplit().validationFraction);
+    EXPECT_EQ(o.factors.resamples, FactorOptions().resamples);
+    EXPECT_EQ(o.factors.seed, 9u);
+
+    o = parseOptions(with({"--split", "seeded", "--validation-fraction", "0.25", "--split-seed", "18446744073709551615",
+                           "--resamples", "0"}),
+                     commandGroups::kReport, "report");
+    EXPECT_EQ(o.factors.split.kind, FactorSplit::Kind::Seeded);
+    EXPECT_DOUBLE_EQ(o.factors.split.validationFraction, 0.25);
+    EXPECT_EQ(o.factors.split.seed, 18446744073709551615ull);
+    EXPECT_EQ(o.factors.resamples, 0);
+
+    o = parseOptions(with({"--split", "pair", "--validation-id", "fit", "--validation-ood", "svhn"}),
+                     commandGroups::kReport, "report");
+    EXPECT_EQ(o.factors.split.kind, FactorSplit::Kind::Pair);
+    EXPECT_EQ(o.factors.split.validationId, "fit");
+    EXPECT_EQ(o.factors.split.validationOod, "svhn");
+    // The names alone choose the pair split, and the window takes the same flags.
+    o = parseOptions(with({"--validation-ood", "noise", "--validation-id", "fit"}), commandGroups::kGui, "oodlens");
+    EXPECT_EQ(o.factors.split.kind, FactorSplit::Kind::Pair);
+
+    const unsigned r = commandGroups::kReport;
+    EXPECT_TRUE(contains(errorOf(with({"--split", "random"}), r), "--split takes 'seeded' or 'pair'"));
+    for (const char* f : {"0", "1", "-0.2", "x", "0.5x", "nan"})
+        EXPECT_TRUE(contains(errorOf(with({"--validation-fraction", f}), r), "above 0 and below 1")) << f;
+    EXPECT_TRUE(contains(errorOf(with({"--split-seed", "-1"}), r), "option --split-seed: '-1' is not a whole number"));
+    EXPECT_TRUE(contains(errorOf(with({"--resamples", "-5"}), r), "--resamples must be a whole number from 0"));
+    EXPECT_TRUE(contains(errorOf(with({"--split", "pair"}), r), "needs --validation-id NAME"));
+    EXPECT_TRUE(contains(errorOf(with({"--split", "pair", "--validation-id", "fit"}), r), "--validation-ood NAME"));
+    EXPECT_TRUE(contains(errorOf(with({"--split", "seeded", "--validation-ood", "svhn"}), r),
+                         "do not go with --split seeded"));
+    EXPECT_TRUE(contains(errorOf(with({"--validation-fraction", "0.2", "--validation-id", "fit", "--validation-ood",
+                                       "svhn"}),
+                                 r),
+                         "--validation-fraction sets the seeded split"));
+    // Names are checked against the run's sets before any work, and say which there are.
+    const std::string unknown = errorOf(with({"--validation-id", "fit", "--validation-ood", "cifar"}), r);
+    EXPECT_TRUE(contains(unknown, "no OOD set is named 'cifar'")) << unknown;
+    EXPECT_TRUE(contains(unknown, "noise, svhn, fit")) << unknown;
+    EXPECT_TRUE(contains(errorOf(with({"--validation-id", "fit", "--validation-ood", "fit"}), r),
+                         "no OOD set is named 'fit'"));
+    EXPECT_TRUE(contains(errorOf(with({"--validation-id", "id", "--validation-ood", "noise"}), r),
+                         "no set other than the ID set is named 'id'"));
+    // Score and figures do not take them.
+    EXPECT_TRUE(contains(errorOf(with({"--split", "pair"}), commandGroups::kScore), "does not apply"));
+    EXPECT_TRUE(contains(errorOf(with({"--resamples", "5"}), commandGroups::kFigures), "does not apply"));
+    // report takes every score option and --demo, not the figure style of `figures`.
+    EXPECT_EQ(commandGroups::kReport & commandGroups::kScore, commandGroups::kScore);
+    EXPECT_TRUE(parseOptions({"--demo"}, r, "report").demo);
+    EXPECT_TRUE(contains(errorOf({"--demo", "--kinds", "roc"}, r), "does not apply"));
+}
