@@ -302,6 +302,10 @@ Parts partsFor(const RunResult& result, const FactorSplit& split, std::size_t oo
             }
             throw Error(std::string("the validation ") + what + " set '" + name + "' is not a dataset of this run");
         };
+        if (split.validationId.empty() || split.validationOod.empty())
+            throw Error(std::string("a validation pair needs a validation ") + (split.validationId.empty() ? "ID" : "OOD") +
+                        " set (another dataset of the run than the ID test set" +
+                        (split.validationId.empty() ? ", e.g. the fit set" : ": one of the OOD sets") + ")");
         p.separatePair = true;
         p.validationId = find(split.validationId, "ID");
         p.validationOod = find(split.validationOod, "OOD");

@@ -30,6 +30,7 @@ intervals, DeLong's test, the cost per image and a verdict. Writes into DIR:
   report.html   one self-contained file (images embedded, no external references)
   report.pdf    the same report on A4 pages
   factors.tex   the factor tables for a paper (booktabs); factors.csv every family member's metrics
+  factors.json  the whole factor analysis (split, metrics on each part, comparisons, verdicts, costs)
   figures/      every figure of the report as PDF and SVG
   scores.csv, metrics.*, run.json, results_table.*   as score writes them
 Takes every option of score (preprocessing included). Uses the GUI's plotting code; needs no display.

@@ -21,9 +21,29 @@
 #include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <QException>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
+
+
+namespace {
+// Why an analysis on the pool ended: QtConcurrent hands an exception over to the GUI thread only
+// when it is a QException (anything else becomes a bare "std::exception" without our message).
+class AnalysisFailure : public QException {
+public:
+    AnalysisFailure(std::string message, bool cancelled) : message_(std::move(message)), cancelled(cancelled) {}
+    void raise() const override { throw *this; }
+    AnalysisFailure* clone() const override { return new AnalysisFailure(*this); }
+    const char* what() const noexcept override { return message_.c_str(); }
+
+private:
+    std::string message_;
+
+public:
+    bool cancelled;
+};
+} // namespace
 
 namespace oodlens::ui {
 
@@ -378,7 +398,13 @@ void FactorsView::recompute()
     // The result and the options are held by the task: the Workspace may move on meanwhile.
     watcher->setFuture(QtConcurrent::run([r, options, flag]() -> ReportPtr {
         const FlagProgressSink sink(flag);
-        return std::make_shared<const FactorReport>(analyseFactors(*r, options, &sink));
+        try {
+            return std::make_shared<const FactorReport>(analyseFactors(*r, options, &sink));
+        } catch (const Cancelled&) {
+            throw AnalysisFailure(std::string(), true);
+        } catch (const std::exception& e) {
+            throw AnalysisFailure(e.what(), false); // QtConcurrent passes on only QExceptions whole
+        }
     }));
     reportOfPending_ = r;
     setBusy(true);
@@ -400,6 +426,12 @@ void FactorsView::computed(QFutureWatcher<ReportPtr>* watcher)
         report_ = std::move(report);
         reportOf_ = of;
         ++computations_;
+    } catch (const AnalysisFailure& f) {
+        if (f.cancelled)
+            return;
+        problem_ = QString::fromStdString(f.what());
+        report_.reset();
+        reportOf_ = of;
     } catch (const Cancelled&) {
         return;
     } catch (const std::exception& e) {

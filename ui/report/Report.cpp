@@ -406,7 +406,8 @@ private:
              "that picking the best of many is not reported as if it were chosen blind. A difference whose interval "
              "holds 0 is not significant at 95 %. The family heatmap gives every member's AUROC on the whole sets; "
              "the gradient score's own factors are outlined, the best member starred.</p>\n"
-             "<p class=\"note\">Files beside this report: factors.csv (every family member's metrics), factors.tex "
+             "<p class=\"note\">Files beside this report: factors.csv (every family member's metrics), factors.json "
+             "(every figure of the factor analysis, the comparisons and the verdicts), factors.tex "
              "(the factor tables), scores.csv and run.json (every score, and what produced them), metrics.* and "
              "figures/ (each figure as PDF and SVG).</p>\n";
     }
@@ -539,7 +540,7 @@ std::vector<Figure> analysisFigures(const RunResult& r, const FactorAnalysis& a,
 const std::vector<std::string>& reportFileNames()
 {
     static const std::vector<std::string> names = [] {
-        std::vector<std::string> n{"report.html", "report.pdf", "factors.tex", "factors.csv"};
+        std::vector<std::string> n{"report.html", "report.pdf", "factors.tex", "factors.csv", "factors.json"};
         for (const std::string& f : runFileNames())
             n.push_back(f);
         return n;
@@ -588,6 +589,7 @@ OutputFiles reportFiles(const RunResult& result, const FactorReport& factors, co
     files.add("report.pdf", pdf.toStdString());
     files.add("factors.tex", factorsLatex(factors));
     files.add("factors.csv", factorsCsv(factors));
+    files.add("factors.json", factorsJson(factors));
     for (const Figure* f : flat) {
         const std::string stem = std::string(kReportFiguresFolder) + "/" + f->file;
         files.add(stem + ".pdf", f->pdf.toStdString());

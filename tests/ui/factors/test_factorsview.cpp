@@ -64,7 +64,8 @@ private slots:
     void clickOnAnUnscoredMemberScoresItAndMakesItCurrent();
     void newSeedRecomputesWithoutTheModel();
     void newTemperatureRerunsAndTheViewFollows();
-    void partialResultsAreNotAnalysed();
+    void aFailedAnalysisSaysWhy();
+    void partialResultsAreNotAnalysed(); // last: it leaves a partial result in the window
 
 private:
     // Clicks the heatmap cell of `member` where the axes put it.
@@ -254,6 +255,22 @@ void TestFactorsView::partialResultsAreNotAnalysed()
     QVERIFY(!view_->isComputing());
     QTest::qWait(300);
     QCOMPARE(view_->computations(), computations);
+}
+
+// The core's message reaches the view across the thread pool (not a bare "std::exception").
+void TestFactorsView::aFailedAnalysisSaysWhy()
+{
+    QVERIFY(waitForReport(0));
+    // A validation pair on the demo leaves nothing to test (its only OOD set validates) or names a
+    // fit set no method extracted: either way core says why, and the view shows core's words.
+    QSignalSpy failed(view_, &FactorsView::reportFailed);
+    view_->splitKindCombo()->setCurrentIndex(view_->splitKindCombo()->findData(int(FactorSplit::Kind::Pair)));
+    QVERIFY(failed.wait(kTimeoutMs));
+    const QString message = failed.takeFirst().at(0).toString();
+    QVERIFY2(message.contains(QStringLiteral("validation")), qPrintable(message));
+    QVERIFY2(!message.contains(QStringLiteral("std::exception")), qPrintable(message));
+    QCOMPARE(view_->problem(), message);
+    view_->splitKindCombo()->setCurrentIndex(view_->splitKindCombo()->findData(int(FactorSplit::Kind::Seeded)));
 }
 
 QTEST_MAIN(TestFactorsView)
