@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "factors/FactorAnalysis.h"
+#include "factors/FactorTable.h"
 
 #include "common/Error.h"
 #include "common/Progress.h"
@@ -165,27 +166,6 @@ FactorComparison compare(const std::string& label, const TestScores& other, cons
     return c;
 }
 
-std::string percent(double v, int decimals = 2)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, 100.0 * v);
-    return buf;
-}
-
-std::string signedPoints(double v)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%+.2f", 100.0 * v);
-    return buf;
-}
-
-std::string ratioText(double r)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, r >= 100 ? "%.0f" : r >= 10 ? "%.1f" : "%.2f", r);
-    return buf;
-}
-
 std::string pText(double p)
 {
     char buf[64];
@@ -230,12 +210,12 @@ std::string verdictOf(const FactorAnalysis& a, const FactorOptions& options, con
     const FamilyResult& best = a.family[static_cast<std::size_t>(a.best)];
     const FactorComparison& c = a.versusBest;
     std::ostringstream s;
-    s << "On " << a.ood << ", " << best.member.label() << " reaches AUROC " << percent(best.metrics.test.auroc)
-      << " % against " << a.gradientLabel << "'s " << percent(a.gradient.test.auroc) << " % (difference "
-      << signedPoints(c.bootstrap.auroc.estimate);
+    s << "On " << a.ood << ", " << best.member.label() << " reaches AUROC " << percentText(best.metrics.test.auroc)
+      << " % against " << a.gradientLabel << "'s " << percentText(a.gradient.test.auroc) << " % (difference "
+      << signedPointsText(c.bootstrap.auroc.estimate);
     const bool haveCi = options.resamples > 0;
     if (haveCi)
-        s << ", 95 % CI " << signedPoints(c.bootstrap.auroc.low) << " to " << signedPoints(c.bootstrap.auroc.high);
+        s << ", 95 % CI " << signedPointsText(c.bootstrap.auroc.low) << " to " << signedPointsText(c.bootstrap.auroc.high);
     s << "; DeLong " << pText(c.delong.pValue) << ")";
     // Significant: the bootstrap interval excludes 0 (DeLong at 5 % without resamples). A difference
     // without any variance (every resample gives the same AUROCs) is stated as it is.
@@ -251,17 +231,17 @@ std::string verdictOf(const FactorAnalysis& a, const FactorOptions& options, con
     }
     s << "; ";
     if (std::isfinite(autograd)) {
-        s << "computing the gradient by autograd costs " << ratioText(autograd) << "\u00d7 the closed form";
+        s << "computing the gradient by autograd costs " << ratioText(autograd) << " the closed form";
         if (std::isfinite(full))
-            s << " (the official full-network backward " << ratioText(full) << "\u00d7)";
+            s << " (the official full-network backward " << ratioText(full) << ")";
         s << ", and ";
     }
     if (degenerate && c.delong.difference != 0)
         s << "the difference is the same in every resample (the scores separate the sets without overlap)";
     else if (below)
-        s << "the gradient adds " << percent(-c.bootstrap.auroc.estimate) << " AUROC points (interval excludes 0)";
+        s << "the gradient adds " << percentText(-c.bootstrap.auroc.estimate) << " AUROC points (interval excludes 0)";
     else if (above)
-        s << best.member.label() << " exceeds the gradient by " << percent(c.bootstrap.auroc.estimate)
+        s << best.member.label() << " exceeds the gradient by " << percentText(c.bootstrap.auroc.estimate)
           << " AUROC points (interval excludes 0)";
     else
         s << "the gradient adds no significant AUROC";
@@ -552,7 +532,7 @@ FactorReport analyseFactors(const RunResult& result, const FactorOptions& option
                          result.datasets[parts.validationOod].name + "; tested on the whole sets";
             else
                 a.note = "best member chosen on a seeded validation part (" +
-                         percent(options.split.validationFraction, 0) + " % of each set, seed " +
+                         std::to_string(int(std::lround(100 * options.split.validationFraction))) + " % of each set, seed " +
                          std::to_string(options.split.seed) + "); tested on the rest";
             a.verdict = verdictOf(a, options, report.costs.back());
             report.analyses.push_back(std::move(a));

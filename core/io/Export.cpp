@@ -404,15 +404,24 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows)
     return out.str();
 }
 
+std::string ratioText(double ratio)
+{
+    if (!std::isfinite(ratio) || ratio <= 0)
+        return "\u2013";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, ratio >= 100 ? "%.0f\u00d7" : ratio >= 10 ? "%.1f\u00d7" : "%.2f\u00d7", ratio);
+    return buf;
+}
+
 std::string durationText(double seconds)
 {
     if (!std::isfinite(seconds))
-        return "n/a";
+        return "not measured";
     struct Unit {
         double scale;
         const char* name;
     };
-    const Unit units[] = {{1, "s"}, {1e-3, "ms"}, {1e-6, "us"}, {1e-9, "ns"}};
+    const Unit units[] = {{1, "s"}, {1e-3, "ms"}, {1e-6, "\u00b5s"}, {1e-9, "ns"}};
     const Unit* unit = &units[3];
     for (const Unit& u : units)
         if (std::fabs(seconds) >= u.scale) {

@@ -69,8 +69,11 @@ void printMetricsTable(std::ostream& out, const std::vector<MetricsRow>& rows);
 // table: "cost per image (cpu): forward 1.2 ms, full backward (batch 1, 16 images) 9.8 ms, GradNorm
 // autograd 40 us, GradNorm closed form 0.3 us"; empty when nothing was measured.
 std::string costsLine(const ScoringCosts& costs);
-// A duration in seconds in the unit that suits it ("9.8 ms", "40 us", "0.3 us", "1.5 s"); "n/a" for NaN.
+// A duration in seconds in the unit that suits it ("9.8 ms", "40 µs", "0.3 µs", "1.5 s"); "not measured"
+// for NaN. The CLI's cost line, the verdict, the report's and the Gradients? tab's cost tables.
 std::string durationText(double seconds);
+// A cost ratio: "258×", "12.5×", "1.00×"; "–" when not measured. The same places.
+std::string ratioText(double ratio);
 
 // Writes `content` to `file` atomically (temporary file + rename). Throws Error naming the file
 // and the system's reason.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "factors/FactorsView.h"
 
+#include "io/Export.h"
+
 #include "common/Error.h"
 #include "common/Progress.h"
 #include "docks/MethodLabels.h"
@@ -65,30 +67,7 @@ QWidget* labelled(const QString& text, QWidget* control, QWidget* parent)
     return box;
 }
 
-QString ratioText(double ratio)
-{
-    if (!std::isfinite(ratio) || ratio <= 0)
-        return QStringLiteral("\u2013");
-    return QString::number(ratio, ratio < 10 ? 'f' : 'g', ratio < 10 ? 2 : 3) + QStringLiteral("\u00d7");
-}
-
 } // namespace
-
-QString FactorsView::durationText(double seconds)
-{
-    if (!std::isfinite(seconds))
-        return tr("not measured");
-    const double a = std::abs(seconds);
-    if (a == 0)
-        return QStringLiteral("0 s");
-    if (a < 1e-6)
-        return QStringLiteral("%1 ns").arg(seconds * 1e9, 0, 'g', 3);
-    if (a < 1e-3)
-        return QStringLiteral("%1 \u00b5s").arg(seconds * 1e6, 0, 'g', 3);
-    if (a < 1)
-        return QStringLiteral("%1 ms").arg(seconds * 1e3, 0, 'g', 3);
-    return QStringLiteral("%1 s").arg(seconds, 0, 'g', 3);
-}
 
 FactorsView::FactorsView(Workspace* workspace, bool persistSettings, QWidget* parent)
     : QWidget(parent), workspace_(workspace), persist_(persistSettings)
@@ -555,10 +534,10 @@ void FactorsView::showCosts()
         auto* what = new QTableWidgetItem(QString::fromStdString(row.what));
         what->setToolTip(what->text());
         costs_->setItem(i, 0, what);
-        auto* time = new QTableWidgetItem(durationText(row.secondsPerImage));
+        auto* time = new QTableWidgetItem(QString::fromStdString(durationText(row.secondsPerImage)));
         time->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         costs_->setItem(i, 1, time);
-        auto* ratio = new QTableWidgetItem(ratioText(row.ratioToClosedForm));
+        auto* ratio = new QTableWidgetItem(QString::fromStdString(ratioText(row.ratioToClosedForm)));
         ratio->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         costs_->setItem(i, 2, ratio);
         auto* images = new QTableWidgetItem(row.images ? QString::number(row.images) : QStringLiteral("\u2013"));

@@ -68,8 +68,6 @@ public:
     QTableWidget* costTable() const { return costs_; }
     QLabel* verdictLabel() const { return verdict_; }
 
-    // "12.3 µs": a duration per image in readable units; "not measured" for NaN.
-    static QString durationText(double seconds);
     // From this width on, the chart and the heatmap sit side by side.
     static constexpr int kSideBySideWidth = 860;
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "report/Report.h"
 
+#include "io/Export.h"
+
 #include "common/Error.h"
 #include "common/Progress.h"
 #include "docks/MethodLabels.h"
@@ -111,7 +113,7 @@ ScoreView scoreView(const RunResult& r, const FactorAnalysis& a, const ProgressS
     if (a.best >= 0) {
         const FamilyMember& m = a.family.at(std::size_t(a.best)).member;
         v.best = m.method();
-        s.params = m.params(r.params);
+        s.params = familyMemberParams(m, a.gradientMethod, r.params); // as its cell was computed
         s.methods.push_back(v.best);
     }
     for (const std::string& m : s.methods) {
@@ -132,29 +134,6 @@ ScoreView scoreView(const RunResult& r, const FactorAnalysis& a, const ProgressS
 }
 
 std::string h(const std::string& text) { return htmlText(text); }
-
-std::string secondsText(double s)
-{
-    if (!std::isfinite(s))
-        return "not measured";
-    char buf[48];
-    if (s < 1e-3)
-        std::snprintf(buf, sizeof buf, "%.3g \u00b5s", s * 1e6);
-    else if (s < 1)
-        std::snprintf(buf, sizeof buf, "%.3g ms", s * 1e3);
-    else
-        std::snprintf(buf, sizeof buf, "%.3g s", s);
-    return buf;
-}
-
-std::string ratioText(double r)
-{
-    if (!std::isfinite(r) || r <= 0)
-        return "\u2014";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, r >= 10 ? "%.0f\u00d7" : "%.2g\u00d7", r);
-    return buf;
-}
 
 std::string numberText(double v)
 {
@@ -386,7 +365,7 @@ private:
             o << "<h3>" << h(methodLabel(id, r_.params)) << "</h3>\n<table width=\"100%\">\n<thead><tr><th>Computation</th>"
                  "<th>Per image</th><th>\u00d7 closed form</th><th>Images timed</th></tr></thead>\n<tbody>\n";
             for (const CostRow& c : f_.costs[g])
-                o << "<tr><td>" << h(c.what) << "</td><td class=\"num\">" << secondsText(c.secondsPerImage)
+                o << "<tr><td>" << h(c.what) << "</td><td class=\"num\">" << durationText(c.secondsPerImage)
                   << "</td><td class=\"num\">" << ratioText(c.ratioToClosedForm) << "</td><td class=\"num\">" << c.images
                   << "</td></tr>\n";
             o << "</tbody>\n</table>\n";
