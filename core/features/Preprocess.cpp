@@ -49,6 +49,12 @@ PreprocessSpec PreprocessSpec::preset(const std::string& name)
     return s;
 }
 
+const std::vector<std::string>& PreprocessSpec::jsonKeys()
+{
+    static const std::vector<std::string> keys{"preset", "resize", "crop", "channels", "height", "width", "mean", "std"};
+    return keys;
+}
+
 PreprocessSpec PreprocessSpec::fromJson(const Json& o, const std::string& source)
 {
     // Types are checked here; values by validatePreprocess, the rule the command line, the

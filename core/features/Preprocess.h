@@ -37,6 +37,8 @@ struct PreprocessSpec {
     // {"preset": "mnist", "resize": N, "crop": N, "channels": 1|3, "height": H, "width": W,
     //  "mean": [...], "std": [...]}. Throws Error naming `source` on a bad value.
     static PreprocessSpec fromJson(const Json& object, const std::string& source);
+    // The keys fromJson() reads ("preset", "resize", ..., "mean", "std").
+    static const std::vector<std::string>& jsonKeys();
     // Fields left unset here (0 / empty) are taken from `fallback`.
     PreprocessSpec withDefaults(const PreprocessSpec& fallback) const;
     bool isUnset() const { return !resize && !crop && !channels && !height && !width && mean.empty() && stddev.empty(); }

@@ -314,6 +314,13 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
                 continue;
             const Json sidecar = Json::parseFile(candidate.string());
             m.info.sidecarPath = candidate.string();
+            // {"mean": [...]} beside "input" looks right and would be ignored: the model would run on
+            // unnormalised pixels while the user believes otherwise.
+            for (const std::string& key : PreprocessSpec::jsonKeys())
+                if (sidecar.isObject() && sidecar.has(key))
+                    throw Error("model sidecar '" + candidate.string() + "': \"" + key +
+                                "\" belongs inside \"preprocessing\" ({\"input\": [C, H, W], \"preprocessing\": {\"" +
+                                key + "\": ...}}); at the top level it would be ignored");
             if (sidecar.has("preprocessing"))
                 m.info.defaultPreprocess = PreprocessSpec::fromJson(sidecar.get("preprocessing"), candidate.string());
             sidecarShape = sidecarInputShape(sidecar.get("input"), candidate.string());

@@ -4,6 +4,8 @@
 // models are written by Debian's python3-torch at test time (skipped without it).
 #include "common/Error.h"
 #include "common/Runtime.h"
+#include "features/Preprocess.h"
+#include "io/Json.h"
 #include "model/Classifier.h"
 #include "run/Demo.h"
 #include "run/Pipeline.h"
@@ -121,6 +123,27 @@ TEST_F(ModelMessages, aSidecarInputMustBeThreeWholeNumbers)
     }
     ASSERT_TRUE(writeFile(sidecar, "{\"input\": [1, 28, 28]}"));
     EXPECT_EQ(loadError(model), "");
+}
+
+// Preprocessing keys beside "input" were ignored without a word (the model then ran on
+// unnormalised pixels); each is refused, naming the file and where the key belongs.
+TEST_F(ModelMessages, aPreprocessingKeyOutsidePreprocessingIsRefused)
+{
+    const std::string model = dir.filePath("net.pt");
+    fs::copy_file(kDemoModel, model);
+    const std::string sidecar = dir.filePath("net.json");
+    for (const std::string& key : PreprocessSpec::jsonKeys()) {
+        SCOPED_TRACE(key);
+        // Accepted inside "preprocessing" (so the list is what fromJson reads) ...
+        const std::string value = key == "preset" ? "\"mnist\"" : key == "mean" || key == "std" ? "[0.5]" : key == "channels" ? "1" : "28";
+        const Json inside = Json::parse("{\"" + key + "\": " + value + "}");
+        EXPECT_NO_THROW(PreprocessSpec::fromJson(inside, "test"));
+        // ... and refused beside "input".
+        ASSERT_TRUE(writeFile(sidecar, "{\"input\": [1, 28, 28], \"" + key + "\": " + value + "}"));
+        const std::string e = loadError(model);
+        EXPECT_TRUE(contains(e, sidecar)) << e;
+        EXPECT_TRUE(contains(e, "\"" + key + "\" belongs inside \"preprocessing\"")) << e;
+    }
 }
 
 // A 1-class model gave constant MSP and GradNorm (softmax = 1) without a word.
