@@ -46,6 +46,9 @@ struct ParamSpec {
     bool minExclusive = false;
     bool maxExclusive = false;
     bool integer = false;
+    // The values a sweep tries (methods/Sweep.h), from the method's paper or OpenOOD's
+    // postprocessor_sweep; empty = the parameter is not swept. Every value lies in the range.
+    std::vector<double> grid{};
 
     // "(0, inf)", "[1, inf), integer".
     std::string rangeText() const;

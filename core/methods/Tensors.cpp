@@ -2,6 +2,7 @@
 #include "methods/internal/Tensors.h"
 
 #include "common/Error.h"
+#include "common/Progress.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,6 +18,21 @@ at::Tensor logits(const FeatureSet& s)
 {
     return at::from_blob(const_cast<float*>(s.logits.data()), {static_cast<int64_t>(s.rows), s.classes}, at::kFloat)
         .to(at::kDouble);
+}
+
+void forEachBlock(const FeatureSet& s, const std::function<void(const at::Tensor& h, const at::Tensor& z, int64_t start)>& fn,
+                  ProgressSink* sink)
+{
+    const int64_t rows = static_cast<int64_t>(s.rows);
+    for (int64_t start = 0; start < rows; start += kChunk) {
+        throwIfCancelled(sink);
+        const int64_t n = std::min<int64_t>(kChunk, rows - start);
+        at::Tensor h = at::from_blob(const_cast<float*>(s.featureRow(static_cast<std::size_t>(start))), {n, s.dim}, at::kFloat)
+                           .to(at::kDouble);
+        at::Tensor z = at::from_blob(const_cast<float*>(s.logitRow(static_cast<std::size_t>(start))), {n, s.classes}, at::kFloat)
+                           .to(at::kDouble);
+        fn(h, z, start);
+    }
 }
 
 at::Tensor headWeight(const Head& h)
