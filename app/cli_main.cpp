@@ -195,6 +195,8 @@ int runAnalysis(const ParsedOptions& o, const std::string& commandLine)
     printGuessNote(result->preprocessOrigin);
     for (const auto& [method, note] : result->fitNotes)
         std::cerr << method << ": " << note << "\n";
+    for (const SweepResult& sweep : result->sweeps)
+        std::cout << sweepLine(sweep) << "\n";
     printMetricsTable(std::cout, result->metrics);
     if (const std::string costs = costsLine(result->costs); !costs.empty()) {
         std::cout << costs << "\n";
@@ -287,8 +289,15 @@ int cmdMethods()
 {
     for (const MethodInfo& m : methodRegistry()) {
         std::cout << m.id << "\t" << methodGroupName(m.group) << "\t" << m.formula;
-        for (const ParamSpec& p : m.params)
-            std::cout << "\t[" << p.name << "=" << p.defaultValue << " in " << p.rangeText() << "]";
+        for (const ParamSpec& p : m.params) {
+            std::cout << "\t[" << p.name << "=" << p.defaultValue << " in " << p.rangeText();
+            if (!p.grid.empty()) { // what --sweep tries
+                std::cout << ", sweep";
+                for (double v : p.grid)
+                    std::cout << " " << v;
+            }
+            std::cout << "]";
+        }
         std::cout << "\n";
     }
     return 0;

@@ -6,6 +6,8 @@
 #include "app/MainWindow.h"
 #include "app/Resources.h"
 #include "factors/FactorsView.h"
+#include "run/Demo.h"
+#include "sweep/SweepView.h"
 #include "common/Runtime.h"
 #include "run/Options.h"
 
@@ -123,8 +125,20 @@ int main(int argc, char** argv)
                       << std::endl;
             return 2;
         }
+        config.applySweeps = false; // the Sweep tab's "Apply best" applies a chosen value
         options.configFactory = [config]() { return config; };
         options.sessionFile.clear();
+    } else if (!parsed.config.sweeps.empty() && parsed.sessionPath.empty()) {
+        // `oodlens --sweep energy.T`: the demo with that sweep on its Sweep tab.
+        const std::vector<oodlens::SweepRequest> sweeps = parsed.config.sweeps;
+        const oodlens::SweepSettings settings = parsed.config.sweepSettings;
+        options.configFactory = [sweeps, settings]() {
+            oodlens::RunConfig c = oodlens::demoConfig();
+            c.sweeps = sweeps;
+            c.sweepSettings = settings;
+            c.applySweeps = false;
+            return c;
+        };
     }
     const QString screenshot = QString::fromStdString(parsed.screenshot);
     const QString tab = QString::fromStdString(parsed.tab);
@@ -147,6 +161,10 @@ int main(int argc, char** argv)
         window.centralTabs()->setCurrentIndex(oodlens::ui::MainWindow::ExploreTab);
     else if (tab == QLatin1String("factors"))
         window.centralTabs()->setCurrentIndex(oodlens::ui::MainWindow::FactorsTab);
+    else if (tab == QLatin1String("sweep"))
+        window.centralTabs()->setCurrentIndex(oodlens::ui::MainWindow::SweepTab);
+    if (!parsed.config.sweeps.empty())
+        window.sweepView()->setRequest(parsed.config.sweeps.front(), parsed.config.sweepSettings);
     if (!screenshot.isEmpty())
         window.resize(size);
     window.show();

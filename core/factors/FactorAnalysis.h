@@ -10,6 +10,7 @@
 // and logits: nothing here runs the model. docs/methods.md, "Are gradients needed?", defines it all.
 #include "metrics/Metrics.h"
 #include "metrics/PairedComparison.h"
+#include "metrics/ValidationSplit.h"
 #include "methods/Registry.h"
 #include "run/RunResult.h"
 
@@ -71,11 +72,7 @@ struct FactorSplit {
     std::string validationId, validationOod; // dataset names (Pair)
 };
 
-// Seeded split of `count` images of dataset `dataset` (index in the run): the first
-// floor(fraction * count) images in the order of their keys, key i being the i-th output of
-// SplitMix64 seeded with seed + dataset (ties by index), are validation; the rest are test.
-// Returns whether each image is in the validation part.
-std::vector<bool> validationMask(std::size_t count, std::size_t dataset, double fraction, std::uint64_t seed);
+// validationMask (metrics/ValidationSplit.h) draws the seeded split.
 
 struct FactorOptions {
     // Closed-form gradient methods to analyse; empty: those the run scored (directly or through their

@@ -484,7 +484,106 @@ Json costsJson(const ScoringCosts& c)
     return j;
 }
 
+// A validation or test metric of a sweep point (null where undefined).
+Json sweepMetricsJson(const BinaryMetrics& m)
+{
+    const auto number = [](double v) { return std::isfinite(v) ? Json(v) : Json(); };
+    Json j = Json::object();
+    j.set("auroc", number(m.auroc));
+    j.set("fpr95", number(m.fpr95_id));
+    j.set("aupr_in", number(m.aupr_in));
+    j.set("aupr_out", number(m.aupr_out));
+    return j;
+}
+
+// RunResult::sweeps as run.json's "sweeps": the grid, every value's validation (and test)
+// metrics, the chosen values and the validation pair they were chosen on.
+Json sweepsJson(const RunResult& result)
+{
+    Json all = Json::array();
+    for (const SweepResult& s : result.sweeps) {
+        Json j = Json::object();
+        j.set("method", s.request.method);
+        j.set("sweep", s.request.text());
+        Json params = Json::array();
+        for (const std::string& p : s.params)
+            params.push(p);
+        j.set("params", params);
+        j.set("metric", sweepObjectiveName(s.settings.objective));
+        j.set("applied", result.config.applySweeps);
+        j.set("validation_id", s.validationId);
+        j.set("validation_id_images", static_cast<unsigned long long>(s.validationIdImages));
+        j.set("test_id_images", static_cast<unsigned long long>(s.testIdImages));
+        j.set("id_fraction", s.settings.idFraction);
+        j.set("seed", static_cast<unsigned long long>(s.settings.seed));
+        Json vo = Json::array(), to = Json::array();
+        for (const std::string& n : s.validationOods)
+            vo.push(n);
+        for (const std::string& n : s.testOods)
+            to.push(n);
+        j.set("validation_ood", vo);
+        j.set("test_ood", to);
+        Json chosen = Json::object();
+        if (const SweepPoint* c = s.chosen())
+            for (const auto& [name, value] : c->values)
+                chosen.set(name, value);
+        j.set("chosen", chosen);
+        Json points = Json::array();
+        for (const SweepPoint& p : s.points) {
+            Json pj = Json::object();
+            Json values = Json::object();
+            for (const auto& [name, value] : p.values)
+                values.set(name, value);
+            pj.set("values", values);
+            pj.set("objective", std::isfinite(p.objective) ? Json(p.objective) : Json());
+            Json v = Json::object();
+            for (std::size_t i = 0; i < p.validation.size() && i < s.validationOods.size(); ++i)
+                v.set(s.validationOods[i], sweepMetricsJson(p.validation[i]));
+            pj.set("validation", v);
+            Json t = Json::object();
+            for (std::size_t i = 0; i < p.test.size() && i < s.testOods.size(); ++i)
+                t.set(s.testOods[i], sweepMetricsJson(p.test[i]));
+            pj.set("test", t);
+            if (!p.ok())
+                pj.set("error", p.error);
+            points.push(pj);
+        }
+        j.set("points", points);
+        if (!s.note.empty())
+            j.set("note", s.note);
+        all.push(j);
+    }
+    return all;
+}
+
 } // namespace
+
+std::string sweepLine(const SweepResult& s)
+{
+    const bool auroc = s.settings.objective == SweepObjective::Auroc;
+    const char* metric = auroc ? "AUROC" : "FPR@95";
+    std::string vo;
+    for (const std::string& n : s.validationOods)
+        vo += (vo.empty() ? "" : ", ") + n;
+    std::string line = "sweep " + s.request.text() + " (validation " + metric + ", " + s.validationId + " against " +
+                       vo + "): ";
+    const SweepPoint* c = s.chosen();
+    if (!c)
+        return line + "no value could be scored";
+    const std::string values = sweepValuesText(c->values);
+    line += "chosen " + values + ", " + percentText(c->objective) + " %";
+    std::size_t failed = 0;
+    for (const SweepPoint& p : s.points)
+        failed += !p.ok();
+    line += " (" + std::to_string(s.points.size()) + " values" +
+            (failed ? ", " + std::to_string(failed) + " could not be used" : std::string()) + ")";
+    if (!c->test.empty()) {
+        line += std::string("; test ") + metric + " at " + values + ":";
+        for (std::size_t i = 0; i < c->test.size() && i < s.testOods.size(); ++i)
+            line += (i ? ", " : " ") + s.testOods[i] + " " + percentText(auroc ? c->test[i].auroc : c->test[i].fpr95_id) + " %";
+    }
+    return line;
+}
 
 std::string runJson(const RunResult& result, const std::string& commandLine)
 {
@@ -572,6 +671,7 @@ std::string runJson(const RunResult& result, const std::string& commandLine)
     }
     run.set("methods", ms);
     run.set("costs", costsJson(result.costs));
+    run.set("sweeps", sweepsJson(result));
     Json env = Json::object();
     env.set("libraries", libraryVersions());
     env.set("threads", runtimeThreads());

@@ -75,6 +75,11 @@ std::string durationText(double seconds);
 // A cost ratio: "258×", "12.5×", "1.00×"; "–" when not measured. The same places.
 std::string ratioText(double ratio);
 
+// A sweep's outcome for people, one line: "sweep energy.T (validation AUROC, mnist-test (seeded
+// validation part: 600 of 2000 images, seed 0) against fashion-val): chosen T=1, 99.12 %; test AUROC
+// at T=1: fashion-mnist 98.95 %".
+std::string sweepLine(const SweepResult& sweep);
+
 // Writes `content` to `file` atomically (temporary file + rename). Throws Error naming the file
 // and the system's reason.
 void writeFileAtomic(const std::string& file, const std::string& content);

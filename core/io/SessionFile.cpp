@@ -185,18 +185,20 @@ SessionFile SessionFile::fromJson(const std::string& text, const std::string& so
             r.fail(field + ".path", "is missing");
         const std::string role = r.string(o, "role", field + ".role");
         bool known = false;
-        for (DatasetRole candidate : {DatasetRole::Id, DatasetRole::Ood, DatasetRole::Fit})
+        for (DatasetRole candidate : datasetRoles())
             if (role == datasetRoleName(candidate)) {
                 d.role = candidate;
                 known = true;
             }
         if (!known)
-            r.fail(field + ".role", "must be id, ood or fit (got '" + role + "')");
+            r.fail(field + ".role", "must be id, ood, fit, val_id or val_ood (got '" + role + "')");
         d.group = r.string(o, "group", field + ".group"); // optional: the results table's group
         if (d.role == DatasetRole::Id && c.hasRole(DatasetRole::Id))
             r.fail(field + ".role", "names a second ID set (a session has one)");
         if (d.role == DatasetRole::Fit && c.hasRole(DatasetRole::Fit))
             r.fail(field + ".role", "names a second fit set (a session has one)");
+        if (d.role == DatasetRole::ValidationId && c.hasRole(DatasetRole::ValidationId))
+            r.fail(field + ".role", "names a second validation ID set (a session has one)");
         // The dataset rules of the command line and the GUI: a path once per role, unique names.
         const DatasetAddition added = c.addDataset(d);
         if (!added.added)

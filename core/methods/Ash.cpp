@@ -15,6 +15,7 @@ void registerAsh(MethodRegistry& r)
     m.label = "ASH-S";
     m.group = MethodGroup::Feature;
     m.params = {percentileParam(90, "pruning percentile", true, false)};
+    m.params[0].grid = {65, 70, 75, 80, 85, 90, 95}; // OpenOOD's ash sweep
     m.formula = "energy after keeping the top (100-p)% of h, rescaled by exp(s1/s2)";
     m.reference = "Djurisic, Bozanic, Ashok & Liu, ICLR 2023";
     m.panels = PanelDemo;

@@ -14,6 +14,7 @@ ParamSpec exponentParam()
     ParamSpec a{kExponentParam, 1.0, "exponent of the feature norm (0: the output term alone)"};
     a.min = 0;
     a.max = 8;
+    a.grid = {0, 0.5, 1, 2}; // the factor analysis's exponents
     return a;
 }
 } // namespace

@@ -23,6 +23,8 @@ void registerGen(MethodRegistry& r)
     ParamSpec top{"M", 100, "classes kept: the M largest probabilities (all C when fewer)"};
     top.min = 1;
     top.integer = true;
+    gamma.grid = {0.01, 0.1, 0.5, 1, 2, 5, 10}; // OpenOOD's gen sweep
+    top.grid = {10, 50, 100, 200, 500, 1000};
     m.params = {gamma, top};
     m.formula = "-sum over the top-M softmax(z)_c of p^gamma (1 - p)^gamma";
     m.reference = "Liu, Lochman & Zach, CVPR 2023";

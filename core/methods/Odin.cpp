@@ -14,8 +14,10 @@ void registerOdin(MethodRegistry& r)
     m.group = MethodGroup::Perturbation;
     ParamSpec t = temperatureParam();
     t.defaultValue = 1000;
+    t.grid = {1, 10, 100, 1000}; // OpenOOD's odin sweep
     ParamSpec eps{"eps", 0.0014, "input perturbation (pixel units)"};
     eps.min = 0;
+    eps.grid = {0.0014, 0.0028};
     m.params = {t, eps};
     m.formula = "max softmax(z(x')/T), x' = x - eps sign(-grad_x log max softmax(z/T)) / std";
     m.reference = "Liang, Li & Srikant, ICLR 2018";

@@ -12,6 +12,7 @@ ParamSpec temperatureParam()
     ParamSpec t{"T", 1.0, "softmax temperature"};
     t.min = 0;
     t.minExclusive = true;
+    t.grid = {0.5, 1, 2, 5, 10, 100, 1000};
     return t;
 }
 

@@ -39,6 +39,7 @@ void registerReact(MethodRegistry& r)
     m.label = "ReAct";
     m.group = MethodGroup::Fitted;
     m.params = {percentileParam(90, "clip percentile of fit activations", false, true)};
+    m.params[0].grid = {85, 90, 95, 99}; // OpenOOD's react sweep
     m.formula = "energy of W min(h, c) + b, c = p-th percentile of fit activations";
     m.reference = "Sun, Guo & Li, NeurIPS 2021";
     m.needs = NeedsFitSet;

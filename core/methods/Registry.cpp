@@ -163,6 +163,10 @@ void MethodRegistry::add(MethodInfo m)
     for (const ParamSpec& p : m.params) {
         if (!p.accepts(p.defaultValue))
             throw Error("method registry: default of " + m.id + "." + p.name + " is outside its range");
+        for (double v : p.grid)
+            if (!p.accepts(v))
+                throw Error("method registry: sweep grid value " + std::to_string(v) + " of " + m.id + "." + p.name +
+                            " is outside its range");
         if (p.name != kFlipParam) {
             own.push_back(p);
             continue;

@@ -17,6 +17,7 @@ void registerScale(MethodRegistry& r)
     m.label = "SCALE";
     m.group = MethodGroup::Feature;
     m.params = {percentileParam(85, "percentile of the activations that sets the scale", true, false)};
+    m.params[0].grid = {65, 70, 75, 80, 85, 90, 95}; // OpenOOD's scale sweep
     m.formula = "energy of W (h exp(s1/s2)) + b, s1 = sum h, s2 = sum of the top (100-p)% of h";
     m.reference = "Xu, Chen, Franchi & Yao, ICLR 2024";
     m.score = [](const FeatureSet& set, const Head& head, const ParamValues& params, ProgressSink*) {

@@ -67,6 +67,9 @@ void registerVim(MethodRegistry& r)
     ParamSpec k{"k", 0, "principal dimensions (0: D/2, or 1000 when D >= 1500)"};
     k.min = 0;
     k.integer = true;
+    // OpenOOD sweeps 256 and 1000 (D = 2,048); the smaller values serve smaller heads. A value that
+    // is not below D cannot be used and is named in the sweep.
+    k.grid = {16, 32, 64, 128, 256, 512, 1000};
     m.params = {k};
     m.formula = "energy - alpha ||(h - o) outside the top-k principal subspace||";
     m.reference = "Wang, Li, Feng & Zhang, CVPR 2022";

@@ -57,6 +57,8 @@ RunConfig demoConfig()
         {"id", (dir / "mnist-test-2000-images-idx3-ubyte.gz").string(), DatasetRole::Id},
         {"fashion-mnist", (dir / "fashion-mnist-2000-images-idx3-ubyte.gz").string(), DatasetRole::Ood},
         {"fit", (dir / "mnist-train-5000-images-idx3-ubyte.gz").string(), DatasetRole::Fit},
+        // Extracted only for a sweep: other Fashion-MNIST images than the test OOD set's.
+        {"fashion-val", (dir / "fashion-mnist-val-1000-images-idx3-ubyte.gz").string(), DatasetRole::ValidationOod},
     };
     c.preprocess = PreprocessSpec::preset("mnist");
     return c;

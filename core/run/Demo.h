@@ -11,7 +11,8 @@ namespace oodlens {
 // Throws Error listing the places searched when none holds the demo model.
 std::string demoDirectory();
 
-// MNIST (ID test), Fashion-MNIST (OOD) and the MNIST training subset (fit) with the demo CNN.
+// MNIST (ID test), Fashion-MNIST (OOD), the MNIST training subset (fit) and 1,000 other
+// Fashion-MNIST images (validation OOD, read only by sweeps) with the demo CNN.
 RunConfig demoConfig();
 
 } // namespace oodlens

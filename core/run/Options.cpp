@@ -253,7 +253,7 @@ void addDataset(Parse& p, DatasetSpec spec, const char* flag)
         c.datasets.erase(std::remove_if(c.datasets.begin(), c.datasets.end(),
                                         [&](const DatasetSpec& d) { return d.role == spec.role; }),
                          c.datasets.end());
-    else if (spec.role != DatasetRole::Ood)
+    else if (spec.role != DatasetRole::Ood && spec.role != DatasetRole::ValidationOod)
         throw Error(std::string("option ") + flag + " given twice (one set of this role per run)");
     if (spec.path.empty())
         throw Error(std::string("option ") + flag + " needs a dataset");
@@ -306,6 +306,18 @@ const std::vector<Entry>& entries()
          }},
         {{"--fit", "DATASET", G::Datasets, "an ID training set, for the fitted baselines"},
          [](Parse& p, const std::string& v) { addDataset(p, {"fit", v, DatasetRole::Fit}, "--fit"); }},
+        {{"--val-id", "DATASET", G::Datasets,
+          "an ID validation set for --sweep (default: a seeded part of the ID test set, --val-fraction)"},
+         [](Parse& p, const std::string& v) { addDataset(p, {"val-id", v, DatasetRole::ValidationId}, "--val-id"); }},
+        {{"--val-ood", "[NAME=]DATASET", G::Datasets,
+          "a validation OOD set for --sweep (repeatable): parameters are chosen on it, never on the --ood sets"},
+         [](Parse& p, const std::string& v) {
+             DatasetSpec spec = oodDatasetSpec(v);
+             if (spec.path == v)
+                 spec.name.clear();
+             spec.role = DatasetRole::ValidationOod;
+             addDataset(p, spec, "--val-ood");
+         }},
         {{"--group", "OOD=GROUP", G::Datasets,
           "put the OOD set named OOD in a group, e.g. near or far (repeatable): the results table averages each group"},
          [](Parse& p, const std::string& v) {
@@ -485,6 +497,38 @@ const std::vector<Entry>& entries()
           "paired bootstrap resamples of the factor comparisons (default " + std::to_string(FactorOptions().resamples) +
               "; 0: no intervals)"},
          [](Parse& p, const std::string& v) { p.o.factors.resamples = parseInt(v, settings::kResamples); }},
+        {{"--sweep", "METHOD[.PARAM]", G::Sweep,
+          "choose METHOD's parameter (all with a grid when no PARAM) on the validation pair over its grid, then score "
+          "with the chosen value (repeatable; run.json \"sweeps\")"},
+         [](Parse& p, const std::string& v) {
+             SweepRequest r = SweepRequest::parse(v);
+             for (const SweepRequest& old : p.o.config.sweeps)
+                 if (old.method == r.method)
+                     throw Error("option --sweep " + v + ": " + r.method + " is swept twice (--sweep " + old.text() +
+                                 "); sweep its parameters together with --sweep " + r.method);
+             p.o.config.sweeps.push_back(std::move(r));
+         }},
+        {{"--sweep-metric", "auroc|fpr95", G::Sweep,
+          "what a sweep optimises on the validation pair: the highest AUROC (default) or the lowest FPR@95"},
+         [](Parse& p, const std::string& v) {
+             try {
+                 p.o.config.sweepSettings.objective = parseSweepObjective(v);
+             } catch (const Error& e) {
+                 throw Error(std::string("option --sweep-metric: ") + e.what());
+             }
+         }},
+        {{"--val-fraction", "F", G::Sweep,
+          "without --val-id: the share of the ID test set used as validation ID images, above 0 and below 1 (default " +
+              numberText(SweepSettings().idFraction) + ")"},
+         [](Parse& p, const std::string& v) {
+             char* end = nullptr;
+             const double f = std::strtod(v.c_str(), &end);
+             if (v.empty() || *end || !(f > 0 && f < 1))
+                 throw Error("option --val-fraction takes a fraction above 0 and below 1 (e.g. 0.3), not '" + v + "'");
+             p.o.config.sweepSettings.idFraction = f;
+         }},
+        {{"--val-seed", "N", G::Sweep, "seed of the ID validation split (default 0)"},
+         [](Parse& p, const std::string& v) { p.o.config.sweepSettings.seed = parseSeed(v, "--val-seed"); }},
         {{"SESSION.oodlens", "", G::Gui, "open a saved session (File > Save session) instead of the demo"},
          [](Parse& p, const std::string& v) {
              if (!p.o.sessionPath.empty())
@@ -501,10 +545,10 @@ const std::vector<Entry>& entries()
          }},
         {{"--overlay", "", G::Gui, "overlay every checked method on the ROC and PR curves"},
          [](Parse& p, const std::string&) { p.o.overlay = true; }},
-        {{"--tab", "analysis|explore|factors", G::Gui, "tab to show (default analysis)"},
+        {{"--tab", "analysis|explore|factors|sweep", G::Gui, "tab to show (default analysis)"},
          [](Parse& p, const std::string& v) {
-             if (v != "analysis" && v != "explore" && v != "factors")
-                 throw Error("option --tab takes 'analysis', 'explore' or 'factors', not '" + v + "'");
+             if (v != "analysis" && v != "explore" && v != "factors" && v != "sweep")
+                 throw Error("option --tab takes 'analysis', 'explore', 'factors' or 'sweep', not '" + v + "'");
              p.o.tab = v;
          }},
         {{"--screenshot", "FILE.png", G::Gui,
@@ -575,6 +619,7 @@ const char* optionGroupTitle(unsigned group)
     case OptionGroup::Gui: return "Window";
     case OptionGroup::Demo: return "Demo";
     case OptionGroup::Factors: return "Factor analysis (report)";
+    case OptionGroup::Sweep: return "Sweeps (parameters chosen on the validation pair)";
     default: return "Options";
     }
 }

@@ -16,7 +16,7 @@ namespace oodlens {
 struct OptionGroup {
     enum : unsigned {
         Model = 1u << 0,      // --model
-        Datasets = 1u << 1,   // --id --ood --fit --group
+        Datasets = 1u << 1,   // --id --ood --fit --group --val-id --val-ood
         Session = 1u << 2,    // --session (the run config from a saved .oodlens file)
         Methods = 1u << 3,    // --methods --cost-probe
         Params = 1u << 4,     // --param
@@ -29,7 +29,8 @@ struct OptionGroup {
         Gui = 1u << 11,       // --no-autorun --method --overlay --tab --screenshot --size WxH, SESSION.oodlens
         Demo = 1u << 12,      // --demo
         Factors = 1u << 13,   // --split --validation-fraction --split-seed --validation-id --validation-ood --resamples
-        Last = Factors,
+        Sweep = 1u << 14,     // --sweep --sweep-metric --val-fraction --val-seed
+        Last = Sweep,
     };
 };
 
@@ -37,15 +38,17 @@ struct OptionGroup {
 namespace commandGroups {
 constexpr unsigned kScore = OptionGroup::Model | OptionGroup::Datasets | OptionGroup::Session |
                             OptionGroup::Methods | OptionGroup::Params | OptionGroup::Preprocess |
-                            OptionGroup::Runtime | OptionGroup::Output | OptionGroup::Bootstrap | OptionGroup::Cache;
+                            OptionGroup::Runtime | OptionGroup::Output | OptionGroup::Bootstrap | OptionGroup::Cache |
+                            OptionGroup::Sweep;
 constexpr unsigned kDemo = OptionGroup::Methods | OptionGroup::Params | OptionGroup::Runtime | OptionGroup::Output |
-                           OptionGroup::Bootstrap | OptionGroup::Cache;
+                           OptionGroup::Bootstrap | OptionGroup::Cache | OptionGroup::Sweep;
 constexpr unsigned kInfo = OptionGroup::Model | OptionGroup::Runtime | OptionGroup::Preprocess;
 constexpr unsigned kFigures = kScore | OptionGroup::Figures | OptionGroup::Demo;
 // The report: the run of `score` (or the demo's) and the factor analysis's options.
 constexpr unsigned kReport = kScore | OptionGroup::Demo | OptionGroup::Factors;
 // The window takes every score option except --out: `oodlens --model M --id D --ood N=D` opens on
-// that analysis and runs it; the factor options set the Factors view's split.
+// that analysis and runs it; the factor options set the Factors view's split; --sweep fills the
+// Sweep tab, which applies a chosen value only when asked ("Apply best").
 constexpr unsigned kGui = (kScore & ~OptionGroup::Output) | OptionGroup::Gui | OptionGroup::Factors;
 } // namespace commandGroups
 

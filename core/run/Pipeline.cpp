@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "run/Pipeline.h"
+#include "metrics/ValidationSplit.h"
 
 #include "common/Error.h"
 #include "datasets/ClassNames.h"
@@ -27,6 +28,8 @@ const char* datasetRoleName(DatasetRole role)
     case DatasetRole::Id: return "id";
     case DatasetRole::Ood: return "ood";
     case DatasetRole::Fit: return "fit";
+    case DatasetRole::ValidationId: return "val_id";
+    case DatasetRole::ValidationOod: return "val_ood";
     }
     return "";
 }
@@ -41,6 +44,7 @@ const char* runStageName(RunStage stage)
     case RunStage::Images: return "scoring the images";
     case RunStage::Metrics: return "metrics";
     case RunStage::Cost: return "timing the scores";
+    case RunStage::Sweep: return "sweeping";
     }
     return "";
 }
@@ -196,6 +200,18 @@ struct Pipeline::State {
 
 namespace {
 
+// Whether a dataset of this role is scored for the metrics table (the ID and test OOD sets); fit
+// and validation sets are read by fits and sweeps only.
+bool isScored(DatasetRole role)
+{
+    return role == DatasetRole::Id || role == DatasetRole::Ood;
+}
+
+bool isValidation(DatasetRole role)
+{
+    return role == DatasetRole::ValidationId || role == DatasetRole::ValidationOod;
+}
+
 // The engine's ProgressSink for one piece of a run: stamps the stage, dataset and method on what
 // the engine reports, and collects its warnings.
 class Stamp final : public ProgressSink {
@@ -294,7 +310,7 @@ public:
             }
             d.rows = e.features->rows;
             d.skipped = e.features->skipped.size();
-            if (e.spec.role != DatasetRole::Ood)
+            if (e.spec.role == DatasetRole::Id || e.spec.role == DatasetRole::Fit || e.spec.role == DatasetRole::ValidationId)
                 if (const std::string w = labelsOutsideModel(*e.features, s_.model->info().classes, d.name); !w.empty())
                     sink.warning(w);
         } catch (const Error& err) {
@@ -322,21 +338,84 @@ public:
             warnFit(m, key, *it->second); // a fit kept from an earlier run still deserves its warning
             return it->second;
         }
-        const FeatureSet* fit = nullptr;
-        if (m.has(NeedsFitSet)) {
-            const int f = indexOf(DatasetRole::Fit);
-            if (f < 0)
-                throw Error(m.id + " needs a fit set (an ID training set: --fit DATASET)");
-            if (!s_.datasets[f].summary.ok())
-                throw Error(m.id + ": the fit set could not be used: " + s_.datasets[f].summary.error);
-            fit = s_.datasets[f].features.get();
-        }
+        const FeatureSet* fit = fitSetOf(m);
         Stamp sink(observer_, warnings, RunStage::Fit, indexOf(DatasetRole::Fit), m.id);
         sink.update("fitting " + m.label, 0, 0);
         std::shared_ptr<const FittedScorer> scorer = fitScorer(m.id, fit, s_.model->head(), s_.config.params, &sink);
         s_.fitted[key] = scorer;
         warnFit(m, key, *scorer);
         return scorer;
+    }
+
+    // The fit set a fitted method reads (null for one that needs none); throws Error naming what is missing.
+    const FeatureSet* fitSetOf(const MethodInfo& m) const
+    {
+        if (!m.has(NeedsFitSet))
+            return nullptr;
+        const int f = indexOf(DatasetRole::Fit);
+        if (f < 0)
+            throw Error(m.id + " needs a fit set (an ID training set: --fit DATASET)");
+        if (!s_.datasets[f].summary.ok())
+            throw Error(m.id + ": the fit set could not be used: " + s_.datasets[f].summary.error);
+        return s_.datasets[f].features.get();
+    }
+
+    // One sweep (sweep/Sweep.h) on the kept features: every grid value is scored from them (a fitted
+    // method is refitted per value, one fit held at a time, and nothing of it is kept; a method that
+    // needs the images runs the model on the validation sets, then on the test sets at the chosen value).
+    SweepResult sweep(const SweepRequest& request)
+    {
+        const MethodInfo& m = requireMethod(request.method);
+        const SweepSettings& settings = s_.config.sweepSettings;
+        Stamp sink(observer_, warnings, RunStage::Sweep, -1, m.id);
+        sink.update("sweeping " + request.text() + " on the validation pair", 0, 0);
+        SweepInputs in;
+        const int id = indexOf(DatasetRole::Id);
+        in.idDataset = static_cast<std::size_t>(id);
+        in.idName = s_.datasets[id].summary.name;
+        in.idRows = s_.datasets[id].features->rows;
+        const int vid = indexOf(DatasetRole::ValidationId);
+        if (vid >= 0) {
+            if (!s_.datasets[vid].summary.ok())
+                throw Error("the validation ID set '" + s_.datasets[vid].summary.name +
+                            "' could not be used: " + s_.datasets[vid].summary.error);
+            in.validationIdDataset = vid;
+            in.validationIdName = s_.datasets[vid].summary.name;
+        } else {
+            in.idValidationRows = validationMask(in.idRows, in.idDataset, settings.idFraction, settings.seed);
+        }
+        for (std::size_t i = 0; i < s_.datasets.size(); ++i) {
+            const Extracted& e = s_.datasets[i];
+            if (!e.summary.ok())
+                continue;
+            if (e.spec.role == DatasetRole::ValidationOod)
+                in.validationOods.emplace_back(i, e.summary.name);
+            else if (e.spec.role == DatasetRole::Ood)
+                in.testOods.emplace_back(i, e.spec.name);
+        }
+        in.testEveryValue = !m.has(NeedsImages);
+        std::string fitKey;
+        std::shared_ptr<const FittedScorer> fit;
+        in.scores = [&](const ScoreParams& params, std::size_t i) -> std::vector<double> {
+            const FeatureSet& set = *s_.datasets[i].features;
+            if (m.images) {
+                const ParamValues v = params.resolve(m);
+                std::vector<double> scores = unorientedImageScores(m, i, v.without(kFlipParam));
+                applyOrientation(v, scores);
+                return scores;
+            }
+            if (m.fit) {
+                const std::string key = params.resolve(m).key();
+                if (!fit || key != fitKey) {
+                    fit.reset(); // one fit at a time: a bank per value would not fit in memory at scale
+                    fit = fitScorer(m.id, fitSetOf(m), s_.model->head(), params, &sink);
+                    fitKey = key;
+                }
+                return fit->score(set, &sink);
+            }
+            return computeScores(m.id, set, s_.model->head(), params, &sink);
+        };
+        return runSweep(request, settings, s_.config.params, in, &sink);
     }
 
     // fitWarning's warning, once per fit in a run.
@@ -437,7 +516,7 @@ public:
         const int idSet = indexOf(DatasetRole::Id);
         for (std::size_t i = 0; i < s_.datasets.size(); ++i) {
             const Extracted& e = s_.datasets[i];
-            if (e.spec.role == DatasetRole::Fit || !e.summary.ok())
+            if (!isScored(e.spec.role) || !e.summary.ok())
                 continue;
             Stamp sink(observer_, warnings, RunStage::Score, static_cast<int>(i));
             sink.update("scoring " + e.summary.name, 0, 0);
@@ -614,10 +693,11 @@ public:
         return id >= 0 && s_.datasets[id].summary.ok();
     }
 
-    RunResultPtr result(const std::vector<std::string>& methods, bool partial)
+    RunResultPtr result(const std::vector<std::string>& methods, bool partial, std::vector<SweepResult> sweeps = {})
     {
         auto r = shell(usableOods());
         r->partial = partial;
+        r->sweeps = std::move(sweeps);
         r->scores = scoreTable(methods);
         for (const std::string& id : methods)
             if (r->scores.count(id))
@@ -948,6 +1028,17 @@ void checkConfig(const RunConfig& c)
     for (const std::string& id : c.methods)
         if (requireMethod(id).has(NeedsFitSet) && !haveFit)
             throw Error("method '" + id + "' needs a fit set (an ID training set: --fit DATASET)");
+    for (const SweepRequest& sweep : c.sweeps) {
+        if (requireMethod(sweep.method).has(NeedsFitSet) && !haveFit)
+            throw Error("--sweep " + sweep.text() + ": " + sweep.method + " needs a fit set (an ID training set: --fit DATASET)");
+        if (!c.hasRole(DatasetRole::ValidationOod))
+            throw Error("--sweep " + sweep.text() + " needs a validation OOD set (--val-ood NAME=PATH): parameters are "
+                        "chosen on a validation pair, never on the test OOD sets");
+        if (sweep.sweptParams().empty())
+            throw Error("--sweep " + sweep.text() + ": nothing to sweep");
+    }
+    if (!c.sweeps.empty() && !(c.sweepSettings.idFraction > 0 && c.sweepSettings.idFraction < 1))
+        throw Error("the validation fraction of the ID set must lie in (0, 1)");
     validateParams(methodsOf(c), c.params);
     // The value rules of the command line and the session file, for configs built in code too.
     const ValueSource config{"run configuration"};
@@ -1033,7 +1124,10 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
     s.datasets = std::move(datasets);
     s.config = config;
 
-    const std::vector<std::string> methods = methodsOf(config);
+    std::vector<std::string> methods = methodsOf(config);
+    for (const SweepRequest& sweep : config.sweeps) // a swept method is scored (at the chosen value)
+        if (std::find(methods.begin(), methods.end(), sweep.method) == methods.end())
+            methods.push_back(sweep.method);
     bool needFit = false;
     for (const std::string& id : methods)
         needFit = needFit || requireMethod(id).has(NeedsFitSet);
@@ -1050,6 +1144,10 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
         // Fit sets are extracted only when a fitted method asks for them.
         if (e.spec.role == DatasetRole::Fit && !needFit) {
             e.summary.error = "not needed by the chosen methods";
+            continue;
+        }
+        if (isValidation(e.spec.role) && config.sweeps.empty()) {
+            e.summary.error = "not needed: no sweep asked for";
             continue;
         }
         run.extract(i);
@@ -1077,7 +1175,16 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
                 errors += (errors.empty() ? "" : "; ") + e.spec.name + ": " + e.summary.error;
         throw Error(errors.empty() ? std::string("no OOD set given") : "no OOD set could be read: " + errors);
     }
-    return run.result(methods, false);
+    std::vector<SweepResult> sweeps;
+    for (const SweepRequest& request : config.sweeps) {
+        SweepResult r = run.sweep(request);
+        if (config.applySweeps)
+            s.config.params = withSweepValues(s.config.params, request.method, r.chosen()->values);
+        sweeps.push_back(std::move(r));
+        if (cancelled())
+            throw Cancelled();
+    }
+    return run.result(methods, false, std::move(sweeps));
 }
 
 RunResultPtr runOnce(const RunConfig& config, RunObserver* observer)

@@ -16,7 +16,7 @@ namespace oodlens {
 
 // Where a run is: the stage, the dataset it works on (index into the config's datasets, -1 for
 // none), the method (empty for none) and work units done of total (0 total: busy, no count).
-enum class RunStage { LoadModel, Extract, Fit, Score, Images, Metrics, Cost };
+enum class RunStage { LoadModel, Extract, Fit, Score, Images, Metrics, Cost, Sweep };
 const char* runStageName(RunStage stage);
 struct RunProgress {
     RunStage stage = RunStage::LoadModel;

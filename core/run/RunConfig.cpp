@@ -14,6 +14,13 @@ std::string datasetLabel(const DatasetSpec& spec)
     return spec.name;
 }
 
+const std::vector<DatasetRole>& datasetRoles()
+{
+    static const std::vector<DatasetRole> roles{DatasetRole::Id, DatasetRole::Ood, DatasetRole::Fit,
+                                                DatasetRole::ValidationId, DatasetRole::ValidationOod};
+    return roles;
+}
+
 int RunConfig::idDataset() const
 {
     for (std::size_t i = 0; i < datasets.size(); ++i)
@@ -65,6 +72,13 @@ DatasetAddition RunConfig::addDataset(DatasetSpec spec)
         if (a.replaced >= 0)
             datasets.erase(datasets.begin() + a.replaced);
     } else {
+        if (spec.role == DatasetRole::ValidationId)
+            for (std::size_t i = 0; i < datasets.size(); ++i)
+                if (datasets[i].role == DatasetRole::ValidationId) {
+                    a.replaced = static_cast<int>(i);
+                    datasets.erase(datasets.begin() + static_cast<std::ptrdiff_t>(i));
+                    break;
+                }
         const std::string base = spec.name.empty() ? datasetDisplayName(spec.path) : spec.name;
         std::string name = base;
         for (int n = 2;; ++n) {

@@ -6,6 +6,7 @@
 #include "features/FeatureCache.h"
 #include "features/Preprocess.h"
 #include "methods/Registry.h"
+#include "sweep/Sweep.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -15,8 +16,14 @@
 
 namespace oodlens {
 
-enum class DatasetRole { Id, Ood, Fit };
+// Id: the ID test set. Ood: a test OOD set (the metrics table). Fit: ID training images for the
+// fitted baselines. ValidationId, ValidationOod: the validation pair a sweep chooses parameters on
+// (sweep/Sweep.h); they are never in the metrics table, and are extracted only when a sweep runs.
+enum class DatasetRole { Id, Ood, Fit, ValidationId, ValidationOod };
+// "id", "ood", "fit", "val_id", "val_ood" (session files, run.json, scores.csv).
 const char* datasetRoleName(DatasetRole role);
+// Every role, in the order above.
+const std::vector<DatasetRole>& datasetRoles();
 
 struct DatasetSpec {
     DatasetSpec() = default;
@@ -72,11 +79,18 @@ struct RunConfig {
     // a gradient method; the autograd probe takes up to 16 times as many rows of the ID features.
     // 0 = no cost measurement. `--cost-probe N`.
     int costProbeImages = 16;
+    // Sweeps (sweep/Sweep.h, `--sweep METHOD[.PARAM]`): each request's parameters are chosen on the
+    // validation pair. With applySweeps the chosen values replace the method's parameters for every
+    // score of the run (the CLI); without, the result carries the sweeps and the scores keep the
+    // config's parameters (the GUI's Sweep tab, whose "Apply best" sets them).
+    std::vector<SweepRequest> sweeps;
+    SweepSettings sweepSettings;
+    bool applySweeps = true;
 
     // The dataset rules, the one place they are written (the GUI's docks, drops and sessions add
     // through here):
     // - a dataset needs a path, and the same path is never added twice in the same role;
-    // - there is one ID test set: adding another replaces it. It keeps the name it is given
+    // - there is one ID test set: adding another replaces it; likewise one validation ID set. It keeps the name it is given
     //   ("id" when none: then plots show its file name);
     // - OOD and fit sets are named by the spec, else by their file or folder name. Names are
     //   unique across roles, since plots, tables and scores.csv tell sets apart by name: a name

@@ -102,6 +102,9 @@ struct RunResult {
     double seconds = 0;                  // wall time of the run
     // Per-image costs of the gradient scores (final results only; RunConfig::costProbeImages).
     ScoringCosts costs;
+    // The sweeps asked for (RunConfig::sweeps), final results only. With RunConfig::applySweeps the
+    // chosen values are in `params`.
+    std::vector<SweepResult> sweeps;
     // Per-image data of every dataset (same order as `datasets`; empty sets for failed ones):
     // paths, labels, dataset indices, logits and penultimate features. Shared, immutable.
     std::vector<std::shared_ptr<const FeatureSet>> features;

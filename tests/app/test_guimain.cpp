@@ -210,7 +210,7 @@ void TestGuiMain::screenshotOfABadSessionExitsWithItsMessage_data()
     QTest::newRow("unknown method") << QByteArray(head + model + sets + ", \"methods\": [\"nosuch\"]}")
                                     << QStringLiteral("unknown method 'nosuch'");
     QTest::newRow("unknown role") << QByteArray(head + model + sets).replace("\"ood\"", "\"test\"") + "}"
-                                  << QStringLiteral("must be id, ood or fit (got 'test')");
+                                  << QStringLiteral("must be id, ood, fit, val_id or val_ood (got 'test')");
     QTest::newRow("missing model") << QByteArray(head + "\"model\": \"/nonexistent/oodlens/m.pt\", " + sets + "}")
                                    << QStringLiteral("its model '/nonexistent/oodlens/m.pt' is missing");
     QTest::newRow("no model") << QByteArray(head + sets + "}") << QStringLiteral("\"model\" is missing");

@@ -17,6 +17,7 @@
 #include "docks/ThresholdPanel.h"
 #include "explore/ExplorePanel.h"
 #include "factors/FactorsView.h"
+#include "sweep/SweepView.h"
 #include "methods/Scores.h"
 #include "plots/HistogramView.h"
 #include "plots/ResultsTableView.h"
@@ -203,6 +204,11 @@ void MainWindow::buildLayout()
     centralTabs_->setTabToolTip(FactorsTab, tr("Are gradients needed? The gradient score against its feature term, "
                                                "its output term and the best non-gradient family member, with "
                                                "intervals, costs and a verdict"));
+    // Honest hyperparameter selection: a method's grid scored on the validation pair only.
+    sweepView_ = new SweepView(workspace_, this);
+    centralTabs_->addTab(sweepView_, tr("Sweep"));
+    centralTabs_->setTabToolTip(SweepTab, tr("Choose a method's parameters on a validation pair (never on the test OOD "
+                                             "sets), with validation and test metrics side by side"));
     setCentralWidget(centralTabs_);
 
     // The docks, each a view of the workspace.

@@ -31,6 +31,7 @@ class DatasetsPanel;
 class ExplorePanel;
 class ExportActions;
 class FactorsView;
+class SweepView;
 class HistogramView;
 class MethodListWidget;
 class MethodParamsEditor;
@@ -118,8 +119,9 @@ public:
     ExplorePanel* explorePanel() const { return explorePanel_; }
     // The "Gradients?" tab: the factor analysis of the result.
     FactorsView* factorsView() const { return factorsView_; }
+    SweepView* sweepView() const { return sweepView_; }
     // The central tabs, in order.
-    enum Tab { AnalysisTab = 0, ExploreTab = 1, FactorsTab = 2 };
+    enum Tab { AnalysisTab = 0, ExploreTab = 1, FactorsTab = 2, SweepTab = 3 };
     QTabWidget* centralTabs() const { return centralTabs_; }
     RunProgressWidget* progressWidget() const { return progress_; }
     QAction* runAction() const { return runAction_; }
@@ -207,6 +209,7 @@ private:
     PreprocessPanel* preprocessPanel_ = nullptr;
     ExplorePanel* explorePanel_ = nullptr;
     FactorsView* factorsView_ = nullptr;
+    SweepView* sweepView_ = nullptr;
     MetricsPanel* metricsPanel_ = nullptr;
     ResultsTableView* resultsTable_ = nullptr;
     RunProgressWidget* progress_ = nullptr;

@@ -24,6 +24,10 @@ AddDatasetDialog::AddDatasetDialog(bool hasIdSet, QWidget* parent) : QDialog(par
     role_->addItem(tr("OOD set"), int(DatasetRole::Ood));
     role_->addItem(tr("ID test set"), int(DatasetRole::Id));
     role_->addItem(tr("Fit set (ID training images, for the fitted baselines)"), int(DatasetRole::Fit));
+    role_->addItem(tr("Validation OOD set (sweeps choose parameters on it, never on the OOD sets)"),
+                   int(DatasetRole::ValidationOod));
+    role_->addItem(tr("Validation ID set (for sweeps; default: a seeded part of the ID test set)"),
+                   int(DatasetRole::ValidationId));
     role_->setCurrentIndex(hasIdSet ? 0 : 1);
     name_ = new QLineEdit(this);
     name_->setPlaceholderText(tr("shown on plots and in tables"));

@@ -25,6 +25,10 @@ QString roleLabel(DatasetRole role)
         return DatasetsPanel::tr("OOD");
     case DatasetRole::Fit:
         return DatasetsPanel::tr("fit (ID train)");
+    case DatasetRole::ValidationId:
+        return DatasetsPanel::tr("validation ID");
+    case DatasetRole::ValidationOod:
+        return DatasetsPanel::tr("validation OOD");
     }
     return {};
 }

@@ -180,6 +180,14 @@ void Workspace::setParam(const QString& key, double value)
     edited();
 }
 
+void Workspace::setSweep(const SweepRequest& request, const SweepSettings& settings)
+{
+    config_.sweeps = {request};
+    config_.sweepSettings = settings;
+    config_.applySweeps = false;
+    edited();
+}
+
 bool Workspace::scoredAsConfigured(const RunResult& r, const QString& method) const
 {
     const std::string id = method.toStdString();

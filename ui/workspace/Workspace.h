@@ -88,6 +88,9 @@ public:
     void setMethods(const std::vector<std::string>& methods);
     // One score parameter ("energy.T").
     void setParam(const QString& key, double value);
+    // The sweep the runs carry from now on (RunConfig::sweeps with applySweeps off: the scores keep
+    // the configured values; "Apply best" sets the chosen ones with setParam). An edit: it runs.
+    void setSweep(const oodlens::SweepRequest& request, const oodlens::SweepSettings& settings);
     // Makes `method`, scored with `params` (the whole parameter set: the configured one with the
     // method's own values set, as FamilyMember::params(config().params) gives), the current method
     // everywhere. When the result has its scores with these parameters, at once; else the method is

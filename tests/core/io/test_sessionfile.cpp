@@ -191,7 +191,7 @@ TEST(SessionFile, BadValuesNameTheFileAndTheField)
         {"params", "{\"nosuch.T\": 1}", "\"params.nosuch.T\" is not valid"},
         {"params", "{\"T\": \"1\"}", "\"params.T\" must be a number"},
         {"datasets", "[{\"name\": \"x\", \"path\": \"/p\", \"role\": \"test\"}]",
-         "\"datasets[0].role\" must be id, ood or fit (got 'test')"},
+         "\"datasets[0].role\" must be id, ood, fit, val_id or val_ood (got 'test')"},
         {"datasets", "[{\"name\": \"x\", \"role\": \"ood\"}]", "\"datasets[0].path\" is missing"},
         {"model", "3", "\"model\" must be a string"},
         // Issue 11: every value through the command line's rules, nothing reaches a run unchecked.

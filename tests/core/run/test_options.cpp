@@ -553,3 +553,39 @@ TEST(Options, FactorOptionsFillTheFactorAnalysis)
     EXPECT_TRUE(parseOptions({"--demo"}, r, "report").demo);
     EXPECT_TRUE(contains(errorOf({"--demo", "--kinds", "roc"}, r), "does not apply"));
 }
+
+TEST(Options, SweepOptionsFillTheConfigAndNameWhatIsWrong)
+{
+    const ParsedOptions o = parseOptions({"--val-ood", "tin=" + kDemo + "fashion-mnist-val-1000-images-idx3-ubyte.gz",
+                                          "--val-ood", kDemo + "fashion-mnist-2000-images-idx3-ubyte.gz", "--val-id",
+                                          kDemo + "mnist-train-5000-images-idx3-ubyte.gz", "--sweep", "energy.T",
+                                          "--sweep", "odin", "--sweep-metric", "fpr95", "--val-fraction", "0.25",
+                                          "--val-seed", "9"},
+                                         commandGroups::kScore, "t");
+    ASSERT_EQ(o.config.sweeps.size(), 2u);
+    EXPECT_EQ(o.config.sweeps[0].text(), "energy.T");
+    EXPECT_EQ(o.config.sweeps[1].sweptParams(), (std::vector<std::string>{"T", "eps"}));
+    EXPECT_EQ(o.config.sweepSettings.objective, SweepObjective::Fpr95);
+    EXPECT_EQ(o.config.sweepSettings.idFraction, 0.25);
+    EXPECT_EQ(o.config.sweepSettings.seed, 9u);
+    int valOod = 0, valId = 0;
+    for (const DatasetSpec& d : o.config.datasets) {
+        valOod += d.role == DatasetRole::ValidationOod;
+        valId += d.role == DatasetRole::ValidationId;
+    }
+    EXPECT_EQ(valOod, 2); // repeatable, like --ood
+    EXPECT_EQ(valId, 1);
+    EXPECT_EQ(o.config.datasets.front().name, "tin");
+    std::string e = errorOf({"--sweep", "energy.T", "--sweep", "energy"}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "energy is swept twice")) << e;
+    e = errorOf({"--sweep", "knnn"}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "unknown method 'knnn'")) << e;
+    e = errorOf({"--sweep-metric", "auc"}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "--sweep-metric") && contains(e, "fpr95")) << e;
+    e = errorOf({"--val-fraction", "1"}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "--val-fraction takes a fraction")) << e;
+    e = errorOf({"--val-id", "a", "--val-id", "b"}, commandGroups::kScore);
+    EXPECT_TRUE(contains(e, "--val-id given twice")) << e;
+    e = errorOf({"--sweep", "energy.T"}, commandGroups::kInfo);
+    EXPECT_TRUE(contains(e, "--sweep") && contains(e, "does not apply")) << e;
+}
