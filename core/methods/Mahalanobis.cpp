@@ -1,99 +1,39 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Mahalanobis distance to the nearest class mean under one tied covariance (Lee et al., NeurIPS 2018).
 #include "methods/Method.h"
-#include "methods/internal/Tensors.h"
+#include "methods/internal/FitStatistics.h"
 
-#include "common/Error.h"
-#include "common/Progress.h"
-
-#include <algorithm>
 #include <sstream>
 
 namespace oodlens {
 namespace {
 
-using namespace tensors;
-
 class Mahalanobis final : public FittedScorer {
 public:
     Mahalanobis(const FeatureSet& fit, const Head& head, ProgressSink* sink)
     {
-        const int64_t d = fit.dim;
-        std::vector<int> labels = fit.labels;
-        const bool haveLabels = std::all_of(labels.begin(), labels.end(), [&](int l) { return l >= 0 && l < head.classes; });
-        if (!haveLabels) {
-            for (std::size_t r = 0; r < fit.rows; ++r)
-                labels[r] = fit.prediction(r);
-            note_ = "the fit set has no usable labels: model predictions used as class labels; ";
-        }
-        // Class means, then the tied class-centred covariance accumulated block by block: memory is
-        // O(D^2) whatever the size of the fit set.
-        at::Tensor sums = at::zeros({head.classes, d}, at::kDouble);
-        std::vector<int64_t> counts(head.classes, 0);
-        at::Tensor x = features(fit);
-        at::Tensor y = at::from_blob(labels.data(), {static_cast<int64_t>(fit.rows)}, at::kInt).to(at::kLong);
-        sums.index_add_(0, y, x);
-        for (int l : labels)
-            ++counts[l];
-        for (int c = 0; c < head.classes; ++c)
-            if (counts[c] > 0)
-                present_.push_back(c);
-        at::Tensor cnt = at::tensor(counts, at::kDouble).clamp_min(1).unsqueeze(1);
-        means_ = sums / cnt;
-        at::Tensor cov = at::zeros({d, d}, at::kDouble);
-        for (int64_t start = 0; start < x.size(0); start += kChunk) {
-            throwIfCancelled(sink);
-            const int64_t end = std::min<int64_t>(x.size(0), start + kChunk);
-            at::Tensor c = x.slice(0, start, end) - means_.index_select(0, y.slice(0, start, end));
-            cov.addmm_(c.t(), c);
-        }
-        cov /= static_cast<double>(x.size(0));
-        // Shrinkage towards a scaled identity until the Cholesky factorisation succeeds.
-        const double scale = std::max(cov.diagonal().mean().item<double>(), 1e-12);
-        double shrink = 0;
-        at::Tensor l;
-        for (int attempt = 0;; ++attempt) {
-            at::Tensor s = shrink > 0 ? (1 - shrink) * cov + shrink * scale * at::eye(d, at::kDouble) : cov;
-            auto [factor, info] = at::linalg_cholesky_ex(s);
-            if (info.item<int>() == 0) {
-                l = factor;
-                break;
-            }
-            if (attempt > 12)
-                throw Error("mahalanobis: the fit-set covariance stays singular even with shrinkage");
-            shrink = shrink == 0 ? 1e-6 : shrink * 10;
-        }
-        precision_ = at::cholesky_inverse(l);
+        const fitstats::FitLabels labels = fitstats::fitLabels(fit, head.classes, "mahalanobis");
+        const fitstats::ClassGaussians g =
+            fitstats::classGaussians(fit, labels.labels, head.classes, false, "mahalanobis", sink);
+        const fitstats::ShrunkPrecision p = fitstats::shrunkPrecision(g.tiedCovariance, "mahalanobis");
+        distances_ =
+            fitstats::QuadraticDistances(g.means.index_select(0, at::tensor(g.present, at::kLong)), p.precision);
         std::ostringstream n;
-        n << note_ << "tied covariance from " << fit.rows << " fit images, " << present_.size() << " classes";
-        if (shrink > 0)
-            n << "; covariance singular: shrinkage " << shrink << " towards " << scale << " I applied";
+        n << labels.note() << "tied covariance from " << fit.rows << " fit images, " << g.present.size() << " classes";
+        if (p.shrink > 0)
+            n << "; " << p.note();
         note_ = n.str();
     }
 
     std::vector<double> score(const FeatureSet& set, ProgressSink* sink) const override
     {
-        at::Tensor idx = at::tensor(present_, at::kLong);
-        at::Tensor mu = means_.index_select(0, idx); // K x D
-        at::Tensor muP = mu.mm(precision_);           // K x D
-        at::Tensor muPmu = (muP * mu).sum(1);         // K
-        at::Tensor x = features(set);
-        std::vector<double> out;
-        out.reserve(set.rows);
-        for (int64_t start = 0; start < x.size(0); start += kChunk) {
-            throwIfCancelled(sink);
-            at::Tensor h = x.slice(0, start, std::min<int64_t>(x.size(0), start + kChunk));
-            at::Tensor hPh = (h.mm(precision_) * h).sum(1, true); // B x 1
-            at::Tensor dist = hPh - 2 * h.mm(muP.t()) + muPmu.unsqueeze(0);
-            auto s = toVector(-std::get<0>(dist.min(1)));
-            out.insert(out.end(), s.begin(), s.end());
-        }
-        return out;
+        return fitstats::scoreBlocks(
+            set, [&](const at::Tensor& h, const at::Tensor&, int64_t) { return -std::get<0>(distances_(h).min(1)); },
+            sink);
     }
 
 private:
-    at::Tensor means_, precision_;
-    std::vector<int64_t> present_;
+    fitstats::QuadraticDistances distances_;
 };
 
 } // namespace

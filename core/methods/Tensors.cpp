@@ -56,7 +56,9 @@ at::Tensor energy(const at::Tensor& h, const at::Tensor& w, const at::Tensor& b)
     return at::logsumexp(at::linear(h, w, b), 1);
 }
 
-double percentile(std::vector<float> values, double p)
+namespace {
+
+template <typename T> double percentileOf(std::vector<T> values, double p)
 {
     if (values.empty())
         throw Error("percentile of an empty set");
@@ -68,6 +70,18 @@ double percentile(std::vector<float> values, double p)
         return a;
     const double b = *std::min_element(values.begin() + lo + 1, values.end());
     return a + (pos - lo) * (b - a);
+}
+
+} // namespace
+
+double percentile(std::vector<float> values, double p)
+{
+    return percentileOf(std::move(values), p);
+}
+
+double percentile(std::vector<double> values, double p)
+{
+    return percentileOf(std::move(values), p);
 }
 
 } // namespace oodlens::tensors

@@ -34,5 +34,6 @@ std::vector<double> toVector(const at::Tensor& t);
 at::Tensor energy(const at::Tensor& h, const at::Tensor& w, const at::Tensor& b);
 // numpy.percentile (linear interpolation) of all values.
 double percentile(std::vector<float> values, double p);
+double percentile(std::vector<double> values, double p);
 
 } // namespace oodlens::tensors
