@@ -20,19 +20,24 @@ public:
     {
         const int64_t d = fit.dim;
         std::vector<int> labels = fit.labels;
-        const bool haveLabels = std::all_of(labels.begin(), labels.end(), [&](int l) { return l >= 0 && l < head.classes; });
+        const bool haveLabels = labels.size() == fit.rows &&
+                                std::all_of(labels.begin(), labels.end(), [&](int l) { return l >= 0 && l < head.classes; });
         if (!haveLabels) {
+            labels.resize(fit.rows);
             for (std::size_t r = 0; r < fit.rows; ++r)
                 labels[r] = fit.prediction(r);
             note_ = "the fit set has no usable labels: model predictions used as class labels; ";
         }
-        // Class means, then the tied class-centred covariance accumulated block by block: memory is
-        // O(D^2) whatever the size of the fit set.
+        // Two passes block by block (class means, then the tied class-centred covariance): memory is
+        // O(C x D + D^2) whatever the size of the fit set, never a copy of it.
+        const auto labelsOf = [&](int64_t start, int64_t n) {
+            return at::from_blob(labels.data() + start, {n}, at::kInt).to(at::kLong);
+        };
         at::Tensor sums = at::zeros({head.classes, d}, at::kDouble);
+        forEachBlock(
+            fit, [&](const at::Tensor& h, const at::Tensor&, int64_t start) { sums.index_add_(0, labelsOf(start, h.size(0)), h); },
+            sink);
         std::vector<int64_t> counts(head.classes, 0);
-        at::Tensor x = features(fit);
-        at::Tensor y = at::from_blob(labels.data(), {static_cast<int64_t>(fit.rows)}, at::kInt).to(at::kLong);
-        sums.index_add_(0, y, x);
         for (int l : labels)
             ++counts[l];
         for (int c = 0; c < head.classes; ++c)
@@ -41,13 +46,14 @@ public:
         at::Tensor cnt = at::tensor(counts, at::kDouble).clamp_min(1).unsqueeze(1);
         means_ = sums / cnt;
         at::Tensor cov = at::zeros({d, d}, at::kDouble);
-        for (int64_t start = 0; start < x.size(0); start += kChunk) {
-            throwIfCancelled(sink);
-            const int64_t end = std::min<int64_t>(x.size(0), start + kChunk);
-            at::Tensor c = x.slice(0, start, end) - means_.index_select(0, y.slice(0, start, end));
-            cov.addmm_(c.t(), c);
-        }
-        cov /= static_cast<double>(x.size(0));
+        forEachBlock(
+            fit,
+            [&](const at::Tensor& h, const at::Tensor&, int64_t start) {
+                at::Tensor c = h - means_.index_select(0, labelsOf(start, h.size(0)));
+                cov.addmm_(c.t(), c);
+            },
+            sink);
+        cov /= static_cast<double>(fit.rows);
         // Shrinkage towards a scaled identity until the Cholesky factorisation succeeds.
         const double scale = std::max(cov.diagonal().mean().item<double>(), 1e-12);
         double shrink = 0;
@@ -77,17 +83,17 @@ public:
         at::Tensor mu = means_.index_select(0, idx); // K x D
         at::Tensor muP = mu.mm(precision_);           // K x D
         at::Tensor muPmu = (muP * mu).sum(1);         // K
-        at::Tensor x = features(set);
         std::vector<double> out;
         out.reserve(set.rows);
-        for (int64_t start = 0; start < x.size(0); start += kChunk) {
-            throwIfCancelled(sink);
-            at::Tensor h = x.slice(0, start, std::min<int64_t>(x.size(0), start + kChunk));
-            at::Tensor hPh = (h.mm(precision_) * h).sum(1, true); // B x 1
-            at::Tensor dist = hPh - 2 * h.mm(muP.t()) + muPmu.unsqueeze(0);
-            auto s = toVector(-std::get<0>(dist.min(1)));
-            out.insert(out.end(), s.begin(), s.end());
-        }
+        forEachBlock(
+            set,
+            [&](const at::Tensor& h, const at::Tensor&, int64_t) {
+                at::Tensor hPh = (h.mm(precision_) * h).sum(1, true); // B x 1
+                at::Tensor dist = hPh - 2 * h.mm(muP.t()) + muPmu.unsqueeze(0);
+                const std::vector<double> s = toVector(-std::get<0>(dist.min(1)));
+                out.insert(out.end(), s.begin(), s.end());
+            },
+            sink);
         return out;
     }
 

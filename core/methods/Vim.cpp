@@ -26,28 +26,47 @@ public:
                         " must be smaller than the feature dimension " + std::to_string(d));
         // Origin: the point the head maps to zero logits, o = -pinv(W) b.
         origin_ = -at::linalg_pinv(w_).mv(b_);
-        at::Tensor x = features(fit);
+        // Two passes block by block (the covariance about o, then the means of the fit set's max
+        // logit and residual norm): memory is O(D^2) whatever the size of the fit set.
         at::Tensor cov = at::zeros({d, d}, at::kDouble);
-        for (int64_t start = 0; start < x.size(0); start += kChunk) {
-            throwIfCancelled(sink);
-            at::Tensor c = x.slice(0, start, std::min<int64_t>(x.size(0), start + kChunk)) - origin_;
-            cov.addmm_(c.t(), c);
-        }
-        cov /= static_cast<double>(x.size(0));
+        forEachBlock(
+            fit,
+            [&](const at::Tensor& h, const at::Tensor&, int64_t) {
+                at::Tensor c = h - origin_;
+                cov.addmm_(c.t(), c);
+            },
+            sink);
+        cov /= static_cast<double>(fit.rows);
         auto [eigenvalues, eigenvectors] = at::linalg_eigh(cov); // ascending
         // The residual space: eigenvectors of the D - k smallest eigenvalues.
         nullSpace_ = eigenvectors.slice(1, 0, d - k).contiguous();
-        const double meanMaxLogit = std::get<0>(logits(fit).max(1)).mean().item<double>();
-        const double meanResidual = residual(x).mean().item<double>();
+        double maxLogitSum = 0, residualSum = 0;
+        forEachBlock(
+            fit,
+            [&](const at::Tensor& h, const at::Tensor& z, int64_t) {
+                maxLogitSum += std::get<0>(z.max(1)).sum().item<double>();
+                residualSum += residual(h).sum().item<double>();
+            },
+            sink);
+        const double meanMaxLogit = maxLogitSum / static_cast<double>(fit.rows);
+        const double meanResidual = residualSum / static_cast<double>(fit.rows);
         alpha_ = meanMaxLogit / std::max(meanResidual, 1e-12);
         std::ostringstream n;
         n << "principal subspace k = " << k << " of " << d << ", alpha = " << alpha_;
         note_ = n.str();
     }
-    std::vector<double> score(const FeatureSet& set, ProgressSink*) const override
+    std::vector<double> score(const FeatureSet& set, ProgressSink* sink) const override
     {
-        at::Tensor h = features(set);
-        return toVector(energy(h, w_, b_) - alpha_ * residual(h));
+        std::vector<double> out;
+        out.reserve(set.rows);
+        forEachBlock(
+            set,
+            [&](const at::Tensor& h, const at::Tensor&, int64_t) {
+                const std::vector<double> s = toVector(energy(h, w_, b_) - alpha_ * residual(h));
+                out.insert(out.end(), s.begin(), s.end());
+            },
+            sink);
+        return out;
     }
 
 private:
