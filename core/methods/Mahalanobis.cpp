@@ -49,7 +49,8 @@ public:
         forEachBlock(
             fit,
             [&](const at::Tensor& h, const at::Tensor&, int64_t start) {
-                at::Tensor c = h - means_.index_select(0, labelsOf(start, h.size(0)));
+                // h is the block's own fresh copy: centred in place, one block less in memory.
+                const at::Tensor& c = h.sub_(means_.index_select(0, labelsOf(start, h.size(0))));
                 cov.addmm_(c.t(), c);
             },
             sink);

@@ -78,12 +78,13 @@ template <> struct OrderKey<double> {
 template <typename T> typename OrderKey<T>::Key keyOf(T v)
 {
     using Key = typename OrderKey<T>::Key;
-    constexpr Key sign = Key(1) << (8 * sizeof(Key) - 1);
-    if (v == 0)
-        v = 0; // -0.0 -> +0.0
+    constexpr int bits = static_cast<int>(8 * sizeof(Key));
+    constexpr Key sign = Key(1) << (bits - 1);
     Key u;
     std::memcpy(&u, &v, sizeof u);
-    return (u & sign) ? ~u : (u | sign);
+    u = v == 0 ? Key(0) : u;                // -0.0 -> +0.0
+    const Key negative = Key(0) - (u >> (bits - 1)); // all ones for a negative value
+    return u ^ (negative | sign);
 }
 
 template <typename T> T valueOf(typename OrderKey<T>::Key k)
@@ -102,43 +103,56 @@ constexpr std::size_t kBins = std::size_t(1) << kRadixBits;
 constexpr std::size_t kSlab = std::size_t(1) << 24;
 
 // One pass of the selection: for every value that is not NaN and whose key agrees with `prefix[g]`
-// above bit `shift + 16`, counts bin (key >> shift) & 0xffff of histogram g. Returns the NaN count.
+// above bit `shift + 16` (every value on the first pass, when nothing is known yet), counts bin
+// (key >> shift) & 0xffff of histogram g. At most two prefixes (the two ranks). Returns the NaN count.
 template <typename T>
 std::size_t countPass(const T* values, std::size_t n, int shift, const std::vector<typename OrderKey<T>::Key>& prefix,
                       std::vector<std::vector<uint64_t>>& hist, ProgressSink* sink)
 {
     using Key = typename OrderKey<T>::Key;
-    const int above = shift + kRadixBits; // bits already known; the whole key on the first pass
+    const int above = shift + kRadixBits;
     const bool first = above >= static_cast<int>(8 * sizeof(Key));
+    const std::size_t groups = hist.size();
+    const Key p0 = prefix.empty() ? Key(0) : prefix[0];
+    const Key p1 = prefix.size() > 1 ? prefix[1] : p0;
     std::mutex merge;
     std::size_t nans = 0;
     for (std::size_t slab = 0; slab < n; slab += kSlab) {
         throwIfCancelled(sink);
         const std::size_t end = std::min(n, slab + kSlab);
         at::parallel_for(static_cast<int64_t>(slab), static_cast<int64_t>(end), int64_t(1) << 18, [&](int64_t b, int64_t e) {
-            std::vector<std::vector<uint64_t>> local(hist.size(), std::vector<uint64_t>(kBins, 0));
+            std::vector<uint32_t> local(groups * kBins, 0); // at most one slab (2^24) per count
+            uint32_t* h = local.data();
             std::size_t localNans = 0;
-            for (int64_t i = b; i < e; ++i) {
-                const T v = values[i];
-                if (std::isnan(v)) {
-                    ++localNans;
-                    continue;
+            if (first) {
+                for (int64_t i = b; i < e; ++i) {
+                    const T v = values[i];
+                    if (std::isnan(v))
+                        ++localNans;
+                    else
+                        ++h[keyOf(v) >> shift];
                 }
-                const Key k = keyOf(v);
-                const std::size_t bin = static_cast<std::size_t>((k >> shift) & Key(kBins - 1));
-                if (first) {
-                    ++local[0][bin];
-                    continue;
+            } else {
+                for (int64_t i = b; i < e; ++i) {
+                    const T v = values[i];
+                    if (std::isnan(v)) {
+                        ++localNans;
+                        continue;
+                    }
+                    const Key k = keyOf(v);
+                    const Key top = k >> above;
+                    const std::size_t bin = static_cast<std::size_t>((k >> shift) & Key(kBins - 1));
+                    if (top == p0)
+                        ++h[bin];
+                    else if (top == p1)
+                        ++h[kBins + bin];
                 }
-                for (std::size_t g = 0; g < prefix.size(); ++g)
-                    if ((k >> above) == prefix[g])
-                        ++local[g][bin];
             }
             std::lock_guard<std::mutex> lock(merge);
             nans += localNans;
-            for (std::size_t g = 0; g < hist.size(); ++g)
+            for (std::size_t g = 0; g < groups; ++g)
                 for (std::size_t i = 0; i < kBins; ++i)
-                    hist[g][i] += local[g][i];
+                    hist[g][i] += h[g * kBins + i];
         });
     }
     return nans;

@@ -32,7 +32,7 @@ public:
         forEachBlock(
             fit,
             [&](const at::Tensor& h, const at::Tensor&, int64_t) {
-                at::Tensor c = h - origin_;
+                const at::Tensor& c = h.sub_(origin_); // the block's own fresh copy
                 cov.addmm_(c.t(), c);
             },
             sink);
