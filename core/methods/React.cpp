@@ -4,6 +4,9 @@
 #include "methods/internal/CommonParams.h"
 #include "methods/internal/Tensors.h"
 
+#include "common/Error.h"
+#include "common/Progress.h"
+
 #include <sstream>
 
 namespace oodlens {
@@ -13,16 +16,35 @@ using namespace tensors;
 
 class React final : public FittedScorer {
 public:
-    React(const FeatureSet& fit, const Head& head, double p) : w_(headWeight(head)), b_(headBias(head))
+    // The clip is read in place from the fit set's activations (two counting passes, no copy); NaN
+    // activations are left out and counted in the note.
+    React(const FeatureSet& fit, const Head& head, double p, ProgressSink* sink) : w_(headWeight(head)), b_(headBias(head))
     {
-        clip_ = percentile(fit.features, p);
+        Percentile c;
+        try {
+            c = streamingPercentile(fit.features.data(), fit.features.size(), p, sink);
+        } catch (const Error& e) {
+            throw Error(std::string("react: the clip of the fit activations: ") + e.what());
+        }
+        clip_ = c.value;
         std::ostringstream n;
-        n << "clip at " << clip_ << " = the " << p << "th percentile of " << fit.features.size() << " fit activations";
+        n << "clip at " << clip_ << " = the " << p << "th percentile of " << c.count << " fit activations";
+        if (c.nans > 0)
+            n << " (" << c.nans << " NaN activations left out)";
         note_ = n.str();
     }
-    std::vector<double> score(const FeatureSet& set, ProgressSink*) const override
+    std::vector<double> score(const FeatureSet& set, ProgressSink* sink) const override
     {
-        return toVector(energy(features(set).clamp_max(clip_), w_, b_));
+        std::vector<double> out;
+        out.reserve(set.rows);
+        forEachBlock(
+            set,
+            [&](const at::Tensor& h, const at::Tensor&, int64_t) {
+                const std::vector<double> s = toVector(energy(h.clamp_max(clip_), w_, b_));
+                out.insert(out.end(), s.begin(), s.end());
+            },
+            sink);
+        return out;
     }
 
 private:
@@ -44,8 +66,8 @@ void registerReact(MethodRegistry& r)
     m.reference = "Sun, Guo & Li, NeurIPS 2021";
     m.needs = NeedsFitSet;
     m.panels = PanelDemo;
-    m.fit = [](const FeatureSet* fit, const Head& head, const ParamValues& p, ProgressSink*) {
-        return std::unique_ptr<FittedScorer>(new React(*fit, head, p.get("p")));
+    m.fit = [](const FeatureSet* fit, const Head& head, const ParamValues& p, ProgressSink* sink) {
+        return std::unique_ptr<FittedScorer>(new React(*fit, head, p.get("p"), sink));
     };
     r.add(std::move(m));
 }

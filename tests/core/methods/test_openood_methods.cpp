@@ -582,7 +582,7 @@ TEST_F(OpenOodMethods, registeredAfterVimWithTheirGroupsNeedsAndGrids)
         const ParamSpec* k = requireMethod(id).param("k");
         ASSERT_TRUE(k != nullptr) << id;
         EXPECT_EQ(k->defaultValue, 0) << id;
-        EXPECT_EQ(k->grid, (std::vector<double>{256, 512, 1000})) << id;
+        EXPECT_EQ(k->grid, (std::vector<double>{16, 32, 64, 128, 256, 512, 1000})) << id;
     }
     for (const char* id : {"fdbd", "rmds", "she", "klm"}) {
         EXPECT_EQ(requireMethod(id).params.size(), 1u) << id; // flip only

@@ -308,7 +308,7 @@ TEST(Options, GuiFlagsAreAGroupOfTheSameParser)
 
     EXPECT_TRUE(contains(errorOf({"--size", "300x200"}, commandGroups::kGui), "--size takes WIDTHxHEIGHT"));
     EXPECT_TRUE(contains(errorOf({"--size", "two"}, commandGroups::kGui), "--size takes WIDTHxHEIGHT"));
-    EXPECT_TRUE(contains(errorOf({"--tab", "plots"}, commandGroups::kGui), "--tab takes 'analysis', 'explore' or 'factors'"));
+    EXPECT_TRUE(contains(errorOf({"--tab", "plots"}, commandGroups::kGui), "--tab takes 'analysis', 'explore', 'factors' or 'sweep'"));
     EXPECT_TRUE(contains(errorOf({"--method", "nosuch"}, commandGroups::kGui), "unknown method 'nosuch'"));
     EXPECT_TRUE(contains(errorOf({"model.pt"}, commandGroups::kGui), "a session file ends in .oodlens"));
     EXPECT_TRUE(contains(errorOf({"a.oodlens", "b.oodlens"}, commandGroups::kGui), "more than one session file"));
