@@ -206,7 +206,11 @@ void MainWindow::buildLayout()
                                                "intervals, costs and a verdict"));
     // Honest hyperparameter selection: a method's grid scored on the validation pair only.
     sweepView_ = new SweepView(workspace_, this);
-    centralTabs_->addTab(sweepView_, tr("Sweep"));
+    auto* sweepScroll = new QScrollArea(this);
+    sweepScroll->setWidgetResizable(true);
+    sweepScroll->setFrameShape(QFrame::NoFrame);
+    sweepScroll->setWidget(sweepView_);
+    centralTabs_->addTab(sweepScroll, tr("Sweep"));
     centralTabs_->setTabToolTip(SweepTab, tr("Choose a method's parameters on a validation pair (never on the test OOD "
                                              "sets), with validation and test metrics side by side"));
     setCentralWidget(centralTabs_);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sweep/SweepView.h"
 
+#include "explore/FlowLayout.h"
 #include "plots/OkabeIto.h"
 #include "workspace/Workspace.h"
 
@@ -210,12 +211,18 @@ SweepView::SweepView(Workspace* workspace, QWidget* parent) : QWidget(parent), w
     table_->verticalHeader()->setVisible(false);
     table_->setMinimumHeight(120);
 
-    auto* controls = new QHBoxLayout;
+    // A flow of label + control pairs: the tab never sets the window's minimum width.
+    auto* controls = new FlowLayout(nullptr, 14, 4);
     auto labelled = [&](const QString& text, QWidget* w) {
-        auto* l = new QLabel(text, this);
+        auto* pair = new QWidget(this);
+        auto* row = new QHBoxLayout(pair);
+        row->setContentsMargins(0, 0, 0, 0);
+        row->setSpacing(6);
+        auto* l = new QLabel(text, pair);
         l->setBuddy(w);
-        controls->addWidget(l);
-        controls->addWidget(w);
+        row->addWidget(l);
+        row->addWidget(w);
+        controls->addWidget(pair);
     };
     labelled(tr("&Method"), method_);
     labelled(tr("&Parameter"), param_);
@@ -224,7 +231,6 @@ SweepView::SweepView(Workspace* workspace, QWidget* parent) : QWidget(parent), w
     labelled(tr("Seed"), seed_);
     controls->addWidget(sweep_);
     controls->addWidget(apply_);
-    controls->addStretch(1);
     auto* splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(plot_);
     splitter->addWidget(table_);
