@@ -144,8 +144,10 @@ void SweepPlot::setSweep(const SweepResult* s)
         auto* label = new QCPItemText(this);
         label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
         label->position->setCoords(cx, 0.04);
-        label->setPositionAlignment(Qt::AlignHCenter | Qt::AlignTop);
-        label->setText(tr("chosen %1").arg(valuesText(c->values)));
+        // Beside the mark, on the side with room (the chosen value is often an end of the grid).
+        const bool rightHalf = 2 * s->best >= int(s->points.size());
+        label->setPositionAlignment((rightHalf ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignTop);
+        label->setText(tr(" chosen %1 ").arg(valuesText(c->values)));
         label->setColor(okabeItoColor(2).darker(130));
         label->setBrush(QColor(255, 255, 255, 200));
     }
