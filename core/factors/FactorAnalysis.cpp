@@ -560,26 +560,13 @@ namespace {
 
 Json num(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
-Json metricsJson(const BinaryMetrics& m)
-{
-    Json o = Json::object();
-    o.set("auroc", num(m.auroc));
-    o.set("fpr95_id", num(m.fpr95_id));
-    o.set("fpr95_ood", num(m.fpr95_ood));
-    o.set("aupr_in", num(m.aupr_in));
-    o.set("aupr_out", num(m.aupr_out));
-    o.set("n_id", Json(static_cast<unsigned long long>(m.n_id)));
-    o.set("n_ood", Json(static_cast<unsigned long long>(m.n_ood)));
-    return o;
-}
-
 Json scoreJson(const ScoreMetrics& m)
 {
     Json o = Json::object();
     o.set("label", m.label);
-    o.set("all", metricsJson(m.all));
-    o.set("validation", metricsJson(m.validation));
-    o.set("test", metricsJson(m.test));
+    o.set("all", binaryMetricsJson(m.all));
+    o.set("validation", binaryMetricsJson(m.validation));
+    o.set("test", binaryMetricsJson(m.test));
     return o;
 }
 

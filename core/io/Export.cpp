@@ -306,6 +306,18 @@ Json intervalJson(const Interval& i)
 
 } // namespace
 
+Json binaryMetricsJson(const BinaryMetrics& m)
+{
+    Json o = Json::object();
+    for (const MetricColumn& c : metricColumns()) {
+        const double v = c.of(m);
+        o.set(c.id, std::isfinite(v) ? Json(v) : Json());
+    }
+    o.set("n_id", static_cast<unsigned long long>(m.n_id));
+    o.set("n_ood", static_cast<unsigned long long>(m.n_ood));
+    return o;
+}
+
 std::string metricsJson(const std::vector<MetricsRow>& rows)
 {
     Json all = Json::array();
@@ -484,18 +496,6 @@ Json costsJson(const ScoringCosts& c)
     return j;
 }
 
-// A validation or test metric of a sweep point (null where undefined).
-Json sweepMetricsJson(const BinaryMetrics& m)
-{
-    const auto number = [](double v) { return std::isfinite(v) ? Json(v) : Json(); };
-    Json j = Json::object();
-    j.set("auroc", number(m.auroc));
-    j.set("fpr95", number(m.fpr95_id));
-    j.set("aupr_in", number(m.aupr_in));
-    j.set("aupr_out", number(m.aupr_out));
-    return j;
-}
-
 // RunResult::sweeps as run.json's "sweeps": the grid, every value's validation (and test)
 // metrics, the chosen values and the validation pair they were chosen on.
 Json sweepsJson(const RunResult& result)
@@ -538,11 +538,11 @@ Json sweepsJson(const RunResult& result)
             pj.set("objective", std::isfinite(p.objective) ? Json(p.objective) : Json());
             Json v = Json::object();
             for (std::size_t i = 0; i < p.validation.size() && i < s.validationOods.size(); ++i)
-                v.set(s.validationOods[i], sweepMetricsJson(p.validation[i]));
+                v.set(s.validationOods[i], binaryMetricsJson(p.validation[i]));
             pj.set("validation", v);
             Json t = Json::object();
             for (std::size_t i = 0; i < p.test.size() && i < s.testOods.size(); ++i)
-                t.set(s.testOods[i], sweepMetricsJson(p.test[i]));
+                t.set(s.testOods[i], binaryMetricsJson(p.test[i]));
             pj.set("test", t);
             if (!p.ok())
                 pj.set("error", p.error);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "io/Json.h"
 #include "io/TextEscape.h"
 #include "run/RunResult.h"
 
@@ -74,6 +75,10 @@ std::string costsLine(const ScoringCosts& costs);
 std::string durationText(double seconds);
 // A cost ratio: "258×", "12.5×", "1.00×"; "–" when not measured. The same places.
 std::string ratioText(double ratio);
+
+// One pair's metrics as a JSON object: every metric column (MetricColumns, fractions; null where
+// undefined) and the image counts. The factor analysis's factors.json and run.json's "sweeps".
+Json binaryMetricsJson(const BinaryMetrics& m);
 
 // A sweep's outcome for people, one line: "sweep energy.T (validation AUROC, mnist-test (seeded
 // validation part: 600 of 2000 images, seed 0) against fashion-val): chosen T=1, 99.12 %; test AUROC

@@ -106,7 +106,7 @@ def main():
                 ref_val = score_of(sid[mask], scorer(val_h, val_z, v))
                 refs.append((ref_val, v))
                 close(f"{metric}: {method} {param}={v:g} validation", point["validation"]["fashion-val"][
-                    "auroc" if metric == "auroc" else "fpr95"], ref_val)
+                    "auroc" if metric == "auroc" else "fpr95_id"], ref_val)
                 close(f"{metric}: {method} {param}={v:g} test AUROC", point["test"]["fashion-mnist"]["auroc"],
                       auroc(sid[~mask], scorer(ood_h, ood_z, v)))
             best = better(refs, key=lambda rv: rv[0])[0]
