@@ -158,7 +158,9 @@ void SweepPlot::setSweep(const SweepResult* s)
     else
         xAxis->setRange(lo - pad, hi + pad);
     const QCPRange y = yAxis->range();
-    yAxis->setRange(y.lower - 0.08 * std::max(1.0, y.size()), y.upper + 0.12 * std::max(1.0, y.size()));
+    // Metrics are percentages: some room around the lines, never beyond [-1, 101].
+    yAxis->setRange(std::max(-1.0, y.lower - 0.08 * std::max(1.0, y.size())),
+                    std::min(101.0, y.upper + 0.12 * std::max(1.0, y.size())));
     legend->setVisible(true);
     axisRect()->insetLayout()->setInsetAlignment(0, objective == SweepObjective::Auroc ? Qt::AlignBottom | Qt::AlignRight
                                                                                          : Qt::AlignTop | Qt::AlignRight);
