@@ -9,7 +9,8 @@
 set -euo pipefail
 
 build=(build-essential cmake ninja-build pkg-config libgtest-dev)   # GoogleTest: the core and CLI tests, headless too
-core=(libtorch-dev libopenblas0-pthread libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev zlib1g-dev)
+core=(libtorch-dev libopenblas0-pthread libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev zlib1g-dev libfaiss-dev)
+# libfaiss-dev: the neighbour search of KNN and NNGuide (exact flat inner product, optional IVF)
 gui=(qt6-base-dev qt6-svg-dev qt6-qpa-plugins libqcustomplot-dev libgl-dev fonts-dejavu-core xvfb xauth)
 tests=(python3 python3-numpy python3-torch python3-torchvision python3-sklearn poppler-utils chromium clang libclang-rt-14-dev)
 # poppler-utils: pdffonts checks that figures embed their fonts, pdftoppm renders report.pdf;

@@ -2,56 +2,83 @@
 // Deep nearest neighbours (Sun et al., ICML 2022): distance of the normalised features to their
 // k-th nearest neighbour in the normalised fit bank.
 #include "methods/Method.h"
-#include "methods/internal/Tensors.h"
+#include "methods/internal/NeighbourIndex.h"
 
 #include "common/Error.h"
-#include "common/Progress.h"
 
-#include <ATen/Parallel.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace oodlens {
 namespace {
 
-using namespace tensors;
+using neighbours::NeighbourIndex;
+
+// Row r of `set`, L2-normalised: how bank and queries enter the index. A bank row must be finite
+// (a NaN neighbour would sit in every query's ranking); a query row that is not scores NaN.
+NeighbourIndex::Fill normalisedRows(const FeatureSet& set, bool isBank)
+{
+    return [&set, isBank](std::size_t first, std::size_t count, float* out) {
+        for (std::size_t i = 0; i < count; ++i) {
+            const float* h = set.featureRow(first + i);
+            if (isBank && !std::all_of(h, h + set.dim, [](float v) { return std::isfinite(v); }))
+                throw Error("knn: fit image " + std::to_string(first + i) +
+                            (set.paths.size() > first + i ? " (" + set.paths[first + i] + ")" : std::string()) +
+                            " has non-finite features: it cannot be a neighbour");
+            neighbours::normaliseRow(h, set.dim, out + i * static_cast<std::size_t>(set.dim));
+        }
+    };
+}
 
 class Knn final : public FittedScorer {
 public:
-    Knn(const FeatureSet& fit, int k) : k_(k)
+    Knn(const FeatureSet& fit, int k, neighbours::IndexSpec spec, ProgressSink* sink) : k_(k)
     {
         if (static_cast<std::size_t>(k) > fit.rows)
             throw Error("knn: k = " + std::to_string(k) + " is larger than the fit set's bank of " + std::to_string(fit.rows) +
                         " features");
-        bank_ = normalised(features(fit, at::kFloat));
-        note_ = "bank of " + std::to_string(fit.rows) + " L2-normalised fit features, k = " + std::to_string(k);
+        index_.reset(new NeighbourIndex(fit.rows, fit.dim, spec, "knn", normalisedRows(fit, true), sink));
+        note_ = "bank of " + std::to_string(fit.rows) + " L2-normalised fit features, k = " + std::to_string(k) + ", " +
+                index_->describe();
     }
 
     std::vector<double> score(const FeatureSet& set, ProgressSink* sink) const override
     {
-        at::Tensor q = normalised(features(set, at::kFloat));
+        if (set.dim != index_->dim())
+            throw Error("knn: the features have " + std::to_string(set.dim) + " dimensions, the bank " + std::to_string(index_->dim()));
         std::vector<double> out(set.rows);
-        // Exact search by blocked matrix products: similarity of unit vectors, k-th largest per row.
-        // BLAS is pinned to one thread, so the parallelism comes from splitting query blocks over
-        // ATen's intra-op pool; each block writes its own rows, and an exception in any block
-        // (a cancellation among them) is re-thrown here by parallel_for.
-        const int64_t block = 512;
-        const int64_t blocks = (q.size(0) + block - 1) / block;
-        at::parallel_for(0, blocks, 1, [&](int64_t first, int64_t last) {
-            for (int64_t b = first; b < last; ++b) {
-                throwIfCancelled(sink);
-                const int64_t start = b * block, end = std::min<int64_t>(q.size(0), start + block);
-                at::Tensor sim = q.slice(0, start, end).mm(bank_.t());
-                at::Tensor kth = std::get<0>(sim.topk(k_, 1, /*largest=*/true, /*sorted=*/true)).select(1, k_ - 1);
-                at::Tensor dist = (2.0 - 2.0 * kth.to(at::kDouble)).clamp_min(0).sqrt().contiguous();
-                for (int64_t i = 0; i < end - start; ++i)
-                    out[static_cast<std::size_t>(start + i)] = -dist.data_ptr<double>()[i];
-            }
-        });
+        const int dim = set.dim;
+        index_->search(
+            set.rows, normalisedRows(set, false), k_,
+            [&](std::size_t row, const float* q, const std::int64_t* ids, int found) {
+                // A non-finite query (NaN after normalising) has no distance; with IVF, fewer than
+                // k bank rows in the probed cells means no k-th neighbour.
+                if (found < k_ || std::any_of(q, q + dim, [](float v) { return std::isnan(v); })) {
+                    out[row] = std::numeric_limits<double>::quiet_NaN();
+                    return;
+                }
+                // faiss ranks by float inner products; the distances of the k found are recomputed
+                // in double (||q - b||, not sqrt(2 - 2 q.b), which loses digits for near neighbours).
+                std::vector<double> dist(static_cast<std::size_t>(found));
+                std::vector<float> b(static_cast<std::size_t>(dim));
+                for (int j = 0; j < found; ++j) {
+                    index_->vector(ids[j], b.data());
+                    double ss = 0;
+                    for (int d = 0; d < dim; ++d) {
+                        const double diff = static_cast<double>(q[d]) - b[d];
+                        ss += diff * diff;
+                    }
+                    dist[static_cast<std::size_t>(j)] = std::sqrt(ss);
+                }
+                out[row] = -*std::max_element(dist.begin(), dist.end());
+            },
+            sink);
         return out;
     }
 
 private:
-    static at::Tensor normalised(const at::Tensor& x) { return x / x.norm(2, 1, true).clamp_min(1e-12); }
-    at::Tensor bank_;
+    std::unique_ptr<NeighbourIndex> index_;
     int k_;
 };
 
@@ -66,13 +93,16 @@ void registerKnn(MethodRegistry& r)
     ParamSpec k{"k", 50, "neighbour rank"};
     k.min = 1;
     k.integer = true;
+    k.grid = {50, 100, 200, 500, 1000}; // OpenOOD's knn sweep (K_list)
     m.params = {k};
+    for (const ParamSpec& p : neighbours::indexParams())
+        m.params.push_back(p);
     m.formula = "-(distance of h/||h|| to its k-th neighbour in the normalised fit bank)";
     m.reference = "Sun, Ming, Zhu & Li, ICML 2022";
     m.needs = NeedsFitSet;
     m.panels = PanelDemo;
-    m.fit = [](const FeatureSet* fit, const Head&, const ParamValues& p, ProgressSink*) {
-        return std::unique_ptr<FittedScorer>(new Knn(*fit, static_cast<int>(p.get("k"))));
+    m.fit = [](const FeatureSet* fit, const Head&, const ParamValues& p, ProgressSink* sink) {
+        return std::unique_ptr<FittedScorer>(new Knn(*fit, static_cast<int>(p.get("k")), neighbours::indexSpec(p), sink));
     };
     r.add(std::move(m));
 }

@@ -393,6 +393,13 @@ public:
             else if (e.spec.role == DatasetRole::Ood)
                 in.testOods.emplace_back(i, e.spec.name);
         }
+        if (in.validationOods.empty()) { // checkConfig saw one: none could be read
+            std::string why;
+            for (const Extracted& e : s_.datasets)
+                if (e.spec.role == DatasetRole::ValidationOod)
+                    why += (why.empty() ? "" : "; ") + e.summary.name + ": " + e.summary.error;
+            throw Error("--sweep " + request.text() + ": no validation OOD set could be read (" + why + ")");
+        }
         in.testEveryValue = !m.has(NeedsImages);
         std::string fitKey;
         std::shared_ptr<const FittedScorer> fit;

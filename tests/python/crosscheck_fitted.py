@@ -153,11 +153,37 @@ def main():
                     for m in ("mahalanobis", "knn", "react", "ash", "vim")}
             maha, shrink = mahalanobis(fit_h, fit_y, h, 10)
             check(f"{name} mahalanobis (shrink {shrink:g})", ours["mahalanobis"], maha)
-            check(f"{name} knn k={p['knn.k']}", ours["knn"], knn(fit_h, h, int(p["knn.k"])))
+            # faiss's exact index against plain Euclidean distances: 1e-5 (the bound).
+            check(f"{name} knn k={p['knn.k']}", ours["knn"], knn(fit_h, h, int(p["knn.k"])), tol=1e-5)
             check(f"{name} react p={p['react.p']}", ours["react"], react(fit_h, h, w, b, float(p["react.p"])))
             check(f"{name} ash p={p['ash.p']}", ours["ash"], ash_s(h, w, b, float(p["ash.p"])))
             ref_vim, terms = vim(fit_h, fit_z, h, z, w, b, int(p.get("vim.k", 64)))
             check(f"{name} vim k={p.get('vim.k', 64)}", ours["vim"], ref_vim, scale=terms)
+
+    # The IVF index: probing every cell is exhaustive, so it must give the exact scores; probing one
+    # cell of 32 can only miss neighbours, so its k-th distance is never shorter than the exact one.
+    exact = {name: knn(fit_h, outputs(model, images(file))[0], 50) for name, file in sets.items()}
+    for nprobe in (32, 1):
+        out = os.path.join(a.work, f"ivf{nprobe}")
+        r = run(a.cli, base + ["--methods", "knn", "--param", "knn.k=50", "--param", "knn.nlist=32",
+                               "--param", f"knn.nprobe={nprobe}", "--out", out])
+        if r.returncode != 0:
+            print(r.stderr)
+            return 1
+        with open(os.path.join(out, "scores.csv")) as f:
+            rows = list(csv.DictReader(f))
+        for name in sets:
+            ours = np.array([float(r["knn"]) for r in rows if r["dataset"] == name])
+            if nprobe == 32:
+                check(f"{name} knn IVF nlist=32 nprobe=32", ours, exact[name], tol=1e-5)
+            else:
+                defined = ~np.isnan(ours)
+                ok = bool(np.all(ours[defined] <= exact[name][defined] + 1e-6)) and defined.any()
+                print(f"{'ok' if ok else 'MISMATCH':8s} {name} knn IVF nprobe=1: never nearer than exact "
+                      f"({defined.sum()} of {len(ours)} defined, {np.mean(ours[defined] < exact[name][defined] - 1e-6):.0%} "
+                      f"farther)")
+                if not ok:
+                    failures.append(f"{name} knn IVF nprobe=1")
 
     for temperature, eps in ((1000, 0.0014), (10, 0.005)):
         out = os.path.join(a.work, f"odin{temperature}")
@@ -175,6 +201,7 @@ def main():
     # Degenerate cases: clear errors naming the problem.
     cases = [
         (["--methods", "knn", "--param", "knn.k=6000"], "larger than the fit set"),
+        (["--methods", "knn", "--param", "knn.nlist=6000"], "knn: an IVF index of nlist = 6000 cells needs at least as many bank rows"),
         ([a for a in base if a not in ("--fit", os.path.join(DEMO, "mnist-train-5000-images-idx3-ubyte.gz"))]
          + ["--methods", "mahalanobis"], "needs a fit set"),
         (["--methods", "vim", "--param", "vim.k=128"], "must be smaller than the feature dimension"),

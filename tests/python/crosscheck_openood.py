@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Independent numpy/PyTorch implementations of the OpenOOD v1.5 methods, checked against oodlens-cli.
 
-fdbd, rmds, she, dice, klm, residual, ash_p and ash_b are written here from their papers' formulas
+fdbd, rmds, she, dice, klm, residual, ash_p, ash_b and nnguide are written here from their papers' formulas
 (and OpenOOD v1.5's postprocessors where they fix a detail), and compared with the scores.csv of
 `oodlens-cli score --fit ...` to 1e-4 relative (against a scale of the terms for the scores that are
 differences and cross zero: rmds, klm):
@@ -36,7 +36,7 @@ import crosscheck_imagefolder as imagefolder  # noqa: E402  (its PIL + torch pre
 
 DEMO = os.path.join(ROOT, "resources", "demo")
 MEAN, STD = 0.1307, 0.3081
-METHODS = ["fdbd", "rmds", "she", "dice", "klm", "residual", "ash_p", "ash_b"]
+METHODS = ["fdbd", "rmds", "she", "dice", "klm", "residual", "ash_p", "ash_b", "nnguide"]
 failures = []
 
 
@@ -173,6 +173,19 @@ def ash(h, w, b, p, variant):
     return logsumexp(shaped.numpy() @ w.T + b)
 
 
+def nnguide(fit_h, fit_z, h, z, k, alpha):
+    """NNGuide (Park et al., ICCV 2023): guides = normalised fit features x their energy, from
+    ceil(alpha N) fit rows spread evenly (row j N // m); score = energy x mean of the k largest
+    inner products of the normalised features with the guides. Brute force over every guide."""
+    n = len(fit_h)
+    m = int(np.ceil(alpha * n - 1e-9))
+    rows = (np.arange(m) * n) // m
+    bank = fit_h[rows] / np.linalg.norm(fit_h[rows], axis=1, keepdims=True) * logsumexp(fit_z[rows])[:, None]
+    q = h / np.linalg.norm(h, axis=1, keepdims=True)
+    top = -np.sort(-(q @ bank.T), axis=1)[:, :k]
+    return top.mean(1) * logsumexp(z)
+
+
 def reference(name, fit, sets, w, b, params):
     """Every method's reference scores for each scored set: {set: {method: (scores, scale)}}."""
     fit_h, fit_z, fit_y = fit
@@ -191,6 +204,8 @@ def reference(name, fit, sets, w, b, params):
             "residual": (residual(fit_h, h, w, b, k), None),
             "ash_p": (ash(h, w, b, float(params.get("ash_p.p", 90)), "p"), None),
             "ash_b": (ash(h, w, b, float(params.get("ash_b.p", 90)), "b"), None),
+            "nnguide": (nnguide(fit_h, fit_z, h, z, int(params.get("nnguide.k", 100)),
+                                float(params.get("nnguide.alpha", 0.01))), None),
         }
         out[set_name]["_shrink"] = shrink
     return out
@@ -244,7 +259,11 @@ def demo(cli, work):
     base = ["score", "--model", os.path.join(DEMO, "mnist_cnn.pt"), "--id", os.path.join(DEMO, files["id"]),
             "--ood", "fashion=" + os.path.join(DEMO, files["fashion"]),
             "--fit", os.path.join(DEMO, "mnist-train-5000-images-idx3-ubyte.gz")]
-    for i, params in enumerate(({}, {"dice.p": 70, "residual.k": 32, "ash_p.p": 80, "ash_b.p": 65})):
+    # NNGuide's default alpha = 0.01 keeps 50 of the 5,000 fit images, fewer than its k = 100 (an
+    # error, checked below): the first run raises alpha only.
+    for i, params in enumerate(({"nnguide.alpha": 0.1},
+                                {"dice.p": 70, "residual.k": 32, "ash_p.p": 80, "ash_b.p": 65, "nnguide.k": 10,
+                                 "nnguide.alpha": 1})):
         refs = run_and_compare(cli, "demo", base, os.path.join(work, f"demo{i}"), (fit_h, fit_z, fit_y), sets, w, b,
                                params)
         if refs and i == 0:
@@ -257,6 +276,7 @@ def demo(cli, work):
         ([a for a in base if a not in ("--fit", os.path.join(DEMO, "mnist-train-5000-images-idx3-ubyte.gz"))]
          + ["--methods", "fdbd"], "needs a fit set"),
         (["--methods", "dice", "--param", "dice.p=100"], "dice"),
+        (["--methods", "nnguide"], "nnguide: the guide bank holds 50 fit images (alpha = 0.01 of 5000), fewer than k = 100"),
     ]
     for extra, expected in cases:
         args = (base + extra) if extra[0] == "--methods" else extra
@@ -370,7 +390,9 @@ def imagefolders(cli, work):
                 "--ood", "other=" + os.path.join(work, "ood"), "--resize", "64", "--crop", "64",
                 "--mean", "0.5,0.5,0.5", "--std", "0.5,0.5,0.5", "--no-cache"]
         tag = variant.replace(" ", "_")
-        for i, params in enumerate(({}, {"dice.p": 50, "residual.k": 4, "ash_p.p": 80, "ash_b.p": 70})):
+        for i, params in enumerate(({"nnguide.k": 10, "nnguide.alpha": 1},
+                                    {"dice.p": 50, "residual.k": 4, "ash_p.p": 80, "ash_b.p": 70, "nnguide.k": 5,
+                                     "nnguide.alpha": 0.37})):
             run_and_compare(cli, f"resnet_fc {variant}", base, os.path.join(work, f"{tag}{i}"),
                             (fit_h, fit_z, fit_y), sets, w, b, params)
 

@@ -105,10 +105,14 @@ void breakRow(FeatureSet& s, std::size_t r, Broken b)
 bool readsFeatures(Broken b) { return b == Broken::NaNFeatures || b == Broken::InfFeature; }
 
 // Scores of `id` on `set` (fitted methods fitted on `fit`).
+// NNGuide's default guide bank (alpha = 0.01) would hold 2 of the 120 fit images, fewer than its k:
+// every fit image is a guide here.
 std::vector<double> scoresOf(const MethodInfo& m, const FeatureSet& set, const FeatureSet& fit, const Head& head)
 {
+    ScoreParams params;
+    params.set("nnguide.alpha", 1);
     if (m.fit)
-        return fitScorer(m.id, &fit, head, ScoreParams(), nullptr)->score(set, nullptr);
+        return fitScorer(m.id, &fit, head, params, nullptr)->score(set, nullptr);
     return computeScores(m.id, set, head, ScoreParams());
 }
 
@@ -126,7 +130,7 @@ TEST_F(NaNScores, everyMethodGivesNaNForABrokenRow)
 {
     std::mt19937 rng(7);
     const Head head = makeHead(rng);
-    const FeatureSet fit = cleanSet(head, rng, 60);
+    const FeatureSet fit = cleanSet(head, rng, 120); // at least NNGuide's k = 100
     const FeatureSet clean = cleanSet(head, rng, 12);
     const std::vector<Broken> kinds = {Broken::NaNFeatures, Broken::NaNLogit, Broken::AllMinusInfLogits,
                                        Broken::AllPlusInfLogits, Broken::InfFeature};

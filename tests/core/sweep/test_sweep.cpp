@@ -288,6 +288,15 @@ TEST_F(DemoSweep, WithoutApplyTheScoresKeepTheConfiguredValue)
     ASSERT_FALSE(r->sweeps.empty());
 }
 
+TEST_F(DemoSweep, AnUnreadableValidationOodSetIsNamed)
+{
+    RunConfig c = config();
+    for (DatasetSpec& d : c.datasets)
+        if (d.role == DatasetRole::ValidationOod)
+            d.path = "/nonexistent/val";
+    expectError([&] { runOnce(c); }, "no validation OOD set could be read (fashion-val: ");
+}
+
 TEST_F(DemoSweep, WithoutAValidationOodSetTheRunIsRefusedBeforeItStarts)
 {
     RunConfig c = config();
