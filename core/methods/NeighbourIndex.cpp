@@ -83,6 +83,8 @@ NeighbourIndex::NeighbourIndex(std::size_t rows, int dim, IndexSpec spec, const 
             for (std::size_t j = 0; j < sample; ++j)
                 fill(j * rows / sample, 1, train.data() + j * static_cast<std::size_t>(dim));
             throwIfCancelled(sink);
+            // faiss would print its own warning below 39 training rows per cell; describe() says it.
+            impl_->ivf->cp.min_points_per_centroid = 1;
             impl_->ivf->train(static_cast<faiss::Index::idx_t>(sample), train.data());
             target = impl_->ivf.get();
         }
@@ -110,8 +112,12 @@ std::string NeighbourIndex::describe() const
 {
     if (!impl_->ivf)
         return "exact inner-product search (faiss IndexFlatIP)";
-    return "IVF search (faiss IndexIVFFlat, nlist " + std::to_string(spec_.nlist) + ", nprobe " +
-           std::to_string(impl_->ivf->nprobe) + "; approximate)";
+    std::string text = "IVF search (faiss IndexIVFFlat, nlist " + std::to_string(spec_.nlist) + ", nprobe " +
+                       std::to_string(impl_->ivf->nprobe) + "; approximate)";
+    if (rows_ < 39 * static_cast<std::size_t>(spec_.nlist))
+        text += "; only " + std::to_string(rows_) + " bank rows for " + std::to_string(spec_.nlist) +
+                " cells, fewer than faiss's 39 a cell: lower nlist";
+    return text;
 }
 
 void NeighbourIndex::vector(std::int64_t id, float* out) const

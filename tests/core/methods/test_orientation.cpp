@@ -153,8 +153,12 @@ TEST_F(Orientation, FittedScorersAreFlippedToo)
     for (const MethodInfo& m : methodRegistry()) {
         if (!m.fit)
             continue;
-        const auto plain = fitScorer(m.id, &fit, demo->head, ScoreParams())->score(query, nullptr);
-        const auto flip = fitScorer(m.id, &fit, demo->head, flipped(m.id))->score(query, nullptr);
+        // NNGuide's default guide bank (1 % of 300) is smaller than its k: every fit image a guide.
+        ScoreParams plainParams, flipParams = flipped(m.id);
+        plainParams.set("nnguide.alpha", 1);
+        flipParams.set("nnguide.alpha", 1);
+        const auto plain = fitScorer(m.id, &fit, demo->head, plainParams)->score(query, nullptr);
+        const auto flip = fitScorer(m.id, &fit, demo->head, flipParams)->score(query, nullptr);
         ASSERT_EQ(flip.size(), plain.size()) << m.id;
         for (std::size_t r = 0; r < plain.size(); ++r)
             ASSERT_EQ(flip[r], -plain[r]) << m.id << " row " << r;
