@@ -9,31 +9,38 @@
 #include <QLabel>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
+
 namespace oodlens::ui {
 
 namespace {
 
-// Ranges and steps that make sense for each kind of parameter.
-void configure(QDoubleSpinBox* box, const std::string& name)
+// The box's range is the registry's (ParamSpec: min, max, exclusive ends, integer), so that the
+// editor offers exactly the values the engine accepts; only the display (decimals, step, a "%"
+// on percentiles) depends on the kind of parameter.
+void configure(QDoubleSpinBox* box, const ParamSpec& spec)
 {
-    if (name == "k") {
-        box->setDecimals(0);
-        box->setRange(0, 100000);
-        box->setSingleStep(1);
-    } else if (name == "p") {
-        box->setDecimals(1);
-        box->setRange(0, 100);
-        box->setSingleStep(1);
+    int decimals = 4;
+    double step = 0.1;
+    if (spec.integer) {
+        decimals = 0;
+        step = 1;
+    } else if (spec.name == "p") {
+        decimals = 1;
+        step = 1;
         box->setSuffix(QStringLiteral(" %"));
-    } else if (name == "eps") {
-        box->setDecimals(5);
-        box->setRange(0, 1);
-        box->setSingleStep(0.0002);
-    } else {
-        box->setDecimals(4);
-        box->setRange(0.0001, 100000);
-        box->setSingleStep(0.1);
+    } else if (spec.name == "eps") {
+        decimals = 5;
+        step = 0.0002;
     }
+    const double unit = std::pow(10.0, -decimals); // the smallest step the box can show
+    const double bound = 1e9;
+    double lo = std::isfinite(spec.min) ? spec.min + (spec.minExclusive ? unit : 0.0) : -bound;
+    double hi = std::isfinite(spec.max) ? spec.max - (spec.maxExclusive ? unit : 0.0) : bound;
+    box->setDecimals(decimals);
+    box->setRange(std::max(lo, -bound), std::min(hi, bound));
+    box->setSingleStep(step);
 }
 
 } // namespace
@@ -86,7 +93,7 @@ void MethodParamsEditor::setMethod(const QString& method, const ScoreParams& par
             continue;
         }
         auto* box = new QDoubleSpinBox(this);
-        configure(box, spec.name);
+        configure(box, spec);
         box->setKeyboardTracking(false); // report once typing is done, not per keystroke
         box->setValue(params.value(info->id, spec));
         box->setObjectName(QStringLiteral("param_") + key);
