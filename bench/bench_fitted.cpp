@@ -105,12 +105,7 @@ std::vector<std::set<std::int64_t>> neighbourIds(const neighbours::NeighbourInde
 {
     std::vector<std::set<std::int64_t>> ids(n);
     index.search(
-        n,
-        [&](std::size_t first, std::size_t count, float* out) {
-            for (std::size_t i = 0; i < count; ++i)
-                neighbours::normaliseRow(q.featureRow(first + i), q.dim, out + i * static_cast<std::size_t>(q.dim));
-        },
-        k, [&](std::size_t row, const float*, const std::int64_t* found, int m) { ids[row].insert(found, found + m); },
+        n, neighbours::normalisedRows(q), k, [&](std::size_t row, const float*, const std::int64_t* found, int m) { ids[row].insert(found, found + m); },
         nullptr);
     return ids;
 }
@@ -118,12 +113,7 @@ std::vector<std::set<std::int64_t>> neighbourIds(const neighbours::NeighbourInde
 std::unique_ptr<neighbours::NeighbourIndex> buildIndex(const FeatureSet& bank, neighbours::IndexSpec spec)
 {
     return std::make_unique<neighbours::NeighbourIndex>(
-        bank.rows, bank.dim, spec, "bench",
-        [&](std::size_t first, std::size_t count, float* out) {
-            for (std::size_t i = 0; i < count; ++i)
-                neighbours::normaliseRow(bank.featureRow(first + i), bank.dim, out + i * static_cast<std::size_t>(bank.dim));
-        },
-        nullptr);
+        bank.rows, bank.dim, spec, "bench", neighbours::normalisedRows(bank), nullptr);
 }
 
 void knnTable(const std::vector<std::size_t>& banks, int dim, std::size_t queries)

@@ -15,19 +15,19 @@ namespace {
 
 using neighbours::NeighbourIndex;
 
-// Row r of `set`, L2-normalised: how bank and queries enter the index. A bank row must be finite
-// (a NaN neighbour would sit in every query's ranking); a query row that is not scores NaN.
-NeighbourIndex::Fill normalisedRows(const FeatureSet& set, bool isBank)
+// The fit set's rows, L2-normalised, as the bank. A bank row must be finite (a NaN neighbour would
+// sit in every query's ranking); a query row that is not scores NaN.
+NeighbourIndex::Fill bankRows(const FeatureSet& fit)
 {
-    return [&set, isBank](std::size_t first, std::size_t count, float* out) {
-        for (std::size_t i = 0; i < count; ++i) {
-            const float* h = set.featureRow(first + i);
-            if (isBank && !std::all_of(h, h + set.dim, [](float v) { return std::isfinite(v); }))
-                throw Error("knn: fit image " + std::to_string(first + i) +
-                            (set.paths.size() > first + i ? " (" + set.paths[first + i] + ")" : std::string()) +
+    return [&fit](std::size_t first, std::size_t count, float* out) {
+        for (std::size_t r = first; r < first + count; ++r) {
+            const float* h = fit.featureRow(r);
+            if (!std::all_of(h, h + fit.dim, [](float v) { return std::isfinite(v); }))
+                throw Error("knn: fit image " + std::to_string(r) +
+                            (fit.paths.size() > r ? " (" + fit.paths[r] + ")" : std::string()) +
                             " has non-finite features: it cannot be a neighbour");
-            neighbours::normaliseRow(h, set.dim, out + i * static_cast<std::size_t>(set.dim));
         }
+        neighbours::normalisedRows(fit)(first, count, out);
     };
 }
 
@@ -38,7 +38,7 @@ public:
         if (static_cast<std::size_t>(k) > fit.rows)
             throw Error("knn: k = " + std::to_string(k) + " is larger than the fit set's bank of " + std::to_string(fit.rows) +
                         " features");
-        index_.reset(new NeighbourIndex(fit.rows, fit.dim, spec, "knn", normalisedRows(fit, true), sink));
+        index_.reset(new NeighbourIndex(fit.rows, fit.dim, spec, "knn", bankRows(fit), sink));
         note_ = "bank of " + std::to_string(fit.rows) + " L2-normalised fit features, k = " + std::to_string(k) + ", " +
                 index_->describe();
     }
@@ -50,7 +50,7 @@ public:
         std::vector<double> out(set.rows);
         const int dim = set.dim;
         index_->search(
-            set.rows, normalisedRows(set, false), k_,
+            set.rows, neighbours::normalisedRows(set), k_,
             [&](std::size_t row, const float* q, const std::int64_t* ids, int found) {
                 // A non-finite query (NaN after normalising) has no distance; with IVF, fewer than
                 // k bank rows in the probed cells means no k-th neighbour.
@@ -90,11 +90,7 @@ void registerKnn(MethodRegistry& r)
     m.id = "knn";
     m.label = "KNN";
     m.group = MethodGroup::Fitted;
-    ParamSpec k{"k", 50, "neighbour rank"};
-    k.min = 1;
-    k.integer = true;
-    k.grid = {50, 100, 200, 500, 1000}; // OpenOOD's knn sweep (K_list)
-    m.params = {k};
+    m.params = {neighbours::neighbourCountParam(50, "neighbour rank", {50, 100, 200, 500, 1000})}; // OpenOOD's knn K_list
     for (const ParamSpec& p : neighbours::indexParams())
         m.params.push_back(p);
     m.formula = "-(distance of h/||h|| to its k-th neighbour in the normalised fit bank)";

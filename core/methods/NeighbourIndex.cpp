@@ -53,6 +53,23 @@ void normaliseRow(const float* x, int dim, float* out)
         out[d] = static_cast<float>(x[d] * inv);
 }
 
+NeighbourIndex::Fill normalisedRows(const FeatureSet& set)
+{
+    return [&set](std::size_t first, std::size_t count, float* out) {
+        for (std::size_t i = 0; i < count; ++i)
+            normaliseRow(set.featureRow(first + i), set.dim, out + i * static_cast<std::size_t>(set.dim));
+    };
+}
+
+ParamSpec neighbourCountParam(double defaultValue, const char* help, std::vector<double> grid)
+{
+    ParamSpec k{"k", defaultValue, help};
+    k.min = 1;
+    k.integer = true;
+    k.grid = std::move(grid);
+    return k;
+}
+
 struct NeighbourIndex::Impl {
     std::unique_ptr<faiss::IndexFlatIP> flat;      // exact search, or IVF's coarse quantizer
     std::unique_ptr<faiss::IndexIVFFlat> ivf;      // null for exact search

@@ -90,12 +90,7 @@ public:
         std::vector<double> out(set.rows);
         const std::size_t d = static_cast<std::size_t>(set.dim);
         index_->search(
-            set.rows,
-            [&](std::size_t first, std::size_t count, float* q) {
-                for (std::size_t i = 0; i < count; ++i)
-                    neighbours::normaliseRow(set.featureRow(first + i), set.dim, q + i * d);
-            },
-            k_,
+            set.rows, neighbours::normalisedRows(set), k_,
             [&](std::size_t row, const float* q, const std::int64_t* ids, int found) {
                 const double energy = logSumExp(set.logitRow(row), set.classes);
                 if (found < k_) { // IVF probed fewer than k guides
@@ -132,10 +127,7 @@ void registerNnGuide(MethodRegistry& r)
     m.id = "nnguide";
     m.label = "NNGuide";
     m.group = MethodGroup::Fitted;
-    ParamSpec k{"k", 100, "nearest guides averaged"};
-    k.min = 1;
-    k.integer = true;
-    k.grid = {10, 50, 100, 200, 500};
+    const ParamSpec k = neighbours::neighbourCountParam(100, "nearest guides averaged", {10, 50, 100, 200, 500});
     ParamSpec alpha{"alpha", 0.01, "fraction of the fit set in the guide bank"};
     alpha.min = 0;
     alpha.minExclusive = true;

@@ -76,6 +76,10 @@ private:
 
 // x / ||x||_2 in double, written as float (a zero row stays zero).
 void normaliseRow(const float* x, int dim, float* out);
+// The rows of `set`, L2-normalised: how a query set enters search().
+NeighbourIndex::Fill normalisedRows(const FeatureSet& set);
+// A method's neighbour count k: an integer >= 1 with its default and sweep grid.
+ParamSpec neighbourCountParam(double defaultValue, const char* help, std::vector<double> grid);
 
 } // namespace neighbours
 } // namespace oodlens
