@@ -550,7 +550,11 @@ public:
                     } catch (const Error& err) {
                         failed.insert(id);
                         failures_.push_back(err.what());
-                        methodSink.warning(id + ": not scored: " + err.what());
+                        // "knn: not scored: k = 6000 ...", not "knn: not scored: knn: k = ...".
+                        std::string why = err.what();
+                        if (why.rfind(id + ": ", 0) == 0)
+                            why.erase(0, id.size() + 2);
+                        methodSink.warning(id + ": not scored: " + why);
                     }
                 }
             }

@@ -140,7 +140,8 @@ void ThresholdPanel::refresh()
 {
     const RunResultPtr result = session_->result();
     const ThresholdIndex& index = session_->currentThresholdIndex();
-    const bool ready = result && !index.empty() && result->idIndex >= 0;
+    const bool scored = result && session_->hasScores(session_->currentMethod());
+    const bool ready = scored && !index.empty() && result->idIndex >= 0;
     for (QWidget* w : std::initializer_list<QWidget*>{value_, tpr95_, youden_, atFpr_, fpr_})
         w->setEnabled(ready);
     rates_.clear();
@@ -148,7 +149,8 @@ void ThresholdPanel::refresh()
     flagged_.assign(accepted_.size(), 0);
     if (!ready) {
         value_->clear();
-        ratesLabel_->setText(tr("<i>Run the analysis to set a threshold.</i>"));
+        ratesLabel_->setText(result && !scored ? tr("<i>The current method has no scores in this result.</i>")
+                                               : tr("<i>Run the analysis to set a threshold.</i>"));
         hint_->clear();
         for (int r = 0; r < counts_->rowCount(); ++r)
             for (int c = 1; c < 4; ++c)

@@ -64,6 +64,11 @@ HistogramView::HistogramView(QWidget* parent) : QCustomPlot(parent)
     clearScores(tr("Run the analysis to see the score histograms"));
 }
 
+QString HistogramView::message() const
+{
+    return placeholder_->visible() ? message_ : QString();
+}
+
 void HistogramView::clearScores(const QString& message)
 {
     clearGraphs();
@@ -72,8 +77,10 @@ void HistogramView::clearScores(const QString& message)
     histogram_ = SharedHistogram();
     title_->setText(tr("Score histogram"));
     xAxis->setLabel(tr("score (higher = more ID)"));
+    message_ = message;
     placeholder_->setText(message);
     placeholder_->setVisible(true);
+    setToolTip(message); // the placeholder is wrapped (and cut) to the plot's width
     PlotFit::setMuted(this, true);
     note_->setVisible(false);
     thresholdLine_->setVisible(false);
@@ -160,6 +167,7 @@ void HistogramView::showScores(const QString& scoreLabel, const std::vector<Scor
     scoreLabel_ = scoreLabel;
     histogram_ = h;
     placeholder_->setVisible(false);
+    setToolTip(QString());
     PlotFit::setMuted(this, false);
 
     double maxValue = 0;

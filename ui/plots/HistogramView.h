@@ -56,6 +56,8 @@ public:
 
     const SharedHistogram& histogram() const { return histogram_; }
     QString title() const;
+    // The text shown in place of the plot (empty while scores are drawn).
+    QString message() const;
     // The note about non-finite scores ("3 NaN scores not drawn"), empty when there are none.
     QString nonFiniteNote() const;
 
@@ -75,6 +77,7 @@ private:
     QCPTextElement* title_;
     PlotFit* fit_;
     QCPItemText* placeholder_;
+    QString message_; // the placeholder's full text
     QCPItemText* note_;
     SharedHistogram histogram_;
     QCPItemStraightLine* thresholdLine_;

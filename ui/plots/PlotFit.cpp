@@ -109,7 +109,7 @@ void PlotFit::fitAxisLabels()
         if (placeholder_->text() != fittedPlaceholder_)
             fullPlaceholder_ = placeholder_->text();
         fittedPlaceholder_ = wrapToWidth(fullPlaceholder_, QFontMetrics(placeholder_->font()),
-                                         plot_->axisRect()->width() - 16, 3);
+                                         plot_->axisRect()->width() - 16, 6); // the plot holds nothing else then
         placeholder_->setText(fittedPlaceholder_);
     }
     for (auto& [axis, label] : labels_) {

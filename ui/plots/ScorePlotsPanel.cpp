@@ -149,7 +149,13 @@ void ScorePlotsPanel::redraw()
     const std::string method = id.toStdString();
     const QString label = methodDisplayLabel(method, result->params);
     if (!workspace_->hasScores(id)) {
-        const QString why = contains(workspace_->config().methods, method)
+        // A method whose scoring failed says why (the run's warning), not that it is being scored.
+        QString failure;
+        for (const RunWarning& w : result->warnings)
+            if (w.method == method && failure.isEmpty())
+                failure = QString::fromStdString(w.message);
+        const QString why = !failure.isEmpty() ? failure
+                            : contains(workspace_->config().methods, method)
                                 ? tr("%1 is being scored\u2026").arg(label)
                                 : tr("%1 is not scored: check it in the Methods list").arg(label);
         histogram_->clearScores(why);

@@ -88,6 +88,7 @@ private slots:
     void modelChangeClearsTheResult();
     void preprocessingChangeClearsTheResult();
     void docksFollowTheWorkspaceAlone();
+    void aFailedMethodSaysWhyNotThatItIsBeingScored();
 };
 
 void TestWorkspaceState::settingTheResultNotifiesOnce()
@@ -389,6 +390,30 @@ void TestWorkspaceState::docksFollowTheWorkspaceAlone()
     QVERIFY(plots.roc()->curves().empty());
     QCOMPARE(metrics.metricsModel()->rowCount(), 0);
     QVERIFY(threshold.shownRates().empty());
+}
+
+void TestWorkspaceState::aFailedMethodSaysWhyNotThatItIsBeingScored()
+{
+    Workspace ws;
+    ScorePlotsPanel plots(&ws);
+    ThresholdPanel threshold(&ws);
+    ws.setMethods({"energy", "msp", "knn"});
+    auto r = makeResult();
+    r->warnings.push_back({-1, "knn", "knn: not scored: k = 6000 is larger than the fit set's bank of 5000 features"});
+    ws.setResult(r);
+    ws.setCurrentMethod(QStringLiteral("knn"));
+    QCOMPARE(plots.histogram()->message(),
+             QStringLiteral("knn: not scored: k = 6000 is larger than the fit set's bank of 5000 features"));
+    // No rates of another method's threshold: the panel says there is nothing to threshold.
+    QVERIFY2(threshold.ratesText().contains(QStringLiteral("no scores")), qPrintable(threshold.ratesText()));
+    QVERIFY(threshold.shownRates().empty());
+    // A checked method without scores or a warning is still being scored.
+    ws.setMethods({"energy", "msp", "knn", "mahalanobis"});
+    ws.setCurrentMethod(QStringLiteral("mahalanobis"));
+    QVERIFY2(plots.histogram()->message().endsWith(QStringLiteral("is being scored\u2026")),
+             qPrintable(plots.histogram()->message()));
+    ws.setCurrentMethod(QStringLiteral("energy"));
+    QVERIFY(plots.histogram()->message().isEmpty());
 }
 
 QTEST_MAIN(TestWorkspaceState)
