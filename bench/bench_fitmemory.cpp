@@ -125,7 +125,10 @@ void measure(const std::string& method, const Shape& s, int out)
             // Thread pools, BLAS and LibTorch start on a tiny fit first: what remains is the fit's own.
             Head tinyHead;
             const FeatureSet tiny = syntheticFitSet(Shape{256, 8, std::min(s.classes, 4)}, tinyHead);
-            fitScorer(method, &tiny, tinyHead, ScoreParams(), nullptr);
+            // NNGuide's default guide bank (1 % of 256) is smaller than its k: every row a guide here.
+            ScoreParams tinyParams;
+            tinyParams.set("nnguide.alpha", 1);
+            fitScorer(method, &tiny, tinyHead, tinyParams, nullptr);
         }
         Head head;
         const FeatureSet fit = syntheticFitSet(s, head);
