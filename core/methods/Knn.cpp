@@ -59,9 +59,10 @@ public:
                     return;
                 }
                 // faiss ranks by float inner products; the distances of the k found are recomputed
-                // in double (||q - b||, not sqrt(2 - 2 q.b), which loses digits for near neighbours).
-                std::vector<double> dist(static_cast<std::size_t>(found));
+                // in double (||q - b||, not sqrt(2 - 2 q.b), which loses digits for near neighbours),
+                // and the k-th is the farthest of them.
                 std::vector<float> b(static_cast<std::size_t>(dim));
+                double kth = 0;
                 for (int j = 0; j < found; ++j) {
                     index_->vector(ids[j], b.data());
                     double ss = 0;
@@ -69,9 +70,9 @@ public:
                         const double diff = static_cast<double>(q[d]) - b[d];
                         ss += diff * diff;
                     }
-                    dist[static_cast<std::size_t>(j)] = std::sqrt(ss);
+                    kth = std::max(kth, std::sqrt(ss));
                 }
-                out[row] = -*std::max_element(dist.begin(), dist.end());
+                out[row] = -kth;
             },
             sink);
         return out;

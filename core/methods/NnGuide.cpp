@@ -4,6 +4,7 @@
 // its own energy (the fit image's logsumexp); the guide bank is a fraction alpha of the fit set.
 #include "methods/Method.h"
 #include "methods/internal/NeighbourIndex.h"
+#include "methods/internal/Softmax.h"
 
 #include "common/Error.h"
 
@@ -16,17 +17,11 @@ namespace {
 
 using neighbours::NeighbourIndex;
 
-double logSumExp(const float* z, int classes)
+// logsumexp(z) (energy at T = 1), NaN for NaN or all-infinite logits (the energy term's rule).
+double energyOf(const float* z, int classes)
 {
-    double m = -std::numeric_limits<double>::infinity();
-    for (int c = 0; c < classes; ++c)
-        m = std::max(m, static_cast<double>(z[c]));
-    if (!std::isfinite(m))
-        return std::numeric_limits<double>::quiet_NaN(); // NaN or all-infinite logits: no energy
-    double s = 0;
-    for (int c = 0; c < classes; ++c)
-        s += std::exp(z[c] - m);
-    return m + std::log(s);
+    std::vector<double> p;
+    return softmaxRow(z, classes, 1.0, p);
 }
 
 // The guide bank's fit rows: m = ceil(alpha N) rows spread evenly over the fit set, row
@@ -54,11 +49,13 @@ public:
             throw Error(msg.str());
         }
         const std::size_t d = static_cast<std::size_t>(fit.dim);
-        for (std::size_t r : rows) {
-            const double e = logSumExp(fit.logitRow(r), fit.classes);
-            bool finite = std::isfinite(e);
-            for (std::size_t j = 0; j < d && finite; ++j)
-                finite = std::isfinite(fit.featureRow(r)[j]);
+        std::vector<double> energies(rows.size());
+        for (std::size_t j = 0; j < rows.size(); ++j) {
+            const std::size_t r = rows[j];
+            energies[j] = energyOf(fit.logitRow(r), fit.classes);
+            bool finite = std::isfinite(energies[j]);
+            for (std::size_t c = 0; c < d && finite; ++c)
+                finite = std::isfinite(fit.featureRow(r)[c]);
             if (!finite)
                 throw Error("nnguide: fit image " + std::to_string(r) + (fit.paths.size() > r ? " (" + fit.paths[r] + ")" : std::string()) +
                             " has non-finite features or logits: its guide would be NaN");
@@ -67,12 +64,10 @@ public:
             rows.size(), fit.dim, spec, "nnguide",
             [&](std::size_t first, std::size_t count, float* out) {
                 for (std::size_t i = 0; i < count; ++i) {
-                    const std::size_t r = rows[first + i];
                     float* g = out + i * d;
-                    neighbours::normaliseRow(fit.featureRow(r), fit.dim, g);
-                    const double e = logSumExp(fit.logitRow(r), fit.classes);
-                    for (std::size_t j = 0; j < d; ++j)
-                        g[j] = static_cast<float>(g[j] * e);
+                    neighbours::normaliseRow(fit.featureRow(rows[first + i]), fit.dim, g);
+                    for (std::size_t c = 0; c < d; ++c)
+                        g[c] = static_cast<float>(g[c] * energies[first + i]);
                 }
             },
             sink));
@@ -92,7 +87,7 @@ public:
         index_->search(
             set.rows, neighbours::normalisedRows(set), k_,
             [&](std::size_t row, const float* q, const std::int64_t* ids, int found) {
-                const double energy = logSumExp(set.logitRow(row), set.classes);
+                const double energy = energyOf(set.logitRow(row), set.classes);
                 if (found < k_) { // IVF probed fewer than k guides
                     out[row] = std::numeric_limits<double>::quiet_NaN();
                     return;
