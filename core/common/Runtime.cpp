@@ -37,4 +37,6 @@ std::string libraryVersions()
     return std::string("LibTorch ") + TORCH_VERSION + ", OpenCV " + CV_VERSION;
 }
 
+const char* oodlensVersion() { return OODLENS_VERSION; }
+
 } // namespace oodlens

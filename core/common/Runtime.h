@@ -14,5 +14,7 @@ int runtimeThreads();
 
 // "LibTorch 1.13.1, OpenCV 4.6.0" for run metadata.
 std::string libraryVersions();
+// OOD Lens's version (the project version of the build), recorded in the files it writes.
+const char* oodlensVersion();
 
 } // namespace oodlens

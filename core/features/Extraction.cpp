@@ -4,6 +4,7 @@
 #include "common/Error.h"
 #include "common/Progress.h"
 #include "datasets/Dataset.h"
+#include "features/FeatureCache.h"
 #include "model/Classifier.h"
 
 #include <algorithm>
@@ -22,7 +23,109 @@ struct Batch {
     int height = 0, width = 0; // output size of every row; 0 while no image so far has decoded
 };
 
+// A cache entry belongs to the same data (its key holds the dataset's fingerprint), but a result
+// reports this dataset's own paths, never the ones stored in the entry (the same folder may be
+// spelled differently: "./data" and "/home/me/data"). False when the entry's rows do not fit the
+// dataset.
+bool useCurrentPaths(FeatureSet& set, const Dataset& data)
+{
+    if (set.index.size() != set.rows || set.paths.size() != set.rows)
+        return false;
+    std::string oldPrefix, newPrefix;
+    for (std::size_t r = 0; r < set.rows; ++r) {
+        if (set.index[r] >= data.size() || (r > 0 && set.index[r] <= set.index[r - 1]))
+            return false;
+        std::string now = data.itemPath(set.index[r]);
+        if (r == 0) {
+            // The stored spelling of the root, for the skipped items' messages: what differs
+            // before the common tail of the first item's old and new path.
+            const std::string& old = set.paths[0];
+            std::size_t tail = 0;
+            while (tail < old.size() && tail < now.size() && old[old.size() - 1 - tail] == now[now.size() - 1 - tail])
+                ++tail;
+            oldPrefix = old.substr(0, old.size() - tail);
+            newPrefix = now.substr(0, now.size() - tail);
+        }
+        set.paths[r] = std::move(now);
+    }
+    if (oldPrefix != newPrefix && !oldPrefix.empty())
+        for (std::string& skipped : set.skipped)
+            for (std::size_t at = skipped.find(oldPrefix); at != std::string::npos;
+                 at = skipped.find(oldPrefix, at + newPrefix.size()))
+                skipped.replace(at, oldPrefix.size(), newPrefix);
+    return true;
+}
+
+// Items [begin, end) of another dataset.
+class RangeDataset final : public Dataset {
+public:
+    RangeDataset(const Dataset& data, std::size_t begin, std::size_t end, std::string fingerprint)
+        : data_(data), begin_(begin), end_(end), fingerprint_(std::move(fingerprint))
+    {
+    }
+    std::string kind() const override { return data_.kind(); }
+    std::string source() const override { return data_.source(); }
+    std::size_t size() const override { return end_ - begin_; }
+    ImageU8 image(std::size_t i) const override { return data_.image(begin_ + i); }
+    int label(std::size_t i) const override { return data_.label(begin_ + i); }
+    std::string itemPath(std::size_t i) const override { return data_.itemPath(begin_ + i); }
+    std::vector<std::string> classNames() const override { return data_.classNames(); }
+    std::string fingerprint() const override { return fingerprint_; }
+
+private:
+    const Dataset& data_;
+    std::size_t begin_, end_;
+    std::string fingerprint_;
+};
+
 } // namespace
+
+std::unique_ptr<Dataset> datasetRange(const Dataset& data, std::size_t begin, std::size_t end,
+                                      const std::string& dataFingerprint)
+{
+    end = std::min(end, data.size());
+    begin = std::min(begin, end);
+    return std::make_unique<RangeDataset>(data, begin, end,
+                                          dataFingerprint + "#items:" + std::to_string(begin) + "-" + std::to_string(end));
+}
+
+CachedFeatures extractCached(const Classifier& model, const Dataset& data, const std::string& fingerprint,
+                             const PreprocessSpec& spec, const CacheOptions& cacheOptions,
+                             const ExtractionOptions& options, ProgressSink* sink, const std::string& description)
+{
+    CachedFeatures out;
+    const FeatureCache cache(cacheOptions.directory);
+    const std::string key =
+        FeatureCache::key(model.info().sha256, fingerprint, spec.describe() + ";device=" + cacheOptions.device);
+    std::string problem;
+    const FeatureCache::Expected expected{model.head().dim, model.head().classes, data.size()};
+    std::optional<FeatureSet> cached = cache.load(key, &problem, &expected);
+    if (cached && !useCurrentPaths(*cached, data)) {
+        problem = "ignored feature cache entry '" + cache.pathFor(key) + "': its rows do not fit '" + data.source() + "'";
+        cached.reset();
+    }
+    if (cached) {
+        out.set = std::move(*cached);
+        out.fromCache = true;
+        return out;
+    }
+    if (!problem.empty() && sink)
+        sink->warning(problem);
+    ExtractionOptions o = options;
+    double forward = 0;
+    o.forwardSeconds = &forward;
+    out.set = extractFeatures(model, data, spec, o, sink);
+    out.forwardSeconds = forward;
+    if (options.forwardSeconds)
+        *options.forwardSeconds += forward;
+    try {
+        cache.store(key, out.set, description);
+    } catch (const Error& err) {
+        if (sink)
+            sink->warning(std::string(err.what()) + " (results are kept in memory)");
+    }
+    return out;
+}
 
 void forEachBatch(const Dataset& data, const PreprocessSpec& specIn, const ExtractionOptions& options,
                   ProgressSink* sink, const std::string& stage, const BatchFn& fn)

@@ -4,6 +4,7 @@
 #include "features/Preprocess.h"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,35 @@ void forEachBatch(const Dataset& data, const PreprocessSpec& spec, const Extract
 // Throws Error when no item could be read, and Cancelled when the sink asks for it.
 FeatureSet extractFeatures(const Classifier& model, const Dataset& data, const PreprocessSpec& spec,
                            const ExtractionOptions& options, ProgressSink* sink);
+
+// Where cached extraction keeps its entries, and what identifies them besides the model and the
+// data: the cache folder (empty: no cache) and the device the features were computed on.
+struct CacheOptions {
+    std::string directory;
+    std::string device = "cpu";
+};
+
+// What extractCached() found: the features, and whether they came from the cache.
+struct CachedFeatures {
+    FeatureSet set;
+    bool fromCache = false;
+    double forwardSeconds = 0; // the model's forward time (0 from the cache)
+};
+
+// The one rule of the feature cache: the features of `data` (whose content `fingerprint`
+// identifies; Dataset::fingerprint() or a part of it) under `spec` from the cache when an entry
+// of this model, data, preprocessing and device is there and fits the dataset (shapes, counts,
+// every row an item of `data`; the rows then carry `data`'s own paths), else from the model, then
+// stored (a store that fails is a warning: the features are kept). Damaged or mismatched entries
+// are reported through sink->warning(). `description` is stored in the entry for people.
+CachedFeatures extractCached(const Classifier& model, const Dataset& data, const std::string& fingerprint,
+                             const PreprocessSpec& spec, const CacheOptions& cache, const ExtractionOptions& options,
+                             ProgressSink* sink, const std::string& description);
+
+// Items [begin, end) of `data` as a dataset of their own (index i is data's begin + i), with the
+// fingerprint of that range: what streaming commands extract and cache one block at a time.
+std::unique_ptr<Dataset> datasetRange(const Dataset& data, std::size_t begin, std::size_t end,
+                                      const std::string& dataFingerprint);
 
 
 } // namespace oodlens

@@ -99,6 +99,29 @@ PreprocessSpec PreprocessSpec::fromJson(const Json& o, const std::string& source
     return s;
 }
 
+Json PreprocessSpec::toJson() const
+{
+    Json p = Json::object();
+    p.set("resize", resize);
+    p.set("crop", crop);
+    p.set("channels", channels);
+    p.set("height", height);
+    p.set("width", width);
+    auto floats = [&](const char* key, const std::vector<float>& values) {
+        if (values.empty())
+            return;
+        Json a = Json::array();
+        for (float x : values)
+            a.push(static_cast<double>(x));
+        p.set(key, std::move(a));
+    };
+    floats("mean", mean);
+    floats("std", stddev);
+    if (!presetName.empty())
+        p.set("preset", presetName); // provenance: the fields above are what runs
+    return p;
+}
+
 PreprocessSpec PreprocessSpec::withDefaults(const PreprocessSpec& f) const
 {
     PreprocessSpec s = *this;

@@ -37,6 +37,9 @@ struct PreprocessSpec {
     // {"preset": "mnist", "resize": N, "crop": N, "channels": 1|3, "height": H, "width": W,
     //  "mean": [...], "std": [...]}. Throws Error naming `source` on a bad value.
     static PreprocessSpec fromJson(const Json& object, const std::string& source);
+    // The object fromJson() reads back to these values (unset fields as 0, empty lists left out;
+    // "preset" names where they started, for people).
+    Json toJson() const;
     // The keys fromJson() reads ("preset", "resize", ..., "mean", "std").
     static const std::vector<std::string>& jsonKeys();
     // Fields left unset here (0 / empty) are taken from `fallback`.

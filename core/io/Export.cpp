@@ -343,7 +343,8 @@ std::string metricsJson(const std::vector<MetricsRow>& rows)
             ci.set("resamples", r.intervals.resamples);
             ci.set("seed", static_cast<unsigned long long>(r.intervals.seed));
             for (const MetricColumn& c : metricColumns())
-                ci.set(c.id, intervalJson(c.of(r.intervals)));
+                if (c.interval)
+                    ci.set(c.id, intervalJson(c.of(r.intervals)));
             j.set("ci95", ci);
         }
         all.push(j);
@@ -376,7 +377,7 @@ std::string metricsMarkdown(const std::vector<MetricsRow>& rows)
         out << "| " << markdownCell(rowLabel(rows[r])) << " | " << markdownCell(rows[r].ood) << " |";
         for (std::size_t c = 0; c < columns.size(); ++c) {
             std::string cell = percent(columns[c].of(rows[r].metrics));
-            if (rows[r].hasIntervals) {
+            if (rows[r].hasIntervals && columns[c].interval) {
                 const Interval i = columns[c].of(rows[r].intervals);
                 cell += " (" + percent(i.lo) + "-" + percent(i.hi) + ")";
             }
@@ -403,7 +404,7 @@ std::string metricsLatex(const std::vector<MetricsRow>& rows)
         out << latexText(rowLabel(rows[r])) << " & " << latexText(rows[r].ood);
         for (std::size_t c = 0; c < columns.size(); ++c) {
             std::string cell = percent(columns[c].of(rows[r].metrics));
-            if (rows[r].hasIntervals) {
+            if (rows[r].hasIntervals && columns[c].interval) {
                 const Interval i = columns[c].of(rows[r].intervals);
                 cell += "\\,{\\scriptsize[" + percent(i.lo) + ", " + percent(i.hi) + "]}";
             }

@@ -86,14 +86,6 @@ private:
     ValueSource where_;
 };
 
-Json floatArray(const std::vector<float>& values)
-{
-    Json a = Json::array();
-    for (float x : values)
-        a.push(static_cast<double>(x));
-    return a;
-}
-
 } // namespace
 
 std::string SessionFile::toJson() const
@@ -124,16 +116,7 @@ std::string SessionFile::toJson() const
     root.set("params", std::move(params));
     const PreprocessSpec& pre = c.preprocess;
     if (!pre.isUnset()) {
-        Json p = Json::object();
-        p.set("resize", pre.resize);
-        p.set("crop", pre.crop);
-        p.set("channels", pre.channels);
-        p.set("height", pre.height);
-        p.set("width", pre.width);
-        p.set("mean", floatArray(pre.mean));
-        p.set("std", floatArray(pre.stddev));
-        if (!pre.presetName.empty())
-            p.set("preset", pre.presetName); // provenance: the fields above are what runs
+        Json p = pre.toJson();
         root.set("preprocessing", std::move(p));
     }
     root.set("batch", c.batchSize);

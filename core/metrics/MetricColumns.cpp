@@ -18,6 +18,11 @@ const std::vector<MetricColumn>& metricColumns()
         {"aupr_in", "AUPR-In", "AUPR-In$\\uparrow$", &BinaryMetrics::aupr_in, &BootstrapIntervals::aupr_in, true},
         {"aupr_out", "AUPR-Out", "AUPR-Out$\\uparrow$", &BinaryMetrics::aupr_out, &BootstrapIntervals::aupr_out,
          true},
+        {"ccr_1e-4", "CCR@1e-4", "CCR@$10^{-4}\\uparrow$", &BinaryMetrics::ccr_1e4, nullptr, true},
+        {"ccr_1e-3", "CCR@1e-3", "CCR@$10^{-3}\\uparrow$", &BinaryMetrics::ccr_1e3, nullptr, true},
+        {"ccr_1e-2", "CCR@1e-2", "CCR@$10^{-2}\\uparrow$", &BinaryMetrics::ccr_1e2, nullptr, true},
+        {"ccr_1e-1", "CCR@1e-1", "CCR@$10^{-1}\\uparrow$", &BinaryMetrics::ccr_1e1, nullptr, true},
+        {"aurc", "AURC", "AURC$\\downarrow$", &BinaryMetrics::aurc, nullptr, false},
     };
     return columns;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include <limits>
 #include "metrics/Metrics.h"
 
 #include <cstddef>
@@ -23,10 +24,16 @@ struct MetricColumn {
     bool higherIsBetter;
 
     double of(const BinaryMetrics& m) const { return m.*value; }
-    Interval of(const BootstrapIntervals& b) const { return b.*interval; }
+    // A column without bootstrap intervals (CCR, AURC) answers NaN bounds.
+    Interval of(const BootstrapIntervals& b) const
+    {
+        return interval ? b.*interval
+                        : Interval{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+    }
 };
 
-// AUROC, FPR@95 (ID+), FPR@95 (OOD+), AUPR-In, AUPR-Out.
+// AUROC, FPR@95 (ID+), FPR@95 (OOD+), AUPR-In, AUPR-Out, then the deployment metrics: CCR@FPR
+// 1e-4 ... 1e-1 and AURC (no bootstrap intervals).
 const std::vector<MetricColumn>& metricColumns();
 
 // best[row][column]: whether row `row` holds the best value of metric column `column` among the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 namespace oodlens {
@@ -21,6 +22,7 @@ class ProgressSink;
 // NaN scores cannot be ordered: they are left out of every metric and counted in nonfinite_*.
 // +/-inf are ordered like any other value and kept (and also counted in infinite_*).
 struct BinaryMetrics {
+    static constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
     double auroc = 0;
     double fpr95_id = 0;
     double fpr95_ood = 0;
@@ -28,6 +30,12 @@ struct BinaryMetrics {
     double aupr_out = 0;
     double detection_acc = 0;
     double threshold95 = 0;
+    // Deployment metrics (metrics/Deployment.h), NaN where the ID set's classes are unknown: CCR at
+    // FPR 1e-4, 1e-3, 1e-2 and 1e-1 (OpenOOD's ccr_4 ... ccr_1) and AURC, the area under the ID
+    // set's risk-coverage curve (it depends on the ID set alone: every OOD set's row repeats it).
+    // computeMetrics() leaves them NaN; the run's metrics table fills them in.
+    double ccr_1e4 = kUnset, ccr_1e3 = kUnset, ccr_1e2 = kUnset, ccr_1e1 = kUnset;
+    double aurc = kUnset;
     std::size_t n_id = 0;     // finite-or-inf scores used
     std::size_t n_ood = 0;
     std::size_t nan_id = 0;   // NaN scores left out

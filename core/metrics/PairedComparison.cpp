@@ -4,6 +4,7 @@
 #include "common/Error.h"
 #include "common/Progress.h"
 #include "common/SplitMix64.h"
+#include "metrics/Deployment.h"
 #include "metrics/Metrics.h"
 
 #include <algorithm>
@@ -76,10 +77,7 @@ double covariance(const std::vector<double>& a, const std::vector<double>& b)
 double percentile(std::vector<double> v, double p)
 {
     std::sort(v.begin(), v.end());
-    const double pos = p * double(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(std::floor(pos));
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
+    return linearPercentile(v, 100 * p);
 }
 
 } // namespace

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "metrics/ResultsTable.h"
 
+#include "metrics/Deployment.h"
+
 #include "methods/Registry.h"
 #include "run/RunResult.h"
 
@@ -43,11 +45,9 @@ std::optional<ClassificationAccuracy> classificationAccuracy(const FeatureSet& s
 {
     ClassificationAccuracy a;
     a.rows = set.rows;
-    for (std::size_t r = 0; r < set.rows && r < set.labels.size(); ++r) {
-        if (set.labels[r] < 0)
-            continue;
-        ++a.labelled;
-        a.correct += set.prediction(r) == set.labels[r];
+    for (signed char c : correctness(set)) {
+        a.labelled += c >= 0;
+        a.correct += c == 1;
     }
     if (a.labelled == 0)
         return std::nullopt;

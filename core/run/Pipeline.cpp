@@ -7,6 +7,7 @@
 #include "datasets/Dataset.h"
 #include "features/Extraction.h"
 #include "features/FeatureCache.h"
+#include "metrics/Deployment.h"
 #include "methods/Scores.h"
 #include "methods/internal/CommonParams.h"
 #include "run/Options.h"
@@ -88,39 +89,6 @@ DatasetOptions datasetOptions(const RunConfig& c)
     DatasetOptions o;
     o.maxPixels = c.maxPixels;
     return o;
-}
-
-// A cache entry belongs to the same data (its key holds the dataset's fingerprint), but a result
-// reports this dataset's own paths, never the ones stored in the entry (the same folder may be
-// spelled differently: "./data" and "/home/me/data"). False when the entry's rows do not fit the
-// dataset.
-bool useCurrentPaths(FeatureSet& set, const Dataset& data)
-{
-    if (set.index.size() != set.rows || set.paths.size() != set.rows)
-        return false;
-    std::string oldPrefix, newPrefix;
-    for (std::size_t r = 0; r < set.rows; ++r) {
-        if (set.index[r] >= data.size() || (r > 0 && set.index[r] <= set.index[r - 1]))
-            return false;
-        std::string now = data.itemPath(set.index[r]);
-        if (r == 0) {
-            // The stored spelling of the root, for the skipped items' messages: what differs
-            // before the common tail of the first item's old and new path.
-            const std::string& old = set.paths[0];
-            std::size_t tail = 0;
-            while (tail < old.size() && tail < now.size() && old[old.size() - 1 - tail] == now[now.size() - 1 - tail])
-                ++tail;
-            oldPrefix = old.substr(0, old.size() - tail);
-            newPrefix = now.substr(0, now.size() - tail);
-        }
-        set.paths[r] = std::move(now);
-    }
-    if (oldPrefix != newPrefix && !oldPrefix.empty())
-        for (std::string& skipped : set.skipped)
-            for (std::size_t at = skipped.find(oldPrefix); at != std::string::npos;
-                 at = skipped.find(oldPrefix, at + newPrefix.size()))
-                skipped.replace(at, oldPrefix.size(), newPrefix);
-    return true;
 }
 
 // Labels the model cannot predict: an ID or fit set labelled for another model, or a CSV typo.
@@ -275,38 +243,20 @@ public:
             for (const std::string& w : data->warnings())
                 sink.warning(w);
             d.fingerprint = data->fingerprint();
-            const FeatureCache cache(s_.config.cacheDir);
-            const std::string key = FeatureCache::key(s_.model->info().sha256, d.fingerprint,
-                                                      s_.preprocess.describe() + ";device=" + s_.config.device);
-            std::string problem;
-            const FeatureCache::Expected expected{s_.model->head().dim, s_.model->head().classes, d.items};
-            std::optional<FeatureSet> cached = cache.load(key, &problem, &expected);
-            if (cached && !useCurrentPaths(*cached, *data)) {
-                problem = "ignored feature cache entry '" + cache.pathFor(key) + "': its rows do not fit '" +
-                          e.spec.path + "'";
-                cached.reset();
-            }
-            if (cached) {
-                e.features = std::make_shared<const FeatureSet>(std::move(*cached));
+            ExtractionOptions options;
+            options.batchSize = s_.config.batchSize;
+            CachedFeatures got = extractCached(*s_.model, *data, d.fingerprint, s_.preprocess,
+                                               CacheOptions{s_.config.cacheDir, s_.config.device}, options, &sink,
+                                               e.spec.path + " | " + s_.model->info().path + " | " +
+                                                   s_.preprocess.describe());
+            e.features = std::make_shared<const FeatureSet>(std::move(got.set));
+            if (got.fromCache) {
                 d.fromCache = true;
                 sink.update("read " + d.name + " from the feature cache", d.items, d.items);
                 for (const std::string& skipped : e.features->skipped)
                     sink.warning("skipped " + skipped);
             } else {
-                if (!problem.empty())
-                    sink.warning(problem);
-                ExtractionOptions options;
-                options.batchSize = s_.config.batchSize;
-                double forward = 0;
-                options.forwardSeconds = &forward;
-                e.features = std::make_shared<const FeatureSet>(extractFeatures(*s_.model, *data, s_.preprocess, options, &sink));
-                e.forwardSeconds = forward;
-                try {
-                    cache.store(key, *e.features,
-                                e.spec.path + " | " + s_.model->info().path + " | " + s_.preprocess.describe());
-                } catch (const Error& err) {
-                    sink.warning(std::string(err.what()) + " (results are kept in memory)");
-                }
+                e.forwardSeconds = got.forwardSeconds;
             }
             d.rows = e.features->rows;
             d.skipped = e.features->skipped.size();
@@ -570,13 +520,15 @@ public:
         std::vector<std::pair<std::size_t, std::string>> named;
         for (std::size_t o : oods)
             named.emplace_back(o, s_.datasets[o].spec.name);
+        const std::size_t id = static_cast<std::size_t>(indexOf(DatasetRole::Id));
+        const Correctness correct = correctness(*s_.datasets[id].features);
         std::vector<MetricsRow> rows =
-            metricsRows(methods, table, static_cast<std::size_t>(indexOf(DatasetRole::Id)), named, bootstrap,
-                        s_.config.seed, &cancelPoll_,
+            metricsRows(methods, table, id, named, bootstrap, s_.config.seed, &cancelPoll_,
                         [this](std::size_t dataset, const std::string& method, const std::string& message) {
                             Stamp(observer_, warnings, RunStage::Metrics, static_cast<int>(dataset), method)
                                 .warning(message);
-                        });
+                        },
+                        &correct);
         for (MetricsRow& row : rows) {
             row.label = methodLabel(row.method, s_.config.params);
             row.flipped = isFlipped(row.method, s_.config.params);
@@ -978,13 +930,16 @@ private:
 std::vector<MetricsRow> metricsRows(const std::vector<std::string>& methods, const ScoreTable& table, std::size_t id,
                                     const std::vector<std::pair<std::size_t, std::string>>& oods, int bootstrap,
                                     unsigned long long seed, const ProgressSink* cancel,
-                                    const std::function<void(std::size_t, const std::string&, const std::string&)>& warn)
+                                    const std::function<void(std::size_t, const std::string&, const std::string&)>& warn,
+                                    const Correctness* idCorrect)
 {
     std::vector<MetricsRow> rows;
     for (const std::string& method : methods) {
         const auto it = table.find(method);
         if (it == table.end())
             continue;
+        const bool classified = idCorrect && idCorrect->size() == it->second.at(id).size();
+        const double methodAurc = classified ? aurc(it->second.at(id), *idCorrect) : BinaryMetrics::kUnset;
         for (const auto& [o, name] : oods) {
             throwIfCancelled(cancel);
             MetricsRow row;
@@ -994,6 +949,13 @@ std::vector<MetricsRow> metricsRows(const std::vector<std::string>& methods, con
             const std::vector<double>& oodScores = it->second.at(o);
             try {
                 row.metrics = computeMetrics(idScores, oodScores);
+                if (classified) {
+                    double* ccr[] = {&row.metrics.ccr_1e4, &row.metrics.ccr_1e3, &row.metrics.ccr_1e2,
+                                     &row.metrics.ccr_1e1};
+                    for (std::size_t f = 0; f < ccrFprs().size(); ++f)
+                        *ccr[f] = ccrAtFpr(idScores, *idCorrect, oodScores, ccrFprs()[f]);
+                    row.metrics.aurc = methodAurc;
+                }
                 if (bootstrap > 0) {
                     row.intervals = bootstrapMetrics(idScores, oodScores, bootstrap, seed, cancel);
                     row.hasIntervals = true;

@@ -3,6 +3,7 @@
 // The one engine pipeline: RunConfig in, an immutable RunResult out. The CLI's score, demo and
 // figures, the GUI's worker thread, the benchmarks and the test fixtures all run through it.
 #include "common/Progress.h"
+#include "metrics/Deployment.h"
 #include "run/RunConfig.h"
 #include "run/RunResult.h"
 
@@ -73,11 +74,13 @@ private:
 // The metrics table of a run: one row per (method, OOD set), OOD sets given as (dataset index in
 // `table`, name). A pair whose metrics cannot be computed (every score NaN) keeps its row, with NaN
 // metrics and a note, and `warn(dataset, method, message)` is told. With bootstrap > 0, seeded
-// intervals; `cancel` is polled between rows and resamples.
+// intervals; `cancel` is polled between rows and resamples. With `idCorrect` (whether each ID
+// image is classified correctly, metrics/Deployment.h) the rows get CCR@FPR and AURC.
 std::vector<MetricsRow> metricsRows(const std::vector<std::string>& methods, const ScoreTable& table, std::size_t id,
                                     const std::vector<std::pair<std::size_t, std::string>>& oods, int bootstrap,
                                     unsigned long long seed, const ProgressSink* cancel,
-                                    const std::function<void(std::size_t, const std::string&, const std::string&)>& warn);
+                                    const std::function<void(std::size_t, const std::string&, const std::string&)>& warn,
+                                    const Correctness* idCorrect = nullptr);
 
 // Runs `config` once with a fresh pipeline (the CLI's and the tests' way).
 RunResultPtr runOnce(const RunConfig& config, RunObserver* observer = nullptr);
