@@ -2,6 +2,8 @@
 // oodlens-cli: the headless face of the engine. Parses arguments, runs the core, writes files.
 #include "datasets/Dataset.h"
 #include "run/Demo.h"
+#include "detector/Apply.h"
+#include "detector/Calibration.h"
 #include "common/Error.h"
 #include "io/Export.h"
 #include "run/Pipeline.h"
@@ -9,6 +11,7 @@
 #include "common/Runtime.h"
 #include "run/Options.h"
 #ifdef OODLENS_HAVE_FIGURES
+#include "apply/ApplyFigure.h"
 #include "app/FiguresCommand.h"
 #include "app/ReportCommand.h"
 #endif
@@ -18,6 +21,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <fcntl.h>
@@ -83,6 +87,10 @@ const char* const kSynopsis =
                       [options]   (builds with the GUI only)
   oodlens-cli report (--model FILE --id DATASET [--ood ...]... | --session FILE | --demo) --out DIR
                      [--split seeded|pair] [factor options] [options]   (builds with the GUI only)
+  oodlens-cli calibrate --model FILE --id DATASET [--ood ...]... [--fit DATASET] --method ID
+                        [--target-tpr F | --target-fpr F | --threshold T] --out DETECTOR.json [options]
+  oodlens-cli apply --detector DETECTOR.json --images DATASET [--images ...]... --out DIR
+                    [--allow-model-mismatch] [--exit-flagged]
   oodlens-cli info --model FILE [preprocessing options] [--device cpu|cuda] [--threads N]
   oodlens-cli methods
   oodlens-cli COMMAND --help
@@ -101,6 +109,16 @@ score  runs the model once per dataset and writes DIR/scores.csv (one row per im
        override it (--methods, --param, the first --id/--ood/--fit of a role, each
        preprocessing flag).
 demo   scores the bundled MNIST (ID) vs Fashion-MNIST (OOD) demo and prints the table.
+calibrate sets a detector: METHOD's threshold at a target ID TPR (default 0.95) on a seeded
+       calibration half of the ID set (--calibration-fraction, --calibration-seed), its TPR
+       measured on the other half and its FPR on each OOD set, with bootstrap intervals
+       (--bootstrap, default 1000), written to DETECTOR.json and DETECTOR.bin (the fit set of a
+       fitted method, the calibration scores); docs/detector.md documents the files.
+apply  decides on new images with a detector: DIR/decisions.csv (path, set, score, accepted or
+       flagged, predicted class and name, margin to the threshold), summary.json / .txt and the
+       score histogram against the calibration scores (histogram.pdf/.png with the GUI). Streams
+       in blocks of 4096 images through the feature cache; refuses a model whose SHA-256
+       differs from the detector's unless --allow-model-mismatch.
 info   prints what the engine found in a model: classes, features, head, input shape, and the
        preprocessing a run would use with where each value comes from (flag, preset, sidecar,
        model or guess).
@@ -118,11 +136,12 @@ methods lists every score id with its group and formula.
 std::string usage()
 {
     using namespace commandGroups;
-    return std::string(kSynopsis) + kCommands + "\n" + groupedOptionsHelp(kFigures | kReport) +
+    return std::string(kSynopsis) + kCommands + "\n" + groupedOptionsHelp(kFigures | kReport | kCalibrate | kApply) +
            "\nscore takes every option above except Figures, Demo and Factor analysis; figures takes all but\n"
            "Factor analysis; report all but Figures; demo takes the Methods, Method parameters, Runtime,\n"
            "Output, Bootstrap and Feature cache options; info takes --model, the Preprocessing and the\n"
-           "Runtime options.\n";
+           "Runtime options; calibrate takes score's options but sweeps, --method and Calibration; apply\n"
+           "takes Applying a detector, --model (a moved model file), Runtime, --out and the cache options.\n";
 }
 
 void printCommandHelp(const std::string& synopsis, unsigned groups)
@@ -248,6 +267,153 @@ int cmdDemo(const std::vector<std::string>& args)
     return runAnalysis(o, g_commandLine);
 }
 
+int cmdCalibrate(const std::vector<std::string>& args)
+{
+    const ParsedOptions o = parseOptions(args, commandGroups::kCalibrate, "oodlens-cli calibrate");
+    if (o.help) {
+        printCommandHelp("oodlens-cli calibrate --model FILE --id DATASET [--ood ...]... [--fit DATASET] --method ID "
+                         "[--target-tpr F | --target-fpr F | --threshold T] --out DETECTOR.json [options]",
+                         commandGroups::kCalibrate);
+        return 0;
+    }
+    if (o.config.modelPath.empty())
+        throw Error("calibrate needs --model FILE (or --session FILE)");
+    if (o.method.empty())
+        throw Error("calibrate needs --method ID: the method whose threshold it sets (see oodlens-cli methods)");
+    if (o.outDir.empty())
+        throw Error("calibrate needs --out DETECTOR.json");
+    if (fs::is_directory(o.outDir))
+        throw Error("--out '" + o.outDir + "' is a folder; calibrate writes a file (e.g. " +
+                    (fs::path(o.outDir) / "detector.json").string() + ")");
+    // Before the run: a folder that cannot take the files is said at once (and a missing one made).
+    {
+        const fs::path out(o.outDir);
+        OutputFiles::checkTargets(out.has_parent_path() ? out.parent_path().string() : std::string("."),
+                                  {out.filename().string(), fs::path(detectorSideFile(o.outDir)).filename().string()});
+    }
+    CliProgress progress;
+    std::cerr << initRuntime(o.config.threads) << "\n";
+    RunConfig config = o.config;
+    config.methods = {o.method};
+    config.bootstrap = 0; // the detector's rates carry intervals of their own
+    const RunResultPtr result = runOnce(config, &progress);
+    printGuessNote(result->preprocessOrigin);
+    CalibrationRequest q;
+    q.method = o.method;
+    q.target = o.target;
+    q.value = o.targetValue;
+    q.fraction = o.calibrationFraction;
+    q.splitSeed = o.calibrationSeed;
+    if (o.bootstrap > 0)
+        q.resamples = o.bootstrap;
+    q.seed = o.seed;
+    const Detector detector = calibrateDetector(*result, q);
+    writeDetector(detector, o.outDir);
+    std::cout << detectorText(detector);
+    std::cerr << "wrote " << o.outDir << " and " << detectorSideFile(o.outDir) << "\n";
+    return 0;
+}
+
+// Progress of apply on stderr (a live line on a terminal) and its warnings.
+class ApplyProgress final : public ProgressSink {
+public:
+    void update(const std::string& stage, std::size_t done, std::size_t total) override
+    {
+        RunProgress p;
+        p.label = stage;
+        p.done = done;
+        p.total = total;
+        line_.progress(p);
+    }
+    void warning(const std::string& message) override { line_.warning(RunWarning{-1, {}, message}); }
+    bool isCancelRequested() const override { return g_interrupted.load(); }
+
+private:
+    CliProgress line_;
+};
+
+int cmdApply(const std::vector<std::string>& args)
+{
+    const ParsedOptions o = parseOptions(args, commandGroups::kApply, "oodlens-cli apply");
+    if (o.help) {
+        printCommandHelp("oodlens-cli apply --detector DETECTOR.json --images DATASET [--images ...]... --out DIR "
+                         "[options]",
+                         commandGroups::kApply);
+        return 0;
+    }
+    if (o.detectorPath.empty())
+        throw Error("apply needs --detector FILE (written by oodlens-cli calibrate or File > Export detector)");
+    if (o.images.empty())
+        throw Error("apply needs --images DATASET: a folder, a CSV list or an IDX file of the images to decide on");
+    if (o.outDir.empty())
+        throw Error("apply needs --out DIR");
+    const Detector detector = readDetector(o.detectorPath); // a bad detector is said before the folder is touched
+    static const std::vector<std::string> names{"decisions.csv", "summary.json", "summary.txt", "histogram.pdf",
+                                                "histogram.png"};
+    OutputFiles::checkTargets(o.outDir, names);
+    std::cerr << initRuntime(o.config.threads) << "\n";
+    ApplyOptions a;
+    a.sources = o.images;
+    a.modelPath = o.config.modelPath;
+    if (std::find(args.begin(), args.end(), "--device") != args.end())
+        a.device = o.config.device;
+    a.allowModelMismatch = o.allowModelMismatch;
+    a.batchSize = o.config.batchSize;
+    a.maxPixels = o.config.maxPixels;
+    a.cacheDir = o.config.cacheDir;
+    // decisions.csv is written as the images are decided: a partial file under its own name while
+    // the command runs (kept, and named, when it stops early), renamed into place at the end.
+    const fs::path partial = fs::path(o.outDir) / "decisions.partial.csv";
+    std::ofstream csv(partial, std::ios::trunc);
+    if (!csv)
+        throw Error("cannot write '" + partial.string() + "'");
+    csv << decisionsCsvHeader();
+    ApplyProgress progress;
+    ApplySummary summary;
+    // Why an image could not be read goes to stderr (the first ones; the CSV marks every one).
+    constexpr std::size_t kShownUnreadable = 20;
+    std::size_t unreadable = 0;
+    auto decide = [&](const ApplyDecision& d) {
+        csv << decisionsCsvRow(d);
+        if (!d.readable && unreadable++ < kShownUnreadable)
+            progress.warning("unreadable: " + d.reason);
+    };
+    try {
+        summary = applyDetector(detector, a, decide, &progress);
+    } catch (...) {
+        csv.close();
+        std::cerr << "oodlens-cli: the decisions made so far are in " << partial.string() << "\n";
+        throw;
+    }
+    csv.close();
+    if (!csv)
+        throw Error("cannot write '" + partial.string() + "': the disk may be full");
+    std::error_code ec;
+    fs::rename(partial, fs::path(o.outDir) / "decisions.csv", ec);
+    if (ec)
+        throw Error("cannot write '" + (fs::path(o.outDir) / "decisions.csv").string() + "': " + ec.message());
+    OutputFiles files;
+    files.add("summary.json", applySummaryJson(detector, summary));
+    const std::string text = applySummaryText(detector, summary);
+    files.add("summary.txt", text);
+    files.commit(o.outDir);
+    std::cout << text;
+    if (unreadable > kShownUnreadable)
+        std::cerr << "warning: " << unreadable - kShownUnreadable << " more images unreadable (\"unreadable\" in decisions.csv)\n";
+    std::string written = "decisions.csv, summary.json, summary.txt";
+#ifdef OODLENS_HAVE_FIGURES
+    std::string error;
+    if (writeApplyHistogram(detector, summary.scores, o.outDir, &error))
+        written += ", histogram.pdf and histogram.png";
+    else
+        std::cerr << "warning: no histogram: " << error << "\n";
+#else
+    std::cerr << "note: this build has no GUI, so no histogram figure; the scores are in decisions.csv\n";
+#endif
+    std::cerr << "wrote " << written << " to " << o.outDir << "\n";
+    return o.exitFlagged && summary.flagged > 0 ? kExitFlagged : 0;
+}
+
 int cmdInfo(const std::vector<std::string>& args)
 {
     const ParsedOptions o = parseOptions(args, commandGroups::kInfo, "oodlens-cli info");
@@ -338,6 +504,10 @@ int main(int argc, char** argv)
             return cmdDemo(args);
         if (cmd == "info")
             return cmdInfo(args);
+        if (cmd == "calibrate")
+            return cmdCalibrate(args);
+        if (cmd == "apply")
+            return cmdApply(args);
         if (cmd == "methods") {
             if (!args.empty() && (args.front() == "--help" || args.front() == "-h")) {
                 std::cout << "Usage: oodlens-cli methods\n\nLists every score id with its group, formula and parameters.\n";
@@ -366,7 +536,7 @@ int main(int argc, char** argv)
 #endif
         }
         std::cerr << "oodlens-cli: error: unknown command '" << cmd
-                  << "' (expected score, demo, figures, report, info or methods; see oodlens-cli --help)\n";
+                  << "' (expected score, demo, calibrate, apply, figures, report, info or methods; see oodlens-cli --help)\n";
         return 2;
     } catch (const Cancelled&) {
         std::cerr << "\noodlens-cli: cancelled\n";

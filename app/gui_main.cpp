@@ -5,6 +5,8 @@
 #include "common/Error.h"
 #include "app/MainWindow.h"
 #include "app/Resources.h"
+#include "apply/ApplyGalleryModel.h"
+#include "apply/ApplyView.h"
 #include "factors/FactorsView.h"
 #include "run/Demo.h"
 #include "sweep/SweepView.h"
@@ -101,11 +103,15 @@ int main(int argc, char** argv)
         std::cerr << "oodlens: error: " << e.what() << std::endl;
         return 2;
     }
+    if (parsed.exitFlagged) {
+        std::cerr << "oodlens: error: --exit-flagged is for scripts: use oodlens-cli apply" << std::endl;
+        return 2;
+    }
     oodlens::ui::MainWindowOptions options;
     options.autorun = parsed.autorun;
     if (parsed.methodsGiven)
         options.methods = parsed.config.methods;
-    options.initialMethod = parsed.initialMethod;
+    options.method = parsed.method;
     options.sessionFile = QString::fromStdString(parsed.sessionPath);
     // `oodlens --model M --id D --ood N=D [...]`: the window opens on that analysis (with
     // --session FILE, the file's analysis with these options on top) and runs it.
@@ -163,6 +169,17 @@ int main(int argc, char** argv)
         window.centralTabs()->setCurrentIndex(oodlens::ui::MainWindow::FactorsTab);
     else if (tab == QLatin1String("sweep"))
         window.centralTabs()->setCurrentIndex(oodlens::ui::MainWindow::SweepTab);
+    else if (tab == QLatin1String("apply"))
+        window.centralTabs()->setCurrentIndex(oodlens::ui::MainWindow::ApplyTab);
+    // --detector and --images fill the Apply tab.
+    oodlens::ui::ApplyView* apply = window.applyView();
+    if (!parsed.detectorPath.empty() && !apply->openDetector(QString::fromStdString(parsed.detectorPath))) {
+        std::cerr << "oodlens: error: " << window.statusText().toStdString() << std::endl;
+        return 2;
+    }
+    for (const std::string& images : parsed.images)
+        apply->addSource(QString::fromStdString(images));
+    apply->setAllowModelMismatch(parsed.allowModelMismatch);
     if (!parsed.config.sweeps.empty())
         window.sweepView()->setRequest(parsed.config.sweeps.front(), parsed.config.sweepSettings);
     if (!screenshot.isEmpty())
@@ -186,7 +203,24 @@ int main(int argc, char** argv)
                 QApplication::exit(saved ? 0 : 1);
             });
         };
-        if (tab == QLatin1String("factors")) {
+        if (tab == QLatin1String("apply")) {
+            // After the run: the detector (or the current method at its threshold) on --images.
+            QObject::connect(apply, &oodlens::ui::ApplyView::finished, &window, [apply, grab]() {
+                apply->gallery()->waitForThumbnails(10000);
+                grab();
+            });
+            QObject::connect(&window, &oodlens::ui::MainWindow::runFinished, &window, [apply]() {
+                if (!apply->detector() && !apply->useCurrentMethod()) {
+                    std::cerr << "oodlens: error: no detector to apply" << std::endl;
+                    QApplication::exit(1);
+                    return;
+                }
+                if (!apply->start()) {
+                    std::cerr << "oodlens: error: nothing to apply the detector to (--images)" << std::endl;
+                    QApplication::exit(1);
+                }
+            });
+        } else if (tab == QLatin1String("factors")) {
             // The factor analysis follows the run, off the GUI thread: wait for it.
             oodlens::ui::FactorsView* factors = window.factorsView();
             QObject::connect(factors, &oodlens::ui::FactorsView::reportReady, &window, grab);

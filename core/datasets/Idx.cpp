@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <memory>
 
@@ -22,8 +23,8 @@ constexpr std::uint8_t kTypeUnsignedByte = 0x08;
 constexpr int kMaxDims = 8;
 // deflate's best ratio is about 1032:1: a stream that claims more output is forged.
 constexpr std::uint64_t kMaxDeflateRatio = 1032;
-// gzip bodies grow by this much at a time, as the data really inflates.
-constexpr std::uint64_t kGzipChunk = 16ull << 20;
+// Bodies are read, checked and inflated this much at a time.
+constexpr std::uint64_t kBodyChunk = 1ull << 20;
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem)
 {
@@ -170,12 +171,14 @@ std::string describeCount(const Header& h)
 
 } // namespace
 
-IdxArray readIdx(const std::string& path)
+namespace {
+
+// Opens `path`, reads and checks its header, and checks the size it claims against what the file
+// holds, before anything is allocated by it.
+Header openChecked(ByteSource& src, const std::string& path)
 {
-    ByteSource src(path);
     const Header h = readHeader(src, path);
     const std::uint64_t expected = h.headerBytes + h.bodyBytes;
-    // Check the claim against what the file holds before allocating the body.
     const std::uint64_t available = src.size();
     const bool exact = !src.gzip() || expected < (1ull << 32);
     if (exact && expected > available)
@@ -189,27 +192,25 @@ IdxArray readIdx(const std::string& path)
         fail(path, "header claims " + describeCount(h) + " (" + std::to_string(h.bodyBytes) +
                        " bytes), more than the " + std::to_string(src.compressedSize()) +
                        "-byte gzip stream can hold");
+    return h;
+}
 
-    IdxArray out;
-    out.dims = h.dims;
-    std::size_t got = 0;
-    if (!src.gzip()) {
-        // The file size is real (checked above): the body can be allocated at once.
-        out.data.resize(static_cast<std::size_t>(h.bodyBytes));
-        got = src.read(out.data.data(), out.data.size());
-    } else {
-        // A gzip stream's sizes are claims: memory grows with the bytes that really inflate, in
-        // chunks, and inflating stops at what the header's dimensions imply.
-        while (got < h.bodyBytes) {
-            const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(h.bodyBytes - got, kGzipChunk));
-            out.data.resize(got + chunk);
-            const std::size_t n = src.read(out.data.data() + got, chunk);
-            got += n;
-            if (n < chunk)
-                break;
-        }
-        out.data.resize(got);
-        out.data.shrink_to_fit();
+// Passes the body to `chunk` in pieces as it is read (a gzip stream's sizes are claims: nothing
+// is allocated by them, and inflating stops at what the header's dimensions imply), then checks
+// that it ends exactly where the header says.
+void readBody(ByteSource& src, const Header& h, const std::string& path,
+              const std::function<void(const std::uint8_t*, std::size_t)>& chunk)
+{
+    std::vector<std::uint8_t> buffer(static_cast<std::size_t>(std::min<std::uint64_t>(h.bodyBytes, kBodyChunk)));
+    std::uint64_t got = 0;
+    while (got < h.bodyBytes) {
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(h.bodyBytes - got, kBodyChunk));
+        const std::size_t n = src.read(buffer.data(), want);
+        if (n)
+            chunk(buffer.data(), n);
+        got += n;
+        if (n < want)
+            break;
     }
     if (got != h.bodyBytes)
         fail(path, "truncated: header claims " + describeCount(h) + " but the data ends after " + std::to_string(got) +
@@ -217,7 +218,92 @@ IdxArray readIdx(const std::string& path)
     std::uint8_t extra;
     if (src.read(&extra, 1) != 0)
         fail(path, "unexpected trailing bytes after the data");
+}
+
+} // namespace
+
+IdxArray readIdx(const std::string& path)
+{
+    ByteSource src(path);
+    const Header h = openChecked(src, path);
+    IdxArray out;
+    out.dims = h.dims;
+    if (!src.gzip())
+        out.data.reserve(static_cast<std::size_t>(h.bodyBytes)); // the file size is real (checked above)
+    readBody(src, h, path, [&](const std::uint8_t* p, std::size_t n) { out.data.insert(out.data.end(), p, p + n); });
+    out.data.shrink_to_fit();
     return out;
+}
+
+IdxFile::IdxFile(const std::string& path, const std::function<void(const std::uint8_t*, std::size_t)>& body)
+    : path_(path)
+{
+    ByteSource src(path);
+    const Header h = openChecked(src, path);
+    dims_ = h.dims;
+    bodyBytes_ = h.bodyBytes;
+    if (!src.gzip()) {
+        // A raw file is read in place: checked once through, then read by offset.
+        readBody(src, h, path, body ? body : [](const std::uint8_t*, std::size_t) {});
+        fd_ = openRegularFile(path, "cannot read IDX file");
+        offset_ = h.headerBytes;
+        return;
+    }
+    // A gzip body is inflated once, into an anonymous temporary file that the system deletes when
+    // it is closed: random access without the body in memory. Where no temporary file can be
+    // made, the body stays in memory.
+    // Owned, so that a body refused part of the way (a corrupt stream, a throwing `body`) closes it.
+    struct Close {
+        void operator()(std::FILE* f) const { std::fclose(f); }
+    };
+    std::unique_ptr<std::FILE, Close> tmp(std::tmpfile());
+    readBody(src, h, path, [&](const std::uint8_t* p, std::size_t n) {
+        if (body)
+            body(p, n);
+        if (tmp && std::fwrite(p, 1, n, tmp.get()) != n)
+            tmp.reset();
+        if (!tmp)
+            memory_.insert(memory_.end(), p, p + n);
+    });
+    if (tmp && std::fflush(tmp.get()) == 0 && memory_.empty()) {
+        fd_ = ::dup(fileno(tmp.get()));
+        tmp.reset();
+        if (fd_ >= 0)
+            return;
+    }
+    tmp.reset();
+    if (memory_.size() != bodyBytes_) {
+        // The temporary file failed part of the way: inflate again into memory.
+        memory_.clear();
+        ByteSource again(path);
+        const Header h2 = openChecked(again, path);
+        readBody(again, h2, path, [&](const std::uint8_t* p, std::size_t n) { memory_.insert(memory_.end(), p, p + n); });
+    }
+}
+
+IdxFile::~IdxFile()
+{
+    if (fd_ >= 0)
+        ::close(fd_);
+}
+
+void IdxFile::read(std::uint64_t offset, std::size_t n, std::uint8_t* out) const
+{
+    if (offset > bodyBytes_ || n > bodyBytes_ - offset)
+        fail(path_, "read past the end of the data");
+    if (fd_ < 0) {
+        std::memcpy(out, memory_.data() + offset, n);
+        return;
+    }
+    std::size_t done = 0;
+    while (done < n) {
+        const ssize_t r = ::pread(fd_, out + done, n - done, static_cast<off_t>(offset_ + offset + done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            fail(path_, r < 0 ? std::strerror(errno) : "the file became shorter after it was opened");
+        done += static_cast<std::size_t>(r);
+    }
 }
 
 std::vector<std::uint32_t> readIdxHeader(const std::string& path)

@@ -7,6 +7,7 @@
 #include "datasets/Idx.h"
 
 #include <filesystem>
+#include <memory>
 
 namespace fs = std::filesystem;
 
@@ -24,8 +25,10 @@ public:
             throw Error("cannot read IDX file '" + path + "': its images are " + std::to_string(d[1]) + " x " +
                         std::to_string(d[2]) + " pixels, more than the limit of " + std::to_string(options.maxPixels) +
                         " (--max-pixels)");
-        images_ = readIdx(path);
-        const auto& d = images_.dims;
+        // The body is hashed as it is read through once, and not kept: images are read by offset.
+        Sha256 h;
+        images_ = std::make_unique<IdxFile>(path, [&h](const std::uint8_t* p, std::size_t n) { h.update(p, n); });
+        const auto& d = images_->dims();
         if (d.size() != 3 && !(d.size() == 4 && (d[3] == 1 || d[3] == 3)))
             throw Error("cannot read IDX file '" + path +
                         "': expected images of shape N x H x W or N x H x W x C (C = 1 or 3), found " +
@@ -39,21 +42,19 @@ public:
         const std::string labelPath = siblingLabels(path);
         if (!labelPath.empty()) {
             IdxArray labels = readIdx(labelPath);
-            if (labels.dims.size() != 1 || labels.dims[0] != images_.dims[0])
-                throw Error("cannot use labels '" + labelPath + "': expected " + std::to_string(images_.dims[0]) +
+            if (labels.dims.size() != 1 || labels.dims[0] != d[0])
+                throw Error("cannot use labels '" + labelPath + "': expected " + std::to_string(d[0]) +
                             " labels to match '" + path + "'");
             labels_ = std::move(labels.data);
             labelPath_ = labelPath;
         }
-        Sha256 h;
-        h.update(images_.data.data(), images_.data.size());
         h.update(labels_.data(), labels_.size());
         fingerprint_ = "idx:" + h.hexDigest();
     }
 
     std::string kind() const override { return "idx"; }
     std::string source() const override { return path_; }
-    std::size_t size() const override { return images_.count(); }
+    std::size_t size() const override { return images_->count(); }
     int label(std::size_t i) const override { return labels_.empty() ? -1 : labels_[i]; }
     std::string itemPath(std::size_t i) const override { return path_ + "#" + std::to_string(i); }
     std::string fingerprint() const override { return fingerprint_; }
@@ -65,8 +66,8 @@ public:
         img.height = height_;
         img.channels = channels_;
         const std::size_t bytes = static_cast<std::size_t>(width_) * height_ * channels_;
-        const auto* begin = images_.data.data() + i * bytes;
-        img.pixels.assign(begin, begin + bytes);
+        img.pixels.resize(bytes);
+        images_->read(std::uint64_t(i) * bytes, bytes, img.pixels.data());
         return img;
     }
 
@@ -86,7 +87,7 @@ public:
 private:
     std::string path_;
     std::string labelPath_;
-    IdxArray images_;
+    std::unique_ptr<IdxFile> images_;
     std::vector<std::uint8_t> labels_;
     int width_ = 0, height_ = 0, channels_ = 1;
     std::string fingerprint_;

@@ -152,6 +152,7 @@ ApplySummary applyDetector(const Detector& d, const ApplyOptions& o, const std::
             for (std::size_t i = 0; i < end - begin; ++i) {
                 ApplyDecision dec;
                 dec.source = s;
+                dec.item = begin + i;
                 if (row < set.rows && set.index[row] == i) {
                     dec.path = set.paths[row];
                     dec.score = scores[row];

@@ -30,6 +30,7 @@ struct ApplyOptions {
 // One image's decision.
 struct ApplyDecision {
     std::size_t source = 0; // index into ApplyOptions::sources
+    std::size_t item = 0;   // the image's index in its source (Dataset::image(item))
     std::string path;
     bool readable = true;   // false: the image could not be read (`reason` says why); nothing else is set
     std::string reason;

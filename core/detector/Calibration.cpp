@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 namespace oodlens {
@@ -59,7 +60,13 @@ Detector calibrateDetector(const RunResult& result, const CalibrationRequest& q,
 
     Detector d;
     d.oodlensVersion = oodlensVersion();
-    d.modelPath = result.model.path;
+    // Absolute: apply runs from anywhere.
+    auto absolute = [](const std::string& path) {
+        std::error_code ec;
+        const std::filesystem::path p = std::filesystem::absolute(path, ec);
+        return ec ? path : p.lexically_normal().string();
+    };
+    d.modelPath = absolute(result.model.path);
     d.modelSha256 = result.model.sha256;
     d.classes = result.model.classes;
     d.featureDim = result.model.featureDim;
@@ -70,7 +77,7 @@ Detector calibrateDetector(const RunResult& result, const CalibrationRequest& q,
     d.target = q.target;
     d.targetValue = q.value;
     d.idName = result.datasets[id].name;
-    d.idPath = result.datasets[id].path;
+    d.idPath = absolute(result.datasets[id].path);
     d.idImages = idScores.size();
     d.split = split;
     d.splitFraction = split ? q.fraction : 0;
@@ -117,7 +124,7 @@ Detector calibrateDetector(const RunResult& result, const CalibrationRequest& q,
         const std::size_t o = result.oodIndices[k];
         DetectorOodSet s;
         s.name = result.datasets[o].name;
-        s.path = result.datasets[o].path;
+        s.path = absolute(result.datasets[o].path);
         s.accepted = acceptedRate(result.scoresOf(q.method, o), d.threshold, q.resamples, q.seed + 1 + k, cancel);
         const MetricsRow* row = result.metricsOf(q.method, s.name);
         s.metrics = row ? row->metrics : BinaryMetrics::undefined();
@@ -127,7 +134,7 @@ Detector calibrateDetector(const RunResult& result, const CalibrationRequest& q,
         for (std::size_t i = 0; i < result.datasets.size(); ++i)
             if (result.datasets[i].role == DatasetRole::Fit && result.datasets[i].ok() && i < result.features.size()) {
                 d.fitName = result.datasets[i].name;
-                d.fitPath = result.datasets[i].path;
+                d.fitPath = absolute(result.datasets[i].path);
                 d.fit = result.features[i];
             }
         if (!d.fit)

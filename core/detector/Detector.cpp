@@ -8,10 +8,12 @@
 #include "datasets/ClassNames.h"
 #include "io/Export.h"
 #include "io/Json.h"
+#include "io/TextEscape.h"
 #include "methods/Registry.h"
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -46,6 +48,16 @@ std::string nowIso()
     return buf;
 }
 
+// A seed: a JSON number while a double holds it exactly (up to 2^53), else its decimal digits as
+// text, so that every 64-bit seed comes back as it was.
+constexpr std::uint64_t kExactDoubleInteger = 1ull << 53;
+Json seedJson(std::uint64_t seed)
+{
+    if (seed <= kExactDoubleInteger)
+        return Json(static_cast<unsigned long long>(seed));
+    return Json(std::to_string(seed));
+}
+
 Json rateJson(const RateInterval& r)
 {
     Json o = Json::object();
@@ -57,7 +69,7 @@ Json rateJson(const RateInterval& r)
     o.set("count", static_cast<unsigned long long>(r.count));
     o.set("accepted", static_cast<unsigned long long>(r.accepted));
     o.set("resamples", r.resamples);
-    o.set("seed", static_cast<unsigned long long>(r.seed));
+    o.set("seed", seedJson(r.seed));
     return o;
 }
 
@@ -113,8 +125,29 @@ public:
         r.count = count(o, "count", field + ".count", std::numeric_limits<std::uint32_t>::max() * 16ull);
         r.accepted = count(o, "accepted", field + ".accepted", r.count);
         r.resamples = static_cast<int>(count(o, "resamples", field + ".resamples", 1000000));
-        r.seed = static_cast<std::uint64_t>(number(o, "seed", field + ".seed"));
+        r.seed = seed(o, "seed", field + ".seed");
         return r;
+    }
+    // seedJson's form: a whole number from 0 to 2^53, or decimal digits as text up to 2^64 - 1.
+    std::uint64_t seed(const Json& o, const std::string& key, const std::string& field) const
+    {
+        const Json& v = o.get(key);
+        if (v.isNumber()) {
+            const double x = v.number();
+            if (!(x >= 0 && x <= double(kExactDoubleInteger) && std::floor(x) == x))
+                fail(field, "must be a whole number from 0 to 2^53 (larger seeds are written as text)");
+            return static_cast<std::uint64_t>(x);
+        }
+        if (v.isString()) {
+            const std::string& t = v.string();
+            errno = 0;
+            char* end = nullptr;
+            const unsigned long long x = t.empty() || t[0] < '0' || t[0] > '9' ? 0 : std::strtoull(t.c_str(), &end, 10);
+            if (t.empty() || t.size() > 20 || !end || *end != '\0' || errno == ERANGE)
+                fail(field, "must be a whole number from 0 to 2^64 - 1, not '" + t.substr(0, 40) + "'");
+            return x;
+        }
+        fail(field, "is missing or not a number");
     }
     const std::string& file() const { return file_; }
 
@@ -298,6 +331,36 @@ std::string Detector::methodLabel() const
     return oodlens::methodLabel(method, p);
 }
 
+std::string detectorText(const Detector& d)
+{
+    auto rate = [](const RateInterval& r) {
+        std::string t = percentText(r.estimate) + " %";
+        if (r.resamples > 0)
+            t += " (95 % CI " + percentText(r.low) + "-" + percentText(r.high) + ")";
+        return t + " of " + std::to_string(r.count);
+    };
+    std::string out = d.methodLabel() + ": accepted as ID when score >= " + exactNumber(d.threshold) + "\n";
+    switch (d.target) {
+    case CalibrationTarget::IdTpr:
+        out += "  set to keep " + percentText(d.targetValue) + " % of " + std::to_string(d.calibrationImages) +
+               " calibration images of " + d.idName;
+        break;
+    case CalibrationTarget::OodFpr:
+        out += "  set to accept at most " + percentText(d.targetValue) + " % of the OOD images";
+        break;
+    case CalibrationTarget::Threshold: out += "  threshold given as a number (--threshold, File > Export detector)"; break;
+    }
+    out += d.split ? " (seeded split: fraction " + exactNumber(d.splitFraction) + ", seed " +
+                         std::to_string(d.splitSeed) + ")\n"
+                   : " (no split)\n";
+    out += "  ID TPR " + rate(d.idTpr) + (d.split ? " held-out" : "") + " ID images\n";
+    for (const DetectorOodSet& o : d.oodSets)
+        out += "  " + o.name + ": FPR " + rate(o.accepted) + " images accepted as ID\n";
+    if (!std::isnan(d.idAccuracy))
+        out += "  classifier accuracy on " + d.idName + ": " + percentText(d.idAccuracy) + " %\n";
+    return out;
+}
+
 std::string detectorSideFile(const std::string& jsonPath)
 {
     fs::path p(jsonPath);
@@ -345,7 +408,7 @@ void writeDetector(const Detector& d, const std::string& path)
     Json split = Json::object();
     split.set("kind", d.split ? "seeded" : "none");
     split.set("fraction", d.splitFraction);
-    split.set("seed", static_cast<unsigned long long>(d.splitSeed));
+    split.set("seed", seedJson(d.splitSeed));
     split.set("calibration_images", static_cast<unsigned long long>(d.calibrationImages));
     split.set("held_out_images", static_cast<unsigned long long>(d.heldOutImages));
     cal.set("split", std::move(split));
@@ -446,6 +509,10 @@ Detector readDetector(const std::string& path)
     else
         r.fail("calibration.target", "must be id_tpr, ood_fpr or threshold, not '" + target + "'");
     d.targetValue = r.number(cal, "value", "calibration.value");
+    if ((d.target == CalibrationTarget::IdTpr && !(d.targetValue > 0 && d.targetValue <= 1)) ||
+        (d.target == CalibrationTarget::OodFpr && !(d.targetValue >= 0 && d.targetValue < 1)) ||
+        !std::isfinite(d.targetValue))
+        r.fail("calibration.value", "is out of range for the target " + target);
     const Json& id = r.member(cal, "id_set", "calibration.id_set", Json::Type::Object);
     d.idName = r.text(id, "name", "calibration.id_set.name");
     d.idPath = r.text(id, "path", "calibration.id_set.path");
@@ -453,7 +520,9 @@ Detector readDetector(const std::string& path)
     const Json& split = r.member(cal, "split", "calibration.split", Json::Type::Object);
     d.split = r.text(split, "kind", "calibration.split.kind") == "seeded";
     d.splitFraction = r.number(split, "fraction", "calibration.split.fraction");
-    d.splitSeed = static_cast<std::uint64_t>(r.number(split, "seed", "calibration.split.seed"));
+    if (!(d.splitFraction >= 0 && d.splitFraction < 1))
+        r.fail("calibration.split.fraction", "must lie in [0, 1)");
+    d.splitSeed = r.seed(split, "seed", "calibration.split.seed");
     d.calibrationImages = r.count(split, "calibration_images", "calibration.split.calibration_images", d.idImages);
     d.heldOutImages = r.count(split, "held_out_images", "calibration.split.held_out_images", d.idImages);
     d.idTpr = r.rate(r.member(cal, "id_tpr", "calibration.id_tpr", Json::Type::Object), "calibration.id_tpr");

@@ -80,6 +80,10 @@ struct Detector {
     std::string methodLabel() const;
 };
 
+// What a detector is, in a few lines for people: method, threshold, how it was calibrated, the ID
+// TPR it achieves with its interval, each OOD set's FPR at it.
+std::string detectorText(const Detector& detector);
+
 // The side file of `jsonPath`: "detector.json" -> "detector.bin" (any other name: + ".bin").
 std::string detectorSideFile(const std::string& jsonPath);
 

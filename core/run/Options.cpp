@@ -166,6 +166,17 @@ struct Parse {
     bool fractionGiven = false;    // --validation-fraction
 };
 
+// A fraction in [0, 1] for `flag`, 0 and 1 allowed as the flags say.
+double parseFraction(const std::string& v, const char* flag, bool zero, bool one)
+{
+    char* end = nullptr;
+    const double f = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end || !(zero ? f >= 0 : f > 0) || !(one ? f <= 1 : f < 1))
+        throw Error(std::string("option ") + flag + " takes a fraction " + (zero ? "from 0" : "above 0") + " " +
+                    (one ? "to 1" : "below 1") + ", not '" + v + "'");
+    return f;
+}
+
 // A 64-bit seed (--seed, --split-seed).
 std::uint64_t parseSeed(const std::string& v, const char* flag)
 {
@@ -385,7 +396,7 @@ const std::vector<Entry>& entries()
                  throw Error("option --device needs a device name (cpu, cuda)");
              p.o.config.device = v;
          }},
-        {{"--out", "DIR", G::Output, "folder for the output files (created when missing)"},
+        {{"--out", "DIR", G::Output, "folder for the output files (created when missing); calibrate: the detector file"},
          [](Parse& p, const std::string& v) {
              if (v.empty())
                  throw Error("option --out needs a folder");
@@ -537,18 +548,66 @@ const std::vector<Entry>& entries()
          }},
         {{"--no-autorun", "", G::Gui, "do not start the run at startup (F5 / Ctrl+R starts it)"},
          [](Parse& p, const std::string&) { p.o.autorun = false; }},
-        {{"--method", "ID", G::Gui, "method to show first (default: the one shown last time)"},
+        {{"--method", "ID", G::Method,
+          "the window: method to show first (default: the one shown last time); calibrate: the method to calibrate"},
          [](Parse& p, const std::string& v) {
              if (!findMethod(v))
                  throw Error("option --method: unknown method '" + v + "' (see oodlens-cli methods)");
-             p.o.initialMethod = v;
+             p.o.method = v;
          }},
+        {{"--target-tpr", "F", G::Calibrate,
+          "threshold keeping a share F of the calibration ID images, in (0, 1] (default " +
+              numberText(CalibrationRequest::kDefaultTpr) + ")"},
+         [](Parse& p, const std::string& v) {
+             p.o.target = CalibrationTarget::IdTpr;
+             p.o.targetValue = parseFraction(v, "--target-tpr", false, true);
+         }},
+        {{"--target-fpr", "F", G::Calibrate, "instead: the lowest threshold accepting at most a share F of the OOD images, in [0, 1)"},
+         [](Parse& p, const std::string& v) {
+             p.o.target = CalibrationTarget::OodFpr;
+             p.o.targetValue = parseFraction(v, "--target-fpr", true, false);
+         }},
+        {{"--threshold", "T", G::Calibrate, "instead: this threshold (score units)"},
+         [](Parse& p, const std::string& v) {
+             char* end = nullptr;
+             const double t = std::strtod(v.c_str(), &end);
+             if (v.empty() || *end || !std::isfinite(t))
+                 throw Error("option --threshold takes a finite number, not '" + v + "'");
+             p.o.target = CalibrationTarget::Threshold;
+             p.o.targetValue = t;
+         }},
+        {{"--calibration-fraction", "F", G::Calibrate,
+          "share of the ID set that sets the threshold, the rest measures its TPR, in [0, 1); 0: no split (default " +
+              numberText(CalibrationRequest::kDefaultFraction) + ")"},
+         [](Parse& p, const std::string& v) { p.o.calibrationFraction = parseFraction(v, "--calibration-fraction", true, false); }},
+        {{"--calibration-seed", "N", G::Calibrate, "seed of the calibration split (default 0)"},
+         [](Parse& p, const std::string& v) { p.o.calibrationSeed = parseSeed(v, "--calibration-seed"); }},
+        {{"--detector", "FILE", G::Apply, "the detector to apply (oodlens-cli calibrate, File > Export detector)"},
+         [](Parse& p, const std::string& v) {
+             if (v.empty())
+                 throw Error("option --detector needs a file");
+             p.o.detectorPath = v;
+         }},
+        {{"--images", "DATASET", G::Apply, "images to decide on: a folder, CSV list, IDX or CIFAR file (repeatable)"},
+         [](Parse& p, const std::string& v) {
+             if (v.empty())
+                 throw Error("option --images needs a folder or file");
+             p.o.images.push_back(v);
+         }},
+        {{"--allow-model-mismatch", "", G::Apply, "score with a model whose SHA-256 differs from the detector's"},
+         [](Parse& p, const std::string&) { p.o.allowModelMismatch = true; }},
+        {{"--exit-flagged", "", G::Apply,
+          "exit with status " + std::to_string(kExitFlagged) + " when an image was flagged (0 when none was)"},
+         [](Parse& p, const std::string&) { p.o.exitFlagged = true; }},
         {{"--overlay", "", G::Gui, "overlay every checked method on the ROC and PR curves"},
          [](Parse& p, const std::string&) { p.o.overlay = true; }},
-        {{"--tab", "analysis|explore|factors|sweep", G::Gui, "tab to show (default analysis)"},
+        {{"--tab", "analysis|explore|factors|sweep|apply", G::Gui,
+          "tab to show (default analysis); with --screenshot, apply applies --detector (or the current method at "
+          "its threshold) to --images first"},
          [](Parse& p, const std::string& v) {
-             if (v != "analysis" && v != "explore" && v != "factors" && v != "sweep")
-                 throw Error("option --tab takes 'analysis', 'explore', 'factors' or 'sweep', not '" + v + "'");
+             if (v != "analysis" && v != "explore" && v != "factors" && v != "sweep" && v != "apply")
+                 throw Error("option --tab takes 'analysis', 'explore', 'factors', 'sweep' or 'apply', not '" + v +
+                             "'");
              p.o.tab = v;
          }},
         {{"--screenshot", "FILE.png", G::Gui,
@@ -620,6 +679,9 @@ const char* optionGroupTitle(unsigned group)
     case OptionGroup::Demo: return "Demo";
     case OptionGroup::Factors: return "Factor analysis (report)";
     case OptionGroup::Sweep: return "Sweeps (parameters chosen on the validation pair)";
+    case OptionGroup::Method: return "Method";
+    case OptionGroup::Calibrate: return "Calibration (calibrate)";
+    case OptionGroup::Apply: return "Applying a detector (apply)";
     default: return "Options";
     }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "detector/Calibration.h"
 #include "factors/FactorAnalysis.h"
 #include "run/FigureStyle.h"
 #include "run/Pipeline.h"
@@ -30,7 +31,10 @@ struct OptionGroup {
         Demo = 1u << 12,      // --demo
         Factors = 1u << 13,   // --split --validation-fraction --split-seed --validation-id --validation-ood --resamples
         Sweep = 1u << 14,     // --sweep --sweep-metric --val-fraction --val-seed
-        Last = Sweep,
+        Method = 1u << 15,    // --method (the window's first method, the method calibrate calibrates)
+        Calibrate = 1u << 16, // --target-tpr --target-fpr --threshold --calibration-fraction --calibration-seed
+        Apply = 1u << 17,     // --detector --images --allow-model-mismatch --exit-flagged
+        Last = Apply,
     };
 };
 
@@ -48,9 +52,20 @@ constexpr unsigned kFigures = kScore | OptionGroup::Figures | OptionGroup::Demo;
 constexpr unsigned kReport = kScore | OptionGroup::Demo | OptionGroup::Factors;
 // The window takes every score option except --out: `oodlens --model M --id D --ood N=D` opens on
 // that analysis and runs it; the factor options set the Factors view's split; --sweep fills the
-// Sweep tab, which applies a chosen value only when asked ("Apply best").
-constexpr unsigned kGui = (kScore & ~OptionGroup::Output) | OptionGroup::Gui | OptionGroup::Factors;
+// Sweep tab, which applies a chosen value only when asked ("Apply best"); --detector and --images
+// fill the Apply tab (--exit-flagged is refused: it is for scripts).
+constexpr unsigned kGui = (kScore & ~OptionGroup::Output) | OptionGroup::Gui | OptionGroup::Method |
+                          OptionGroup::Factors | OptionGroup::Apply;
+// calibrate: a run of one method (score's options but sweeps), then the detector's threshold.
+constexpr unsigned kCalibrate = (kScore & ~OptionGroup::Sweep) | OptionGroup::Method | OptionGroup::Calibrate;
+// apply: the detector holds the model, preprocessing and method; --model names a moved model file.
+constexpr unsigned kApply = OptionGroup::Apply | OptionGroup::Model | OptionGroup::Runtime | OptionGroup::Output |
+                            OptionGroup::Cache;
 } // namespace commandGroups
+
+// apply --exit-flagged: the exit status when the detector flagged at least one image (0: none
+// flagged; 1: an error, as for every command).
+constexpr int kExitFlagged = 10;
 
 // One flag of the table, for help texts and tests.
 struct OptionInfo {
@@ -94,9 +109,23 @@ struct ParsedOptions {
     // is --seed's.
     FactorOptions factors;
 
+    // Method group: the method the window shows first, or the one calibrate calibrates.
+    std::string method;
+
+    // Calibrate group (the defaults are CalibrationRequest's).
+    CalibrationTarget target = CalibrationTarget::IdTpr;
+    double targetValue = CalibrationRequest::kDefaultTpr;
+    double calibrationFraction = CalibrationRequest::kDefaultFraction;
+    std::uint64_t calibrationSeed = 0;
+
+    // Apply group.
+    std::string detectorPath;
+    std::vector<std::string> images; // --images, in order
+    bool allowModelMismatch = false;
+    bool exitFlagged = false; // exit status kExitFlagged when an image was flagged
+
     // GUI group.
     bool autorun = true;
-    std::string initialMethod;
     bool overlay = false;
     std::string tab; // "", "analysis" or "explore"
     std::string screenshot;

@@ -89,14 +89,15 @@ TEST_F(Cli, demoWritesScoresAndMetrics)
 
     const std::vector<std::string> metrics = readLines(out + "/metrics.csv");
     ASSERT_TRUE(!metrics.empty());
-    ASSERT_EQ(metrics[0], "method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out,label");
+    ASSERT_EQ(metrics[0], "method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out,ccr_1e-4,ccr_1e-3,ccr_1e-2,ccr_1e-1,aurc,label");
     // One row per method, one OOD set: the columns less dataset..prediction and the two name columns.
     ASSERT_TRUE(endsWith(scores[0], ",label_name,prediction_name")) << scores[0];
     ASSERT_EQ(metrics.size(), std::size_t(1 + columns - 7));
     for (std::size_t i = 1; i < metrics.size(); ++i) {
         const std::vector<std::string> f = split(metrics[i], ',');
-        ASSERT_EQ(f.size(), std::size_t(8));
-        for (int c = 2; c < 7; ++c) {
+        ASSERT_EQ(f.size(), std::size_t(13));
+        // AUROC .. AURC are all rates in [0, 1] (CCR and AURC included: the demo ID set is labelled).
+        for (int c = 2; c < 12; ++c) {
             bool ok = false;
             const double v = oodlens::test::toDouble(f[c], &ok);
             ASSERT_TRUE(ok && v >= 0 && v <= 1);
@@ -229,7 +230,7 @@ TEST_F(Cli, writesEveryExportFormatAndRunMetadata)
     const std::vector<std::string> md = readLines(out + "/metrics.md");
     ASSERT_TRUE(md.size() >= 3);
     ASSERT_TRUE(contains(md[0], "FPR@95 (ID+)") && contains(md[0], "FPR@95 (OOD+)"));
-    ASSERT_EQ(countOf(md[2], "|"), 8);
+    ASSERT_EQ(countOf(md[2], "|"), 13);
     const std::vector<std::string> tex = readLines(out + "/metrics.tex");
     ASSERT_TRUE(contains(oodlens::test::join(tex, "\n"), "\\begin{tabular}"));
     ASSERT_TRUE(contains(oodlens::test::join(tex, "\n"), "\\bottomrule"));

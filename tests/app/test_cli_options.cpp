@@ -94,7 +94,7 @@ protected:
         std::istringstream in(readText(file));
         std::string line;
         std::getline(in, line);
-        EXPECT_EQ(line, "method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out,label");
+        EXPECT_EQ(line, "method,ood,auroc,fpr95_id,fpr95_ood,aupr_in,aupr_out,ccr_1e-4,ccr_1e-3,ccr_1e-2,ccr_1e-1,aurc,label");
         while (std::getline(in, line)) {
             std::stringstream fields(line);
             std::string method, ood, v;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/ExportActions.h"
 
+#include "apply/CurrentDetector.h"
 #include "common/Error.h"
 #include "common/Progress.h"
 #include "docks/MetricsPanel.h"
@@ -45,6 +46,10 @@ ExportActions::ExportActions(Workspace* workspace, ScorePlotsPanel* plots, Metri
 
 ExportActions::~ExportActions()
 {
+    if (detectorWorker_) {
+        detectorWorker_->wait();
+        delete detectorWorker_;
+    }
     if (reportWorker_) {
         *reportCancel_ = true;
         reportWorker_->wait();
@@ -242,6 +247,55 @@ void ExportActions::exportReportDialog()
         writeReportFiles(dir, *result, outcome->factors);
     });
     reportWorker_->start();
+}
+
+bool ExportActions::exportDetector(const QString& path)
+{
+    if (detectorWorker_) {
+        emit status(tr("A detector is being written already"), true, QString());
+        return false;
+    }
+    std::shared_ptr<const Detector> detector;
+    try {
+        detector = std::make_shared<Detector>(currentDetector(*workspace_));
+    } catch (const std::exception& e) {
+        emit status(tr("Cannot export a detector: %1").arg(QString::fromStdString(e.what())), true, QString());
+        return false;
+    }
+    auto error = std::make_shared<std::string>();
+    detectorWorker_ = QThread::create([detector, file = path.toStdString(), error] {
+        try {
+            writeDetector(*detector, file);
+        } catch (const std::exception& e) {
+            *error = e.what();
+        }
+    });
+    connect(detectorWorker_, &QThread::finished, this, [this, path, error, detector] {
+        detectorWorker_->deleteLater();
+        detectorWorker_ = nullptr;
+        if (!error->empty()) {
+            emit status(tr("Cannot write the detector"), true, QString::fromStdString(*error));
+            return;
+        }
+        emit status(tr("Wrote detector %1: %2 at threshold %3 (apply it with oodlens-cli apply --detector, or in "
+                       "the Apply tab)")
+                        .arg(path, QString::fromStdString(detector->methodLabel()))
+                        .arg(detector->threshold, 0, 'g', 6),
+                    false, QString::fromStdString(detectorText(*detector)));
+        emit detectorWritten(path);
+    });
+    detectorWorker_->start();
+    return true;
+}
+
+void ExportActions::exportDetectorDialog()
+{
+    const QString name = workspace_->currentMethod() + QStringLiteral("-detector.json");
+    const QString path = QFileDialog::getSaveFileName(window_, tr("Export detector"),
+                                                      QDir(Settings().figureExport().directory).filePath(name),
+                                                      tr("OOD Lens detectors (*.json)"));
+    if (!path.isEmpty())
+        exportDetector(path.endsWith(QStringLiteral(".json"), Qt::CaseInsensitive) ? path : path + QStringLiteral(".json"));
 }
 
 void ExportActions::copyMetrics()

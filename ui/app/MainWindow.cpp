@@ -3,6 +3,7 @@
 
 #include "app/ErrorDetails.h"
 #include "app/ExportActions.h"
+#include "apply/ApplyView.h"
 #include "app/Resources.h"
 #include "app/SessionActions.h"
 #include "app/ShortcutsDialog.h"
@@ -97,8 +98,8 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
         restoreSettings();
     else
         resize(1400, 900);
-    if (!options_.initialMethod.empty())
-        setCurrentMethod(QString::fromStdString(options_.initialMethod));
+    if (!options_.method.empty())
+        setCurrentMethod(QString::fromStdString(options_.method));
     setStatus(tr("Ready: press Ctrl+R to run the analysis"));
 
     if (!options_.sessionFile.isEmpty()) {
@@ -144,6 +145,9 @@ void MainWindow::buildActions()
     exportReportAction_ = new QAction(tr("Export &report\u2026"), this);
     exportReportAction_->setToolTip(
         tr("Write the factor analysis as report.html, report.pdf, factors.tex and its figures into a folder"));
+    exportDetectorAction_ = makeAction(tr("Export &detector…"), Qt::CTRL | Qt::SHIFT | Qt::Key_D, this);
+    exportDetectorAction_->setToolTip(tr("Save the current method at the current threshold as a detector file, for "
+                                         "oodlens-cli apply and the Apply tab (Ctrl+Shift+D)"));
     quitAction_ = makeAction(tr("&Quit"), Qt::CTRL | Qt::Key_Q, this);
     quitAction_->setMenuRole(QAction::QuitRole);
     connect(quitAction_, &QAction::triggered, this, &QWidget::close);
@@ -213,6 +217,16 @@ void MainWindow::buildLayout()
     centralTabs_->addTab(sweepScroll, tr("Sweep"));
     centralTabs_->setTabToolTip(SweepTab, tr("Choose a method's parameters on a validation pair (never on the test OOD "
                                              "sets), with validation and test metrics side by side"));
+    // From analysis to decision: a detector applied to new images.
+    applyView_ = new ApplyView(workspace_, this);
+    auto* applyScroll = new QScrollArea(this);
+    applyScroll->setWidgetResizable(true);
+    applyScroll->setFrameShape(QFrame::NoFrame);
+    applyScroll->setWidget(applyView_);
+    centralTabs_->addTab(applyScroll, tr("Apply"));
+    centralTabs_->setTabToolTip(ApplyTab, tr("Apply a detector (a saved one, or the current method at the threshold) "
+                                             "to new images: which are flagged, their scores against the "
+                                             "calibration's, the list to export"));
     setCentralWidget(centralTabs_);
 
     // The docks, each a view of the workspace.
@@ -307,6 +321,13 @@ void MainWindow::buildLayout()
     connect(exportFigureAction_, &QAction::triggered, exportActions_, &ExportActions::exportFigureDialog);
     connect(exportMetricsAction_, &QAction::triggered, exportActions_, &ExportActions::exportMetricsDialog);
     connect(exportReportAction_, &QAction::triggered, exportActions_, &ExportActions::exportReportDialog);
+    connect(exportDetectorAction_, &QAction::triggered, exportActions_, &ExportActions::exportDetectorDialog);
+    connect(applyView_, &ApplyView::status, this, &MainWindow::setStatus);
+    // Esc stops what the window shows: the apply on the Apply tab.
+    connect(cancelAction_, &QAction::triggered, applyView_, [this] {
+        if (centralTabs_->currentIndex() == ApplyTab)
+            applyView_->cancel();
+    });
     connect(metricsPanel_->copyAction(), &QAction::triggered, exportActions_, &ExportActions::copyMetrics);
 }
 
@@ -319,7 +340,8 @@ void MainWindow::buildMenus()
     recentMenu_ = file->addMenu(tr("Open &recent"));
     file->addActions({saveSessionAction_, saveSessionAsAction_});
     file->addSeparator();
-    file->addActions({exportFigureAction_, exportMetricsAction_, resultsTable_->exportAction(), exportReportAction_});
+    file->addActions({exportFigureAction_, exportMetricsAction_, resultsTable_->exportAction(), exportReportAction_,
+                      exportDetectorAction_});
     file->addSeparator();
     file->addAction(quitAction_);
     sessionActions_->setRecentMenu(recentMenu_);

@@ -27,6 +27,7 @@ class QToolButton;
 namespace oodlens::ui {
 
 class AnalysisRunner;
+class ApplyView;
 class DatasetsPanel;
 class ExplorePanel;
 class ExportActions;
@@ -58,7 +59,7 @@ struct MainWindowOptions {
     // Methods to score (checked in the Methods dock); empty = MainWindow::defaultMethods().
     std::vector<std::string> methods;
     // Method shown first; empty = the one shown last time (or the first checked).
-    std::string initialMethod;
+    std::string method;
     // Builds the analysis (model, datasets, ...) on the GUI thread; empty = oodlens::demoConfig().
     // May throw oodlens::Error (e.g. demo files missing); the window reports it like a failed run.
     std::function<RunConfig()> configFactory;
@@ -121,7 +122,10 @@ public:
     FactorsView* factorsView() const { return factorsView_; }
     SweepView* sweepView() const { return sweepView_; }
     // The central tabs, in order.
-    enum Tab { AnalysisTab = 0, ExploreTab = 1, FactorsTab = 2, SweepTab = 3 };
+    enum Tab { AnalysisTab = 0, ExploreTab = 1, FactorsTab = 2, SweepTab = 3, ApplyTab = 4 };
+    // The Apply tab: a detector applied to new images.
+    ApplyView* applyView() const { return applyView_; }
+    QAction* exportDetectorAction() const { return exportDetectorAction_; }
     QTabWidget* centralTabs() const { return centralTabs_; }
     RunProgressWidget* progressWidget() const { return progress_; }
     QAction* runAction() const { return runAction_; }
@@ -210,6 +214,7 @@ private:
     ExplorePanel* explorePanel_ = nullptr;
     FactorsView* factorsView_ = nullptr;
     SweepView* sweepView_ = nullptr;
+    ApplyView* applyView_ = nullptr;
     MetricsPanel* metricsPanel_ = nullptr;
     ResultsTableView* resultsTable_ = nullptr;
     RunProgressWidget* progress_ = nullptr;
@@ -231,6 +236,7 @@ private:
     QAction* exportFigureAction_ = nullptr;
     QAction* exportMetricsAction_ = nullptr;
     QAction* exportReportAction_ = nullptr;
+    QAction* exportDetectorAction_ = nullptr;
     QAction* logCountsAction_ = nullptr;
     QAction* densityAction_ = nullptr;
     QAction* overlayAction_ = nullptr;

@@ -143,7 +143,8 @@ void fitTickCount(QCPAxis* axis, int length)
     } else {
         room = 3 * metrics.height();
     }
-    axis->ticker()->setTickCount(std::clamp(length / std::max(1, room), 2, 5));
+    // At least 3: with 2, a "nice" step can leave a single tick label inside the range.
+    axis->ticker()->setTickCount(std::clamp(length / std::max(1, room), 3, 5));
 }
 
 void copyAxis(const QCPAxis* from, QCPAxis* to, const QString& family, double points)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "common/Error.h"
+#include "common/internal/Hash.h"
 #include "datasets/Dataset.h"
 #include "datasets/Idx.h"
 
@@ -7,7 +8,14 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
 #include <fstream>
+#include <functional>
+#include <numeric>
+#include <random>
+#include <thread>
 
 using namespace oodlens;
 
@@ -233,4 +241,268 @@ TEST_F(Idx, demoSetsHaveTheDocumentedSizes)
         const ImageU8 img = fashion->image(i);
         ASSERT_TRUE(std::any_of(img.pixels.begin(), img.pixels.end(), [](std::uint8_t v) { return v != 0; }));
     }
+}
+
+// --- IdxFile: random access without the body in memory ----------------------------------------
+
+namespace {
+
+// Every body byte IdxFile's `body` callback is handed, in the order it is handed them.
+std::vector<std::uint8_t> bodySeen(const std::string& file, std::size_t* calls = nullptr)
+{
+    std::vector<std::uint8_t> seen;
+    std::size_t n = 0;
+    IdxFile f(file, [&](const std::uint8_t* p, std::size_t size) {
+        seen.insert(seen.end(), p, p + size);
+        ++n;
+    });
+    if (calls)
+        *calls = n;
+    return seen;
+}
+
+// Open file descriptors of this process.
+std::size_t openDescriptors()
+{
+    std::size_t n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        (void)entry;
+        ++n;
+    }
+    return n;
+}
+
+std::string messageOf(const std::function<void()>& f)
+{
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+} // namespace
+
+class IdxFileTest : public Idx {
+protected:
+    // A raw and a gzip copy of the demo's 2000 MNIST images (1.5 MB: more than one read chunk), and a
+    // small file of random bytes in both forms.
+    static std::vector<std::string> files()
+    {
+        static const std::vector<std::string> list = [] {
+            const std::string demo = OODLENS_SOURCE_DIR "/resources/demo/mnist-test-2000-images-idx3-ubyte.gz";
+            const IdxArray a = readIdx(demo);
+            writeIdx(path("demo-raw.idx"), a.dims, a.data);
+            std::mt19937 rng(1);
+            std::vector<std::uint8_t> bytes = header(0x08, {301, 7, 5, 3});
+            for (std::uint32_t i = 0; i < 301u * 7 * 5 * 3; ++i)
+                bytes.push_back(static_cast<std::uint8_t>(rng()));
+            writeBytes(path("random.idx"), bytes);
+            writeGzip(path("random.idx.gz"), bytes);
+            return std::vector<std::string>{demo, path("demo-raw.idx"), path("random.idx"), path("random.idx.gz")};
+        }();
+        return list;
+    }
+};
+
+TEST_F(IdxFileTest, givesReadIdxBytesInAnyOrderFromSeveralThreads)
+{
+    for (const std::string& file : files()) {
+        SCOPED_TRACE(file);
+        const IdxArray a = readIdx(file);
+        const IdxFile f(file);
+        ASSERT_EQ(f.dims(), a.dims);
+        ASSERT_EQ(f.count(), a.count());
+        const std::size_t item = a.data.size() / a.count();
+        // Every item in a random order.
+        std::vector<std::size_t> order(a.count());
+        std::iota(order.begin(), order.end(), std::size_t(0));
+        std::shuffle(order.begin(), order.end(), std::mt19937(7));
+        std::vector<std::uint8_t> buf(item);
+        for (std::size_t i : order) {
+            f.read(std::uint64_t(i) * item, item, buf.data());
+            ASSERT_TRUE(std::equal(buf.begin(), buf.end(), a.data.begin() + std::ptrdiff_t(i * item))) << "item " << i;
+        }
+        // Reads that straddle items, the whole body at once, nothing at the end.
+        std::vector<std::uint8_t> all(a.data.size());
+        f.read(0, all.size(), all.data());
+        ASSERT_EQ(all, a.data);
+        f.read(item / 2, item, buf.data());
+        ASSERT_TRUE(std::equal(buf.begin(), buf.end(), a.data.begin() + std::ptrdiff_t(item / 2)));
+        f.read(a.data.size(), 0, buf.data());
+        // Eight threads, each through every item in its own order.
+        std::atomic<std::size_t> wrong{0}, reads{0};
+        std::vector<std::thread> threads;
+        for (unsigned t = 0; t < 8; ++t)
+            threads.emplace_back([&, t] {
+                std::vector<std::size_t> mine(order);
+                std::shuffle(mine.begin(), mine.end(), std::mt19937(100 + t));
+                std::vector<std::uint8_t> b(item);
+                for (std::size_t i : mine) {
+                    f.read(std::uint64_t(i) * item, item, b.data());
+                    wrong += !std::equal(b.begin(), b.end(), a.data.begin() + std::ptrdiff_t(i * item));
+                    ++reads;
+                }
+            });
+        for (std::thread& t : threads)
+            t.join();
+        EXPECT_EQ(wrong.load(), 0u);
+        EXPECT_EQ(reads.load(), 8 * a.count());
+        // Past the end: refused before anything is written, naming the file.
+        const std::uint64_t size = a.data.size();
+        for (const auto& [offset, n] : std::vector<std::pair<std::uint64_t, std::size_t>>{
+                 {size, 1}, {size - 1, 2}, {~std::uint64_t(0), 1}, {1, ~std::size_t(0)}}) {
+            std::uint8_t two[2];
+            const std::string msg = messageOf([&, offset = offset, n = n] { f.read(offset, n, two); });
+            EXPECT_TRUE(contains(msg, file)) << msg;
+            EXPECT_TRUE(contains(msg, "past the end")) << msg;
+        }
+    }
+}
+
+// The IDX dataset reads its images through IdxFile: the same pixels as readIdx, from several threads.
+TEST_F(IdxFileTest, datasetImagesAreReadIdxBytes)
+{
+    const std::string demo = OODLENS_SOURCE_DIR "/resources/demo/fashion-mnist-val-1000-images-idx3-ubyte.gz";
+    const IdxArray a = readIdx(demo);
+    const auto ds = openDataset(demo);
+    ASSERT_EQ(ds->size(), 1000u);
+    std::atomic<std::size_t> wrong{0};
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            std::vector<std::size_t> order(1000);
+            std::iota(order.begin(), order.end(), std::size_t(0));
+            std::shuffle(order.begin(), order.end(), std::mt19937(t));
+            for (std::size_t i : order) {
+                const ImageU8 img = ds->image(i);
+                wrong += img.width != 28 || img.height != 28 || img.channels != 1 || img.pixels.size() != 784 ||
+                         !std::equal(img.pixels.begin(), img.pixels.end(), a.data.begin() + std::ptrdiff_t(i * 784));
+            }
+        });
+    for (std::thread& t : threads)
+        t.join();
+    EXPECT_EQ(wrong.load(), 0u);
+}
+
+// `body` sees exactly the body's bytes, in order (in pieces for a body larger than one chunk).
+TEST_F(IdxFileTest, bodyCallbackSeesTheBodyInOrder)
+{
+    for (const std::string& file : files()) {
+        SCOPED_TRACE(file);
+        std::size_t calls = 0;
+        const std::vector<std::uint8_t> seen = bodySeen(file, &calls);
+        EXPECT_EQ(seen, readIdx(file).data);
+        EXPECT_GE(calls, seen.size() > (1u << 20) ? 2u : 1u);
+    }
+    // An empty body: no byte is handed out.
+    writeBytes(path("empty-body.idx"), header(0x08, {0, 28, 28}));
+    EXPECT_TRUE(bodySeen(path("empty-body.idx")).empty());
+    EXPECT_EQ(IdxFile(path("empty-body.idx")).count(), 0u);
+}
+
+// IdxFile refuses what readIdx refuses, with the same message.
+TEST_F(IdxFileTest, refusesWhatReadIdxRefuses)
+{
+    std::vector<std::string> bad;
+    auto add = [&](const std::string& name, const std::vector<std::uint8_t>& bytes, bool gzip) {
+        gzip ? writeGzip(path(name.c_str()), bytes) : writeBytes(path(name.c_str()), bytes);
+        bad.push_back(path(name.c_str()));
+    };
+    auto truncated = imageFile(10, 4, 4);
+    truncated.resize(truncated.size() - 17);
+    add("f-short.idx", truncated, false);
+    add("f-short.idx.gz", truncated, true);
+    auto trailing = imageFile(3, 4, 4);
+    trailing.push_back(9);
+    add("f-trailing.idx", trailing, false);
+    add("f-trailing.idx.gz", trailing, true);
+    auto forged = header(0x08, {2000000000u, 28, 28});
+    forged.resize(forged.size() + 784, 0);
+    add("f-forged.idx", forged, false);
+    add("f-forged.idx.gz", forged, true);
+    auto magic = imageFile(1, 2, 2);
+    magic[0] = 0x89;
+    add("f-magic.idx", magic, false);
+    // A gzip stream whose CRC is wrong: refused at its very end, after the whole body inflated.
+    writeGzip(path("f-crc.idx.gz"), imageFile(400, 28, 28)); // more than zlib's 128 KiB buffer
+    {
+        std::fstream f(path("f-crc.idx.gz"), std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(-8, std::ios::end);
+        const char junk[4] = {'x', 'x', 'x', 'x'};
+        f.write(junk, sizeof junk);
+    }
+    bad.push_back(path("f-crc.idx.gz"));
+    for (const std::string& file : bad) {
+        const std::string expected = messageOf([&] { readIdx(file); });
+        ASSERT_TRUE(contains(expected, file)) << expected;
+        EXPECT_EQ(messageOf([&] { IdxFile f(file); }), expected);
+        EXPECT_EQ(messageOf([&] { IdxFile f(file, [](const std::uint8_t*, std::size_t) {}); }), expected);
+    }
+}
+
+// Neither a refused file nor a closed one leaves a descriptor (or its temporary file) behind.
+TEST_F(IdxFileTest, leavesNoDescriptorsBehind)
+{
+    writeGzip(path("leak-crc.idx.gz"), imageFile(400, 28, 28));
+    {
+        std::fstream f(path("leak-crc.idx.gz"), std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(-8, std::ios::end);
+        const char junk[4] = {'x', 'x', 'x', 'x'};
+        f.write(junk, sizeof junk);
+    }
+    for (const std::string& file : files())
+        IdxFile(file).count(); // warm up whatever the first call opens once
+    std::size_t before = openDescriptors();
+    for (int i = 0; i < 20; ++i)
+        for (const std::string& file : files())
+            IdxFile(file).count();
+    EXPECT_EQ(openDescriptors(), before) << "after opening and closing good files";
+    before = openDescriptors();
+    for (int i = 0; i < 20; ++i)
+        EXPECT_THROW({ IdxFile f(path("leak-crc.idx.gz")); }, Error);
+    EXPECT_EQ(openDescriptors(), before) << "after refusing a gzip file with a bad CRC 20 times";
+    // A `body` callback that throws (a cancelled fingerprint), on a gzip and a raw file.
+    for (const std::string& file : {files()[0], files()[1]}) {
+        before = openDescriptors();
+        for (int i = 0; i < 20; ++i)
+            EXPECT_THROW({ IdxFile f(file, [](const std::uint8_t*, std::size_t) { throw Error("stop"); }); }, Error);
+        EXPECT_EQ(openDescriptors(), before) << "after a throwing body callback on " << file << " 20 times";
+    }
+}
+
+// The IDX fingerprint is still "idx:" + SHA-256 of the image body then the label body, so that
+// cache entries made when the body was read whole stay valid.
+TEST_F(IdxFileTest, datasetFingerprintIsTheHashOfBodyAndLabels)
+{
+    {
+        Sha256 abc;
+        abc.update(std::string("abc"));
+        ASSERT_EQ(abc.hexDigest(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+    const std::string demo = OODLENS_SOURCE_DIR "/resources/demo/";
+    for (const std::string name : {"mnist-test-2000", "fashion-mnist-val-1000"}) {
+        const std::string images = demo + name + "-images-idx3-ubyte.gz";
+        const std::string labels = demo + name + "-labels-idx1-ubyte.gz";
+        Sha256 h;
+        const IdxArray body = readIdx(images);
+        const IdxArray labelBody = readIdx(labels);
+        h.update(body.data.data(), body.data.size());
+        h.update(labelBody.data.data(), labelBody.data.size());
+        const std::string expected = "idx:" + h.hexDigest();
+        EXPECT_EQ(openDataset(images)->fingerprint(), expected) << name;
+        // A raw copy with raw labels has the same content, hence the same fingerprint.
+        const std::string copy = path((name + "-copy-images-idx3-ubyte").c_str());
+        writeIdx(copy, body.dims, body.data);
+        writeIdx(path((name + "-copy-labels-idx1-ubyte").c_str()), labelBody.dims, labelBody.data);
+        EXPECT_EQ(openDataset(copy)->fingerprint(), expected) << name;
+    }
+    // Without labels: the image body alone.
+    files();
+    Sha256 h;
+    const IdxArray body = readIdx(path("random.idx"));
+    h.update(body.data.data(), body.data.size());
+    writeIdx(path("unlabelled.idx"), {301, 7, 5, 3}, body.data);
+    EXPECT_EQ(openDataset(path("unlabelled.idx"))->fingerprint(), "idx:" + h.hexDigest());
 }

@@ -299,7 +299,7 @@ TEST(Options, GuiFlagsAreAGroupOfTheSameParser)
     EXPECT_EQ(o.sessionPath, "saved.oodlens");
     EXPECT_FALSE(o.autorun);
     EXPECT_EQ(o.config.methods, (std::vector<std::string>{"msp", "energy"}));
-    EXPECT_EQ(o.initialMethod, "energy");
+    EXPECT_EQ(o.method, "energy");
     EXPECT_TRUE(o.overlay);
     EXPECT_EQ(o.tab, "explore");
     EXPECT_EQ(o.screenshot, "shot.png");
@@ -308,7 +308,7 @@ TEST(Options, GuiFlagsAreAGroupOfTheSameParser)
 
     EXPECT_TRUE(contains(errorOf({"--size", "300x200"}, commandGroups::kGui), "--size takes WIDTHxHEIGHT"));
     EXPECT_TRUE(contains(errorOf({"--size", "two"}, commandGroups::kGui), "--size takes WIDTHxHEIGHT"));
-    EXPECT_TRUE(contains(errorOf({"--tab", "plots"}, commandGroups::kGui), "--tab takes 'analysis', 'explore', 'factors' or 'sweep'"));
+    EXPECT_TRUE(contains(errorOf({"--tab", "plots"}, commandGroups::kGui), "--tab takes 'analysis', 'explore', 'factors', 'sweep' or 'apply'"));
     EXPECT_TRUE(contains(errorOf({"--method", "nosuch"}, commandGroups::kGui), "unknown method 'nosuch'"));
     EXPECT_TRUE(contains(errorOf({"model.pt"}, commandGroups::kGui), "a session file ends in .oodlens"));
     EXPECT_TRUE(contains(errorOf({"a.oodlens", "b.oodlens"}, commandGroups::kGui), "more than one session file"));

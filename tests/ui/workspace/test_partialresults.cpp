@@ -129,7 +129,7 @@ private slots:
         options.autorun = false;
         options.persistSettings = false;
         options.methods = {"msp", "energy", "gradnorm"};
-        options.initialMethod = "energy";
+        options.method = "energy";
         const QString cacheDir = freshCache.path();
         options.configFactory = [cacheDir] { return twoOodConfig(cacheDir); };
         MainWindow window(options);

@@ -48,7 +48,7 @@ MainWindowOptions options(std::vector<std::string> methods = {"energy", "msp", "
     o.autorun = false;
     o.persistSettings = false;
     o.methods = std::move(methods);
-    o.initialMethod = "energy";
+    o.method = "energy";
     return o;
 }
 
