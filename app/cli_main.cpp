@@ -403,7 +403,7 @@ int cmdApply(const std::vector<std::string>& args)
     std::string written = "decisions.csv, summary.json, summary.txt";
 #ifdef OODLENS_HAVE_FIGURES
     std::string error;
-    if (writeApplyHistogram(detector, summary.scores, o.outDir, &error))
+    if (writeApplyHistogram(detector, summary, o.outDir, &error))
         written += ", histogram.pdf and histogram.png";
     else
         std::cerr << "warning: no histogram: " << error << "\n";

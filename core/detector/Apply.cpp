@@ -165,7 +165,7 @@ ApplySummary applyDetector(const Detector& d, const ApplyOptions& o, const std::
                     ++src.scored;
                     src.flagged += dec.flagged;
                     src.nan += std::isnan(dec.score);
-                    summary.scores.push_back(dec.score);
+                    src.scores.push_back(dec.score);
                 } else {
                     dec.readable = false;
                     dec.path = part->itemPath(i);

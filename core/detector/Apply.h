@@ -45,6 +45,7 @@ struct ApplySource {
     std::string path, kind;
     std::size_t items = 0, scored = 0, unreadable = 0, flagged = 0, nan = 0, fromCache = 0; // fromCache: blocks
     std::string error; // the source could not be opened: nothing of it was scored
+    std::vector<double> scores; // every score of its images, in order (the histogram's)
 };
 
 struct ApplySummary {
@@ -53,7 +54,6 @@ struct ApplySummary {
     double threshold = 0;
     std::vector<ApplySource> sources;
     std::size_t scored = 0, flagged = 0, unreadable = 0, nan = 0;
-    std::vector<double> scores; // every score, in decision order (for the histogram)
     std::vector<std::string> warnings;
     double seconds = 0;
     double flaggedFraction() const { return scored ? double(flagged) / double(scored) : 0.0; }

@@ -13,7 +13,7 @@
 
 namespace oodlens {
 
-bool writeApplyHistogram(const Detector& detector, const std::vector<double>& scores, const std::string& dir,
+bool writeApplyHistogram(const Detector& detector, const ApplySummary& summary, const std::string& dir,
                          std::string* error)
 {
     std::unique_ptr<QApplication> app;
@@ -26,7 +26,7 @@ bool writeApplyHistogram(const Detector& detector, const std::vector<double>& sc
     }
     ui::HistogramView histogram;
     histogram.resize(640, 420);
-    ui::showApplyHistogram(histogram, detector, scores);
+    ui::showApplyHistogram(histogram, detector, summary.sources);
     ui::FigureOptions options;
     for (const char* ext : {"pdf", "png"}) {
         QString why;

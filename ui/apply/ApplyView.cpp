@@ -20,7 +20,7 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QGroupBox>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
@@ -92,50 +92,60 @@ ApplyView::ApplyView(Workspace* workspace, QWidget* parent) : QWidget(parent), w
     setObjectName(QStringLiteral("applyView"));
     setAcceptDrops(true);
 
-    // The detector.
-    auto* detectorBox = new QGroupBox(tr("Detector"), this);
+    // The detector: a short summary (all of it in the tooltip) and where it comes from.
     detectorLabel_ = new QLabel(tr("No detector yet: open one (oodlens-cli calibrate, File \u203a Export detector) or "
                                    "take the analysis' current method at its threshold."),
-                                detectorBox);
+                                this);
     detectorLabel_->setObjectName(QStringLiteral("applyDetectorLabel"));
     detectorLabel_->setWordWrap(true);
     detectorLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto* openButton = new QPushButton(tr("Open detector\u2026"), detectorBox);
+    detectorLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    auto* openButton = new QPushButton(tr("Open detector\u2026"), this);
     openButton->setObjectName(QStringLiteral("applyOpenDetector"));
     openButton->setToolTip(tr("A detector file written by oodlens-cli calibrate or File \u203a Export detector"));
-    fromAnalysisButton_ = new QPushButton(tr("From the analysis"), detectorBox);
+    fromAnalysisButton_ = new QPushButton(tr("From the analysis"), this);
     fromAnalysisButton_->setObjectName(QStringLiteral("applyFromAnalysis"));
     fromAnalysisButton_->setToolTip(tr("The current method at the current threshold (the Threshold dock)"));
-    allowMismatch_ = new QCheckBox(tr("Allow another model"), detectorBox);
+    allowMismatch_ = new QCheckBox(tr("Allow another model"), this);
     allowMismatch_->setObjectName(QStringLiteral("applyAllowMismatch"));
     allowMismatch_->setToolTip(tr("Score even when the model file's SHA-256 differs from the one the detector was "
                                   "calibrated on (its threshold may not fit that model)"));
-    auto* detectorButtons = new QVBoxLayout;
+
+    // The images.
+    sourcesList_ = new QListWidget(this);
+    sourcesList_->setObjectName(QStringLiteral("applySources"));
+    sourcesList_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    sourcesList_->setTextElideMode(Qt::ElideMiddle);
+    sourcesList_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    sourcesList_->setToolTip(tr("Folders, CSV lists, IDX or CIFAR files; drop them on the tab"));
+    sourcesList_->setFixedHeight(4 * sourcesList_->fontMetrics().height() + 10);
+    auto* addFolder = new QPushButton(tr("Add folder\u2026"), this);
+    auto* addFiles = new QPushButton(tr("Add files\u2026"), this);
+    addFiles->setToolTip(tr("CSV lists, IDX files (.gz too), CIFAR batches"));
+    removeButton_ = new QPushButton(tr("Remove"), this);
+
+    // Label column, then the text with its buttons below it: nothing wraps to a column of words
+    // on a narrow window.
+    auto* grid = new QGridLayout;
+    grid->addWidget(new QLabel(tr("<b>Detector</b>"), this), 0, 0, Qt::AlignTop);
+    grid->addWidget(detectorLabel_, 0, 1);
+    auto* detectorButtons = new QHBoxLayout;
     detectorButtons->addWidget(openButton);
     detectorButtons->addWidget(fromAnalysisButton_);
     detectorButtons->addWidget(allowMismatch_);
     detectorButtons->addStretch(1);
-    auto* detectorLayout = new QHBoxLayout(detectorBox);
-    detectorLayout->addWidget(detectorLabel_, 1);
-    detectorLayout->addLayout(detectorButtons);
-
-    // The images.
-    auto* imagesBox = new QGroupBox(tr("Images to decide on (drop folders or files here)"), this);
-    sourcesList_ = new QListWidget(imagesBox);
-    sourcesList_->setObjectName(QStringLiteral("applySources"));
-    sourcesList_->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    sourcesList_->setMaximumHeight(96);
-    auto* addFolder = new QPushButton(tr("Add folder\u2026"), imagesBox);
-    auto* addFiles = new QPushButton(tr("Add files\u2026"), imagesBox);
-    addFiles->setToolTip(tr("CSV lists, IDX files (.gz too), CIFAR batches"));
-    removeButton_ = new QPushButton(tr("Remove"), imagesBox);
+    grid->addLayout(detectorButtons, 1, 1);
+    grid->addWidget(new QLabel(tr("<b>Images</b>"), this), 2, 0, Qt::AlignTop);
+    auto* sourceRow = new QHBoxLayout;
+    sourceRow->addWidget(sourcesList_, 1);
     auto* sourceButtons = new QVBoxLayout;
     for (QPushButton* b : {addFolder, addFiles, removeButton_})
         sourceButtons->addWidget(b);
     sourceButtons->addStretch(1);
-    auto* imagesLayout = new QHBoxLayout(imagesBox);
-    imagesLayout->addWidget(sourcesList_, 1);
-    imagesLayout->addLayout(sourceButtons);
+    sourceButtons->setSpacing(2);
+    sourceRow->addLayout(sourceButtons);
+    grid->addLayout(sourceRow, 2, 1);
+    grid->setColumnStretch(1, 1);
 
     // Run.
     applyButton_ = new QPushButton(tr("&Apply"), this);
@@ -143,32 +153,34 @@ ApplyView::ApplyView(Workspace* workspace, QWidget* parent) : QWidget(parent), w
     applyButton_->setToolTip(tr("Score every image and accept or flag it (Ctrl+Return)"));
     cancelButton_ = new QPushButton(tr("Cancel"), this);
     cancelButton_->setObjectName(QStringLiteral("applyCancel"));
-    cancelButton_->setToolTip(tr("Stop; what was decided so far is kept"));
+    cancelButton_->setToolTip(tr("Stop; what was decided so far is kept (Esc)"));
     progress_ = new QProgressBar(this);
     progress_->setObjectName(QStringLiteral("applyProgress"));
     progress_->setTextVisible(true);
     progress_->setFormat(QString());
     etaLabel_ = new QLabel(this);
+    summaryLabel_ = new QLabel(this);
+    summaryLabel_->setObjectName(QStringLiteral("applySummary"));
+    summaryLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    summaryLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto* runRow = new QHBoxLayout;
     runRow->addWidget(applyButton_);
     runRow->addWidget(cancelButton_);
     runRow->addWidget(progress_, 1);
     runRow->addWidget(etaLabel_);
-    summaryLabel_ = new QLabel(this);
-    summaryLabel_->setObjectName(QStringLiteral("applySummary"));
-    summaryLabel_->setWordWrap(true);
-    summaryLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     // The plots and the gallery.
     histogram_ = new HistogramView(this);
     histogram_->setObjectName(QStringLiteral("applyHistogram"));
     histogram_->clearScores(tr("Apply a detector to see its scores against the calibration ID scores"));
-    histogram_->setMinimumHeight(180);
+    histogram_->setMinimumHeight(150);
     riskCoverage_ = new RiskCoverageView(this);
-    riskCoverage_->setMinimumHeight(160);
+    riskCoverage_->setMinimumHeight(120);
     auto* plots = new QSplitter(Qt::Vertical, this);
     plots->addWidget(histogram_);
     plots->addWidget(riskCoverage_);
+    plots->setStretchFactor(0, 3);
+    plots->setStretchFactor(1, 2);
 
     auto* galleryBox = new QWidget(this);
     filterCombo_ = new QComboBox(galleryBox);
@@ -191,6 +203,7 @@ ApplyView::ApplyView(Workspace* workspace, QWidget* parent) : QWidget(parent), w
     galleryView_->setIconSize(QSize(gallery_->thumbnailSize(), gallery_->thumbnailSize()));
     galleryView_->setGridSize(QSize(gallery_->thumbnailSize() + 18, gallery_->thumbnailSize() + 26));
     galleryView_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    galleryView_->setMinimumSize(2 * (gallery_->thumbnailSize() + 18) + 24, gallery_->thumbnailSize() + 40);
     galleryView_->setModel(gallery_);
     auto* galleryTop = new QHBoxLayout;
     galleryTop->addWidget(new QLabel(tr("Show"), galleryBox));
@@ -202,21 +215,20 @@ ApplyView::ApplyView(Workspace* workspace, QWidget* parent) : QWidget(parent), w
     galleryLayout->addLayout(galleryTop);
     galleryLayout->addWidget(galleryView_, 1);
 
-    auto* results = new QSplitter(Qt::Horizontal, this);
-    results->addWidget(plots);
-    results->addWidget(galleryBox);
-    results->setStretchFactor(0, 1);
-    results->setStretchFactor(1, 1);
-    results->setChildrenCollapsible(false);
+    results_ = new QSplitter(Qt::Horizontal, this);
+    results_->addWidget(plots);
+    results_->addWidget(galleryBox);
+    results_->setStretchFactor(0, 1);
+    results_->setStretchFactor(1, 1);
+    results_->setChildrenCollapsible(false);
+    // Below this the tab scrolls (it sits in a scroll area) rather than squashing the plots.
+    results_->setMinimumHeight(400);
 
-    auto* top = new QHBoxLayout;
-    top->addWidget(detectorBox, 3);
-    top->addWidget(imagesBox, 2);
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(top);
+    layout->addLayout(grid);
     layout->addLayout(runRow);
     layout->addWidget(summaryLabel_);
-    layout->addWidget(results, 1);
+    layout->addWidget(results_, 1);
 
     connect(openButton, &QPushButton::clicked, this, &ApplyView::openDetectorDialog);
     connect(fromAnalysisButton_, &QPushButton::clicked, this, [this] { useCurrentMethod(); });
@@ -261,11 +273,17 @@ ApplyView::~ApplyView()
 void ApplyView::setDetector(std::shared_ptr<const Detector> detector, const QString& origin)
 {
     detector_ = std::move(detector);
-    if (detector_)
-        detectorLabel_->setText(QStringLiteral("<b>%1</b><br>%2")
-                                    .arg(origin.toHtmlEscaped(),
-                                         QString::fromStdString(detectorText(*detector_)).toHtmlEscaped().replace(
-                                             QLatin1Char('\n'), QStringLiteral("<br>"))));
+    if (detector_) {
+        // Two lines on the tab (the rule and the TPR it achieves); every line in the tooltip.
+        const QStringList lines = QString::fromStdString(detectorText(*detector_)).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QString tpr;
+        for (const QString& l : lines)
+            if (l.trimmed().startsWith(QStringLiteral("ID TPR")))
+                tpr = l.trimmed();
+        detectorLabel_->setText(QStringLiteral("%1 <i>(%2)</i><br>%3")
+                                    .arg(lines.value(0).toHtmlEscaped(), origin.toHtmlEscaped(), tpr.toHtmlEscaped()));
+        detectorLabel_->setToolTip(lines.join(QLatin1Char('\n')));
+    }
     updateControls();
 }
 
@@ -273,7 +291,7 @@ bool ApplyView::openDetector(const QString& path)
 {
     try {
         auto d = std::make_shared<Detector>(readDetector(path.toStdString()));
-        setDetector(std::move(d), path);
+        setDetector(std::move(d), QFileInfo(path).fileName());
         emit status(tr("Opened detector %1").arg(path), false, QString());
         return true;
     } catch (const std::exception& e) {
@@ -286,9 +304,7 @@ bool ApplyView::useCurrentMethod()
 {
     try {
         auto d = std::make_shared<Detector>(currentDetector(*workspace_));
-        const QString origin = tr("The analysis: %1 at threshold %2")
-                                   .arg(typesetMethodLabel(d->methodLabel()))
-                                   .arg(d->threshold, 0, 'g', 6);
+        const QString origin = tr("the analysis' threshold");
         setDetector(std::move(d), origin);
         return true;
     } catch (const std::exception& e) {
@@ -418,6 +434,9 @@ void ApplyView::onFinished(const std::shared_ptr<Outcome>& outcome)
     ApplySummary s = outcome->ok ? outcome->summary : ApplySummary{};
     if (!outcome->ok) {
         s.threshold = detector_ ? detector_->threshold : 0;
+        s.sources.resize(outcome->sources.size());
+        for (std::size_t i = 0; i < outcome->sources.size(); ++i)
+            s.sources[i].path = outcome->sources[i];
         for (const ApplyDecision& d : outcome->decisions) {
             if (!d.readable) {
                 ++s.unreadable;
@@ -425,13 +444,14 @@ void ApplyView::onFinished(const std::shared_ptr<Outcome>& outcome)
             }
             ++s.scored;
             s.flagged += d.flagged;
-            s.scores.push_back(d.score);
+            if (d.source < s.sources.size())
+                s.sources[d.source].scores.push_back(d.score);
         }
     }
     summary_ = std::move(s);
     gallery_->setDecisions(std::move(outcome->decisions), outcome->sources, outcome->maxPixels);
-    if (detector_ && !summary_.scores.empty())
-        showApplyHistogram(*histogram_, *detector_, summary_.scores);
+    if (detector_ && summary_.scored > 0)
+        showApplyHistogram(*histogram_, *detector_, summary_.sources);
     QString text = summaryShort(summary_);
     if (outcome->ok) {
         summaryLabel_->setText(text + tr(" in %1").arg(QString::fromStdString(durationText(summary_.seconds))));
@@ -496,6 +516,17 @@ void ApplyView::exportListDialog()
                                                       tr("CSV (*.csv)"));
     if (!path.isEmpty())
         exportList(path);
+}
+
+void ApplyView::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (!sized_ && results_->width() > 0) {
+        // The plots a little narrower than the gallery, which shows more images the wider it is.
+        sized_ = true;
+        const int w = results_->width();
+        results_->setSizes({w * 9 / 20, w - w * 9 / 20});
+    }
 }
 
 void ApplyView::dragEnterEvent(QDragEnterEvent* event)

@@ -19,6 +19,7 @@ class QListView;
 class QListWidget;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
 class QThread;
 
 namespace oodlens::ui {
@@ -83,6 +84,7 @@ Q_SIGNALS:
     void finished();
 
 protected:
+    void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -111,8 +113,10 @@ private:
     QPushButton* exportButton_;
     QListView* galleryView_;
     ApplyGalleryModel* gallery_;
+    QSplitter* results_;
 
     ApplySummary summary_;
+    bool sized_ = false; // the splitter's shares set on the first show
     QThread* worker_ = nullptr;
     std::shared_ptr<std::atomic<bool>> cancel_;
     EtaEstimator eta_;
