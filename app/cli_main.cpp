@@ -304,7 +304,8 @@ int cmdCalibrate(const std::vector<std::string>& args)
     q.value = o.targetValue;
     q.fraction = o.calibrationFraction;
     q.splitSeed = o.calibrationSeed;
-    if (o.bootstrap > 0)
+    // --bootstrap N sets the rates' resamples (0: none); without it, the detector's default.
+    if (std::find(args.begin(), args.end(), "--bootstrap") != args.end())
         q.resamples = o.bootstrap;
     q.seed = o.seed;
     const Detector detector = calibrateDetector(*result, q);
@@ -372,8 +373,9 @@ int cmdApply(const std::vector<std::string>& args)
     ApplySummary summary;
     // Why an image could not be read goes to stderr (the first ones; the CSV marks every one).
     constexpr std::size_t kShownUnreadable = 20;
-    std::size_t unreadable = 0;
+    std::size_t unreadable = 0, decided = 0;
     auto decide = [&](const ApplyDecision& d) {
+        ++decided;
         csv << decisionsCsvRow(d);
         if (!d.readable && unreadable++ < kShownUnreadable)
             progress.warning("unreadable: " + d.reason);
@@ -382,7 +384,11 @@ int cmdApply(const std::vector<std::string>& args)
         summary = applyDetector(detector, a, decide, &progress);
     } catch (...) {
         csv.close();
-        std::cerr << "oodlens-cli: the decisions made so far are in " << partial.string() << "\n";
+        std::error_code ec;
+        if (decided)
+            std::cerr << "oodlens-cli: the " << decided << " decisions made so far are in " << partial.string() << "\n";
+        else
+            fs::remove(partial, ec); // refused before any image (another model, a missing file)
         throw;
     }
     csv.close();

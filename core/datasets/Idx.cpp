@@ -4,12 +4,14 @@
 #include "common/Error.h"
 #include "common/internal/RegularFile.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -173,6 +175,31 @@ std::string describeCount(const Header& h)
 
 namespace {
 
+// An unlinked temporary file for reading and writing, close-on-exec; -1 when none can be made.
+int anonymousTemporaryFile()
+{
+    const char* dir = std::getenv("TMPDIR");
+    std::string name = std::string(dir && *dir ? dir : "/tmp") + "/oodlens-idx-XXXXXX";
+    const int fd = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd >= 0)
+        ::unlink(name.c_str());
+    return fd;
+}
+
+bool writeAll(int fd, const std::uint8_t* p, std::size_t n)
+{
+    while (n > 0) {
+        const ssize_t w = ::write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= static_cast<std::size_t>(w);
+    }
+    return true;
+}
+
 // Opens `path`, reads and checks its header, and checks the size it claims against what the file
 // holds, before anything is allocated by it.
 Header openChecked(ByteSource& src, const std::string& path)
@@ -249,29 +276,31 @@ IdxFile::IdxFile(const std::string& path, const std::function<void(const std::ui
         offset_ = h.headerBytes;
         return;
     }
-    // A gzip body is inflated once, into an anonymous temporary file that the system deletes when
-    // it is closed: random access without the body in memory. Where no temporary file can be
-    // made, the body stays in memory.
-    // Owned, so that a body refused part of the way (a corrupt stream, a throwing `body`) closes it.
-    struct Close {
-        void operator()(std::FILE* f) const { std::fclose(f); }
-    };
-    std::unique_ptr<std::FILE, Close> tmp(std::tmpfile());
+    // A gzip body is inflated once, into an anonymous temporary file (in $TMPDIR, else /tmp,
+    // unlinked at once, so the system deletes it when it is closed): random access without the body
+    // in memory. Where no temporary file can be made or written, the body stays in memory.
+    struct Guard {
+        int fd;
+        ~Guard()
+        {
+            if (fd >= 0)
+                ::close(fd); // also when the body is refused part of the way
+        }
+    } tmp{anonymousTemporaryFile()};
+    bool inFile = tmp.fd >= 0;
     readBody(src, h, path, [&](const std::uint8_t* p, std::size_t n) {
         if (body)
             body(p, n);
-        if (tmp && std::fwrite(p, 1, n, tmp.get()) != n)
-            tmp.reset();
-        if (!tmp)
+        if (inFile && !writeAll(tmp.fd, p, n))
+            inFile = false;
+        if (!inFile)
             memory_.insert(memory_.end(), p, p + n);
     });
-    if (tmp && std::fflush(tmp.get()) == 0 && memory_.empty()) {
-        fd_ = ::dup(fileno(tmp.get()));
-        tmp.reset();
-        if (fd_ >= 0)
-            return;
+    if (inFile) {
+        fd_ = tmp.fd;
+        tmp.fd = -1;
+        return;
     }
-    tmp.reset();
     if (memory_.size() != bodyBytes_) {
         // The temporary file failed part of the way: inflate again into memory.
         memory_.clear();

@@ -26,7 +26,8 @@ IdxArray readIdx(const std::string& path);
 // An IDX file opened for random access without its body in memory: the whole file is read and
 // checked once on opening, as readIdx does (and `body`, when given, sees every byte of the body in
 // order, for a fingerprint); a raw file is then read in place and a gzip body from an anonymous
-// temporary file that it was inflated into. Memory stays a constant whatever the file size.
+// temporary file ($TMPDIR, else /tmp) that it was inflated into. Memory stays a constant whatever
+// the file size (but for the fallback: where no temporary file can be written, the body is kept).
 class IdxFile {
 public:
     explicit IdxFile(const std::string& path, const std::function<void(const std::uint8_t*, std::size_t)>& body = {});

@@ -94,53 +94,63 @@ ApplySummary applyDetector(const Detector& d, const ApplyOptions& o, const std::
         fitted = fitScorer(d.method, d.fit.get(), model->head(), params, &sink);
     }
 
-    // Open every source first: the progress knows the total, and a bad source is named at once.
-    std::vector<std::unique_ptr<Dataset>> data(o.sources.size());
+    // Every source is opened once first, so that the progress knows the total and a bad source is
+    // named at once, and released again: each is reopened when its turn comes, so that only one
+    // holds its descriptors (and an IDX file its inflated body) at a time, whatever their number.
     DatasetOptions dataOptions;
     if (o.maxPixels)
         dataOptions.maxPixels = o.maxPixels;
+    bool anyOpen = false;
     for (std::size_t s = 0; s < o.sources.size(); ++s) {
         ApplySource src;
         src.path = o.sources[s];
         try {
-            data[s] = openDataset(src.path, dataOptions);
-            src.kind = data[s]->kind();
-            src.items = data[s]->size();
+            const std::unique_ptr<Dataset> data = openDataset(src.path, dataOptions);
+            src.kind = data->kind();
+            src.items = data->size();
             sink.total_ += src.items;
+            anyOpen = true;
         } catch (const Error& e) {
             src.error = e.what();
             sink.warning(src.error);
         }
         summary.sources.push_back(std::move(src));
     }
-    bool anyOpen = false;
-    for (const auto& ds : data)
-        anyOpen = anyOpen || ds;
     if (!anyOpen)
         throw Error("none of the images could be read: " + summary.sources.front().error);
 
     const std::size_t block = std::max<std::size_t>(1, o.blockImages);
     ExtractionOptions extraction;
     extraction.batchSize = o.batchSize;
-    for (std::size_t s = 0; s < data.size(); ++s) {
-        if (!data[s])
-            continue;
+    for (std::size_t s = 0; s < summary.sources.size(); ++s) {
         ApplySource& src = summary.sources[s];
-        const std::string fingerprint = data[s]->fingerprint();
+        if (!src.error.empty())
+            continue;
+        std::unique_ptr<Dataset> data;
+        try {
+            data = openDataset(src.path, dataOptions);
+        } catch (const Error& e) {
+            src.error = e.what(); // it changed since it was counted
+            sink.warning(src.error);
+            continue;
+        }
+        if (data->size() != src.items)
+            throw Error("'" + src.path + "' changed while the detector was applied: " + std::to_string(src.items) +
+                        " images when counted, " + std::to_string(data->size()) + " now");
+        const std::string fingerprint = data->fingerprint();
         for (std::size_t begin = 0; begin < src.items; begin += block) {
             throwIfCancelled(&sink);
             const std::size_t end = std::min(src.items, begin + block);
-            const std::unique_ptr<Dataset> part = datasetRange(*data[s], begin, end, fingerprint);
+            const std::unique_ptr<Dataset> part = datasetRange(*data, begin, end, fingerprint);
             CachedFeatures got;
             try {
                 got = extractCached(*model, *part, part->fingerprint(), d.preprocess, CacheOptions{o.cacheDir, device}, extraction, &sink,
                                     src.path + " items " + std::to_string(begin) + "-" + std::to_string(end) +
                                         " | " + modelPath + " | " + d.preprocess.describe());
-            } catch (const Error& e) {
-                // No image of this block could be read: each is a decision "unreadable".
-                got.set.skipped.clear();
-                for (std::size_t i = begin; i < end; ++i)
-                    got.set.skipped.push_back(data[s]->itemPath(i) + ": " + e.what());
+            } catch (const NoReadableImage& e) {
+                // No image of this block could be read: each is a decision "unreadable", with its
+                // own reason. A model failure is not caught here: it stops the apply.
+                got.set.skipped = e.skipped;
             }
             src.fromCache += got.fromCache;
             const FeatureSet& set = got.set;

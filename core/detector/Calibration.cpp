@@ -90,7 +90,9 @@ Detector calibrateDetector(const RunResult& result, const CalibrationRequest& q,
 
     std::vector<double> setting, measuring;
     if (split) {
-        const std::vector<bool> mask = validationMask(idScores.size(), id, q.fraction, q.splitSeed);
+        // Salt 0, not the ID set's place among the run's datasets: the split is the seed's alone,
+        // whatever the order of --id and --ood (docs/detector.md).
+        const std::vector<bool> mask = validationMask(idScores.size(), 0, q.fraction, q.splitSeed);
         for (std::size_t i = 0; i < idScores.size(); ++i)
             (mask[i] ? setting : measuring).push_back(idScores[i]);
         if (setting.empty() || measuring.empty())

@@ -19,7 +19,7 @@ struct CalibrationRequest {
     // IdTpr: the share of calibration ID images to keep; OodFpr: the most OOD images (pooled over
     // the run's OOD sets) to accept; Threshold: the threshold itself.
     double value = kDefaultTpr;
-    // Share of the ID set that sets the threshold (validationMask(rows, ID index, fraction, seed)
+    // Share of the ID set that sets the threshold (validationMask(rows, 0, fraction, seed)
     // picks it); the rest is held out to measure the TPR. 0: no split, the whole ID set does both
     // (the detector says so). A Threshold target measures on the whole ID set.
     double fraction = kDefaultFraction;

@@ -11,6 +11,7 @@
 #include "io/TextEscape.h"
 #include "methods/Registry.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -31,6 +32,10 @@ constexpr char kSideMagic[8] = {'O', 'O', 'D', 'L', 'D', 'E', 'T', '1'};
 // A detector's JSON holds settings and a few numbers per OOD set and class: 64 MiB is far more
 // than any needs (100,000 class names of 255 bytes fit), and bounds what a hostile file can claim.
 constexpr std::uint64_t kMaxJsonBytes = 64ull << 20;
+// And values: a detector holds about a hundred plus one per class name and OOD set. A million
+// bounds parsing to a few hundred megabytes and a second, whatever the text (20 million empty
+// arrays fit in 64 MiB and would take 5 GB).
+constexpr std::size_t kMaxJsonValues = 1000000;
 
 // One array of the side file, in file order.
 struct Section {
@@ -120,6 +125,9 @@ public:
         const Json& ci = member(o, "ci95", field + ".ci95", Json::Type::Array);
         if (ci.items().size() != 2)
             fail(field + ".ci95", "must hold two numbers");
+        for (const Json& v : ci.items())
+            if (!v.isNull() && !v.isNumber())
+                fail(field + ".ci95", "must hold two numbers");
         r.low = ci.items()[0].isNull() ? std::numeric_limits<double>::quiet_NaN() : ci.items()[0].number();
         r.high = ci.items()[1].isNull() ? std::numeric_limits<double>::quiet_NaN() : ci.items()[1].number();
         r.count = count(o, "count", field + ".count", std::numeric_limits<std::uint32_t>::max() * 16ull);
@@ -155,8 +163,9 @@ private:
     std::string file_;
 };
 
-// Writes the side file and returns its record for the JSON (sections, bytes, SHA-256).
-Json writeSideFile(const Detector& d, const std::string& path)
+// Writes the side file to `tmp` and returns its record for the JSON (sections, bytes, SHA-256);
+// the caller renames it into place at `path`.
+Json writeSideFile(const Detector& d, const std::string& path, const std::string& tmp)
 {
     std::vector<Section> sections{{"calibration_scores", "f64", d.calibrationScores.size()}};
     if (d.fit) {
@@ -164,7 +173,6 @@ Json writeSideFile(const Detector& d, const std::string& path)
         sections.push_back({"fit_logits", "f32", d.fit->logits.size()});
         sections.push_back({"fit_labels", "i32", d.fit->labels.size()});
     }
-    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out)
         throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
@@ -187,12 +195,6 @@ Json writeSideFile(const Detector& d, const std::string& path)
         std::error_code ec;
         fs::remove(tmp, ec);
         throw Error("cannot write '" + path + "': the disk may be full");
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw Error("cannot write '" + path + "': " + ec.message());
     }
     Json record = Json::object();
     record.set("file", fs::path(path).filename().string());
@@ -236,12 +238,18 @@ void readSideFile(Detector& d, const Json& record, const std::string& jsonPath, 
     if (expected != bytes)
         r.fail("side_file.bytes", "is " + std::to_string(bytes) + " but the sections take " + std::to_string(expected));
     std::uint64_t size = 0;
-    const int fd = openRegularFile(path, "detector side file", &size);
-    if (size != bytes) {
-        ::close(fd);
+    int fd = openRegularFile(path, "detector side file", &size);
+    struct Closer {
+        int& fd;
+        ~Closer()
+        {
+            if (fd >= 0)
+                ::close(fd);
+        }
+    } closer{fd}; // also when an allocation throws
+    if (size != bytes)
         throw Error("detector side file '" + path + "' is " + std::to_string(size) + " bytes, but '" + r.file() +
                     "' records " + std::to_string(bytes) + (size < bytes ? ": it is truncated" : ""));
-    }
     // Read in blocks, hashing as we go; each section is allocated only once the file is known to hold it.
     auto readExact = [&](void* into, std::size_t n, Sha256& h) {
         std::size_t done = 0;
@@ -250,7 +258,6 @@ void readSideFile(Detector& d, const Json& record, const std::string& jsonPath, 
             if (got < 0 && errno == EINTR)
                 continue;
             if (got <= 0) {
-                ::close(fd);
                 throw Error("detector side file '" + path + "': cannot read it (" +
                             (got == 0 ? std::string("it shrank while being read") : std::strerror(errno)) + ")");
             }
@@ -261,14 +268,16 @@ void readSideFile(Detector& d, const Json& record, const std::string& jsonPath, 
     Sha256 hash;
     char magic[8];
     readExact(magic, sizeof magic, hash);
-    if (std::memcmp(magic, kSideMagic, sizeof magic) != 0) {
-        ::close(fd);
+    if (std::memcmp(magic, kSideMagic, sizeof magic) != 0)
         throw Error("detector side file '" + path + "' is not an OOD Lens detector side file");
-    }
     std::vector<float> features, logits;
     std::vector<int> labels;
     bool haveFit = false;
+    std::vector<std::string> seen;
     for (const Section& s : sections) {
+        if (std::find(seen.begin(), seen.end(), s.name) != seen.end())
+            r.fail("side_file.sections", "name the section '" + s.name + "' twice");
+        seen.push_back(s.name);
         if (s.name == "calibration_scores" && s.type == "f64") {
             d.calibrationScores.resize(s.count);
             readExact(d.calibrationScores.data(), s.count * 8, hash);
@@ -283,11 +292,11 @@ void readSideFile(Detector& d, const Json& record, const std::string& jsonPath, 
             labels.resize(s.count);
             readExact(labels.data(), s.count * 4, hash);
         } else {
-            ::close(fd);
             r.fail("side_file.sections", "names an unknown section '" + s.name + "' of type " + s.type);
         }
     }
     ::close(fd);
+    fd = -1;
     if (hash.hexDigest() != sha)
         throw Error("detector side file '" + path + "' does not match '" + r.file() +
                     "' (its SHA-256 differs from the one recorded): it was changed or belongs to another detector");
@@ -355,7 +364,8 @@ std::string detectorText(const Detector& d)
                    : " (no split)\n";
     out += "  ID TPR " + rate(d.idTpr) + (d.split ? " held-out" : "") + " ID images\n";
     for (const DetectorOodSet& o : d.oodSets)
-        out += "  " + o.name + ": FPR " + rate(o.accepted) + " images accepted as ID\n";
+        out += "  " + o.name + ": FPR " + rate(o.accepted) + " images accepted as ID" +
+               (d.target == CalibrationTarget::OodFpr ? " (in-sample: these images set the threshold)" : "") + "\n";
     if (!std::isnan(d.idAccuracy))
         out += "  classifier accuracy on " + d.idName + ": " + percentText(d.idAccuracy) + " %\n";
     return out;
@@ -446,8 +456,33 @@ void writeDetector(const Detector& d, const std::string& path)
         fit.set("rows", static_cast<unsigned long long>(d.fit->rows));
         root.set("fit_set", std::move(fit));
     }
-    root.set("side_file", writeSideFile(d, side));
-    writeFileAtomic(path, root.dump() + "\n");
+    // Both files are written under temporary names first and renamed only when both are whole, so
+    // that a failed write never leaves an old JSON beside a new side file (or the other way round).
+    const std::string pid = std::to_string(::getpid());
+    const std::string sideTmp = side + ".tmp-" + pid, jsonTmp = path + ".tmp-" + pid;
+    root.set("side_file", writeSideFile(d, side, sideTmp));
+    auto removeTemporaries = [&] {
+        std::error_code ec;
+        fs::remove(sideTmp, ec);
+        fs::remove(jsonTmp, ec);
+    };
+    {
+        std::ofstream out(jsonTmp, std::ios::binary | std::ios::trunc);
+        out << root.dump() << "\n";
+        out.close();
+        if (!out) {
+            removeTemporaries();
+            throw Error("cannot write '" + path + "': " + std::strerror(errno));
+        }
+    }
+    for (const auto& [from, to] : {std::pair{sideTmp, side}, std::pair{jsonTmp, path}}) {
+        std::error_code ec;
+        fs::rename(from, to, ec);
+        if (ec) {
+            removeTemporaries();
+            throw Error("cannot write '" + to + "': " + ec.message());
+        }
+    }
 }
 
 Detector readDetector(const std::string& path)
@@ -456,7 +491,7 @@ Detector readDetector(const std::string& path)
     const std::string text = readRegularFile(path, kMaxJsonBytes, "detector");
     Json root;
     try {
-        root = Json::parse(text, "detector '" + path + "'");
+        root = Json::parse(text, "detector '" + path + "'", kMaxJsonValues);
     } catch (const Error& e) {
         throw Error(std::string(e.what()) + " (a detector is written by oodlens-cli calibrate or File > Export detector)");
     }
@@ -464,8 +499,8 @@ Detector readDetector(const std::string& path)
         throw Error("'" + path + "' is not an OOD Lens detector (no \"format\": \"" + kFormat + "\")");
     const double version = r.number(root, "version", "version");
     if (version != Detector::kVersion)
-        r.fail("version", "is " + std::to_string(static_cast<long long>(version)) + "; this OOD Lens (" +
-                              oodlensVersion() + ") reads version " + std::to_string(Detector::kVersion));
+        r.fail("version", "is " + exactNumber(version) + "; this OOD Lens (" + oodlensVersion() + ") reads version " +
+                              std::to_string(Detector::kVersion));
     Detector d;
     d.oodlensVersion = r.text(root, "oodlens_version", "oodlens_version");
     d.created = r.text(root, "created", "created");
@@ -476,8 +511,7 @@ Detector readDetector(const std::string& path)
     d.featureDim = static_cast<int>(r.count(model, "feature_dim", "model.feature_dim", 1u << 24));
     if (d.classes < 1 || d.featureDim < 1)
         r.fail("model", "needs at least one class and one feature dimension");
-    d.preprocess = PreprocessSpec::fromJson(r.member(root, "preprocessing", "preprocessing", Json::Type::Object),
-                                            "detector '" + path + "'");
+    d.preprocess = PreprocessSpec::fromJson(r.member(root, "preprocessing", "preprocessing", Json::Type::Object), path);
     d.device = r.text(root, "device", "device");
     const Json& method = r.member(root, "method", "method", Json::Type::Object);
     d.method = r.text(method, "id", "method.id");
@@ -518,7 +552,10 @@ Detector readDetector(const std::string& path)
     d.idPath = r.text(id, "path", "calibration.id_set.path");
     d.idImages = r.count(id, "images", "calibration.id_set.images", std::numeric_limits<std::uint32_t>::max() * 16ull);
     const Json& split = r.member(cal, "split", "calibration.split", Json::Type::Object);
-    d.split = r.text(split, "kind", "calibration.split.kind") == "seeded";
+    const std::string kind = r.text(split, "kind", "calibration.split.kind");
+    if (kind != "seeded" && kind != "none")
+        r.fail("calibration.split.kind", "must be seeded or none, not '" + kind + "'");
+    d.split = kind == "seeded";
     d.splitFraction = r.number(split, "fraction", "calibration.split.fraction");
     if (!(d.splitFraction >= 0 && d.splitFraction < 1))
         r.fail("calibration.split.fraction", "must lie in [0, 1)");
@@ -552,6 +589,9 @@ Detector readDetector(const std::string& path)
             r.fail("class_names", "must be a list of text");
         d.classNames.push_back(n.string());
     }
+    if (!d.classNames.empty() && d.classNames.size() != std::size_t(d.classes))
+        r.fail("class_names", "lists " + std::to_string(d.classNames.size()) + " names for the model's " +
+                                  std::to_string(d.classes) + " classes");
     d.classNamesSource = root.get("class_names_source").string();
     if (const Json& fit = root.get("fit_set"); fit.isObject()) {
         d.fitName = r.text(fit, "name", "fit_set.name");

@@ -220,9 +220,12 @@ FeatureSet extractFeatures(const Classifier& model, const Dataset& data, const P
                      }
                  });
     out.rows = out.index.size();
-    if (out.rows == 0)
-        throw Error("dataset '" + data.source() + "' has no readable image (" + std::to_string(out.skipped.size()) +
-                    " skipped; first: " + out.skipped.front() + ")");
+    if (out.rows == 0) {
+        // The message first: the list moves into the exception.
+        const std::string message = "dataset '" + data.source() + "' has no readable image (" +
+                                    std::to_string(out.skipped.size()) + " skipped; first: " + out.skipped.front() + ")";
+        throw NoReadableImage(message, std::move(out.skipped));
+    }
     return out;
 }
 

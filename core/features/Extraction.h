@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "common/Error.h"
 #include "features/FeatureSet.h"
 #include "features/Preprocess.h"
 
@@ -30,9 +31,20 @@ using BatchFn = std::function<void(const float* input, const std::vector<std::si
 void forEachBatch(const Dataset& data, const PreprocessSpec& spec, const ExtractionOptions& options, ProgressSink* sink,
                   const std::string& stage, const BatchFn& fn);
 
+// What extractFeatures throws when no item of a dataset could be read (a model or other failure is
+// a plain Error): `skipped` holds "path: reason" for every item.
+class NoReadableImage : public Error {
+public:
+    NoReadableImage(const std::string& message, std::vector<std::string> skippedItems)
+        : Error(message), skipped(std::move(skippedItems))
+    {
+    }
+    std::vector<std::string> skipped;
+};
+
 // Runs the model once over the dataset in batches, keeping logits and penultimate features.
 // Unreadable items are skipped, reported through sink->warning() and listed in `skipped`.
-// Throws Error when no item could be read, and Cancelled when the sink asks for it.
+// Throws NoReadableImage when no item could be read, and Cancelled when the sink asks for it.
 FeatureSet extractFeatures(const Classifier& model, const Dataset& data, const PreprocessSpec& spec,
                            const ExtractionOptions& options, ProgressSink* sink);
 

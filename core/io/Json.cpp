@@ -16,7 +16,10 @@ namespace {
 
 class Parser {
 public:
-    Parser(const std::string& text, const std::string& source) : s_(text), source_(source) {}
+    Parser(const std::string& text, const std::string& source, std::size_t maxValues)
+        : s_(text), source_(source), maxValues_(maxValues)
+    {
+    }
 
     Json document()
     {
@@ -54,6 +57,8 @@ private:
     {
         if (depth > 200)
             fail("nesting too deep");
+        if (maxValues_ && ++values_ > maxValues_)
+            fail("more than " + std::to_string(maxValues_) + " values, more than such a file ever holds");
         skipSpace();
         if (pos_ >= s_.size())
             fail("unexpected end");
@@ -283,6 +288,7 @@ private:
     const std::string& s_;
     std::string source_;
     std::size_t pos_ = 0;
+    std::size_t maxValues_ = 0, values_ = 0;
 };
 
 // The UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no surrogates, nothing above
@@ -469,7 +475,10 @@ std::string validUtf8(const std::string& text)
     return out;
 }
 
-Json Json::parse(const std::string& text, const std::string& source) { return Parser(text, source).document(); }
+Json Json::parse(const std::string& text, const std::string& source, std::size_t maxValues)
+{
+    return Parser(text, source, maxValues).document();
+}
 
 Json Json::parseFile(const std::string& path)
 {

@@ -53,7 +53,10 @@ public:
 
     std::string dump(int indent = 2) const;
     // Throws Error with the byte offset on malformed text; `source` names the file in the message.
-    static Json parse(const std::string& text, const std::string& source = "JSON text");
+    // `maxValues` (0: no limit) bounds the values the text may hold (every number, string, array
+    // and object counts): each costs a few hundred bytes in memory whatever its size in the text,
+    // so a file's byte limit alone does not bound what it takes to parse it.
+    static Json parse(const std::string& text, const std::string& source = "JSON text", std::size_t maxValues = 0);
     static Json parseFile(const std::string& path);
 
 private:

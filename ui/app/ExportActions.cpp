@@ -255,16 +255,19 @@ bool ExportActions::exportDetector(const QString& path)
         emit status(tr("A detector is being written already"), true, QString());
         return false;
     }
-    std::shared_ptr<const Detector> detector;
+    CurrentDetectorJob job;
     try {
-        detector = std::make_shared<Detector>(currentDetector(*workspace_));
+        job = currentDetectorJob(*workspace_);
     } catch (const std::exception& e) {
         emit status(tr("Cannot export a detector: %1").arg(QString::fromStdString(e.what())), true, QString());
         return false;
     }
+    // The rates' bootstrap and the file (a fitted method's fit set can be large) on the worker.
     auto error = std::make_shared<std::string>();
-    detectorWorker_ = QThread::create([detector, file = path.toStdString(), error] {
+    auto detector = std::make_shared<Detector>();
+    detectorWorker_ = QThread::create([job, detector, file = path.toStdString(), error] {
         try {
+            *detector = job.run();
             writeDetector(*detector, file);
         } catch (const std::exception& e) {
             *error = e.what();
@@ -274,7 +277,7 @@ bool ExportActions::exportDetector(const QString& path)
         detectorWorker_->deleteLater();
         detectorWorker_ = nullptr;
         if (!error->empty()) {
-            emit status(tr("Cannot write the detector"), true, QString::fromStdString(*error));
+            emit status(tr("Cannot export the detector: %1").arg(QString::fromStdString(*error)), true, QString());
             return;
         }
         emit status(tr("Wrote detector %1: %2 at threshold %3 (apply it with oodlens-cli apply --detector, or in "

@@ -42,9 +42,10 @@ public:
     // The report of the current result into folder `dir`, with `factors`: the factor analysis and
     // the files, on this thread. False with the reason in `status`.
     bool exportReport(const QString& dir, const FactorOptions& factors);
-    // The current method at the current threshold as a detector file (currentDetector): built
-    // here, written on a worker thread (a fitted method's fit set can be large); detectorWritten
-    // or a status error follows. False with the reason in `status` when nothing was started.
+    // The current method at the current threshold as a detector file (currentDetectorJob: taken
+    // here, calibrated and written on a worker thread, as the bootstrap and a fitted method's fit
+    // set can be large); detectorWritten or a status error follows. False with the reason in
+    // `status` when nothing was started.
     bool exportDetector(const QString& path);
     // Where the report's factor options come from (the Factors view's split and resamples); without
     // one, FactorOptions' defaults.

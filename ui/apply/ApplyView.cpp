@@ -20,6 +20,8 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -44,6 +46,7 @@ struct ApplyView::Outcome {
     std::vector<ApplyDecision> decisions;
     std::vector<std::string> sources;
     std::uint64_t maxPixels = 0;
+    std::shared_ptr<const Detector> detector; // the one applied (another may be opened meanwhile)
     bool ok = false, cancelled = false;
     std::string error;
 };
@@ -100,7 +103,7 @@ ApplyView::ApplyView(Workspace* workspace, QWidget* parent) : QWidget(parent), w
     detectorLabel_->setWordWrap(true);
     detectorLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     detectorLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    auto* openButton = new QPushButton(tr("Open detector\u2026"), this);
+    auto* openButton = openButton_ = new QPushButton(tr("Open detector\u2026"), this);
     openButton->setObjectName(QStringLiteral("applyOpenDetector"));
     openButton->setToolTip(tr("A detector file written by oodlens-cli calibrate or File \u203a Export detector"));
     fromAnalysisButton_ = new QPushButton(tr("From the analysis"), this);
@@ -276,12 +279,14 @@ void ApplyView::setDetector(std::shared_ptr<const Detector> detector, const QStr
     if (detector_) {
         // Two lines on the tab (the rule and the TPR it achieves); every line in the tooltip.
         const QStringList lines = QString::fromStdString(detectorText(*detector_)).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-        QString tpr;
+        // The rule, then the rates at it: the ID TPR and each OOD set's FPR, with their intervals.
+        QStringList rates;
         for (const QString& l : lines)
-            if (l.trimmed().startsWith(QStringLiteral("ID TPR")))
-                tpr = l.trimmed();
+            if (l.trimmed().startsWith(QStringLiteral("ID TPR")) || l.contains(QStringLiteral(": FPR ")))
+                rates << l.trimmed().toHtmlEscaped();
         detectorLabel_->setText(QStringLiteral("%1 <i>(%2)</i><br>%3")
-                                    .arg(lines.value(0).toHtmlEscaped(), origin.toHtmlEscaped(), tpr.toHtmlEscaped()));
+                                    .arg(lines.value(0).toHtmlEscaped(), origin.toHtmlEscaped(),
+                                         rates.join(QStringLiteral("; "))));
         detectorLabel_->setToolTip(lines.join(QLatin1Char('\n')));
     }
     updateControls();
@@ -289,6 +294,10 @@ void ApplyView::setDetector(std::shared_ptr<const Detector> detector, const QStr
 
 bool ApplyView::openDetector(const QString& path)
 {
+    if (worker_) {
+        emit status(tr("A detector is being applied: cancel it or wait before opening another"), true, QString());
+        return false;
+    }
     try {
         auto d = std::make_shared<Detector>(readDetector(path.toStdString()));
         setDetector(std::move(d), QFileInfo(path).fileName());
@@ -302,6 +311,10 @@ bool ApplyView::openDetector(const QString& path)
 
 bool ApplyView::useCurrentMethod()
 {
+    if (worker_) {
+        emit status(tr("A detector is being applied: cancel it or wait before taking another"), true, QString());
+        return false;
+    }
     try {
         auto d = std::make_shared<Detector>(currentDetector(*workspace_));
         const QString origin = tr("the analysis' threshold");
@@ -372,6 +385,7 @@ bool ApplyView::start()
     const std::shared_ptr<std::atomic<bool>> cancel = cancel_;
     worker_ = QThread::create([this, detector, options, cancel]() {
         auto outcome = std::make_shared<Outcome>();
+        outcome->detector = detector;
         outcome->sources = options.sources;
         outcome->maxPixels = options.maxPixels;
         ApplyProgressSink sink(cancel, [this](QString stage, qulonglong done, qulonglong total) {
@@ -431,9 +445,10 @@ void ApplyView::onFinished(const std::shared_ptr<Outcome>& outcome)
     progress_->setFormat(outcome->ok ? tr("done") : outcome->cancelled ? tr("cancelled") : tr("failed"));
     etaLabel_->clear();
     // A cancel or an error keeps what was decided: the counts are redone from the decisions.
+    const Detector& applied = *outcome->detector;
     ApplySummary s = outcome->ok ? outcome->summary : ApplySummary{};
     if (!outcome->ok) {
-        s.threshold = detector_ ? detector_->threshold : 0;
+        s.threshold = applied.threshold;
         s.sources.resize(outcome->sources.size());
         for (std::size_t i = 0; i < outcome->sources.size(); ++i)
             s.sources[i].path = outcome->sources[i];
@@ -450,12 +465,12 @@ void ApplyView::onFinished(const std::shared_ptr<Outcome>& outcome)
     }
     summary_ = std::move(s);
     gallery_->setDecisions(std::move(outcome->decisions), outcome->sources, outcome->maxPixels);
-    if (detector_ && summary_.scored > 0)
-        showApplyHistogram(*histogram_, *detector_, summary_.sources);
+    if (summary_.scored > 0)
+        showApplyHistogram(*histogram_, applied, summary_.sources);
     QString text = summaryShort(summary_);
     if (outcome->ok) {
         summaryLabel_->setText(text + tr(" in %1").arg(QString::fromStdString(durationText(summary_.seconds))));
-        QString details = detector_ ? QString::fromStdString(applySummaryText(*detector_, summary_)) : QString();
+        QString details = QString::fromStdString(applySummaryText(applied, summary_));
         for (const std::string& w : summary_.warnings)
             details += QStringLiteral("\n") + QString::fromStdString(w);
         emit status(tr("Applied: %1").arg(text), false, details);
@@ -490,7 +505,42 @@ void ApplyView::openDetectorDialog()
     const QString path = QFileDialog::getOpenFileName(this, tr("Open detector"), QString(),
                                                       tr("OOD Lens detectors (*.json);;All files (*)"));
     if (!path.isEmpty())
-        openDetector(path);
+        openDetectorInBackground(path);
+}
+
+void ApplyView::openDetectorInBackground(const QString& path)
+{
+    if (worker_ || opening_) {
+        emit status(tr("A detector is being applied or opened: wait, or cancel it, before opening another"), true,
+                    QString());
+        return;
+    }
+    // Reading checks the side file's SHA-256, which for a large fit set takes a while: off this thread.
+    opening_ = true;
+    updateControls();
+    auto* watcher = new QFutureWatcher<std::shared_ptr<Detector>>(this);
+    auto error = std::make_shared<std::string>();
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path, error] {
+        opening_ = false;
+        const std::shared_ptr<Detector> d = watcher->result();
+        watcher->deleteLater();
+        if (d) {
+            setDetector(d, QFileInfo(path).fileName());
+            emit status(tr("Opened detector %1").arg(path), false, QString());
+        } else {
+            updateControls();
+            emit status(tr("Cannot open the detector: %1").arg(QString::fromStdString(*error)), true, QString());
+        }
+        emit detectorOpened(bool(d));
+    });
+    watcher->setFuture(QtConcurrent::run([file = path.toStdString(), error]() -> std::shared_ptr<Detector> {
+        try {
+            return std::make_shared<Detector>(readDetector(file));
+        } catch (const std::exception& e) {
+            *error = e.what();
+            return nullptr;
+        }
+    }));
 }
 
 void ApplyView::addFolderDialog()
@@ -543,7 +593,7 @@ void ApplyView::dropEvent(QDropEvent* event)
         const QString path = url.toLocalFile();
         // A detector dropped here is opened; anything else is images.
         if (path.endsWith(QStringLiteral(".json"), Qt::CaseInsensitive))
-            openDetector(path);
+            openDetectorInBackground(path);
         else
             addSource(path);
     }
@@ -556,6 +606,7 @@ void ApplyView::updateControls()
     applyButton_->setEnabled(!running && detector_ && sourcesList_->count() > 0);
     cancelButton_->setEnabled(running);
     removeButton_->setEnabled(!running && !sourcesList_->selectedItems().isEmpty());
+    openButton_->setEnabled(!running && !opening_);
     fromAnalysisButton_->setEnabled(!running && workspace_->result() && workspace_->hasScores(workspace_->currentMethod()));
     exportButton_->setEnabled(gallery_->rowCount() > 0);
 }

@@ -44,8 +44,11 @@ public:
     // Cancels a running apply and waits for it.
     ~ApplyView() override;
 
-    // Reads a detector file (readDetector); false with the reason in status().
+    // Reads a detector file (readDetector) here; false with the reason in status().
     bool openDetector(const QString& path);
+    // The same on a worker thread (the dialog's and a drop's way: the side file's SHA-256 of a large
+    // fit set takes a while); detectorOpened follows.
+    void openDetectorInBackground(const QString& path);
     // The current method at the current threshold (currentDetector); false with the reason.
     bool useCurrentMethod();
     void setDetector(std::shared_ptr<const Detector> detector, const QString& origin);
@@ -82,6 +85,7 @@ Q_SIGNALS:
     void status(const QString& text, bool error, const QString& details);
     // An apply ended (done, cancelled or failed): summary() and gallery() hold what it decided.
     void finished();
+    void detectorOpened(bool ok);
 
 protected:
     void showEvent(QShowEvent* event) override;
@@ -98,6 +102,7 @@ private:
     Workspace* workspace_;
     std::shared_ptr<const Detector> detector_;
     QLabel* detectorLabel_;
+    QPushButton* openButton_;
     QPushButton* fromAnalysisButton_;
     QCheckBox* allowMismatch_;
     QListWidget* sourcesList_;
@@ -116,6 +121,7 @@ private:
     QSplitter* results_;
 
     ApplySummary summary_;
+    bool opening_ = false; // openDetectorInBackground at work
     bool sized_ = false; // the splitter's shares set on the first show
     QThread* worker_ = nullptr;
     std::shared_ptr<std::atomic<bool>> cancel_;

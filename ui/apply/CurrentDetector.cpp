@@ -2,29 +2,33 @@
 #include "apply/CurrentDetector.h"
 
 #include "common/Error.h"
-#include "detector/Calibration.h"
+#include "methods/Registry.h"
 #include "workspace/Workspace.h"
 
 #include <cmath>
 
 namespace oodlens::ui {
 
-Detector currentDetector(const Workspace& workspace)
+CurrentDetectorJob currentDetectorJob(const Workspace& workspace)
 {
-    const RunResultPtr result = workspace.result();
-    if (!result)
+    CurrentDetectorJob job;
+    job.result = workspace.result();
+    if (!job.result)
         throw Error("run the analysis first: a detector is a scored method at a threshold");
     const std::string method = workspace.currentMethod().toStdString();
     if (!workspace.hasScores(workspace.currentMethod()))
         throw Error("the current result has no scores of '" + method + "'");
+    if (requireMethod(method).images)
+        throw Error(requireMethod(method).label + " needs a second pass over the images, which detectors do not make");
     if (std::isnan(workspace.threshold()))
         throw Error("the current method has no threshold (no ID scores)");
-    CalibrationRequest request;
-    request.method = method;
-    request.target = CalibrationTarget::Threshold;
-    request.value = workspace.threshold();
-    request.fraction = 0;
-    return calibrateDetector(*result, request);
+    job.request.method = method;
+    job.request.target = CalibrationTarget::Threshold;
+    job.request.value = workspace.threshold();
+    job.request.fraction = 0;
+    return job;
 }
+
+Detector currentDetector(const Workspace& workspace) { return currentDetectorJob(workspace).run(); }
 
 } // namespace oodlens::ui

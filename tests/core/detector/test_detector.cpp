@@ -654,6 +654,59 @@ TEST_F(DetectorFileTest, NewerVersionAndWrongTypes)
     expectRefused(f, {f, "\"side_file.sections\"", "list"});
     f = edited("nomodel", [](Json& j) { j.set("model", 3); });
     expectRefused(f, {f, "\"model\"", "object"});
+    f = edited("v15", [](Json& j) { j.set("version", 1.5); });
+    expectRefused(f, {f, "\"version\"", "is 1.5"});
+    f = edited("kind", [](Json& j) {
+        Json cal = j.get("calibration");
+        cal.set("split", with(cal.get("split"), "kind", "bogus"));
+        j.set("calibration", cal);
+    });
+    expectRefused(f, {f, "\"calibration.split.kind\"", "bogus"});
+    f = edited("ci", [](Json& j) {
+        Json cal = j.get("calibration");
+        Json ci = Json::array();
+        ci.push("a");
+        ci.push("b");
+        cal.set("id_tpr", with(cal.get("id_tpr"), "ci95", ci));
+        j.set("calibration", cal);
+    });
+    expectRefused(f, {f, "\"calibration.id_tpr.ci95\"", "two numbers"});
+    f = edited("fewnames", [](Json& j) {
+        Json names = Json::array();
+        names.push("zero");
+        names.push("one");
+        j.set("class_names", names);
+    });
+    expectRefused(f, {f, "\"class_names\"", "2 names", "10 classes"});
+    // The calibration scores listed as two halves: the sizes add up and the hash matches, but a
+    // section named twice is refused (the second would overwrite the first).
+    f = edited("twice", [](Json& j) {
+        Json side = j.get("side_file");
+        Json sections = Json::array();
+        for (const Json& sec : side.get("sections").items()) {
+            if (sec.get("name").string() == "calibration_scores") {
+                const double half = sec.get("count").number() / 2;
+                sections.push(with(sec, "count", half));
+                sections.push(with(sec, "count", half));
+            } else {
+                sections.push(sec);
+            }
+        }
+        j.set("side_file", with(side, "sections", sections));
+    });
+    expectRefused(f, {f, "\"side_file.sections\"", "calibration_scores", "twice"});
+    // Twenty million empty arrays fit in 64 MiB; the value budget refuses them at once.
+    {
+        const std::string file = copy("manyvalues");
+        std::string text = test::readFile(file);
+        std::string junk = "\"junk\": [";
+        for (int i = 0; i < 2000000; ++i)
+            junk += "[],";
+        junk += "[]], ";
+        text.insert(text.find('{') + 1, junk);
+        ASSERT_TRUE(test::writeFile(file, text));
+        expectRefused(file, {file, "values"});
+    }
     // Seeds: whole numbers up to 2^53, or digits as text up to 2^64 - 1; nothing else.
     auto withSplitSeed = [](Json seed) {
         return [seed](Json& j) {
@@ -889,6 +942,64 @@ TEST_F(ApplyTest, UnopenableSourceIsReported)
         EXPECT_EQ(x.source, 1u);
     const std::string none = errorOf([&] { apply(d, {missing, garbage}); });
     EXPECT_TRUE(contains(none, missing)) << none;
+}
+
+// A block in which no image decodes: every image is a decision "unreadable" with its own reason,
+// and the images of the other sources are still scored.
+TEST_F(ApplyTest, UnreadableImagesKeepTheirOwnReasons)
+{
+    const Detector d = calibrate("energy", CalibrationTarget::IdTpr, 0.95);
+    const std::string junk = path("junk-images");
+    std::filesystem::create_directories(junk);
+    for (const char* name : {"a.png", "b.png", "c.jpg"})
+        ASSERT_TRUE(test::writeFile(junk + "/" + name, std::string("not an image: ") + name));
+    const Applied a = apply(d, {junk, idSubset()});
+    ASSERT_EQ(a.decisions.size(), 3 + kApplyImages);
+    EXPECT_EQ(a.summary.sources[0].unreadable, 3u);
+    EXPECT_EQ(a.summary.sources[1].scored, kApplyImages);
+    for (std::size_t i = 0; i < 3; ++i) {
+        const ApplyDecision& x = a.decisions[i];
+        EXPECT_FALSE(x.readable);
+        // Its own file in its own reason, not the block's first.
+        EXPECT_TRUE(contains(x.reason, x.path)) << x.path << ": " << x.reason;
+    }
+    EXPECT_NE(a.decisions[0].reason, a.decisions[1].reason);
+}
+
+// A model failure is not an unreadable image: it stops the apply with the model's message.
+TEST_F(ApplyTest, AModelFailureStopsTheApply)
+{
+    Detector d = calibrate("energy", CalibrationTarget::IdTpr, 0.95);
+    // The demo CNN takes 1 x 28 x 28; a detector that asks for 3 x 40 x 40 makes every forward fail.
+    d.preprocess.channels = 3;
+    d.preprocess.height = d.preprocess.width = 40;
+    d.preprocess.resize = 40;
+    d.preprocess.crop = 40;
+    d.preprocess.mean = {0, 0, 0};
+    d.preprocess.stddev = {1, 1, 1};
+    const std::string msg = errorOf([&] { apply(d, {idSubset()}); });
+    EXPECT_FALSE(msg.empty()) << "a failing model was reported as unreadable images";
+    EXPECT_FALSE(contains(msg, "no readable image")) << msg;
+}
+
+// The seeded split is the seed's alone: the same whatever the ID set's place among the datasets.
+TEST_F(DetectorTest, SplitDoesNotDependOnTheOrderOfTheDatasets)
+{
+    RunConfig c = demoConfig();
+    const std::string demo = demoDirectory();
+    c.datasets = {{"fashion-val", demo + "/fashion-mnist-val-1000-images-idx3-ubyte.gz", DatasetRole::Ood},
+                  {"id", demo + "/mnist-test-2000-images-idx3-ubyte.gz", DatasetRole::Id}};
+    c.methods = {"energy"};
+    const RunResultPtr reordered = runOnce(c);
+    ASSERT_EQ(reordered->idIndex, 1);
+    CalibrationRequest q;
+    q.method = "energy";
+    q.resamples = 20;
+    q.splitSeed = 5;
+    const Detector a = calibrateDetector(run(), q), b = calibrateDetector(*reordered, q);
+    EXPECT_EQ(a.threshold, b.threshold);
+    EXPECT_EQ(a.calibrationScores, b.calibrationScores);
+    EXPECT_EQ(a.idTpr.accepted, b.idTpr.accepted);
 }
 
 TEST(DecisionsCsv, QuotesPathsAndRoundTripsNumbers)

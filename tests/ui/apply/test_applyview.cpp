@@ -236,6 +236,16 @@ void TestApplyView::corruptDetectorAndAnotherModelAreRefusedWithTheReason()
     QVERIFY(!status.isEmpty());
     QVERIFY(status.last().at(1).toBool());
     QVERIFY2(status.last().at(0).toString().contains(broken), qPrintable(status.last().at(0).toString()));
+    // The dialog's way, on a worker: the same refusal, then a good file opens.
+    QSignalSpy opened(apply_, &ApplyView::detectorOpened);
+    apply_->openDetectorInBackground(broken);
+    QVERIFY(opened.wait(kTimeoutMs));
+    QCOMPARE(opened.last().at(0).toBool(), false);
+    QVERIFY(status.last().at(0).toString().contains(broken));
+    apply_->openDetectorInBackground(detectorPath_);
+    QVERIFY(opened.wait(kTimeoutMs));
+    QCOMPARE(opened.last().at(0).toBool(), true);
+    QCOMPARE(apply_->detector()->threshold, threshold_);
 
     // The same detector for a model of another hash: refused naming both, scored when allowed.
     Detector other = *apply_->detector();
