@@ -438,7 +438,8 @@ int cmdInfo(const std::vector<std::string>& args)
               << "feature dim:    " << i.featureDim << "\n"
               << "head:           " << i.headName << " (Linear " << i.featureDim << " -> " << i.classes << ")\n"
               << "features from:  " << i.featureSource << "\n"
-              << "head check:     max |head(features) - logits| = " << i.headCheckMaxError << "\n";
+              << "head check:     max |head(features) - logits| = " << i.headCheckMaxError << "\n"
+              << "forward:        " << i.forwardNote << "\n";
     if (i.inputHint.size() == 3)
         std::cout << "input hint:     " << i.inputHint[0] << " x " << i.inputHint[1] << " x " << i.inputHint[2]
                   << (i.inputSource == ModelInfo::InputSource::Sidecar ? " (C x H x W, from the sidecar)"

@@ -14,6 +14,7 @@
 #include <torch/script.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -48,6 +49,84 @@ struct Classifier::Impl {
     // weight is none (a frozen constant, or computed in forward).
     std::string headParameter;
     enum class Style { TupleOutput, GraphTap, ForwardFeatures } style = Style::GraphTap;
+
+    // The frozen, inference-optimised copy extraction runs (Classifier::forward), when it was
+    // verified against the plain module; gradients (ODIN, the full backward) use the plain one.
+    bool useFast = false;
+    torch::jit::Module fast;
+    internal::LinearTap fastTap;
+
+    // (logits, features) through the optimised copy when there is one, else run().
+    std::pair<at::Tensor, at::Tensor> runForInference(const at::Tensor& x)
+    {
+        if (!useFast)
+            return run(x);
+        if (style == Style::TupleOutput) {
+            auto out = fast.forward({x}).toTuple();
+            return {out->elements()[0].toTensor(), out->elements()[1].toTensor()};
+        }
+        internal::TapResult r = internal::runTap(fastTap, fast, x);
+        return {r.output, r.features};
+    }
+
+    // Freezes the module and optimises it for inference (torch::jit::optimize_for_inference on
+    // CPU; freezing alone on other devices), finds the features in the copy as in the plain module,
+    // and keeps it only when it gives the plain module's logits and features on the probe batch.
+    // OODLENS_PLAIN_FORWARD=1 keeps the plain module (to compare, or to rule the copy out).
+    void prepareFastForward(const at::Tensor& probe, const at::Tensor& logits, const at::Tensor& features)
+    {
+        info.optimizedForward = false;
+        if (const char* plain = std::getenv("OODLENS_PLAIN_FORWARD"); plain && std::string(plain) == "1") {
+            info.forwardNote = "plain module (OODLENS_PLAIN_FORWARD=1)";
+            return;
+        }
+        if (style == Style::ForwardFeatures) {
+            info.forwardNote = "plain module (features from forward_features: not frozen)";
+            return;
+        }
+        try {
+            torch::NoGradGuard noGrad;
+            torch::jit::Module copy = module.clone();
+            copy.eval();
+            copy = device.is_cpu() ? torch::jit::optimize_for_inference(copy) : torch::jit::freeze(copy);
+            internal::LinearTap tapCopy;
+            at::Tensor z, h;
+            if (style == Style::TupleOutput) {
+                auto out = copy.forward({probe}).toTuple();
+                z = out->elements()[0].toTensor();
+                h = out->elements()[1].toTensor();
+            } else {
+                std::string why;
+                if (!internal::tapLastLinear(copy, tapCopy, why)) {
+                    info.forwardNote = "plain module (the optimised graph's features cannot be found: " + why + ")";
+                    return;
+                }
+                const internal::TapResult r = internal::runTap(tapCopy, copy, probe);
+                z = r.output;
+                h = r.features;
+            }
+            auto close = [](const at::Tensor& a, const at::Tensor& b) {
+                if (!a.defined() || a.sizes() != b.sizes())
+                    return false;
+                const at::Tensor x = a.to(torch::kCPU, torch::kFloat), y = b.to(torch::kCPU, torch::kFloat);
+                const double err = (x - y).abs().max().item<double>();
+                return std::isfinite(err) && err <= 1e-4 * std::max(1.0, y.abs().max().item<double>());
+            };
+            if (!close(z, logits) || !close(h, features)) {
+                info.forwardNote = "plain module (the optimised module's logits or features differ from the plain "
+                                   "module's by more than 1e-4 on the probe batch)";
+                return;
+            }
+            fast = std::move(copy);
+            fastTap = tapCopy;
+            useFast = true;
+            info.optimizedForward = true;
+            info.forwardNote = std::string(device.is_cpu() ? "frozen and optimised for inference" : "frozen") +
+                               " (logits and features equal the plain module's to 1e-4 on the probe batch)";
+        } catch (const std::exception& e) {
+            info.forwardNote = "plain module (freezing or optimising failed: " + internal::torchMessage(e) + ")";
+        }
+    }
 
     // Runs the model once, returning (logits, features), both 2-D tensors on the device.
     std::pair<at::Tensor, at::Tensor> run(const at::Tensor& x)
@@ -455,6 +534,7 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
     m.head.dim = static_cast<int>(dim);
     m.head.weight.assign(wCpu.data_ptr<float>(), wCpu.data_ptr<float>() + wCpu.numel());
     m.head.bias.assign(bCpu.data_ptr<float>(), bCpu.data_ptr<float>() + bCpu.numel());
+    m.prepareFastForward(probe, f.logits, f.features);
     return self;
 }
 
@@ -465,7 +545,7 @@ void Classifier::forward(const float* input, int n, int c, int h, int w, std::ve
     at::Tensor x = torch::from_blob(const_cast<float*>(input), {n, c, h, w}, torch::kFloat).to(d->device);
     std::pair<at::Tensor, at::Tensor> out;
     try {
-        out = d->run(x);
+        out = d->runForInference(x);
     } catch (const std::exception& e) {
         throw Error("model '" + d->info.path + "' rejected an input batch of shape [" + std::to_string(n) + ", " +
                     std::to_string(c) + ", " + std::to_string(h) + ", " + std::to_string(w) +

@@ -37,6 +37,11 @@ struct ModelInfo {
     std::string sidecarPath;     // "<model>.json" next to the model, when present
     PreprocessSpec defaultPreprocess; // from the sidecar's "preprocessing" (unset when none)
     double headCheckMaxError = 0; // max |head(features) - logits| seen on the probe batch
+    // The forward that extraction runs: the module frozen and optimised for inference (folded
+    // batch norms, MKL-DNN on CPU) when its logits and features equal the plain module's to 1e-4
+    // (relative) on the probe batch; else the plain module. `forwardNote` says which, and why.
+    bool optimizedForward = false;
+    std::string forwardNote;
 };
 
 // A TorchScript image classifier with access to its penultimate features.

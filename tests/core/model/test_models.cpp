@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -201,6 +202,13 @@ TEST_P(ModelsClassifier, classifierLoadsAndReproducesEagerPyTorch)
         ASSERT_TRUE(contains(source, "last linear op") && contains(source, info.headName)) << source;
     }
     ASSERT_TRUE(info.headCheckMaxError < 1e-4) << info.headCheckMaxError;
+    // Extraction runs the frozen, inference-optimised copy wherever it was verified on the probe
+    // batch (the eager references below then check it on the saved batch): every fixture but
+    // MobileNetV3, whose fused hardswish moves its outputs by more than 1e-4 and keeps the plain module.
+    ASSERT_FALSE(info.forwardNote.empty());
+    if (name != "mobilenetv3") {
+        ASSERT_TRUE(info.optimizedForward) << info.forwardNote;
+    }
     ASSERT_EQ(model->head().classes, classes);
     ASSERT_EQ(model->head().dim, dim);
     ASSERT_EQ(model->head().weight.size(), std::size_t(classes) * dim);
@@ -327,4 +335,28 @@ TEST_P(ModelsClassifier, fullBackwardGivesTheGradNormOfEagerPyTorch)
     std::vector<float> logits, features;
     model->forward(x.data(), shape[0], shape[1], shape[2], shape[3], logits, features);
     ASSERT_TRUE(worstRelative(asDouble(logits), values(ref.get("logits"))) < kTolerance);
+}
+
+// OODLENS_PLAIN_FORWARD=1 keeps the plain module, which gives the optimised copy's outputs to 1e-4
+// on a batch other than the probe.
+TEST_F(Models, plainForwardOnRequestGivesTheOptimisedOutputs)
+{
+    const std::string path = kRoot + "tests/fixtures/models/resnet_fc_traced.pt";
+    const std::unique_ptr<Classifier> fast = Classifier::load(path);
+    ASSERT_TRUE(fast->info().optimizedForward) << fast->info().forwardNote;
+    ::setenv("OODLENS_PLAIN_FORWARD", "1", 1);
+    const std::unique_ptr<Classifier> plain = Classifier::load(path);
+    ::unsetenv("OODLENS_PLAIN_FORWARD");
+    ASSERT_FALSE(plain->info().optimizedForward);
+    ASSERT_TRUE(contains(plain->info().forwardNote, "OODLENS_PLAIN_FORWARD")) << plain->info().forwardNote;
+    const std::vector<int>& hint = fast->info().inputHint;
+    const int n = 5;
+    std::vector<float> x(std::size_t(n) * hint[0] * hint[1] * hint[2]);
+    for (std::size_t i = 0; i < x.size(); ++i)
+        x[i] = float(std::sin(0.37 * double(i)) * 2.0);
+    std::vector<float> zf, hf, zp, hp;
+    fast->forward(x.data(), n, hint[0], hint[1], hint[2], zf, hf);
+    plain->forward(x.data(), n, hint[0], hint[1], hint[2], zp, hp);
+    ASSERT_TRUE(worstRelative(asDouble(zf), asDouble(zp)) < 1e-4);
+    ASSERT_TRUE(worstRelative(asDouble(hf), asDouble(hp)) < 1e-4);
 }
