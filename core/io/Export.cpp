@@ -605,6 +605,8 @@ std::string runJson(const RunResult& result, const std::string& commandLine)
     model.set("feature_dim", m.featureDim);
     model.set("head", m.headName);
     model.set("features_from", m.featureSource);
+    model.set("forward", m.forwardNote);           // the optimised copy or the plain module, and why
+    model.set("optimized_forward", m.optimizedForward);
     model.set("sidecar", m.sidecarPath);
     model.set("device", m.device);
     model.set("class_names_from", result.classNamesSource); // empty: classes are known by number only

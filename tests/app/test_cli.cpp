@@ -239,6 +239,9 @@ TEST_F(Cli, writesEveryExportFormatAndRunMetadata)
     const Json run = readJson(out + "/run.json", problem);
     ASSERT_TRUE(problem.empty()) << problem;
     ASSERT_EQ(run.get("model").get("sha256").string().size(), std::size_t(64));
+    // Which forward ran, and why: the demo CNN's optimised copy passes its probe-batch check.
+    ASSERT_TRUE(run.get("model").get("optimized_forward").boolean()) << run.get("model").get("forward").string();
+    ASSERT_TRUE(contains(run.get("model").get("forward").string(), "1e-4"));
     const std::vector<Json>& sets = run.get("datasets").items();
     ASSERT_TRUE(!sets.empty());
     ASSERT_EQ(sets.at(0).get("kind").string(), "idx");

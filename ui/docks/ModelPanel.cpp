@@ -13,7 +13,7 @@ namespace oodlens::ui {
 
 namespace {
 
-const char* const kFields[] = {"Classes", "Feature dim", "Head", "Feature source", "Input", "Sidecar", "SHA-256"};
+const char* const kFields[] = {"Classes", "Feature dim", "Head", "Feature source", "Forward", "Input", "Sidecar", "SHA-256"};
 
 } // namespace
 
@@ -95,6 +95,7 @@ void ModelPanel::setInfo(const ModelInfo& info)
     setField(QStringLiteral("Feature dim"), QString::number(info.featureDim));
     setField(QStringLiteral("Head"), QString::fromStdString(info.headName));
     setField(QStringLiteral("Feature source"), QString::fromStdString(info.featureSource));
+    setField(QStringLiteral("Forward"), QString::fromStdString(info.forwardNote));
     QStringList input;
     for (int v : info.inputHint)
         input << QString::number(v);
