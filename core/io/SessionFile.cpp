@@ -42,7 +42,13 @@ public:
                        const std::string& fallback = "") const
     {
         const Json& v = member(object, key, field, Json::Type::String);
-        return v.isNull() ? fallback : v.string();
+        if (v.isNull())
+            return fallback;
+        // JSON text is UTF-8, and what a session holds is written back as UTF-8: a string that is
+        // not would come back changed (two paths that differ only in invalid bytes would become one).
+        if (validUtf8(v.string()) != v.string())
+            fail(field, "is not valid UTF-8 text");
+        return v.string();
     }
 
     bool boolean(const Json& object, const std::string& key, const std::string& field) const

@@ -301,3 +301,22 @@ TEST(SessionFile, MaxPixelsIsSavedAndChecked)
     EXPECT_TRUE(contains(errorOf(sessionWith("maxPixels", "0")), "maxPixels"));
     EXPECT_TRUE(contains(errorOf(sessionWith("maxPixels", "\"many\"")), "maxPixels"));
 }
+
+// Found by fuzz_session: two OOD paths that differ only in invalid UTF-8 bytes were both accepted,
+// then written back as the same U+FFFD text, and the saved session no longer opened. Text that is not
+// UTF-8 is refused by name; valid UTF-8 (non-ASCII) paths still round-trip.
+TEST(SessionFile, TextThatIsNotUtf8IsRefusedAndUtf8RoundTrips)
+{
+    const std::string text = "{\"format\": \"oodlens-session\", \"version\": 1, \"model\": \"m.pt\", \"datasets\": ["
+                             "{\"name\": \"id\", \"path\": \"/d/id\", \"role\": \"id\"},"
+                             "{\"name\": \"a\", \"path\": \"/d/o\xf1\xf1\", \"role\": \"ood\"},"
+                             "{\"name\": \"b\", \"path\": \"/d/o\xf2\xf2\", \"role\": \"ood\"}]}";
+    const std::string msg = errorOf(text);
+    EXPECT_TRUE(contains(msg, "bad.oodlens") && contains(msg, "UTF-8")) << msg;
+    SessionFile s;
+    s.config.modelPath = "/m/mod\xc3\xa8le.pt";
+    s.config.datasets = {{"id", "/d/\xe5\x86\x99\xe7\x9c\x9f", DatasetRole::Id}};
+    const SessionFile back = SessionFile::fromJson(s.toJson(), "ok.oodlens");
+    EXPECT_EQ(back.config.modelPath, s.config.modelPath);
+    EXPECT_EQ(back.config.datasets.at(0).path, s.config.datasets.at(0).path);
+}
