@@ -80,12 +80,18 @@ private:
 
 QString summaryShort(const ApplySummary& s)
 {
-    return QObject::tr("%1 images scored, %2 flagged (%3%), %4 accepted%5")
+    // A source that could not be opened is said here, not only in the status details.
+    QStringList unopened;
+    for (const ApplySource& src : s.sources)
+        if (!src.error.empty())
+            unopened << QString::fromStdString(src.error);
+    return QObject::tr("%1 images scored, %2 flagged (%3%), %4 accepted%5%6")
         .arg(s.scored)
         .arg(s.flagged)
         .arg(s.flaggedFraction() * 100, 0, 'f', 1)
         .arg(s.scored - s.flagged)
-        .arg(s.unreadable ? QObject::tr(", %1 unreadable").arg(s.unreadable) : QString());
+        .arg(s.unreadable ? QObject::tr(", %1 unreadable").arg(s.unreadable) : QString())
+        .arg(unopened.isEmpty() ? QString() : QObject::tr("; not read: %1").arg(unopened.join(QStringLiteral("; "))));
 }
 
 } // namespace
