@@ -9,6 +9,7 @@
 #include "run/Pipeline.h"
 #include "common/Progress.h"
 #include "common/Runtime.h"
+#include "features/FeaturesFile.h"
 #include "run/Options.h"
 #ifdef OODLENS_HAVE_FIGURES
 #include "apply/ApplyFigure.h"
@@ -18,11 +19,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <fcntl.h>
 #include <poll.h>
@@ -91,6 +94,10 @@ const char* const kSynopsis =
                         [--target-tpr F | --target-fpr F | --threshold T] --out DETECTOR.json [options]
   oodlens-cli apply --detector DETECTOR.json --images DATASET [--images ...]... --out DIR
                     [--allow-model-mismatch] [--exit-flagged]
+  oodlens-cli extract (--model FILE --id DATASET [--ood ...]... | --session FILE | --demo) [--shard I/N]
+                      [options of score]
+  oodlens-cli export-features (--model FILE --id DATASET [--ood ...]... | --session FILE | --demo) --out DIR
+                              [options of score]
   oodlens-cli info --model FILE [preprocessing options] [--device cpu|cuda] [--threads N]
   oodlens-cli methods
   oodlens-cli COMMAND --help
@@ -119,6 +126,16 @@ apply  decides on new images with a detector: DIR/decisions.csv (path, set, scor
        score histogram against the calibration scores (histogram.pdf/.png with the GUI). Streams
        in blocks of 4096 images through the feature cache; refuses a model whose SHA-256
        differs from the detector's unless --allow-model-mismatch.
+extract runs the model over every dataset given (fit and validation sets too) into the feature
+       cache and scores nothing. With --shard I/N, only shard I (from 0) of N of each: a Slurm
+       job array runs one shard per task (packaging/slurm), and a later score (or the GUI) with
+       the same options and cache folder uses a complete set of shards as if the data had been
+       extracted whole; a missing shard is named, then extracted there. Shards are runs of whole
+       batches in the dataset's order (sorted paths; records of a container), so the merged
+       features equal an unsharded extraction's exactly at the same --batch.
+export-features writes each dataset's features, logits, labels and paths, and the model's last
+       layer (head_weight, head_bias), as DIR/<name>.npz for NumPy (np.load): the format a
+       "features" dataset reads (README, "Features in and out"). From the cache when it has them.
 info   prints what the engine found in a model: classes, features, head, input shape, and the
        preprocessing a run would use with where each value comes from (flag, preset, sidecar,
        model or guess).
@@ -136,12 +153,13 @@ methods lists every score id with its group and formula.
 std::string usage()
 {
     using namespace commandGroups;
-    return std::string(kSynopsis) + kCommands + "\n" + groupedOptionsHelp(kFigures | kReport | kCalibrate | kApply) +
+    return std::string(kSynopsis) + kCommands + "\n" + groupedOptionsHelp(kFigures | kReport | kCalibrate | kApply | kExtract) +
            "\nscore takes every option above except Figures, Demo and Factor analysis; figures takes all but\n"
            "Factor analysis; report all but Figures; demo takes the Methods, Method parameters, Runtime,\n"
            "Output, Bootstrap and Feature cache options; info takes --model, the Preprocessing and the\n"
            "Runtime options; calibrate takes score's options but sweeps, --method and Calibration; apply\n"
-           "takes Applying a detector, --model (a moved model file), Runtime, --out and the cache options.\n";
+           "takes Applying a detector, --model (a moved model file), Runtime, --out and the cache options;\n"
+           "extract takes score's options, --demo and Shards.\n";
 }
 
 void printCommandHelp(const std::string& synopsis, unsigned groups)
@@ -244,12 +262,123 @@ int cmdScore(const std::vector<std::string>& args)
                          commandGroups::kScore);
         return 0;
     }
-    if (o.config.modelPath.empty())
-        throw Error(o.sessionPath.empty() ? "score needs --model FILE (or --session FILE)"
+    const int id = o.config.idDataset();
+    if (o.config.modelPath.empty() && !(id >= 0 && isFeaturesPath(o.config.datasets[std::size_t(id)].path)))
+        throw Error(o.sessionPath.empty() ? "score needs --model FILE (or --session FILE, or an ID set of features "
+                                            "with head_weight: --id FEATURES.npz)"
                                           : "session '" + o.sessionPath + "' names no model; give --model FILE");
     if (o.outDir.empty())
         throw Error("score needs --out DIR");
     return runAnalysis(o, g_commandLine);
+}
+
+// The options of extract and export-features (nullopt: --help was answered).
+std::optional<ParsedOptions> extractionOptions(const std::vector<std::string>& args, unsigned groups,
+                                               const std::string& command, const std::string& synopsis)
+{
+    const bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
+                      std::find(args.begin(), args.end(), "-h") != args.end();
+    ParsedOptions o = parseOptions(args, groups, command);
+    if (help || o.help) {
+        printCommandHelp(synopsis, groups);
+        return std::nullopt;
+    }
+    const int id = o.config.idDataset();
+    if (o.config.modelPath.empty() && !(id >= 0 && isFeaturesPath(o.config.datasets[std::size_t(id)].path)))
+        throw Error(o.sessionPath.empty() ? command.substr(command.find(' ') + 1) + " needs --model FILE (or --session FILE, or --demo)"
+                                          : "session '" + o.sessionPath + "' names no model; give --model FILE");
+    return o;
+}
+
+int cmdExtract(const std::vector<std::string>& args)
+{
+    const std::optional<ParsedOptions> parsed = extractionOptions(
+        args, commandGroups::kExtract, "oodlens-cli extract",
+        "oodlens-cli extract (--model FILE --id DATASET [--ood [NAME=]DATASET]... | --session FILE | --demo) "
+        "[--shard I/N] [options of score]");
+    if (!parsed)
+        return 0;
+    const ParsedOptions& o = *parsed;
+    if (o.config.cacheDir.empty())
+        throw Error("extract fills the feature cache, and --no-cache turns it off; give --cache-dir DIR (or none)");
+    if (!o.outDir.empty())
+        std::cerr << "note: extract writes only the feature cache; --out is for the score that uses it\n";
+    CliProgress progress;
+    std::cerr << initRuntime(o.config.threads) << "\n";
+    Pipeline pipeline;
+    const std::vector<DatasetSummary> done = pipeline.extract(o.config, o.shard, &progress).datasets;
+    int failed = 0;
+    for (std::size_t i = 0; i < done.size(); ++i) {
+        const DatasetSummary& d = done[i];
+        const std::string name = o.config.datasets[i].name;
+        if (!d.ok()) {
+            std::cerr << "oodlens-cli: error: " << name << " (" << d.path << "): " << d.error << "\n";
+            ++failed;
+            continue;
+        }
+        std::cout << name << ": ";
+        if (o.shard) {
+            const ShardPart& part = d.shards.front();
+            std::cout << "shard " << part.shard.text() << ", items " << part.items.begin << " to " << part.items.end
+                      << " of " << d.items << ": " << d.rows << " images"
+                      << (d.skipped ? ", " + std::to_string(d.skipped) + " unreadable" : "")
+                      << (part.items.size() == 0 ? " (an empty shard: nothing to extract)"
+                                                 : d.fromCache ? " (already in the cache)" : "")
+                      << (part.cacheFile.empty() ? "" : " -> " + part.cacheFile) << "\n";
+        } else {
+            std::cout << d.rows << " of " << d.items << " images"
+                      << (d.fromCache ? (d.shards.empty() ? " (already in the cache)"
+                                                          : " (from " + std::to_string(d.shards.size()) + " shards)")
+                                      : " extracted")
+                      << "\n";
+        }
+    }
+    std::cerr << "feature cache: " << o.config.cacheDir << "\n";
+    return failed ? 1 : 0;
+}
+
+// The features of every dataset, from the cache or the model, as DIR/<name>.npz (FeaturesFile.h).
+int cmdExportFeatures(const std::vector<std::string>& args)
+{
+    const std::optional<ParsedOptions> parsed = extractionOptions(
+        args, commandGroups::kExtract & ~OptionGroup::Shard, "oodlens-cli export-features",
+        "oodlens-cli export-features (--model FILE --id DATASET [--ood [NAME=]DATASET]... | --session FILE | --demo) "
+        "--out DIR [options of score]");
+    if (!parsed)
+        return 0;
+    const ParsedOptions& o = *parsed;
+    if (o.outDir.empty())
+        throw Error("export-features needs --out DIR: the folder for one <dataset>.npz per dataset");
+    std::vector<std::string> names;
+    for (const DatasetSpec& d : o.config.datasets) {
+        std::string name = d.name.empty() ? datasetLabel(d) : d.name;
+        for (char& c : name)
+            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+                c = '_';
+        names.push_back(name + ".npz");
+    }
+    checkOutputFolder(o.outDir);
+    OutputFiles::checkTargets(o.outDir, names);
+    CliProgress progress;
+    std::cerr << initRuntime(o.config.threads) << "\n";
+    Pipeline pipeline;
+    const Pipeline::Extraction done = pipeline.extract(o.config, std::nullopt, &progress);
+    int failed = 0;
+    for (std::size_t i = 0; i < done.datasets.size(); ++i) {
+        const DatasetSummary& d = done.datasets[i];
+        if (!d.ok()) {
+            std::cerr << "oodlens-cli: error: " << o.config.datasets[i].name << " (" << d.path << "): " << d.error << "\n";
+            ++failed;
+            continue;
+        }
+        const std::string file = (fs::path(o.outDir) / names[i]).string();
+        writeFeaturesFile(file, *done.features[i], &done.head, done.classNames, d.classNames);
+        std::cout << file << ": " << d.rows << " rows, features [" << d.rows << ", " << done.head.dim << "], logits ["
+                  << d.rows << ", " << done.head.classes << "], labels, paths, head_weight, head_bias"
+                  << (done.classNames.empty() ? "" : ", class_names") << (d.classNames.empty() ? "" : ", label_names")
+                  << (d.fromCache ? " (from the feature cache)" : "") << "\n";
+    }
+    return failed ? 1 : 0;
 }
 
 int cmdDemo(const std::vector<std::string>& args)
@@ -511,6 +640,10 @@ int main(int argc, char** argv)
             return cmdDemo(args);
         if (cmd == "info")
             return cmdInfo(args);
+        if (cmd == "extract")
+            return cmdExtract(args);
+        if (cmd == "export-features")
+            return cmdExportFeatures(args);
         if (cmd == "calibrate")
             return cmdCalibrate(args);
         if (cmd == "apply")
@@ -543,7 +676,7 @@ int main(int argc, char** argv)
 #endif
         }
         std::cerr << "oodlens-cli: error: unknown command '" << cmd
-                  << "' (expected score, demo, calibrate, apply, figures, report, info or methods; see oodlens-cli --help)\n";
+                  << "' (expected score, demo, extract, export-features, calibrate, apply, figures, report, info or methods; see oodlens-cli --help)\n";
         return 2;
     } catch (const Cancelled&) {
         std::cerr << "\noodlens-cli: cancelled\n";

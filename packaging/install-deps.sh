@@ -9,10 +9,12 @@
 set -euo pipefail
 
 build=(build-essential cmake ninja-build pkg-config libgtest-dev)   # GoogleTest: the core and CLI tests, headless too
-core=(libtorch-dev libopenblas0-pthread libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev zlib1g-dev libfaiss-dev)
+core=(libtorch-dev libopenblas0-pthread libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev zlib1g-dev libfaiss-dev libzip-dev)
+# libzip-dev: the "features" dataset kind reads and writes NumPy .npz files
 # libfaiss-dev: the neighbour search of KNN and NNGuide (exact flat inner product, optional IVF)
 gui=(qt6-base-dev qt6-svg-dev qt6-qpa-plugins libqcustomplot-dev libgl-dev fonts-dejavu-core xvfb xauth)
-tests=(python3 python3-numpy python3-torch python3-torchvision python3-sklearn poppler-utils chromium clang libclang-rt-14-dev)
+tests=(python3 python3-numpy python3-torch python3-torchvision python3-sklearn poppler-utils chromium clang libclang-rt-14-dev slurm-wlm munge)
+# slurm-wlm, munge: tests/slurm starts a one-node Slurm on localhost and runs packaging/slurm's job array;
 # poppler-utils: pdffonts checks that figures embed their fonts, pdftoppm renders report.pdf;
 # chromium: test_report renders report.html (chromium --headless --screenshot); clang: the asan preset and its libFuzzer targets
 

@@ -89,7 +89,7 @@ struct DatasetOptions {
 //   any file that starts with an IDX header, raw or gzip): labels are read from the sibling file
 //   with `images-idx3` replaced by `labels-idx1` when it exists. kind "idx".
 // Fingerprints: folders and CSV hash the canonical path of their root (the folder, or the CSV's
-// folder) and (path relative to the root, device, inode, size, mtime, label) of every listed file,
+// folder) and (path relative to the root, inode, size, mtime, label; not the device, which differs between machines mounting one network filesystem) of every listed file,
 // so that two folders of the same layout, sizes and mtimes, or a copy of a set, never share a
 // cache entry (no file is read); CIFAR and IDX hash the content. Each also holds the pixel bound.
 // Throws Error naming the path when it does not exist, the kind is not recognised, the folder holds

@@ -43,19 +43,21 @@ FileListDataset::FileListDataset(std::string kind, std::string source, const std
     h.update("items\n");
     for (const ImageFileItem& item : items_) {
         const fs::path p = fs::path(item.path).lexically_normal();
-        // One stat: the device and inode tell copies apart, size and mtime tell edits.
+        // One stat: the inode tells copies apart (with the canonical root above), size and mtime
+        // tell edits. Not the device number: a network filesystem gets a different one on each
+        // machine that mounts it, and the shards of a set extracted on cluster nodes must key the
+        // same as on the machine that merges them (its server's inode numbers are the same everywhere).
         struct stat st;
         long long bytes = -1, mtime = 0;
-        unsigned long long device = 0, inode = 0;
+        unsigned long long inode = 0;
         if (::stat(p.c_str(), &st) == 0) {
             bytes = static_cast<long long>(st.st_size);
             mtime = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-            device = static_cast<unsigned long long>(st.st_dev);
             inode = static_cast<unsigned long long>(st.st_ino);
         }
         h.update(relativeTo(p, base));
         h.update("\0", 1);
-        h.update(std::to_string(device) + ":" + std::to_string(inode) + " " + std::to_string(bytes) + " " +
+        h.update(std::to_string(inode) + " " + std::to_string(bytes) + " " +
                  std::to_string(mtime) + " " + std::to_string(item.label) + "\n");
     }
     fingerprint_ = kind_ + ":" + h.hexDigest();

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <optional>
 #include <future>
 
 namespace oodlens {
@@ -89,42 +91,214 @@ std::unique_ptr<Dataset> datasetRange(const Dataset& data, std::size_t begin, st
                                           dataFingerprint + "#items:" + std::to_string(begin) + "-" + std::to_string(end));
 }
 
-CachedFeatures extractCached(const Classifier& model, const Dataset& data, const std::string& fingerprint,
-                             const PreprocessSpec& spec, const CacheOptions& cacheOptions,
-                             const ExtractionOptions& options, ProgressSink* sink, const std::string& description)
+namespace {
+
+std::string entryKey(const Classifier& model, const std::string& fingerprint, const PreprocessSpec& spec,
+                     const CacheOptions& cacheOptions)
 {
-    CachedFeatures out;
-    const FeatureCache cache(cacheOptions.directory);
-    const std::string key =
-        FeatureCache::key(model.info().sha256, fingerprint, spec.describe() + ";device=" + cacheOptions.device);
-    std::string problem;
+    return FeatureCache::key(model.info().sha256, fingerprint, spec.describe() + ";device=" + cacheOptions.device);
+}
+
+// The entry `key` when it is there and fits `data` (its rows then carry data's paths); otherwise
+// nothing, with `problem` saying why when it was more than a plain miss.
+std::optional<FeatureSet> loadEntry(const FeatureCache& cache, const std::string& key, const Classifier& model,
+                                    const Dataset& data, std::string& problem)
+{
     const FeatureCache::Expected expected{model.head().dim, model.head().classes, data.size()};
     std::optional<FeatureSet> cached = cache.load(key, &problem, &expected);
     if (cached && !useCurrentPaths(*cached, data)) {
         problem = "ignored feature cache entry '" + cache.pathFor(key) + "': its rows do not fit '" + data.source() + "'";
         cached.reset();
     }
-    if (cached) {
-        out.set = std::move(*cached);
-        out.fromCache = true;
-        return out;
-    }
-    if (!problem.empty() && sink)
-        sink->warning(problem);
+    return cached;
+}
+
+// Runs the model over `data` and stores the set under `key` (a store that fails is a warning).
+// With `keepUnreadable`, a dataset with no readable item gives an empty set that lists them (a
+// shard may be all unreadable; the whole dataset then still has rows elsewhere).
+CachedFeatures extractAndStore(const Classifier& model, const Dataset& data, const PreprocessSpec& spec,
+                               const FeatureCache& cache, const std::string& key, const ExtractionOptions& options,
+                               ProgressSink* sink, const std::string& description, bool keepUnreadable = false,
+                               bool mustStore = false)
+{
+    CachedFeatures out;
     ExtractionOptions o = options;
     double forward = 0;
     o.forwardSeconds = &forward;
-    out.set = extractFeatures(model, data, spec, o, sink);
+    try {
+        out.set = extractFeatures(model, data, spec, o, sink);
+    } catch (NoReadableImage& none) {
+        if (!keepUnreadable)
+            throw;
+        out.set.dim = model.info().featureDim;
+        out.set.classes = model.info().classes;
+        out.set.skipped = std::move(none.skipped);
+    }
     out.forwardSeconds = forward;
     if (options.forwardSeconds)
         *options.forwardSeconds += forward;
     try {
         cache.store(key, out.set, description);
     } catch (const Error& err) {
+        if (mustStore)
+            throw;
         if (sink)
             sink->warning(std::string(err.what()) + " (results are kept in memory)");
     }
     return out;
+}
+
+// Shard `part` of `data` from its cache entry, else extracted and stored; rows index into `data`.
+CachedFeatures shardFeatures(const Classifier& model, const Dataset& data, const std::string& fingerprint,
+                             const PreprocessSpec& spec, const FeatureCache& cache, const CacheOptions& cacheOptions,
+                             const ExtractionOptions& options, ProgressSink* sink, const std::string& description,
+                             const ShardPart& part, bool forMerge)
+{
+    CachedFeatures out;
+    out.shards.push_back(part);
+    if (part.items.size() == 0) { // more shards than batches: nothing to do
+        out.set.dim = model.info().featureDim;
+        out.set.classes = model.info().classes;
+        out.fromCache = true;
+        return out;
+    }
+    const std::unique_ptr<Dataset> items = datasetRange(data, part.items.begin, part.items.end, fingerprint);
+    const std::string key = entryKey(model, items->fingerprint(), spec, cacheOptions);
+    const std::string file = cache.pathFor(key);
+    std::string problem;
+    if (std::optional<FeatureSet> cached = loadEntry(cache, key, model, *items, problem)) {
+        out.set = std::move(*cached);
+        out.fromCache = true;
+    } else {
+        if (!problem.empty() && sink)
+            sink->warning(problem);
+        if (forMerge && sink)
+            sink->warning("shard " + part.shard.text() + " of '" + data.source() + "' (items " +
+                          std::to_string(part.items.begin) + " to " + std::to_string(part.items.end - 1) +
+                          ") is not in the feature cache: extracting it here");
+        out = extractAndStore(model, *items, spec, cache, key, options, sink,
+                              description + " | shard " + part.shard.text(), true, !forMerge);
+        out.shards = {part};
+        out.shards.back().extractedHere = true;
+    }
+    out.shards.back().cacheFile = file;
+    for (std::size_t& i : out.set.index)
+        i += part.items.begin;
+    return out;
+}
+
+std::vector<ShardPart> partsOf(const FeatureCache::ShardLayout& layout)
+{
+    std::vector<ShardPart> parts;
+    for (int i = 0; i < layout.count; ++i) {
+        ShardPart p;
+        p.shard = {i, layout.count};
+        p.items = layout.ranges[static_cast<std::size_t>(i)];
+        parts.push_back(p);
+    }
+    return parts;
+}
+
+// The whole set from the shards of the stored layout with the most shards present (fewest shards
+// among complete ones); missing shards are extracted here.
+CachedFeatures fromShards(const Classifier& model, const Dataset& data, const std::string& fingerprint,
+                          const PreprocessSpec& spec, const FeatureCache& cache, const CacheOptions& cacheOptions,
+                          const ExtractionOptions& options, ProgressSink* sink, const std::string& description,
+                          const std::vector<FeatureCache::ShardLayout>& layouts)
+{
+    const FeatureCache::ShardLayout* best = nullptr;
+    double bestPresent = -1;
+    for (const FeatureCache::ShardLayout& layout : layouts) {
+        int present = 0;
+        for (const ShardPart& p : partsOf(layout)) {
+            std::error_code ec;
+            const bool there = p.items.size() == 0 ||
+                               std::filesystem::exists(cache.pathFor(entryKey(
+                                   model, datasetRange(data, p.items.begin, p.items.end, fingerprint)->fingerprint(),
+                                   spec, cacheOptions)), ec);
+            present += there ? 1 : 0;
+        }
+        const double share = double(present) / layout.count;
+        if (share > bestPresent) { // layouts come fewest shards first: ties keep the smaller count
+            best = &layout;
+            bestPresent = share;
+        }
+    }
+    CachedFeatures out;
+    out.fromCache = true;
+    out.set.dim = model.info().featureDim;
+    out.set.classes = model.info().classes;
+    for (const ShardPart& p : partsOf(*best)) {
+        CachedFeatures part =
+            shardFeatures(model, data, fingerprint, spec, cache, cacheOptions, options, sink, description, p, true);
+        FeatureSet& s = part.set;
+        FeatureSet& o = out.set;
+        o.features.insert(o.features.end(), s.features.begin(), s.features.end());
+        o.logits.insert(o.logits.end(), s.logits.begin(), s.logits.end());
+        o.labels.insert(o.labels.end(), s.labels.begin(), s.labels.end());
+        o.index.insert(o.index.end(), s.index.begin(), s.index.end());
+        o.paths.insert(o.paths.end(), std::make_move_iterator(s.paths.begin()), std::make_move_iterator(s.paths.end()));
+        o.skipped.insert(o.skipped.end(), std::make_move_iterator(s.skipped.begin()),
+                         std::make_move_iterator(s.skipped.end()));
+        out.fromCache = out.fromCache && part.fromCache;
+        out.forwardSeconds += part.forwardSeconds;
+        out.shards.push_back(part.shards.front());
+    }
+    out.set.rows = out.set.index.size();
+    if (out.set.rows == 0)
+        throw NoReadableImage("dataset '" + data.source() + "' has no readable image (" +
+                                  std::to_string(out.set.skipped.size()) + " skipped; first: " +
+                                  (out.set.skipped.empty() ? std::string("none") : out.set.skipped.front()) + ")",
+                              std::move(out.set.skipped));
+    return out;
+}
+
+} // namespace
+
+CachedFeatures extractCached(const Classifier& model, const Dataset& data, const std::string& fingerprint,
+                             const PreprocessSpec& spec, const CacheOptions& cacheOptions,
+                             const ExtractionOptions& options, ProgressSink* sink, const std::string& description)
+{
+    const FeatureCache cache(cacheOptions.directory);
+    const std::string key = entryKey(model, fingerprint, spec, cacheOptions);
+    std::string problem;
+    if (std::optional<FeatureSet> cached = loadEntry(cache, key, model, data, problem)) {
+        CachedFeatures out;
+        out.set = std::move(*cached);
+        out.fromCache = true;
+        return out;
+    }
+    if (!problem.empty() && sink)
+        sink->warning(problem);
+    std::vector<std::string> problems;
+    const std::vector<FeatureCache::ShardLayout> layouts = cache.shardLayouts(key, data.size(), &problems);
+    for (const std::string& p : problems)
+        if (sink)
+            sink->warning(p);
+    if (!layouts.empty())
+        return fromShards(model, data, fingerprint, spec, cache, cacheOptions, options, sink, description, layouts);
+    return extractAndStore(model, data, spec, cache, key, options, sink, description);
+}
+
+CachedFeatures extractShard(const Classifier& model, const Dataset& data, const std::string& fingerprint,
+                            const PreprocessSpec& spec, const CacheOptions& cacheOptions,
+                            const ExtractionOptions& options, ProgressSink* sink, const std::string& description,
+                            const Shard& shard)
+{
+    const FeatureCache cache(cacheOptions.directory);
+    if (!cache.enabled())
+        throw Error("a shard is kept only in the feature cache, and the cache is off");
+    FeatureCache::ShardLayout layout;
+    layout.count = shard.count;
+    layout.items = data.size();
+    const auto batch = static_cast<std::size_t>(std::max(1, options.batchSize));
+    for (int i = 0; i < shard.count; ++i)
+        layout.ranges.push_back(shardItems(data.size(), batch, {i, shard.count}));
+    cache.storeShardLayout(entryKey(model, fingerprint, spec, cacheOptions), layout);
+    ShardPart part;
+    part.shard = shard;
+    part.items = layout.ranges[static_cast<std::size_t>(shard.index)];
+    return shardFeatures(model, data, fingerprint, spec, cache, cacheOptions, options, sink, description, part, false);
 }
 
 void forEachBatch(const Dataset& data, const PreprocessSpec& specIn, const ExtractionOptions& options,

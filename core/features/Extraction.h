@@ -3,6 +3,7 @@
 #include "common/Error.h"
 #include "features/FeatureSet.h"
 #include "features/Preprocess.h"
+#include "features/Shards.h"
 
 #include <functional>
 #include <memory>
@@ -60,6 +61,9 @@ struct CachedFeatures {
     FeatureSet set;
     bool fromCache = false;
     double forwardSeconds = 0; // the model's forward time (0 from the cache)
+    // The shards the set was put together from, in order (empty: it was one entry, or one
+    // extraction). fromCache is true when every shard came from the cache.
+    std::vector<ShardPart> shards;
 };
 
 // The one rule of the feature cache: the features of `data` (whose content `fingerprint`
@@ -71,6 +75,19 @@ struct CachedFeatures {
 CachedFeatures extractCached(const Classifier& model, const Dataset& data, const std::string& fingerprint,
                              const PreprocessSpec& spec, const CacheOptions& cache, const ExtractionOptions& options,
                              ProgressSink* sink, const std::string& description);
+
+// Shards (Shards.h): when the whole dataset's entry is not in the cache but the shards of a
+// layout stored for it are (`oodlens-cli extract --shard I/N`), extractCached puts the set together
+// from them, fewest shards first among complete layouts. A layout with shards missing is used too
+// (the one with the most present): each missing shard is named through sink->warning(), extracted
+// here and stored as a shard, so the result is the same as a whole extraction's either way.
+//
+// extractShard extracts (or finds in the cache) shard `shard` of `data` alone: its items are
+// shardItems(data.size(), options.batchSize, shard), its rows index into `data`, and its layout is
+// stored for the whole dataset's key. The result's `shards` holds the one part.
+CachedFeatures extractShard(const Classifier& model, const Dataset& data, const std::string& fingerprint,
+                            const PreprocessSpec& spec, const CacheOptions& cache, const ExtractionOptions& options,
+                            ProgressSink* sink, const std::string& description, const Shard& shard);
 
 // Items [begin, end) of `data` as a dataset of their own (index i is data's begin + i), with the
 // fingerprint of that range: what streaming commands extract and cache one block at a time.

@@ -5,6 +5,7 @@
 #include "common/internal/Hash.h"
 #include "io/Json.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -140,6 +141,22 @@ private:
     Checksum sum_;
 };
 
+// Where a file is written before it is renamed into place: "<target>.tmp-<pid>-<clock>", the form
+// removeStaleTemporaries() recognises (every target ends in ".olfc" or ".json.olfc").
+std::string temporaryName(const std::string& target)
+{
+    return target + ".tmp-" + std::to_string(getpid()) + "-" +
+           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+// A layout file is small: a few numbers per shard. Anything far larger is not one.
+constexpr std::uintmax_t kMaxLayoutBytes = 64u << 20;
+
+std::string layoutFileName(const std::string& wholeKey, int count)
+{
+    return wholeKey + ".shards-" + std::to_string(count) + ".json.olfc";
+}
+
 std::string nowIso()
 {
     const std::time_t t = std::time(nullptr);
@@ -227,8 +244,7 @@ void FeatureCache::store(const std::string& key, const FeatureSet& set, const st
     std::error_code ec;
     fs::create_directories(directory_, ec);
     const std::string target = pathFor(key);
-    const std::string tmp = target + ".tmp-" + std::to_string(getpid()) + "-" +
-                            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+    const std::string tmp = temporaryName(target);
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f)
         throw Error("cannot write feature cache '" + tmp + "': " + std::strerror(errno));
@@ -375,6 +391,117 @@ std::optional<FeatureSet> FeatureCache::load(const std::string& key, std::string
     if (stored != sum)
         return damaged("checksum mismatch");
     return s;
+}
+
+void FeatureCache::storeShardLayout(const std::string& wholeKey, const ShardLayout& layout) const
+{
+    if (!enabled())
+        return;
+    std::error_code ec;
+    fs::create_directories(directory_, ec);
+    Json ranges = Json::array();
+    for (const ShardItems& r : layout.ranges) {
+        Json pair = Json::array();
+        pair.push(static_cast<unsigned long long>(r.begin));
+        pair.push(static_cast<unsigned long long>(r.end));
+        ranges.push(std::move(pair));
+    }
+    Json j = Json::object();
+    j.set("format", kFormat);
+    j.set("key", wholeKey);
+    j.set("count", layout.count);
+    j.set("items", static_cast<unsigned long long>(layout.items));
+    j.set("ranges", std::move(ranges));
+    const std::string text = j.dump(0) + "\n";
+    const std::string target = (fs::path(directory_) / layoutFileName(wholeKey, layout.count)).string();
+    const std::string tmp = temporaryName(target);
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) {
+            fs::remove(tmp, ec);
+            throw Error("cannot write the shard layout '" + target + "': disk full or I/O error");
+        }
+    }
+    fs::rename(tmp, target, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw Error("cannot write the shard layout '" + target + "': " + ec.message());
+    }
+}
+
+std::vector<FeatureCache::ShardLayout> FeatureCache::shardLayouts(const std::string& wholeKey, std::size_t items,
+                                                                  std::vector<std::string>* problems) const
+{
+    std::vector<ShardLayout> out;
+    if (!enabled())
+        return out;
+    std::error_code ec;
+    fs::directory_iterator it(directory_, ec);
+    if (ec)
+        return out;
+    const std::string prefix = wholeKey + ".shards-", suffix = ".json.olfc";
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+        if (ec)
+            break;
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() + suffix.size() || name.compare(0, prefix.size(), prefix) != 0 ||
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        const std::string path = it->path().string();
+        auto skip = [&](const std::string& why) {
+            if (problems)
+                problems->push_back("ignored shard layout '" + path + "': " + why);
+        };
+        std::error_code sizeError;
+        const auto size = fs::file_size(it->path(), sizeError);
+        if (sizeError || size > kMaxLayoutBytes) {
+            skip(sizeError ? sizeError.message() : "larger than any layout");
+            continue;
+        }
+        std::ifstream in(path, std::ios::binary);
+        std::string text(static_cast<std::size_t>(size), '\0');
+        if (!in.read(text.data(), static_cast<std::streamsize>(size))) {
+            skip("cannot be read");
+            continue;
+        }
+        try {
+            // Two numbers per shard and a handful of fields: bound the values by the largest count.
+            const Json j = Json::parse(text, "'" + path + "'", 3 * static_cast<std::size_t>(kMaxShards) + 16);
+            const double count = j.get("count").number(-1), total = j.get("items").number(-1);
+            if (j.get("format").string() != kFormat || j.get("key").string() != wholeKey)
+                throw Error("it belongs to another key or cache format");
+            if (!(count >= 1 && count <= kMaxShards && count == std::floor(count)) ||
+                name != layoutFileName(wholeKey, static_cast<int>(count)))
+                throw Error("its shard count does not match its name");
+            if (total != static_cast<double>(items))
+                continue; // made for other content under the same key: not this dataset's
+            ShardLayout layout;
+            layout.count = static_cast<int>(count);
+            layout.items = items;
+            const std::vector<Json>& ranges = j.get("ranges").items();
+            if (ranges.size() != static_cast<std::size_t>(layout.count))
+                throw Error("it lists " + std::to_string(ranges.size()) + " ranges for " +
+                            std::to_string(layout.count) + " shards");
+            std::size_t next = 0;
+            for (const Json& r : ranges) {
+                const std::vector<Json>& pair = r.items();
+                const double b = pair.size() == 2 ? pair[0].number(-1) : -1, e = pair.size() == 2 ? pair[1].number(-1) : -1;
+                if (b != static_cast<double>(next) || !(e >= b && e <= static_cast<double>(items)) || e != std::floor(e))
+                    throw Error("its ranges do not cover the dataset's items in order");
+                layout.ranges.push_back({next, static_cast<std::size_t>(e)});
+                next = static_cast<std::size_t>(e);
+            }
+            if (next != items)
+                throw Error("its ranges end at item " + std::to_string(next) + " of " + std::to_string(items));
+            out.push_back(std::move(layout));
+        } catch (const Error& e) {
+            skip(e.what());
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const ShardLayout& a, const ShardLayout& b) { return a.count < b.count; });
+    return out;
 }
 
 } // namespace oodlens

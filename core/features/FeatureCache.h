@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "features/FeatureSet.h"
+#include "features/Shards.h"
 
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace oodlens {
 
@@ -50,6 +52,23 @@ public:
     void removeStaleTemporaries() const;
     // Stores atomically; throws Error naming the file when it cannot be written.
     void store(const std::string& key, const FeatureSet& set, const std::string& description) const;
+
+    // How a dataset was cut into shards: `count` shards of a dataset of `items` items, shard i
+    // holding items ranges[i]. Stored next to the entries as "<whole key>.shards-<count>.json" by
+    // every shard's extraction (the same text each time), so that a later run finds the shards of
+    // the whole dataset's key. The shards' own entries are keyed by their ranges (datasetRange).
+    struct ShardLayout {
+        int count = 0;
+        std::size_t items = 0;
+        std::vector<ShardItems> ranges;
+    };
+    // Atomic, like store(); throws Error naming the file when it cannot be written.
+    void storeShardLayout(const std::string& wholeKey, const ShardLayout& layout) const;
+    // The layouts stored for `wholeKey` whose item count is `items`, fewest shards first. A layout
+    // file that does not parse, or whose ranges do not tile [0, items) in order, is skipped and
+    // named in `problems`.
+    std::vector<ShardLayout> shardLayouts(const std::string& wholeKey, std::size_t items,
+                                          std::vector<std::string>* problems = nullptr) const;
 
 private:
     std::string directory_;

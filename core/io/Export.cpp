@@ -645,6 +645,20 @@ std::string runJson(const RunResult& result, const std::string& commandLine)
         for (const std::string& s : result.features[i]->skipped)
             skipped.push(s);
         d.set("skipped", skipped);
+        // Which shards the features came from (oodlens-cli extract --shard): none when whole.
+        if (!r.shards.empty()) {
+            Json shards = Json::array();
+            for (const ShardPart& part : r.shards) {
+                Json sh = Json::object();
+                sh.set("shard", part.shard.text());
+                sh.set("first_item", static_cast<unsigned long long>(part.items.begin));
+                sh.set("end_item", static_cast<unsigned long long>(part.items.end));
+                sh.set("cache_file", part.cacheFile);
+                sh.set("extracted_here", part.extractedHere);
+                shards.push(sh);
+            }
+            d.set("shards", shards);
+        }
         if (!r.ok())
             d.set("error", r.error);
         sets.push(d);

@@ -49,6 +49,15 @@ struct Classifier::Impl {
     // weight is none (a frozen constant, or computed in forward).
     std::string headParameter;
     enum class Style { TupleOutput, GraphTap, ForwardFeatures } style = Style::GraphTap;
+    bool headOnly = false; // Classifier::fromHead: no module to run
+
+    // Throws, for fromHead(), that `what` needs the images and a model.
+    void requireNetwork(const std::string& what) const
+    {
+        if (headOnly)
+            throw Error(what + " needs the images and a model, and '" + info.path +
+                        "' holds features only (give --model FILE and the image datasets)");
+    }
 
     // The frozen, inference-optimised copy extraction runs (Classifier::forward), when it was
     // verified against the plain module; gradients (ODIN, the full backward) use the plain one.
@@ -364,6 +373,37 @@ std::vector<int> sidecarInputShape(const Json& input, const std::string& file)
 Classifier::Classifier() : d(std::make_unique<Impl>()) {}
 Classifier::~Classifier() = default;
 
+std::unique_ptr<Classifier> Classifier::fromHead(Head head, const std::string& source)
+{
+    if (head.classes < 1 || head.dim < 1 || head.weight.size() != std::size_t(head.classes) * head.dim)
+        throw Error("'" + source + "': head_weight must be [classes, dim] with classes and dim at least 1");
+    if (head.bias.empty())
+        head.bias.assign(std::size_t(head.classes), 0.0f);
+    if (head.bias.size() != std::size_t(head.classes))
+        throw Error("'" + source + "': head_bias has " + std::to_string(head.bias.size()) + " values for " +
+                    std::to_string(head.classes) + " classes");
+    std::unique_ptr<Classifier> self(new Classifier());
+    Impl& m = *self->d;
+    m.headOnly = true;
+    Sha256 h;
+    const std::string shape = "head " + std::to_string(head.classes) + "x" + std::to_string(head.dim) + "\n";
+    h.update(shape);
+    h.update(head.weight.data(), head.weight.size() * sizeof(float));
+    h.update(head.bias.data(), head.bias.size() * sizeof(float));
+    m.info.path = source;
+    m.info.sha256 = h.hexDigest();
+    m.info.classes = head.classes;
+    m.info.featureDim = head.dim;
+    m.info.headName = "head_weight / head_bias";
+    m.info.featureSource = "read from '" + source + "' (extracted elsewhere)";
+    m.info.device = "cpu";
+    m.info.forwardNote = "no network: the features and logits were read from '" + source + "'";
+    m.head = std::move(head);
+    return self;
+}
+
+bool Classifier::hasNetwork() const { return !d->headOnly; }
+
 const ModelInfo& Classifier::info() const { return d->info; }
 const Head& Classifier::head() const { return d->head; }
 
@@ -541,6 +581,7 @@ std::unique_ptr<Classifier> Classifier::load(const std::string& path, const std:
 void Classifier::forward(const float* input, int n, int c, int h, int w, std::vector<float>& logits,
                          std::vector<float>& features) const
 {
+    d->requireNetwork("extracting features");
     torch::InferenceMode guard;
     at::Tensor x = torch::from_blob(const_cast<float*>(input), {n, c, h, w}, torch::kFloat).to(d->device);
     std::pair<at::Tensor, at::Tensor> out;
@@ -562,6 +603,7 @@ void Classifier::forward(const float* input, int n, int c, int h, int w, std::ve
 std::vector<double> Classifier::odinScores(const float* input, int n, int c, int h, int w, double temperature,
                                            double epsilon, const std::vector<float>& stddev) const
 {
+    d->requireNetwork("ODIN");
     torch::AutoGradMode enable(true);
     at::Tensor x = torch::from_blob(const_cast<float*>(input), {n, c, h, w}, torch::kFloat)
                        .to(d->device)
@@ -595,6 +637,7 @@ std::vector<double> Classifier::odinScores(const float* input, int n, int c, int
 std::vector<double> Classifier::fullBackwardGradNorms(const float* input, int n, int c, int h, int w,
                                                       double temperature) const
 {
+    d->requireNetwork("the full-network backward of GradNorm's cost probe");
     const std::string what = "model '" + d->info.path + "': the full-network backward ";
     if (d->headParameter.empty())
         throw Error(what + "has no weight gradient to read: the last layer's weight is not a parameter of the model "

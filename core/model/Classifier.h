@@ -69,6 +69,15 @@ public:
     // 3x299x299, 3x384x384, 1x32x32, 1x64x64): the first the model accepts is its input hint.
     static std::unique_ptr<Classifier> load(const std::string& path, const std::string& device = "cpu",
                                             const std::vector<int>& probeShape = {});
+    // A classifier known only by its last layer, for features extracted elsewhere (a "features"
+    // dataset: features/FeaturesFile.h): info() describes `source` (sha256 = SHA-256 of the head's
+    // shape and values, so statistics fitted under another head never mix), every method that
+    // needs features, logits and the head works, and forward(), odinScores() and
+    // fullBackwardGradNorms() throw Error saying that images and a model are needed.
+    // Throws Error when the head is empty or its sizes do not match.
+    static std::unique_ptr<Classifier> fromHead(Head head, const std::string& source);
+    // False for fromHead(): there is no network to run on images.
+    bool hasNetwork() const;
     ~Classifier();
     Classifier(const Classifier&) = delete;
     Classifier& operator=(const Classifier&) = delete;

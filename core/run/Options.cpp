@@ -599,6 +599,9 @@ const std::vector<Entry>& entries()
         {{"--exit-flagged", "", G::Apply,
           "exit with status " + std::to_string(kExitFlagged) + " when an image was flagged (0 when none was)"},
          [](Parse& p, const std::string&) { p.o.exitFlagged = true; }},
+        {{"--shard", "I/N", G::Shard,
+          "extract only shard I (from 0) of N of each dataset: whole batches, in the dataset's order"},
+         [](Parse& p, const std::string& v) { p.o.shard = parseShard(v); }},
         {{"--overlay", "", G::Gui, "overlay every checked method on the ROC and PR curves"},
          [](Parse& p, const std::string&) { p.o.overlay = true; }},
         {{"--tab", "analysis|explore|factors|sweep|apply", G::Gui,
@@ -682,6 +685,7 @@ const char* optionGroupTitle(unsigned group)
     case OptionGroup::Method: return "Method";
     case OptionGroup::Calibrate: return "Calibration (calibrate)";
     case OptionGroup::Apply: return "Applying a detector (apply)";
+    case OptionGroup::Shard: return "Shards (extract)";
     default: return "Options";
     }
 }

@@ -5,6 +5,7 @@
 #include "run/FigureStyle.h"
 #include "run/Pipeline.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,8 @@ struct OptionGroup {
         Method = 1u << 15,    // --method (the window's first method, the method calibrate calibrates)
         Calibrate = 1u << 16, // --target-tpr --target-fpr --threshold --calibration-fraction --calibration-seed
         Apply = 1u << 17,     // --detector --images --allow-model-mismatch --exit-flagged
-        Last = Apply,
+        Shard = 1u << 18,     // --shard
+        Last = Shard,
     };
 };
 
@@ -61,6 +63,9 @@ constexpr unsigned kCalibrate = (kScore & ~OptionGroup::Sweep) | OptionGroup::Me
 // apply: the detector holds the model, preprocessing and method; --model names a moved model file.
 constexpr unsigned kApply = OptionGroup::Apply | OptionGroup::Model | OptionGroup::Runtime | OptionGroup::Output |
                             OptionGroup::Cache;
+// extract: every score option (so that a Slurm task and the merging score job take one command
+// line), the demo's sets, and --shard.
+constexpr unsigned kExtract = kScore | OptionGroup::Demo | OptionGroup::Shard;
 } // namespace commandGroups
 
 // apply --exit-flagged: the exit status when the detector flagged at least one image (0: none
@@ -123,6 +128,9 @@ struct ParsedOptions {
     std::vector<std::string> images; // --images, in order
     bool allowModelMismatch = false;
     bool exitFlagged = false; // exit status kExitFlagged when an image was flagged
+
+    // Shard group: extract only this shard of each dataset (features/Shards.h).
+    std::optional<Shard> shard;
 
     // GUI group.
     bool autorun = true;

@@ -6,6 +6,7 @@
 #include "datasets/ClassNames.h"
 #include "datasets/Dataset.h"
 #include "features/Extraction.h"
+#include "features/FeaturesFile.h"
 #include "features/FeatureCache.h"
 #include "metrics/Deployment.h"
 #include "methods/Scores.h"
@@ -219,7 +220,8 @@ public:
 
     std::vector<RunWarning> warnings;
 
-    void extract(std::size_t i)
+    // Extracts dataset i (shard `shard` of it alone when given: `oodlens-cli extract --shard`).
+    void extract(std::size_t i, const Shard* shard = nullptr)
     {
         Extracted& e = s_.datasets[i];
         Stamp sink(observer_, warnings, RunStage::Extract, static_cast<int>(i));
@@ -234,6 +236,10 @@ public:
         d.path = e.spec.path;
         d.role = e.spec.role;
         try {
+            if (isFeaturesPath(e.spec.path)) {
+                readFeatures(e, sink, shard);
+                return;
+            }
             std::unique_ptr<Dataset> data = openDataset(e.spec.path, datasetOptions(s_.config));
             d.kind = data->kind();
             d.items = data->size();
@@ -245,14 +251,19 @@ public:
             d.fingerprint = data->fingerprint();
             ExtractionOptions options;
             options.batchSize = s_.config.batchSize;
-            CachedFeatures got = extractCached(*s_.model, *data, d.fingerprint, s_.preprocess,
-                                               CacheOptions{s_.config.cacheDir, s_.config.device}, options, &sink,
-                                               e.spec.path + " | " + s_.model->info().path + " | " +
-                                                   s_.preprocess.describe());
+            const CacheOptions cache{s_.config.cacheDir, s_.config.device};
+            const std::string description =
+                e.spec.path + " | " + s_.model->info().path + " | " + s_.preprocess.describe();
+            CachedFeatures got =
+                shard ? extractShard(*s_.model, *data, d.fingerprint, s_.preprocess, cache, options, &sink, description, *shard)
+                      : extractCached(*s_.model, *data, d.fingerprint, s_.preprocess, cache, options, &sink, description);
             e.features = std::make_shared<const FeatureSet>(std::move(got.set));
+            d.shards = std::move(got.shards);
             if (got.fromCache) {
                 d.fromCache = true;
-                sink.update("read " + d.name + " from the feature cache", d.items, d.items);
+                sink.update("read " + d.name + " from the feature cache" +
+                                (d.shards.size() > 1 ? " (" + std::to_string(d.shards.size()) + " shards)" : ""),
+                            d.items, d.items);
                 for (const std::string& skipped : e.features->skipped)
                     sink.warning("skipped " + skipped);
             } else {
@@ -269,6 +280,40 @@ public:
             d.error = err.what();
             sink.warning(e.spec.name + ": " + d.error);
         }
+    }
+
+    // A "features" dataset (features/FeaturesFile.h): its rows are the features, no model runs.
+    void readFeatures(Extracted& e, Stamp& sink, const Shard* shard)
+    {
+        DatasetSummary& d = e.summary;
+        if (shard)
+            throw Error("'" + e.spec.path + "' holds features already: there is nothing to extract in shards");
+        sink.update("reading " + d.name, 0, 0);
+        FeaturesFile file = readFeaturesFile(e.spec.path);
+        const Head& head = s_.model->head();
+        if (file.set.dim != head.dim || file.set.classes != head.classes)
+            throw Error("features file '" + e.spec.path + "' has " + std::to_string(file.set.dim) + " features and " +
+                        std::to_string(file.set.classes) + " logits per row, but the model '" + s_.model->info().path +
+                        "' has " + std::to_string(head.dim) + " and " + std::to_string(head.classes));
+        if (file.head && s_.model->hasNetwork() && headMismatch(file.set, *file.head) < 1e-4 &&
+            headMismatch(file.set, head) > 1e-3)
+            sink.warning("features file '" + e.spec.path + "': its head_weight / head_bias are not the model's last "
+                         "layer; scores use the model's (--model), whose head does not reproduce the file's logits");
+        if (const double m = headMismatch(file.set, head); m > 1e-3)
+            sink.warning("features file '" + e.spec.path + "': the head reproduces its logits only to " +
+                         std::to_string(m) + " (relative, first rows); gradient scores assume logits = head(features)");
+        d.kind = "features";
+        d.classNames = file.labelNames;
+        d.items = file.set.rows;
+        d.fingerprint = file.fingerprint;
+        e.features = std::make_shared<const FeatureSet>(std::move(file.set));
+        d.fromCache = false;
+        d.rows = e.features->rows;
+        d.skipped = 0;
+        sink.update("read " + d.name + " (" + std::to_string(d.rows) + " feature rows)", d.items, d.items);
+        if (e.spec.role == DatasetRole::Id || e.spec.role == DatasetRole::Fit || e.spec.role == DatasetRole::ValidationId)
+            if (const std::string w = labelsOutsideModel(*e.features, s_.model->info().classes, d.name); !w.empty())
+                sink.warning(w);
     }
 
     int indexOf(DatasetRole role) const
@@ -767,7 +812,9 @@ public:
         }
 
         // The forward pass: the ID set's extraction when it ran the model, else a probe.
-        if (std::isfinite(e.forwardSeconds) && features.rows > 0) {
+        if (!s_.model->hasNetwork() || e.summary.kind == "features") {
+            notes.push_back("forward and full backward: not measured, the ID set holds features, not images");
+        } else if (std::isfinite(e.forwardSeconds) && features.rows > 0) {
             c.forward = e.forwardSeconds / static_cast<double>(features.rows);
             c.forwardImages = features.rows;
             notes.push_back("forward: the extraction of the " + std::to_string(features.rows) + " ID images at batch " +
@@ -778,10 +825,12 @@ public:
             c.forwardImages = f.images;
             notes.push_back(f.note);
         }
-        const ModelProbe& b = fullBackwardProbe(e, static_cast<std::size_t>(probe), sink);
-        c.fullBackward = b.perImage;
-        c.fullBackwardImages = b.images;
-        notes.push_back(b.note);
+        if (s_.model->hasNetwork() && e.summary.kind != "features") {
+            const ModelProbe& b = fullBackwardProbe(e, static_cast<std::size_t>(probe), sink);
+            c.fullBackward = b.perImage;
+            c.fullBackwardImages = b.images;
+            notes.push_back(b.note);
+        }
         for (const std::string& n : notes)
             c.note += (c.note.empty() ? "" : "; ") + n;
         return c;
@@ -976,6 +1025,15 @@ std::vector<MetricsRow> metricsRows(const std::vector<std::string>& methods, con
 namespace {
 
 // The methods a config asks for: the list given, or every method that applies.
+// The first dataset of `c` that is a features file, or null.
+const DatasetSpec* featuresDataset(const RunConfig& c)
+{
+    for (const DatasetSpec& d : c.datasets)
+        if (isFeaturesPath(d.path))
+            return &d;
+    return nullptr;
+}
+
 std::vector<std::string> methodsOf(const RunConfig& c)
 {
     if (!c.methods.empty())
@@ -983,13 +1041,29 @@ std::vector<std::string> methodsOf(const RunConfig& c)
     bool haveFit = false;
     for (const DatasetSpec& d : c.datasets)
         haveFit = haveFit || d.role == DatasetRole::Fit;
-    return applicableMethods(haveFit);
+    std::vector<std::string> methods = applicableMethods(haveFit);
+    if (featuresDataset(c)) // no images to run a method that needs them on
+        methods.erase(std::remove_if(methods.begin(), methods.end(),
+                                     [](const std::string& id) { return requireMethod(id).has(NeedsImages); }),
+                      methods.end());
+    return methods;
 }
 
 void checkConfig(const RunConfig& c)
 {
-    if (c.modelPath.empty())
+    const int idIndex = c.idDataset();
+    if (c.modelPath.empty() && !(idIndex >= 0 && isFeaturesPath(c.datasets[std::size_t(idIndex)].path)))
         throw Error("no model given");
+    if (const DatasetSpec* features = featuresDataset(c)) {
+        for (const std::string& id : methodsOf(c))
+            if (requireMethod(id).has(NeedsImages))
+                throw Error("method '" + id + "' needs the images, and '" + features->path +
+                            "' holds features only: leave " + id + " out of --methods");
+        for (const SweepRequest& sweep : c.sweeps)
+            if (requireMethod(sweep.method).has(NeedsImages))
+                throw Error("--sweep " + sweep.text() + ": " + sweep.method + " needs the images, and '" +
+                            features->path + "' holds features only");
+    }
     int ids = 0;
     bool haveFit = false;
     for (const DatasetSpec& d : c.datasets) {
@@ -1027,18 +1101,15 @@ void checkConfig(const RunConfig& c)
 Pipeline::Pipeline() : state_(std::make_unique<State>()) {}
 Pipeline::~Pipeline() = default;
 
-RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
+void Pipeline::prepare(const RunConfig& config, RunObserver* observer)
 {
-    const auto start = std::chrono::steady_clock::now();
-    checkConfig(config);
-    const auto cancelled = [observer] { return observer && observer->isCancelRequested(); };
-    if (cancelled())
-        throw Cancelled();
     State& s = *state_;
     const int idIndex = config.idDataset();
     const std::string idPath = idIndex >= 0 ? config.datasets[static_cast<std::size_t>(idIndex)].path : std::string();
     const bool sizeGuessStale = s.resolved.sizeGuess == SizeGuess::IdImages && s.sizeFromId != idPath;
-    if (!s.model || !sameModelSide(s.config, config) || sizeGuessStale) {
+    // Without --model, the ID set's features file carries the head: another file, another "model".
+    const bool headStale = config.modelPath.empty() && s.model && s.model->info().path != idPath;
+    if (!s.model || !sameModelSide(s.config, config) || sizeGuessStale || headStale) {
         if (observer)
             observer->progress({RunStage::LoadModel, -1, {}, 0, 0, "loading the model"});
         // Nothing extracted for another model side applies.
@@ -1051,11 +1122,19 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
         }
         s.forwardProbe = ModelProbe{};
         s.fullBackwardProbe = ModelProbe{};
-        s.model = Classifier::load(config.modelPath, config.device, probeShapeOf(config.preprocess));
-        s.modelClasses = findModelClassNames(config.modelPath, s.model->info().sidecarPath, s.model->info().classes);
+        if (config.modelPath.empty()) { // checkConfig: the ID set is a features file
+            FeaturesHead head = readFeaturesHead(idPath);
+            s.model = Classifier::fromHead(std::move(head.head), idPath);
+            s.modelClasses = {};
+            if (!head.classNames.empty())
+                s.modelClasses = {std::move(head.classNames), idPath + " (class_names)", {}};
+        } else {
+            s.model = Classifier::load(config.modelPath, config.device, probeShapeOf(config.preprocess));
+            s.modelClasses = findModelClassNames(config.modelPath, s.model->info().sidecarPath, s.model->info().classes);
+        }
         s.resolved = resolvePreprocess(config.preprocess, s.model->info());
         s.sizeFromId.clear();
-        if (s.resolved.sizeGuess == SizeGuess::Open) {
+        if (s.resolved.sizeGuess == SizeGuess::Open && !isFeaturesPath(idPath)) {
             const ImageSize size = firstImageSize(idPath, datasetOptions(config));
             if (size.height > 0) {
                 s.resolved = resolvePreprocess(config.preprocess, s.model->info(), size);
@@ -1096,6 +1175,17 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
     }
     s.datasets = std::move(datasets);
     s.config = config;
+}
+
+RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
+{
+    const auto start = std::chrono::steady_clock::now();
+    checkConfig(config);
+    const auto cancelled = [observer] { return observer && observer->isCancelRequested(); };
+    if (cancelled())
+        throw Cancelled();
+    prepare(config, observer);
+    State& s = *state_;
 
     std::vector<std::string> methods = methodsOf(config);
     for (const SweepRequest& sweep : config.sweeps) // a swept method is scored (at the chosen value)
@@ -1158,6 +1248,38 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
             throw Cancelled();
     }
     return run.result(methods, false, std::move(sweeps));
+}
+
+Pipeline::Extraction Pipeline::extract(const RunConfig& config, const std::optional<Shard>& shard, RunObserver* observer)
+{
+    const auto start = std::chrono::steady_clock::now();
+    checkConfig(config);
+    if (observer && observer->isCancelRequested())
+        throw Cancelled();
+    prepare(config, observer);
+    State& s = *state_;
+    Run run(s, observer, start);
+    Extraction out;
+    out.head = s.model->head();
+    out.classNames = s.modelClasses.names;
+    for (std::size_t i = 0; i < s.datasets.size(); ++i) {
+        Extracted& e = s.datasets[i];
+        if (!e.summary.ok() || shard) { // a kept whole set is not a shard of it
+            run.extract(i, shard ? &*shard : nullptr);
+            ++extractions_;
+            if (e.summary.ok() && !e.summary.fromCache)
+                ++modelPasses_;
+            if (observer)
+                observer->datasetFinished(i, e.summary);
+            if (observer && observer->isCancelRequested())
+                throw Cancelled();
+        }
+        out.datasets.push_back(e.summary);
+        out.features.push_back(e.features ? e.features : std::make_shared<const FeatureSet>());
+        if (shard) // what is kept is the shard: a later run() must extract (or merge) the whole set
+            e.summary.error = "not extracted yet";
+    }
+    return out;
 }
 
 RunResultPtr runOnce(const RunConfig& config, RunObserver* observer)

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,19 @@ public:
     // Cancelled when the observer asks for it. A failed OOD set is in the result with its error.
     RunResultPtr run(const RunConfig& config, RunObserver* observer = nullptr);
 
+    // Loads the model as run() does and extracts every dataset of `config` (fit and validation
+    // sets too) into the feature cache, scoring nothing: `oodlens-cli extract`. With `shard`, only
+    // that shard of each dataset (features/Extraction.h, extractShard). One summary per dataset in
+    // the config's order; a dataset that failed has its error, and the others are still extracted.
+    // Throws Error when the model cannot be used, Cancelled when the observer asks for it.
+    struct Extraction {
+        std::vector<DatasetSummary> datasets;                  // the config's order
+        std::vector<std::shared_ptr<const FeatureSet>> features; // each dataset's rows (empty when it failed)
+        Head head;                                             // the model's last layer
+        std::vector<std::string> classNames;                   // the model's class names (none: empty)
+    };
+    Extraction extract(const RunConfig& config, const std::optional<Shard>& shard, RunObserver* observer = nullptr);
+
     // How often this pipeline loaded a model, extracted a dataset (from the cache or not), and ran
     // the model over a dataset (extractions that did not come from the cache). Readable from any thread.
     int modelLoads() const { return modelLoads_.load(); }
@@ -65,6 +79,9 @@ public:
     struct State; // what is kept between runs (Pipeline.cpp)
 
 private:
+    // Loads the model (unless the kept one serves `config`) and keeps the extracted datasets that
+    // `config` still has.
+    void prepare(const RunConfig& config, RunObserver* observer);
     std::unique_ptr<State> state_;
     std::atomic<int> modelLoads_{0};
     std::atomic<int> extractions_{0};

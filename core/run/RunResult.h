@@ -4,6 +4,7 @@
 // it to files, the GUI reads it through a shared_ptr<const> from any thread without locking.
 #include "metrics/Metrics.h"
 #include "features/ResolvedPreprocess.h"
+#include "features/Shards.h"
 #include "model/Classifier.h"
 #include "run/RunConfig.h"
 
@@ -28,6 +29,9 @@ struct DatasetSummary {
     std::string fingerprint; // dataset content fingerprint (cache key input)
     std::string error;       // non-empty when the dataset failed or was not needed
     bool fromCache = false;  // features came from the feature cache; the model did not run
+    // The shards the features were put together from (features/Shards.h), in order; empty when
+    // they were extracted, or cached, whole. For `extract --shard`, the one shard extracted.
+    std::vector<ShardPart> shards;
     // Names of this dataset's own labels (Dataset::classNames(): folder names, CIFAR meta, a CSV's
     // label_name column), index = label; empty when the format has none.
     std::vector<std::string> classNames;

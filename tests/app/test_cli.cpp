@@ -209,6 +209,59 @@ TEST_F(Cli, secondScoreReadsTheFeatureCache)
     ASSERT_EQ(sets[0].get("from_cache").boolean(), false);
 }
 
+// extract --shard through the CLI: two shards, then a score that merges them (no model pass, the
+// same scores as a whole run) and records them in run.json; a shard outside the count is refused.
+TEST_F(Cli, extractShardsThenScoreMergesThem)
+{
+    const std::string cache = filePath("cli-shards");
+    const std::vector<std::string> sets = {"--model", kDemo + "mnist_cnn.pt", "--id",
+                                           kDemo + "mnist-test-2000-images-idx3-ubyte.gz", "--ood",
+                                           "fashion=" + kDemo + "fashion-mnist-2000-images-idx3-ubyte.gz",
+                                           "--methods", "msp,energy", "--cache-dir", cache};
+    for (const char* shard : {"0/2", "1/2"}) {
+        const auto r = runCli(std::vector<std::string>{"extract"} + sets + std::vector<std::string>{"--shard", shard});
+        ASSERT_EQ(r.exitCode, 0) << r.err;
+        ASSERT_TRUE(contains(r.out, std::string("id: shard ") + shard + ", items ")) << r.out;
+        ASSERT_TRUE(contains(r.out, "fashion: shard ")) << r.out;
+    }
+    const auto merged = runCli(std::vector<std::string>{"score"} + sets +
+                               std::vector<std::string>{"--out", filePath("cli-shards-out")});
+    ASSERT_EQ(merged.exitCode, 0) << merged.err;
+    ASSERT_EQ(countOf(merged.err, "features from the cache"), 2) << merged.err;
+    ASSERT_TRUE(!contains(merged.err, "extracting it here")) << merged.err;
+    const auto whole = runCli(std::vector<std::string>{"score"} + sets +
+                              std::vector<std::string>{"--no-cache", "--out", filePath("cli-whole-out")});
+    ASSERT_EQ(whole.exitCode, 0) << whole.err;
+    ASSERT_EQ(readLines(filePath("cli-shards-out/scores.csv")), readLines(filePath("cli-whole-out/scores.csv")));
+
+    std::string problem;
+    const Json run = readJson(filePath("cli-shards-out/run.json"), problem);
+    ASSERT_TRUE(problem.empty()) << problem;
+    const std::vector<Json>& shards = run.get("datasets").items().at(0).get("shards").items();
+    ASSERT_EQ(shards.size(), 2u);
+    ASSERT_EQ(shards[0].get("shard").string(), "0/2");
+    ASSERT_EQ(shards[1].get("shard").string(), "1/2");
+    ASSERT_EQ(shards[0].get("first_item").number(), 0);
+    ASSERT_EQ(shards[0].get("end_item").number(), shards[1].get("first_item").number());
+    ASSERT_EQ(shards[1].get("end_item").number(), 2000);
+    ASSERT_FALSE(shards[1].get("extracted_here").boolean());
+    ASSERT_TRUE(std::filesystem::is_regular_file(shards[1].get("cache_file").string()));
+    // A whole run records no shards.
+    const Json plain = readJson(filePath("cli-whole-out/run.json"), problem);
+    ASSERT_FALSE(plain.get("datasets").items().at(0).has("shards"));
+
+    auto bad = runCli(std::vector<std::string>{"extract"} + sets + std::vector<std::string>{"--shard", "2/2"});
+    ASSERT_EQ(bad.exitCode, 1);
+    ASSERT_TRUE(contains(bad.err, "--shard") && contains(bad.err, "1/2")) << bad.err;
+    bad = runCli(std::vector<std::string>{"extract"} + sets + std::vector<std::string>{"--no-cache", "--shard", "0/2"});
+    ASSERT_EQ(bad.exitCode, 1);
+    ASSERT_TRUE(contains(bad.err, "--no-cache")) << bad.err;
+    bad = runCli(std::vector<std::string>{"score"} + sets +
+                 std::vector<std::string>{"--shard", "0/2", "--out", filePath("cli-shards-refused")});
+    ASSERT_NE(bad.exitCode, 0);
+    ASSERT_TRUE(contains(bad.err, "--shard")) << bad.err;
+}
+
 TEST_F(Cli, writesEveryExportFormatAndRunMetadata)
 {
     const std::string out = filePath("formats");

@@ -162,8 +162,12 @@ void DatasetsPanel::setSummary(int dataset, const DatasetSummary& summary)
         st.error = !summary.error.empty() && summary.error != "not needed by the chosen methods";
         if (!summary.error.empty())
             st.status = QString::fromStdString(summary.error);
+        else if (summary.fromCache && summary.shards.size() > 1)
+            st.status = tr("ready (%1 images, from %2 shards in the feature cache)").arg(summary.rows).arg(summary.shards.size());
         else if (summary.fromCache)
             st.status = tr("ready (%1 images, from the feature cache)").arg(summary.rows);
+        else if (!summary.shards.empty())
+            st.status = tr("ready (%1 images; shards missing from the cache were extracted here)").arg(summary.rows);
         else
             st.status = tr("ready (%1 images)").arg(summary.rows);
         if (summary.error.empty())

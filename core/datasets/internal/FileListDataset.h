@@ -32,7 +32,7 @@ public:
     std::vector<std::string> classNames() const override { return classNames_; }
     std::vector<std::string> warnings() const override { return warnings_; }
     // "<kind>:" + SHA-256 over the canonical root, the pixel bound, the class names and, per item,
-    // (path relative to the root, device, inode, size, mtime in ns, label); missing files count
+    // (path relative to the root, inode, size, mtime in ns, label); missing files count
     // with size -1. Two folders with the same layout, sizes and mtimes differ by root and inodes;
     // a copy differs by its inodes. No file is opened or decoded.
     std::string fingerprint() const override { return fingerprint_; }
