@@ -262,8 +262,7 @@ int cmdScore(const std::vector<std::string>& args)
                          commandGroups::kScore);
         return 0;
     }
-    const int id = o.config.idDataset();
-    if (o.config.modelPath.empty() && !(id >= 0 && isFeaturesPath(o.config.datasets[std::size_t(id)].path)))
+    if (!o.config.hasModelOrHead())
         throw Error(o.sessionPath.empty() ? "score needs --model FILE (or --session FILE, or an ID set of features "
                                             "with head_weight: --id FEATURES.npz)"
                                           : "session '" + o.sessionPath + "' names no model; give --model FILE");
@@ -283,8 +282,7 @@ std::optional<ParsedOptions> extractionOptions(const std::vector<std::string>& a
         printCommandHelp(synopsis, groups);
         return std::nullopt;
     }
-    const int id = o.config.idDataset();
-    if (o.config.modelPath.empty() && !(id >= 0 && isFeaturesPath(o.config.datasets[std::size_t(id)].path)))
+    if (!o.config.hasModelOrHead())
         throw Error(o.sessionPath.empty() ? command.substr(command.find(' ') + 1) + " needs --model FILE (or --session FILE, or --demo)"
                                           : "session '" + o.sessionPath + "' names no model; give --model FILE");
     return o;

@@ -125,9 +125,9 @@ int main(int argc, char** argv)
             return 2;
         }
         oodlens::RunConfig config = parsed.config;
-        if (config.modelPath.empty() || config.idDataset() < 0) {
-            std::cerr << "oodlens: error: an analysis on the command line needs --model FILE and --id DATASET "
-                         "(see oodlens --help)"
+        if (!config.hasModelOrHead() || config.idDataset() < 0) {
+            std::cerr << "oodlens: error: an analysis on the command line needs --model FILE and --id DATASET, or "
+                         "--id FEATURES.npz with head_weight (see oodlens --help)"
                       << std::endl;
             return 2;
         }

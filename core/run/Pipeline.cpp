@@ -1051,8 +1051,7 @@ std::vector<std::string> methodsOf(const RunConfig& c)
 
 void checkConfig(const RunConfig& c)
 {
-    const int idIndex = c.idDataset();
-    if (c.modelPath.empty() && !(idIndex >= 0 && isFeaturesPath(c.datasets[std::size_t(idIndex)].path)))
+    if (!c.hasModelOrHead())
         throw Error("no model given");
     if (const DatasetSpec* features = featuresDataset(c)) {
         for (const std::string& id : methodsOf(c))
@@ -1132,7 +1131,13 @@ void Pipeline::prepare(const RunConfig& config, RunObserver* observer)
             s.model = Classifier::load(config.modelPath, config.device, probeShapeOf(config.preprocess));
             s.modelClasses = findModelClassNames(config.modelPath, s.model->info().sidecarPath, s.model->info().classes);
         }
-        s.resolved = resolvePreprocess(config.preprocess, s.model->info());
+        // Features read from a file went through no preprocessing here: nothing is guessed.
+        if (s.model->hasNetwork()) {
+            s.resolved = resolvePreprocess(config.preprocess, s.model->info());
+        } else {
+            s.resolved = ResolvedPreprocess{};
+            s.resolved.spec = config.preprocess;
+        }
         s.sizeFromId.clear();
         if (s.resolved.sizeGuess == SizeGuess::Open && !isFeaturesPath(idPath)) {
             const ImageSize size = firstImageSize(idPath, datasetOptions(config));

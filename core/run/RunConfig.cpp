@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "run/RunConfig.h"
 
+#include "features/FeaturesFile.h"
+
 #include "datasets/Dataset.h"
 
 #include <algorithm>
@@ -27,6 +29,12 @@ int RunConfig::idDataset() const
         if (datasets[i].role == DatasetRole::Id)
             return static_cast<int>(i);
     return -1;
+}
+
+bool RunConfig::hasModelOrHead() const
+{
+    const int id = idDataset();
+    return !modelPath.empty() || (id >= 0 && isFeaturesPath(datasets[static_cast<std::size_t>(id)].path));
 }
 
 bool RunConfig::hasRole(DatasetRole role) const

@@ -102,6 +102,9 @@ struct RunConfig {
     bool removeDataset(std::size_t index);
     // Index of the ID test set in `datasets`, or -1.
     int idDataset() const;
+    // A model is given, or the ID set is a features file (features/FeaturesFile.h), whose head then
+    // stands in for one: what every analysis needs besides its datasets.
+    bool hasModelOrHead() const;
     bool hasRole(DatasetRole role) const;
 };
 

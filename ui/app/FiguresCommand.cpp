@@ -122,8 +122,8 @@ FigureArgs parse(int argc, char** argv, bool& help)
     a.options.fontFamily = QString::fromStdString(o.fontFamily);
     a.options.fontPoints = o.fontPoints;
     a.options.titles = a.options.notes = o.titles;
-    if (a.config.modelPath.empty())
-        throw Error("figures needs --model FILE (or --session FILE, or --demo)");
+    if (!a.config.hasModelOrHead())
+        throw Error("figures needs --model FILE (or --session FILE, or --demo, or an ID set of features with a head)");
     if (a.out.empty())
         throw Error("figures needs --out DIR");
     if (!o.methodsGiven && !o.demo) // fast methods only: autograd variants and image passes are opt-in here

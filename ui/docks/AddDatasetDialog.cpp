@@ -17,7 +17,7 @@ AddDatasetDialog::AddDatasetDialog(bool hasIdSet, QWidget* parent) : QDialog(par
 {
     setWindowTitle(tr("Add dataset"));
     path_ = new QLineEdit(this);
-    path_->setPlaceholderText(tr("folder, list.csv, *-images-idx3-ubyte[.gz] or CIFAR .bin"));
+    path_->setPlaceholderText(tr("folder, list.csv, *-images-idx3-ubyte[.gz], CIFAR .bin or features .npz"));
     auto* folder = new QPushButton(tr("Folder\u2026"), this);
     auto* file = new QPushButton(tr("File\u2026"), this);
     role_ = new QComboBox(this);

@@ -4,6 +4,8 @@
 #include "datasets/Dataset.h"
 #include "common/Error.h"
 
+#include <filesystem>
+
 namespace oodlens::ui {
 
 DatasetImages::DatasetImages(RunResultPtr result) : result_(std::move(result))
@@ -22,6 +24,16 @@ QImage DatasetImages::image(const ImageRef& ref) const
     const FeatureSet* set = d < result_->features.size() ? result_->features[d].get() : nullptr;
     if (!set || static_cast<std::size_t>(ref.row) >= set->rows)
         throw Error("image " + std::to_string(ref.row) + " of '" + result_->datasets[d].name + "' was not scored");
+    if (result_->datasets[d].kind == "features") {
+        // Features extracted elsewhere: the row's path shows its image when it is a file here.
+        const std::string path = static_cast<std::size_t>(ref.row) < set->paths.size() ? set->paths[ref.row] : std::string();
+        std::error_code ec;
+        if (path.empty() || !std::filesystem::is_regular_file(path, ec))
+            throw Error("no image here: '" + result_->datasets[d].path + "' holds features only" +
+                        (path.empty() ? std::string() : " (its path '" + path + "' is not a file on this machine)"));
+        const ImageU8 img = decodeImageFile(path, result_->config.maxPixels);
+        return toQImage(img.width, img.height, img.channels, img.pixels.data());
+    }
     std::shared_ptr<const Dataset> dataset;
     {
         // Opening happens under the lock so that two threads never open the same set twice;

@@ -40,6 +40,7 @@ InspectorPanel::InspectorPanel(Workspace* session, ThumbnailLoader* loader, QWid
     image_ = new QLabel(this);
     image_->setAlignment(Qt::AlignCenter);
     image_->setMinimumSize(200, 200);
+    image_->setWordWrap(true);
     header_ = new QLabel(this);
     header_->setTextFormat(Qt::RichText);
     header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -80,11 +81,18 @@ InspectorPanel::InspectorPanel(Workspace* session, ThumbnailLoader* loader, QWid
     connect(session, &Workspace::currentImageChanged, this, &InspectorPanel::refresh);
     connect(session, &Workspace::currentMethodChanged, this, &InspectorPanel::refresh);
     connect(session, &Workspace::thresholdChanged, this, &InspectorPanel::refresh);
-    if (loader)
+    if (loader) {
         connect(loader, &ThumbnailLoader::imageReady, this, [this](const ImageRef& ref) {
             if (session_ && ref == session_->currentImage())
                 showImage();
         });
+        // A decode that failed says why instead of "loading…" for ever (an unreadable file, a set of
+        // features without images).
+        connect(loader, &ThumbnailLoader::failed, this, [this](const ImageRef& ref, const QString&) {
+            if (session_ && ref == session_->currentImage())
+                showImage();
+        });
+    }
     refresh();
 }
 
