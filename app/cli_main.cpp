@@ -154,7 +154,7 @@ std::string usage()
 {
     using namespace commandGroups;
     return std::string(kSynopsis) + kCommands + "\n" + groupedOptionsHelp(kFigures | kReport | kCalibrate | kApply | kExtract) +
-           "\nscore takes every option above except Figures, Demo and Factor analysis; figures takes all but\n"
+           "\nscore takes every option above except Figures and Factor analysis; figures takes all but\n"
            "Factor analysis; report all but Figures; demo takes the Methods, Method parameters, Runtime,\n"
            "Output, Bootstrap and Feature cache options; info takes --model, the Preprocessing and the\n"
            "Runtime options; calibrate takes score's options but sweeps, --method and Calibration; apply\n"
@@ -257,7 +257,7 @@ int cmdScore(const std::vector<std::string>& args)
 {
     const ParsedOptions o = parseOptions(args, commandGroups::kScore, "oodlens-cli score");
     if (o.help) {
-        printCommandHelp("oodlens-cli score (--model FILE --id DATASET [--ood [NAME=]DATASET]... | --session FILE) "
+        printCommandHelp("oodlens-cli score (--model FILE --id DATASET [--ood [NAME=]DATASET]... | --session FILE | --demo) "
                          "--out DIR [options]",
                          commandGroups::kScore);
         return 0;
@@ -315,9 +315,14 @@ int cmdExtract(const std::vector<std::string>& args)
             continue;
         }
         std::cout << name << ": ";
-        if (o.shard) {
+        if (d.kind == "features") {
+            std::cout << "a features file: nothing to extract (" << d.rows << " rows)\n";
+        } else if (o.shard) {
             const ShardPart& part = d.shards.front();
-            std::cout << "shard " << part.shard.text() << ", items " << part.items.begin << " to " << part.items.end
+            std::cout << "shard " << part.shard.text()
+                      << (part.items.size() ? ", items " + std::to_string(part.items.begin) + " to " +
+                                                  std::to_string(part.items.end - 1)
+                                            : std::string(", no items"))
                       << " of " << d.items << ": " << d.rows << " images"
                       << (d.skipped ? ", " + std::to_string(d.skipped) + " unreadable" : "")
                       << (part.items.size() == 0 ? " (an empty shard: nothing to extract)"
@@ -353,7 +358,12 @@ int cmdExportFeatures(const std::vector<std::string>& args)
         for (char& c : name)
             if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
                 c = '_';
-        names.push_back(name + ".npz");
+        name += ".npz";
+        for (std::size_t k = 0; k < names.size(); ++k)
+            if (names[k] == name)
+                throw Error("export-features: datasets '" + o.config.datasets[k].name + "' and '" + d.name +
+                            "' would both be written to " + name + "; give one of them another NAME=");
+        names.push_back(name);
     }
     checkOutputFolder(o.outDir);
     OutputFiles::checkTargets(o.outDir, names);

@@ -41,15 +41,24 @@ ARGS=(--model "$MODEL" --id "$DATA/mnist/t10k-images-idx3-ubyte.gz"
 now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
-# --- unsharded ----------------------------------------------------------------------------------
+# --- unsharded: one score into an empty cache, and the same as extract + score -------------------
 t0=$(now)
 "$CLI" score "${ARGS[@]}" --cache-dir "$WORK/cache-whole" --out "$WORK/whole" >"$WORK/whole.log" 2>&1 \
     || { cat "$WORK/whole.log" >&2; exit 1; }
 t1=$(now)
 WHOLE=$(secs "$t0" "$t1")
+"$CLI" extract "${ARGS[@]}" --cache-dir "$WORK/cache-split" >"$WORK/split-extract.log" 2>&1 \
+    || { cat "$WORK/split-extract.log" >&2; exit 1; }
+t2=$(now)
+"$CLI" score "${ARGS[@]}" --cache-dir "$WORK/cache-split" --out "$WORK/split" >"$WORK/split.log" 2>&1 \
+    || { cat "$WORK/split.log" >&2; exit 1; }
+t3=$(now)
 
 printf '%-10s %10s %10s %10s %8s  %s\n' "run" "extract_s" "score_s" "total_s" "ratio" "output"
-printf '%-10s %10s %10s %10s %8s  %s\n' "unsharded" "-" "-" "$WHOLE" "1.00" "reference"
+printf '%-10s %10s %10s %10s %8s  %s\n' "unsharded" "-" "-" "$WHOLE" "1.00" "reference (one score)"
+split_total=$(secs "$t1" "$t3")
+printf '%-10s %10s %10s %10s %8s  %s\n' "extract+1" "$(secs "$t1" "$t2")" "$(secs "$t2" "$t3")" "$split_total" \
+    "$(python3 -c "print(f'{$split_total / $WHOLE:.2f}')")" "$(cmp -s "$WORK/whole/scores.csv" "$WORK/split/scores.csv" && echo identical || echo DIFFERENT)"
 
 status=0
 for N in 1 2 4; do

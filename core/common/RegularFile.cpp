@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <filesystem>
 #include <cstring>
 
 namespace oodlens {
@@ -107,6 +109,36 @@ std::string readRegularFile(const std::string& path, std::uint64_t maxBytes, con
     ::close(fd);
     out.resize(done);
     return out;
+}
+
+std::string thisHost()
+{
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0 || !name[0])
+        return "localhost";
+    std::string host(name);
+    for (char& c : host) // the name is part of a file name
+        if (c == '/' || c == '@')
+            c = '_';
+    return host;
+}
+
+std::string temporaryNameFor(const std::string& target)
+{
+    static std::atomic<unsigned long long> counter{0};
+    return target + ".tmp-" + std::to_string(::getpid()) + "@" + thisHost() + "-" + std::to_string(counter++);
+}
+
+void replaceWithTemporary(const std::string& tmp, const std::string& target, const std::string& what)
+{
+    std::error_code ec;
+    std::filesystem::rename(tmp, target, ec);
+    if (ec) {
+        const std::string why = ec.message(); // before the clean-up overwrites it
+        std::error_code ignored;
+        std::filesystem::remove(tmp, ignored);
+        throw Error("cannot write " + (what.empty() ? "'" + target + "'" : what) + ": " + why);
+    }
 }
 
 } // namespace oodlens

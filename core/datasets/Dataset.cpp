@@ -76,7 +76,7 @@ std::string datasetDisplayName(const std::string& path)
     std::string name = fs::path(path).filename().string();
     if (name.empty())
         name = fs::path(path).parent_path().filename().string();
-    for (const char* suffix : {".csv", ".bin", ".gz", "-ubyte", "-images-idx3", "_images-idx3", "-idx3", ".idx3"})
+    for (const char* suffix : {".npz", ".csv", ".bin", ".gz", "-ubyte", "-images-idx3", "_images-idx3", "-idx3", ".idx3"})
         if (endsWith(name, suffix))
             name.resize(name.size() - std::string(suffix).size());
     return name.empty() ? "ood" : name;

@@ -96,7 +96,7 @@ struct DatasetOptions {
 // no image, or the file is malformed.
 std::unique_ptr<Dataset> openDataset(const std::string& path, const DatasetOptions& options = {});
 
-// Default display name of a dataset path: the file or folder name without IDX/gzip/.csv/.bin suffixes.
+// Default display name of a dataset path: the file or folder name without .npz/IDX/gzip/.csv/.bin suffixes.
 std::string datasetDisplayName(const std::string& path);
 
 } // namespace oodlens

@@ -228,9 +228,13 @@ CachedFeatures fromShards(const Classifier& model, const Dataset& data, const st
     out.fromCache = true;
     out.set.dim = model.info().featureDim;
     out.set.classes = model.info().classes;
+    // A missing shard is extracted at the layout's batch size: its batches are then the ones a
+    // whole extraction at that size runs.
+    ExtractionOptions layoutOptions = options;
+    layoutOptions.batchSize = static_cast<int>(std::min<std::size_t>(best->batch, 1u << 30));
     for (const ShardPart& p : partsOf(*best)) {
-        CachedFeatures part =
-            shardFeatures(model, data, fingerprint, spec, cache, cacheOptions, options, sink, description, p, true);
+        CachedFeatures part = shardFeatures(model, data, fingerprint, spec, cache, cacheOptions, layoutOptions, sink,
+                                            description, p, true);
         FeatureSet& s = part.set;
         FeatureSet& o = out.set;
         o.features.insert(o.features.end(), s.features.begin(), s.features.end());
@@ -289,9 +293,10 @@ CachedFeatures extractShard(const Classifier& model, const Dataset& data, const 
     if (!cache.enabled())
         throw Error("a shard is kept only in the feature cache, and the cache is off");
     FeatureCache::ShardLayout layout;
-    layout.count = shard.count;
-    layout.items = data.size();
     const auto batch = static_cast<std::size_t>(std::max(1, options.batchSize));
+    layout.count = shard.count;
+    layout.batch = batch;
+    layout.items = data.size();
     for (int i = 0; i < shard.count; ++i)
         layout.ranges.push_back(shardItems(data.size(), batch, {i, shard.count}));
     cache.storeShardLayout(entryKey(model, fingerprint, spec, cacheOptions), layout);

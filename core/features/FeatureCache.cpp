@@ -3,6 +3,7 @@
 
 #include "common/Error.h"
 #include "common/internal/Hash.h"
+#include "common/internal/RegularFile.h"
 #include "io/Json.h"
 
 #include <algorithm>
@@ -141,20 +142,12 @@ private:
     Checksum sum_;
 };
 
-// Where a file is written before it is renamed into place: "<target>.tmp-<pid>-<clock>", the form
-// removeStaleTemporaries() recognises (every target ends in ".olfc" or ".json.olfc").
-std::string temporaryName(const std::string& target)
-{
-    return target + ".tmp-" + std::to_string(getpid()) + "-" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
-}
-
 // A layout file is small: a few numbers per shard. Anything far larger is not one.
 constexpr std::uintmax_t kMaxLayoutBytes = 64u << 20;
 
-std::string layoutFileName(const std::string& wholeKey, int count)
+std::string layoutFileName(const std::string& wholeKey, int count, std::size_t batch)
 {
-    return wholeKey + ".shards-" + std::to_string(count) + ".json.olfc";
+    return wholeKey + ".shards-" + std::to_string(count) + "-batch-" + std::to_string(batch) + ".json.olfc";
 }
 
 std::string nowIso()
@@ -198,16 +191,24 @@ void FeatureCache::removeStaleTemporaries() const
         const auto at = name.find(marker);
         if (at == std::string::npos || !it->is_regular_file(ec))
             continue;
-        // "<key>.olfc.tmp-<pid>-<clock>": the writer's pid.
+        // "<key>.olfc.tmp-<pid>@<host>-<n>" (temporaryNameFor), or "<key>.olfc.tmp-<pid>-<clock>"
+        // as older versions wrote it: the writer's pid, which says something only on its own host.
+        // A writer elsewhere (a cluster node sharing the folder) keeps its file's mtime fresh while
+        // it writes; only an hour without a write removes it.
         const std::string rest = name.substr(at + marker.size());
         char* end = nullptr;
         const long pid = std::strtol(rest.c_str(), &end, 10);
+        bool here = end != rest.c_str() && *end == '-';
+        if (end != rest.c_str() && *end == '@') {
+            const std::string afterPid(end + 1);
+            const auto dash = afterPid.rfind('-');
+            here = dash != std::string::npos && afterPid.substr(0, dash) == thisHost();
+        }
         const auto modified = fs::last_write_time(it->path(), ec);
         if (ec)
             continue;
         const auto age = now - modified;
-        const bool writerGone = end != rest.c_str() && *end == '-' && pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 &&
-                                errno == ESRCH;
+        const bool writerGone = here && pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
         if ((writerGone && age > std::chrono::minutes(1)) || age > std::chrono::hours(1))
             fs::remove(it->path(), ec);
     }
@@ -244,7 +245,7 @@ void FeatureCache::store(const std::string& key, const FeatureSet& set, const st
     std::error_code ec;
     fs::create_directories(directory_, ec);
     const std::string target = pathFor(key);
-    const std::string tmp = temporaryName(target);
+    const std::string tmp = temporaryNameFor(target); // every target ends in ".olfc": the clean-up finds them
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f)
         throw Error("cannot write feature cache '" + tmp + "': " + std::strerror(errno));
@@ -280,11 +281,7 @@ void FeatureCache::store(const std::string& key, const FeatureSet& set, const st
         fs::remove(tmp, ec);
         throw Error("cannot write feature cache '" + target + "': disk full or I/O error");
     }
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw Error("cannot write feature cache '" + target + "': " + ec.message());
-    }
+    replaceWithTemporary(tmp, target, "feature cache '" + target + "'");
 }
 
 std::optional<FeatureSet> FeatureCache::load(const std::string& key, std::string* problem, const Expected* expected) const
@@ -410,11 +407,12 @@ void FeatureCache::storeShardLayout(const std::string& wholeKey, const ShardLayo
     j.set("format", kFormat);
     j.set("key", wholeKey);
     j.set("count", layout.count);
+    j.set("batch", static_cast<unsigned long long>(layout.batch));
     j.set("items", static_cast<unsigned long long>(layout.items));
     j.set("ranges", std::move(ranges));
     const std::string text = j.dump(0) + "\n";
-    const std::string target = (fs::path(directory_) / layoutFileName(wholeKey, layout.count)).string();
-    const std::string tmp = temporaryName(target);
+    const std::string target = (fs::path(directory_) / layoutFileName(wholeKey, layout.count, layout.batch)).string();
+    const std::string tmp = temporaryNameFor(target); // every target ends in ".olfc": the clean-up finds them
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         out << text;
@@ -424,11 +422,7 @@ void FeatureCache::storeShardLayout(const std::string& wholeKey, const ShardLayo
             throw Error("cannot write the shard layout '" + target + "': disk full or I/O error");
         }
     }
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw Error("cannot write the shard layout '" + target + "': " + ec.message());
-    }
+    replaceWithTemporary(tmp, target, "the shard layout '" + target + "'");
 }
 
 std::vector<FeatureCache::ShardLayout> FeatureCache::shardLayouts(const std::string& wholeKey, std::size_t items,
@@ -469,16 +463,19 @@ std::vector<FeatureCache::ShardLayout> FeatureCache::shardLayouts(const std::str
         try {
             // Two numbers per shard and a handful of fields: bound the values by the largest count.
             const Json j = Json::parse(text, "'" + path + "'", 3 * static_cast<std::size_t>(kMaxShards) + 16);
-            const double count = j.get("count").number(-1), total = j.get("items").number(-1);
+            const double count = j.get("count").number(-1), total = j.get("items").number(-1),
+                         batch = j.get("batch").number(-1);
             if (j.get("format").string() != kFormat || j.get("key").string() != wholeKey)
                 throw Error("it belongs to another key or cache format");
             if (!(count >= 1 && count <= kMaxShards && count == std::floor(count)) ||
-                name != layoutFileName(wholeKey, static_cast<int>(count)))
-                throw Error("its shard count does not match its name");
+                !(batch >= 1 && batch <= 1e9 && batch == std::floor(batch)) ||
+                name != layoutFileName(wholeKey, static_cast<int>(count), static_cast<std::size_t>(batch)))
+                throw Error("its shard count or batch size does not match its name");
             if (total != static_cast<double>(items))
                 continue; // made for other content under the same key: not this dataset's
             ShardLayout layout;
             layout.count = static_cast<int>(count);
+            layout.batch = static_cast<std::size_t>(batch);
             layout.items = items;
             const std::vector<Json>& ranges = j.get("ranges").items();
             if (ranges.size() != static_cast<std::size_t>(layout.count))
@@ -500,7 +497,9 @@ std::vector<FeatureCache::ShardLayout> FeatureCache::shardLayouts(const std::str
             skip(e.what());
         }
     }
-    std::sort(out.begin(), out.end(), [](const ShardLayout& a, const ShardLayout& b) { return a.count < b.count; });
+    std::sort(out.begin(), out.end(), [](const ShardLayout& a, const ShardLayout& b) {
+        return a.count != b.count ? a.count < b.count : a.batch < b.batch;
+    });
     return out;
 }
 

@@ -53,18 +53,22 @@ public:
     // Stores atomically; throws Error naming the file when it cannot be written.
     void store(const std::string& key, const FeatureSet& set, const std::string& description) const;
 
-    // How a dataset was cut into shards: `count` shards of a dataset of `items` items, shard i
-    // holding items ranges[i]. Stored next to the entries as "<whole key>.shards-<count>.json" by
-    // every shard's extraction (the same text each time), so that a later run finds the shards of
-    // the whole dataset's key. The shards' own entries are keyed by their ranges (datasetRange).
+    // How a dataset was cut into shards: `count` shards of runs of whole batches of `batch` items of
+    // a dataset of `items` items, shard i holding items ranges[i]. Stored next to the entries as
+    // "<whole key>.shards-<count>-batch-<batch>.json.olfc" by every shard's extraction (the same
+    // text each time), so that a later run finds the shards of the whole dataset's key, and a shard
+    // rerun at another batch size makes a layout of its own instead of replacing this one. The
+    // shards' own entries are keyed by their ranges (datasetRange).
     struct ShardLayout {
         int count = 0;
+        std::size_t batch = 0;
         std::size_t items = 0;
         std::vector<ShardItems> ranges;
     };
     // Atomic, like store(); throws Error naming the file when it cannot be written.
     void storeShardLayout(const std::string& wholeKey, const ShardLayout& layout) const;
-    // The layouts stored for `wholeKey` whose item count is `items`, fewest shards first. A layout
+    // The layouts stored for `wholeKey` whose item count is `items`, fewest shards first (then by
+    // batch). A layout
     // file that does not parse, or whose ranges do not tile [0, items) in order, is skipped and
     // named in `problems`.
     std::vector<ShardLayout> shardLayouts(const std::string& wholeKey, std::size_t items,

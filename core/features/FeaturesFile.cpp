@@ -17,6 +17,10 @@ namespace fs = std::filesystem;
 namespace oodlens {
 namespace {
 
+// Every array a features file may hold (FeaturesFile.h).
+const std::vector<std::string> kArrays = {"features",    "logits",    "labels",      "paths",
+                                          "head_weight", "head_bias", "class_names", "label_names"};
+
 bool endsWithNpz(const std::string& path)
 {
     if (path.size() < 4)
@@ -31,8 +35,8 @@ std::uintmax_t bytesOf(const std::string& path)
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
         std::uintmax_t total = 0;
-        for (const char* name : {"features", "logits", "labels", "paths", "head_weight", "head_bias", "class_names", "label_names"}) {
-            const auto size = fs::file_size(fs::path(path) / (std::string(name) + ".npy"), ec);
+        for (const std::string& name : kArrays) {
+            const auto size = fs::file_size(fs::path(path) / (name + ".npy"), ec);
             total += ec ? 0 : size;
         }
         return total;
@@ -126,7 +130,7 @@ bool isFeaturesPath(const std::string& path)
 
 std::uint64_t featuresFileByteCap(const std::string& path)
 {
-    const std::uint64_t floor = 256ull << 20;
+    const std::uint64_t floor = 16ull << 20;
     const std::uint64_t size = bytesOf(path);
     return std::max<std::uint64_t>(floor, size > (UINT64_MAX >> 7) ? UINT64_MAX : size * 64);
 }
@@ -152,9 +156,7 @@ FeaturesFile readFeaturesFile(const std::string& path)
     std::error_code ec;
     if (!fs::exists(path, ec))
         throw Error("features file '" + path + "' does not exist");
-    const auto arrays = readNpyArrays(
-        path, {"features", "logits", "labels", "paths", "head_weight", "head_bias", "class_names", "label_names"},
-        featuresFileByteCap(path));
+    const auto arrays = readNpyArrays(path, kArrays, featuresFileByteCap(path));
     const NpyArray& f = floats(path, arrays, "features", 2, "[N, D]: one row of penultimate features per image");
     const NpyArray& z = floats(path, arrays, "logits", 2, "[N, C]: the classifier's outputs per image");
     const std::size_t rows = f.shape[0];

@@ -34,8 +34,8 @@ struct FeaturesFile {
     std::string fingerprint;  // "features:" + SHA-256 of the canonical path, size and mtime
 };
 
-// The decoded bytes an array of a features file may take: 64 times the file's size (real float
-// features compress far less; a zip bomb is refused), and at least 256 MiB.
+// The decoded bytes the arrays of a features file may take together: 64 times the file's size
+// (real float features compress far less; a zip bomb is refused), and at least 16 MiB.
 std::uint64_t featuresFileByteCap(const std::string& path);
 
 // Reads and checks a features file: shapes agree (N rows everywhere, head [C, D]), labels are

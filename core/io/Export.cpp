@@ -4,6 +4,7 @@
 #include "metrics/MetricColumns.h"
 
 #include "common/Error.h"
+#include "common/internal/RegularFile.h"
 #include "methods/Registry.h"
 #include "io/Json.h"
 #include "io/ResultsTableExport.h"
@@ -93,14 +94,7 @@ void writeTemporary(const fs::path& tmp, const std::string& file, const std::str
 // clean-up's and read "Success").
 void renameInto(const fs::path& tmp, const fs::path& target, const std::string& file)
 {
-    std::error_code ec;
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        const std::string why = ec.message();
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
-        throw Error("cannot write '" + file + "': " + why);
-    }
+    replaceWithTemporary(tmp.string(), target.string(), "'" + file + "'");
 }
 
 } // namespace

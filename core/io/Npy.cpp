@@ -550,7 +550,8 @@ void readStrings(ByteSource& src, const Where& at, std::size_t count, const Dtyp
 // Reads one .npy array from `src`, which holds `streamBytes` bytes (the file's size, or the size a
 // .npz member claims, already bounded by the archive's bytes). Nothing is allocated for the data
 // before the header, `streamBytes` and `maxBytes` all agree on its size.
-NpyArray readNpy(ByteSource& src, const Where& at, std::uint64_t streamBytes, std::uint64_t maxBytes)
+NpyArray readNpy(ByteSource& src, const Where& at, std::uint64_t streamBytes, std::uint64_t maxBytes,
+                 std::uint64_t* charged)
 {
     unsigned char pre[12];
     if (readFully(src, pre, 8) < 8 || std::memcmp(pre, "\x93NUMPY", 6) != 0)
@@ -597,6 +598,7 @@ NpyArray readNpy(ByteSource& src, const Where& at, std::uint64_t streamBytes, st
     if (needed > maxBytes || needed > static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max()))
         fail(at, what + " takes " + std::to_string(needed) + " bytes, more than the " + std::to_string(maxBytes) +
                      " allowed");
+    *charged = needed;
     const std::uint64_t held = streamBytes - preamble;
     if (held < dataBytes)
         fail(at, "truncated: " + what + " needs " + std::to_string(dataBytes) + " bytes of data, the file holds " +
@@ -692,7 +694,9 @@ std::map<std::string, NpyArray> readFolder(const std::string& folder, const std:
         const int fd = openRegularFile(file, {}, &size);
         const Where at{file, name};
         FdSource src(fd, at);
-        out.emplace(name, readNpy(src, at, size, maxBytes));
+        std::uint64_t charged = 0;
+        out.emplace(name, readNpy(src, at, size, maxBytes, &charged));
+        maxBytes -= std::min(maxBytes, charged); // the cap holds for the arrays together
     }
     return out;
 }
@@ -766,7 +770,9 @@ std::map<std::string, NpyArray> readArchive(const std::string& path, const std::
         if (!file)
             fail(at, std::string("damaged .npz member: ") + zip_strerror(za.get()));
         ZipMemberSource src(file, at);
-        out.emplace(name, readNpy(src, at, st.size, maxBytes));
+        std::uint64_t charged = 0;
+        out.emplace(name, readNpy(src, at, st.size, maxBytes, &charged));
+        maxBytes -= std::min(maxBytes, charged); // the cap holds for the arrays together
     }
     return out;
 }
@@ -953,13 +959,6 @@ std::unique_ptr<Member> makeMember(const NpyOut& a, const std::string& path)
     return m;
 }
 
-fs::path temporaryBeside(const fs::path& target)
-{
-    static std::atomic<unsigned> counter{0};
-    return target.parent_path() /
-           ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-}
-
 } // namespace
 
 std::map<std::string, NpyArray> readNpyArrays(const std::string& path, const std::vector<std::string>& wanted,
@@ -985,8 +984,7 @@ void writeNpz(const std::string& path, const std::vector<NpyOut>& arrays)
         members.push_back(makeMember(a, path));
     }
 
-    const fs::path target(path);
-    const fs::path tmp = temporaryBeside(target);
+    const fs::path tmp = temporaryNameFor(path);
     const auto cannot = [&](const std::string& why) { throw Error("cannot write '" + path + "': " + why); };
     int code = 0;
     zip_t* za = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_EXCL, &code);
@@ -1020,14 +1018,7 @@ void writeNpz(const std::string& path, const std::vector<NpyOut>& arrays)
         fs::remove(tmp, ignored);
         cannot(why);
     }
-    std::error_code ec;
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        const std::string why = ec.message();
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
-        cannot(why);
-    }
+    replaceWithTemporary(tmp.string(), path);
 }
 
 } // namespace oodlens

@@ -28,7 +28,7 @@ struct NpyArray {
 
 // Reads the arrays named in `wanted` from the .npz file `path`, or from `path`/NAME.npy when `path`
 // is a folder. Other members are not read; a wanted array that is not there is absent from the map.
-// `maxBytes` caps what each array may take, in the file and decoded (strings count their
+// `maxBytes` caps what the arrays may take together, each in the file and decoded (strings count their
 // std::string too). Throws Error "cannot read '<file>': array '<name>': <problem>" (without the
 // array where the container itself is bad) for a file that cannot be opened, is not a regular file
 // or not a ZIP archive, or an array that is truncated, larger than allowed, of an unsupported dtype,

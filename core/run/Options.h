@@ -42,10 +42,11 @@ struct OptionGroup {
 
 // The groups each command accepts. `figures` and `report` take every `score` option.
 namespace commandGroups {
+// score takes --demo too: a Slurm job's `extract ... --demo` and its `score ... --demo` take one command line.
 constexpr unsigned kScore = OptionGroup::Model | OptionGroup::Datasets | OptionGroup::Session |
                             OptionGroup::Methods | OptionGroup::Params | OptionGroup::Preprocess |
                             OptionGroup::Runtime | OptionGroup::Output | OptionGroup::Bootstrap | OptionGroup::Cache |
-                            OptionGroup::Sweep;
+                            OptionGroup::Sweep | OptionGroup::Demo;
 constexpr unsigned kDemo = OptionGroup::Methods | OptionGroup::Params | OptionGroup::Runtime | OptionGroup::Output |
                            OptionGroup::Bootstrap | OptionGroup::Cache | OptionGroup::Sweep;
 constexpr unsigned kInfo = OptionGroup::Model | OptionGroup::Runtime | OptionGroup::Preprocess;
@@ -56,7 +57,7 @@ constexpr unsigned kReport = kScore | OptionGroup::Demo | OptionGroup::Factors;
 // that analysis and runs it; the factor options set the Factors view's split; --sweep fills the
 // Sweep tab, which applies a chosen value only when asked ("Apply best"); --detector and --images
 // fill the Apply tab (--exit-flagged is refused: it is for scripts).
-constexpr unsigned kGui = (kScore & ~OptionGroup::Output) | OptionGroup::Gui | OptionGroup::Method |
+constexpr unsigned kGui = (kScore & ~(OptionGroup::Output | OptionGroup::Demo)) | OptionGroup::Gui | OptionGroup::Method |
                           OptionGroup::Factors | OptionGroup::Apply;
 // calibrate: a run of one method (score's options but sweeps), then the detector's threshold.
 constexpr unsigned kCalibrate = (kScore & ~OptionGroup::Sweep) | OptionGroup::Method | OptionGroup::Calibrate;

@@ -1053,6 +1053,11 @@ void checkConfig(const RunConfig& c)
 {
     if (!c.hasModelOrHead())
         throw Error("no model given");
+    if (c.modelPath.empty()) // the ID file's head stands in for the model: it cannot run on images
+        for (const DatasetSpec& d : c.datasets)
+            if (!isFeaturesPath(d.path))
+                throw Error("'" + d.path + "' holds images, and no model is given to run on them (the head of the ID "
+                            "set of features cannot): give --model FILE, or that set's features (.npz)");
     if (const DatasetSpec* features = featuresDataset(c)) {
         for (const std::string& id : methodsOf(c))
             if (requireMethod(id).has(NeedsImages))

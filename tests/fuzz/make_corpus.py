@@ -52,4 +52,16 @@ put("sidecar", "full.json", b'{"input": [3, 64, 64], "preprocessing": {"preset":
     b'"mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]}, "classes": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]}')
 put("sidecar", "grey.json", b'{"preprocessing": {"channels": 1, "mean": [0.1307], "std": [0.3081]}}')
 put("sidecar", "nan.json", b'{"input": [3, 1e400, -1], "classes": ["x"]}')
+# Features files (.npz): stored and compressed, with every optional array; a float64 one without a head.
+def npz(compressed=False, **arrays):
+    buf = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(buf, **arrays)
+    return buf.getvalue()
+f, z = rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=(3, 2)).astype(np.float32)
+full = dict(features=f, logits=z, labels=np.array([0, 1, -1]), paths=np.array(["a.png", "b.png", "é.png"]),
+            head_weight=rng.normal(size=(2, 4)).astype(np.float32), head_bias=np.zeros(2, np.float32),
+            class_names=np.array(["cat", "dog"]), label_names=np.array(["cat", "dog"]))
+put("features", "full.npz", npz(**full))
+put("features", "compressed.npz", npz(True, **full))
+put("features", "f64-nohead.npz", npz(features=f.astype(np.float64), logits=z.astype(np.float64)))
 print("wrote the seed corpus under", root)

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 seconds="${1:-30}"
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(idx cifar csv image session sidecar cache detector)
+[[ ${#targets[@]} -gt 0 ]] || targets=(idx cifar csv image session sidecar cache detector features)
 bin=build/asan/bin
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -23,4 +23,16 @@ void requireRegularFile(const std::string& path, const std::string& what = {});
 // file when it is not a regular file, is larger, or cannot be read.
 std::string readRegularFile(const std::string& path, std::uint64_t maxBytes, const std::string& what = {});
 
+// Files the core writes go to a temporary name beside their target and then replace it at once,
+// so a crash or a full disk never leaves a half-written file under the real name. The temporary
+// name: "<target>.tmp-<pid>@<host>-<n>" (n counts up in the process; FeatureCache's clean-up of
+// writers that died recognises the form, and judges a pid only on its own host: a cache folder may
+// be shared by the nodes of a cluster).
+std::string temporaryNameFor(const std::string& target);
+// This machine's host name ("localhost" when it has none), as temporaryNameFor() writes it.
+std::string thisHost();
+// Renames `tmp` onto `target`. When that fails, removes `tmp` and throws Error "cannot write
+// <what>: <rename's own message>"; `what` defaults to "'<target>'".
+void replaceWithTemporary(const std::string& tmp, const std::string& target, const std::string& what = {});
+
 } // namespace oodlens

@@ -4,6 +4,7 @@
 // "internal error" or was used with the wrong head; a `*.olfc.tmp-*` file stayed forever.
 #include "common/Error.h"
 #include "common/Runtime.h"
+#include "common/internal/RegularFile.h"
 #include "features/FeatureCache.h"
 #include "run/Demo.h"
 #include "run/Pipeline.h"
@@ -165,8 +166,22 @@ TEST_F(CacheEntries, staleTemporariesAreRemovedWhenTheCacheOpens)
     const std::string entry = dir.filePath("e.olfc");
     ASSERT_TRUE(writeFile(entry, "not a temporary"));
     fs::last_write_time(entry, now - std::chrono::hours(48));
+    // The form temporaryNameFor() writes: "<pid>@<host>-<n>". A pid is judged only on its own host:
+    // on a cache folder that cluster nodes share, another node's writer is not this host's process.
+    auto named = [&](const std::string& name, pid_t pid, const std::string& host) {
+        const std::string path = dir.filePath(name + ".olfc.tmp-" + std::to_string(pid) + "@" + host + "-7");
+        EXPECT_TRUE(writeFile(path, "partial"));
+        fs::last_write_time(path, now - std::chrono::minutes(5));
+        return path;
+    };
+    const std::string deadHere = named("f", child, thisHost());
+    const std::string otherNode = named("g", child, "node-17.cluster");
+    EXPECT_TRUE(temporaryNameFor(entry).find(".tmp-" + std::to_string(getpid()) + "@" + thisHost() + "-") !=
+                std::string::npos);
 
     const FeatureCache cache(dir.path());
+    EXPECT_FALSE(fs::exists(deadHere));  // its writer was on this host, and is gone
+    EXPECT_TRUE(fs::exists(otherNode));  // another node's writer: its pid says nothing here
     EXPECT_FALSE(fs::exists(deadOld));     // its writer is gone
     EXPECT_TRUE(fs::exists(deadFresh));    // could be another machine's, just begun
     EXPECT_TRUE(fs::exists(liveOld));      // a writer still at work

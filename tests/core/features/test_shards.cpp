@@ -51,18 +51,16 @@ TEST(ShardItems, wholeBatchesTileTheDatasetInOrder)
         for (std::size_t batch : {1u, 3u, 128u, 500u}) {
             for (int count : {1, 2, 3, 4, 7, 16}) {
                 const std::size_t batches = (items + batch - 1) / batch;
-                std::vector<int> owner(batches, -1);
-                for (std::size_t b = 0; b < batches; ++b)
-                    for (int i = 0; i < count; ++i)
-                        if (b >= i * batches / count && b < (i + 1) * batches / count)
-                            owner[b] = i;
                 std::size_t next = 0, smallest = items, largest = 0;
                 for (int i = 0; i < count; ++i) {
                     const ShardItems s = shardItems(items, batch, {i, count});
                     ASSERT_EQ(s.begin, next) << items << " " << batch << " " << i << "/" << count;
-                    ASSERT_TRUE(s.begin % batch == 0 || s.begin == items);
-                    for (std::size_t item = s.begin; item < s.end; ++item)
-                        ASSERT_EQ(owner[item / batch], i);
+                    ASSERT_TRUE(s.begin % batch == 0 || s.begin == items); // starts on a batch boundary
+                    ASSERT_TRUE(s.end % batch == 0 || s.end == items);     // ends on one, or at the end
+                    // Whole batches, dealt out evenly: floor or ceil of batches / count of them.
+                    const std::size_t own = (s.size() + batch - 1) / batch;
+                    ASSERT_TRUE(own == batches / count || own == (batches + count - 1) / count)
+                        << own << " batches of " << batches << " in shard " << i << "/" << count;
                     next = s.end;
                     smallest = std::min(smallest, s.size());
                     largest = std::max(largest, s.size());
@@ -188,6 +186,29 @@ TEST_F(Shards, aMissingShardIsNamedThenExtractedHere)
     expectSameAsWhole(*r2);
 }
 
+// A shard rerun at another batch size (after running out of GPU memory, say) makes a layout of
+// its own: the complete set at the first size is still found, and nothing is extracted again.
+TEST_F(Shards, aShardRerunAtAnotherBatchSizeKeepsTheOthers)
+{
+    RunConfig c = demo("rerun");
+    for (int i = 0; i < 3; ++i) {
+        Pipeline p;
+        p.extract(c, Shard{i, 3});
+    }
+    RunConfig smaller = c;
+    smaller.batchSize = 50;
+    {
+        Pipeline p;
+        p.extract(smaller, Shard{1, 3});
+    }
+    Pipeline merged;
+    Warnings w;
+    const RunResultPtr r = merged.run(c, &w);
+    EXPECT_EQ(merged.modelPasses(), 0);
+    EXPECT_FALSE(w.any("not in the feature cache"));
+    expectSameAsWhole(*r);
+}
+
 TEST_F(Shards, aDamagedLayoutIsNamedAndIgnored)
 {
     const RunConfig c = demo("damaged");
@@ -197,7 +218,7 @@ TEST_F(Shards, aDamagedLayoutIsNamedAndIgnored)
     }
     int layouts = 0;
     for (const auto& e : fs::directory_iterator(c.cacheDir))
-        if (e.path().string().find(".shards-2.json.olfc") != std::string::npos) {
+        if (e.path().string().find(".shards-2-batch-96.json.olfc") != std::string::npos) {
             std::ofstream(e.path(), std::ios::trunc) << "{\"count\": 2, \"ranges\": [[0, 99999999]";
             ++layouts;
         }

@@ -5,6 +5,7 @@
 #include "explore/InspectorPanel.h"
 #include "explore/ThumbnailLoader.h"
 #include "run/RunResult.h"
+#include "workspace/Workspace.h"
 
 #include <QImage>
 #include <QLabel>
@@ -60,7 +61,71 @@ private:
         return r;
     }
 
+    // A result whose set is a features file: row 0's path is a PNG on disk, row 1's is not a file.
+    RunResultPtr featuresResult()
+    {
+        QImage small(12, 8, QImage::Format_RGB888);
+        small.fill(Qt::red);
+        const QString png = dir_.filePath(QStringLiteral("small.png"));
+        if (!small.save(png, "PNG"))
+            return nullptr;
+        auto r = std::make_shared<RunResult>();
+        DatasetSummary d;
+        d.name = "feats";
+        d.path = dir_.filePath(QStringLiteral("feats.npz")).toStdString();
+        d.role = DatasetRole::Id;
+        d.kind = "features";
+        d.items = d.rows = 2;
+        r->datasets.push_back(d);
+        auto set = std::make_shared<FeatureSet>();
+        set->rows = 2;
+        set->dim = 1;
+        set->classes = 1;
+        set->features = {0.f, 1.f};
+        set->logits = {0.f, 1.f};
+        set->labels = {-1, -1};
+        set->index = {0, 1};
+        set->paths = {png.toStdString(), "/nowhere/elsewhere.gz#7"};
+        r->features.push_back(set);
+        r->idIndex = 0;
+        return r;
+    }
+
 private slots:
+    // Features extracted elsewhere: a row's image is shown from its path when that is a file here,
+    // and otherwise the inspector says so (it used to say "loading…" for ever on any failed decode).
+    void featuresRowsShowTheirFileOrSayWhyNot()
+    {
+        const RunResultPtr result = featuresResult();
+        QVERIFY(result);
+        ThumbnailLoader loader;
+        loader.setResult(result);
+        QSignalSpy ready(&loader, &ThumbnailLoader::imageReady);
+        QSignalSpy failed(&loader, &ThumbnailLoader::failed);
+        QVERIFY(loader.image({0, 0}).isNull());
+        QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, 10000);
+        QCOMPARE(loader.image({0, 0}).size(), QSize(12, 8));
+        QVERIFY(loader.image({0, 1}).isNull());
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
+        QVERIFY2(loader.errorOf({0, 1}).contains(QStringLiteral("holds features only")),
+                 qPrintable(loader.errorOf({0, 1})));
+
+        Workspace session;
+        session.setResult(result);
+        ThumbnailLoader fresh;
+        fresh.setResult(result);
+        InspectorPanel panel(&session, &fresh);
+        session.setCurrentImage({0, 1});
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (QLabel* label : panel.findChildren<QLabel*>())
+                    if (label->text().contains(QStringLiteral("holds features only")))
+                        return true;
+                return false;
+            }(),
+            10000);
+    }
+
     void largeImageIsShownDownscaledAndDecodedOnce()
     {
         const RunResultPtr result = largeImageResult();
