@@ -1217,10 +1217,12 @@ RunResultPtr Pipeline::run(const RunConfig& config, RunObserver* observer)
         // Fit sets are extracted only when a fitted method asks for them.
         if (e.spec.role == DatasetRole::Fit && !needFit) {
             e.summary.error = "not needed by the chosen methods";
+            e.summary.needed = false;
             continue;
         }
         if (isValidation(e.spec.role) && config.sweeps.empty()) {
             e.summary.error = "not needed: no sweep asked for";
+            e.summary.needed = false;
             continue;
         }
         run.extract(i);

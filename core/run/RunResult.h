@@ -28,6 +28,7 @@ struct DatasetSummary {
     std::size_t skipped = 0; // unreadable items
     std::string fingerprint; // dataset content fingerprint (cache key input)
     std::string error;       // non-empty when the dataset failed or was not needed
+    bool needed = true;      // false: the run had no use for it (error says why); not a failure
     bool fromCache = false;  // features came from the feature cache; the model did not run
     // The shards the features were put together from (features/Shards.h), in order; empty when
     // they were extracted, or cached, whole. For `extract --shard`, the one shard extracted.

@@ -159,7 +159,7 @@ void DatasetsPanel::setSummary(int dataset, const DatasetSummary& summary)
         RowState& st = states_[key(spec.path, spec.role)];
         st.summary = summary;
         st.done = summary.error.empty() || !summary.kind.empty();
-        st.error = !summary.error.empty() && summary.error != "not needed by the chosen methods";
+        st.error = !summary.error.empty() && summary.needed;
         if (!summary.error.empty())
             st.status = QString::fromStdString(summary.error);
         else if (summary.fromCache && summary.shards.size() > 1)

@@ -84,6 +84,13 @@ TEST_F(PipelineTest, ReusesTheModelAndExtractedDatasets)
     EXPECT_EQ(p.modelLoads(), 1);
     const int passes = p.modelPasses();
     EXPECT_EQ(passes, 2); // ID and OOD; the fit set is not needed by msp
+    // A set the run had no use for says so, and is not a failure (the Datasets dock draws failures red).
+    for (std::size_t i = 0; i < first->datasets.size(); ++i) {
+        const DatasetSummary& d = first->datasets[i];
+        const bool used = d.role == DatasetRole::Id || d.role == DatasetRole::Ood;
+        EXPECT_EQ(d.needed, used) << d.name << ": " << d.error;
+        EXPECT_EQ(d.ok(), used) << d.name;
+    }
     c.methods = {"energy", "gradnorm"};
     c.params.parseAssignment("T=2");
     const RunResultPtr second = p.run(c);
