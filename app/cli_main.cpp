@@ -315,7 +315,7 @@ int cmdExtract(const std::vector<std::string>& args)
             continue;
         }
         std::cout << name << ": ";
-        if (d.kind == "features") {
+        if (d.kind == kFeaturesKind) {
             std::cout << "a features file: nothing to extract (" << d.rows << " rows)\n";
         } else if (o.shard) {
             const ShardPart& part = d.shards.front();

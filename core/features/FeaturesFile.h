@@ -23,6 +23,9 @@
 
 namespace oodlens {
 
+// DatasetSummary::kind of a features file.
+constexpr const char* kFeaturesKind = "features";
+
 // *.npz (any letter case), or a folder holding features.npy.
 bool isFeaturesPath(const std::string& path);
 

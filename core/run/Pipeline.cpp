@@ -238,6 +238,7 @@ public:
         try {
             if (isFeaturesPath(e.spec.path)) {
                 readFeatures(e, sink, shard);
+                finishExtraction(e, sink);
                 return;
             }
             std::unique_ptr<Dataset> data = openDataset(e.spec.path, datasetOptions(s_.config));
@@ -269,11 +270,7 @@ public:
             } else {
                 e.forwardSeconds = got.forwardSeconds;
             }
-            d.rows = e.features->rows;
-            d.skipped = e.features->skipped.size();
-            if (e.spec.role == DatasetRole::Id || e.spec.role == DatasetRole::Fit || e.spec.role == DatasetRole::ValidationId)
-                if (const std::string w = labelsOutsideModel(*e.features, s_.model->info().classes, d.name); !w.empty())
-                    sink.warning(w);
+            finishExtraction(e, sink);
         } catch (const Error& err) {
             e.features = std::make_shared<const FeatureSet>();
             d.rows = d.skipped = 0;
@@ -302,15 +299,21 @@ public:
         if (const double m = headMismatch(file.set, head); m > 1e-3)
             sink.warning("features file '" + e.spec.path + "': the head reproduces its logits only to " +
                          std::to_string(m) + " (relative, first rows); gradient scores assume logits = head(features)");
-        d.kind = "features";
+        d.kind = kFeaturesKind;
         d.classNames = file.labelNames;
         d.items = file.set.rows;
         d.fingerprint = file.fingerprint;
         e.features = std::make_shared<const FeatureSet>(std::move(file.set));
-        d.fromCache = false;
+        sink.update("read " + d.name + " (" + std::to_string(d.items) + " feature rows)", d.items, d.items);
+    }
+
+    // What every extracted set's summary records, however its rows came: counts, and labels the
+    // model cannot predict.
+    void finishExtraction(Extracted& e, Stamp& sink)
+    {
+        DatasetSummary& d = e.summary;
         d.rows = e.features->rows;
-        d.skipped = 0;
-        sink.update("read " + d.name + " (" + std::to_string(d.rows) + " feature rows)", d.items, d.items);
+        d.skipped = e.features->skipped.size();
         if (e.spec.role == DatasetRole::Id || e.spec.role == DatasetRole::Fit || e.spec.role == DatasetRole::ValidationId)
             if (const std::string w = labelsOutsideModel(*e.features, s_.model->info().classes, d.name); !w.empty())
                 sink.warning(w);
@@ -812,7 +815,7 @@ public:
         }
 
         // The forward pass: the ID set's extraction when it ran the model, else a probe.
-        if (!s_.model->hasNetwork() || e.summary.kind == "features") {
+        if (!s_.model->hasNetwork() || e.summary.kind == kFeaturesKind) {
             notes.push_back("forward and full backward: not measured, the ID set holds features, not images");
         } else if (std::isfinite(e.forwardSeconds) && features.rows > 0) {
             c.forward = e.forwardSeconds / static_cast<double>(features.rows);
@@ -825,7 +828,7 @@ public:
             c.forwardImages = f.images;
             notes.push_back(f.note);
         }
-        if (s_.model->hasNetwork() && e.summary.kind != "features") {
+        if (s_.model->hasNetwork() && e.summary.kind != kFeaturesKind) {
             const ModelProbe& b = fullBackwardProbe(e, static_cast<std::size_t>(probe), sink);
             c.fullBackward = b.perImage;
             c.fullBackwardImages = b.images;

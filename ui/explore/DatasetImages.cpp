@@ -2,6 +2,7 @@
 #include "explore/DatasetImages.h"
 
 #include "datasets/Dataset.h"
+#include "features/FeaturesFile.h"
 #include "common/Error.h"
 
 #include <filesystem>
@@ -24,7 +25,7 @@ QImage DatasetImages::image(const ImageRef& ref) const
     const FeatureSet* set = d < result_->features.size() ? result_->features[d].get() : nullptr;
     if (!set || static_cast<std::size_t>(ref.row) >= set->rows)
         throw Error("image " + std::to_string(ref.row) + " of '" + result_->datasets[d].name + "' was not scored");
-    if (result_->datasets[d].kind == "features") {
+    if (result_->datasets[d].kind == kFeaturesKind) {
         // Features extracted elsewhere: the row's path shows its image when it is a file here.
         const std::string path = static_cast<std::size_t>(ref.row) < set->paths.size() ? set->paths[ref.row] : std::string();
         std::error_code ec;
